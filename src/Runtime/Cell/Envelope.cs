@@ -1,0 +1,13 @@
+namespace MediaCluster.Runtime;
+
+/// <summary>A message with its sender, as it sits in a mailbox.</summary>
+internal readonly record struct Envelope(object Message, IActorRef? Sender);
+
+/// <summary>A timer's tick, resolved against the timer's generation so a cancelled timer never delivers.</summary>
+internal sealed record TimerFired(object Key, int Generation, object Message);
+
+/// <summary>A receive-timeout tick, valid only while its generation is current.</summary>
+internal sealed record ReceiveTimeoutFired(int Generation);
+
+/// <summary>A watched actor died; delivered as <see cref="Terminated"/> only if still watched.</summary>
+internal sealed record DeliverTerminated(IActorRef Actor);
