@@ -92,23 +92,8 @@ public sealed class ActorSystem : IAsyncDisposable
             ? (T)extension
             : throw new InvalidOperationException($"No {typeof(T).Name} is registered on actor system '{Name}'; register one with RegisterExtension first.");
 
-    /// <summary>Terminates the system, then disposes the extensions that are disposable.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await Terminate();
-        foreach (var extension in _extensions.Values)
-        {
-            switch (extension)
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync();
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
-        }
-    }
+    /// <summary>Terminates the system. Extensions stay open: whoever created them disposes them.</summary>
+    public async ValueTask DisposeAsync() => await Terminate();
 
     internal void OnRootTerminated() => _terminated.TrySetResult();
 

@@ -15,7 +15,7 @@ public sealed record ReceiveTimeout
 }
 
 /// <summary>Stops the receiving actor once the messages ahead of it are processed.</summary>
-public sealed record PoisonPill
+public sealed record PoisonPill : IAutoReceived
 {
     private PoisonPill()
     {

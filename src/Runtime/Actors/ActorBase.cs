@@ -14,6 +14,7 @@ public abstract class ActorBase
     private readonly ActorCell _cell;
     private readonly Stack<Behavior> _behaviors = new();
     private Behavior _building;
+    private Behavior _active;
 
     /// <summary>Binds the new instance to the cell that is creating it.</summary>
     protected ActorBase()
@@ -22,6 +23,7 @@ public abstract class ActorBase
             $"{GetType().Name} must be created by the actor system (ActorOf with Props), not with 'new'.");
         _building = new Behavior();
         _behaviors.Push(_building);
+        _active = _building;
     }
 
     /// <summary>The actor's view of the runtime: self, sender, children, timers, stash.</summary>
@@ -50,8 +52,16 @@ public abstract class ActorBase
     /// <summary>Replaces the current handlers with those <paramref name="configure"/> registers.</summary>
     protected void Become(Action configure)
     {
-        _behaviors.Pop();
-        BecomeStacked(configure);
+        var replaced = _behaviors.Pop();
+        try
+        {
+            BecomeStacked(configure);
+        }
+        catch
+        {
+            _behaviors.Push(replaced);
+            throw;
+        }
     }
 
     /// <summary>Pushes new handlers; <see cref="Unbecome"/> returns to the previous ones.</summary>
@@ -63,6 +73,7 @@ public abstract class ActorBase
         {
             configure();
             _behaviors.Push(_building);
+            _active = _building;
         }
         finally
         {
@@ -76,6 +87,7 @@ public abstract class ActorBase
         if (_behaviors.Count > 1)
         {
             _behaviors.Pop();
+            _active = _behaviors.Peek();
         }
     }
 
@@ -130,7 +142,7 @@ public abstract class ActorBase
     /// <summary>Dispatches one message to the current handlers.</summary>
     internal virtual ValueTask AroundReceive(object message)
     {
-        if (_behaviors.Peek().TryHandle(message, out var pending))
+        if (_active.TryHandle(message, out var pending))
         {
             return pending is null ? ValueTask.CompletedTask : new ValueTask(pending);
         }

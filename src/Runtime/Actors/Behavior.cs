@@ -53,21 +53,35 @@ internal sealed class Behavior
 {
     private readonly List<Handler> _handlers = [];
     private readonly Dictionary<Type, Handler[]> _byType = [];
+    private Type? _lastType;
+    private Handler[] _lastCandidates = [];
 
     public void Add(Handler handler)
     {
         _handlers.Add(handler);
         _byType.Clear();
+        _lastType = null;
     }
 
     /// <summary>Returns false when no handler accepted the message.</summary>
     public bool TryHandle(object message, out Task? pending)
     {
         var type = message.GetType();
-        if (!_byType.TryGetValue(type, out var candidates))
+        Handler[] candidates;
+        if (ReferenceEquals(type, _lastType))
         {
-            candidates = _handlers.Where(h => h.MessageType.IsAssignableFrom(type)).ToArray();
-            _byType[type] = candidates;
+            candidates = _lastCandidates;
+        }
+        else
+        {
+            if (!_byType.TryGetValue(type, out candidates!))
+            {
+                candidates = _handlers.Where(h => h.MessageType.IsAssignableFrom(type)).ToArray();
+                _byType[type] = candidates;
+            }
+
+            _lastType = type;
+            _lastCandidates = candidates;
         }
 
         foreach (var handler in candidates)

@@ -15,6 +15,7 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
     private readonly Queue<Envelope> _unstashed = new();
     private readonly int _throughput;
     private int _scheduled;
+    private int _systemPending;
     private volatile bool _terminated;
     private bool _suspended = true;
 
@@ -33,6 +34,7 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
     public void PostSystem(SystemMessage message)
     {
         _systemMailbox.Enqueue(message);
+        Interlocked.Increment(ref _systemPending);
         if (_terminated)
         {
             DrainSystemAfterTermination();
@@ -42,11 +44,18 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
         Schedule();
     }
 
+    /// <summary>
+    /// Schedules a run unless one is pending. The plain read first skips the interlocked write while the
+    /// actor is busy; it is safe because the runner clears the flag with a full fence before it looks at
+    /// the queues again (and the enqueue before this call is itself a full fence).
+    /// </summary>
     private void Schedule()
     {
-        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        if (Volatile.Read(ref _scheduled) == 0 && Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            // A message from one actor to an idle one runs best on the same thread (cache-warm);
+            // other pool threads steal it when this one is busy.
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         }
     }
 
@@ -57,7 +66,7 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
         var budget = _throughput;
         while (true)
         {
-            if (!_systemMailbox.IsEmpty)
+            if (Volatile.Read(ref _systemPending) != 0)
             {
                 var pendingSystem = ProcessSystemMessages();
                 if (!pendingSystem.IsCompletedSuccessfully)
@@ -72,7 +81,19 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
                 return;
             }
 
-            if (_suspended || budget-- <= 0 || !TryDequeue(out var envelope))
+            if (_suspended)
+            {
+                break;
+            }
+
+            if (budget-- <= 0)
+            {
+                // Out of budget with work left: keep the flag and go to the back of the global queue, for fairness.
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                return;
+            }
+
+            if (!TryDequeue(out var envelope))
             {
                 break;
             }
@@ -85,10 +106,14 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
             }
         }
 
-        Volatile.Write(ref _scheduled, 0);
-        if (!_systemMailbox.IsEmpty || (!_suspended && (!_mailbox.IsEmpty || _unstashed.Count > 0)))
+        Interlocked.Exchange(ref _scheduled, 0);
+        if (Volatile.Read(ref _systemPending) != 0 || (!_suspended && (!_mailbox.IsEmpty || _unstashed.Count > 0)))
         {
-            Schedule();
+            // Raced with a sender (or a resume): run again.
+            if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
         }
     }
 
@@ -132,6 +157,7 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
     {
         while (!_terminated && _systemMailbox.TryDequeue(out var message))
         {
+            Interlocked.Decrement(ref _systemPending);
             ValueTask pending;
             try
             {
@@ -158,36 +184,39 @@ internal sealed partial class ActorCell : IThreadPoolWorkItem
         var message = envelope.Message;
         try
         {
-            switch (message)
+            if (message is IAutoReceived)
             {
-                case TimerFired fired:
-                    if (_timers?.Resolve(fired) is not { } timed)
-                    {
-                        return ValueTask.CompletedTask;
-                    }
+                switch (message)
+                {
+                    case TimerFired fired:
+                        if (_timers?.Resolve(fired) is not { } timed)
+                        {
+                            return ValueTask.CompletedTask;
+                        }
 
-                    message = timed;
-                    _current = new Envelope(timed, ActorRefs.Nobody);
-                    break;
-                case ReceiveTimeoutFired tick:
-                    if (tick.Generation != _receiveTimeoutGeneration)
-                    {
-                        return ValueTask.CompletedTask;
-                    }
+                        message = timed;
+                        _current = new Envelope(timed, ActorRefs.Nobody);
+                        break;
+                    case ReceiveTimeoutFired tick:
+                        if (tick.Generation != _receiveTimeoutGeneration)
+                        {
+                            return ValueTask.CompletedTask;
+                        }
 
-                    message = ReceiveTimeout.Instance;
-                    break;
-                case DeliverTerminated dead:
-                    if (!_watching.Remove(dead.Actor))
-                    {
-                        return ValueTask.CompletedTask;
-                    }
+                        message = ReceiveTimeout.Instance;
+                        break;
+                    case DeliverTerminated dead:
+                        if (!_watching.Remove(dead.Actor))
+                        {
+                            return ValueTask.CompletedTask;
+                        }
 
-                    message = new Terminated(dead.Actor);
-                    break;
-                case PoisonPill:
-                    Stop(Self);
-                    return ValueTask.CompletedTask;
+                        message = new Terminated(dead.Actor);
+                        break;
+                    case PoisonPill:
+                        Stop(Self);
+                        return ValueTask.CompletedTask;
+                }
             }
 
             var pending = _actor!.AroundReceive(message);

@@ -19,7 +19,8 @@ public sealed class EventStore : IAsyncDisposable
         _backend = backend;
         Options = options;
         Serializer = serializer;
-        Writer = new GroupCommitWriter(backend, options.WriterId, options.MaxBatchSize, loggerFactory.CreateLogger<EventStore>());
+        Writer = new GroupCommitWriter(
+            backend, options.WriterId, options.MaxBatchSize, options.WriterConcurrency ?? backend.DefaultWriterConcurrency, loggerFactory.CreateLogger<EventStore>());
     }
 
     /// <summary>The settings this store was opened with.</summary>
@@ -27,6 +28,9 @@ public sealed class EventStore : IAsyncDisposable
 
     /// <summary>Reads and writes payloads; register your event and snapshot types here.</summary>
     public MessageSerializer Serializer { get; }
+
+    /// <summary>Write transactions that may be in flight at once.</summary>
+    public int WriterConcurrency => Writer.Concurrency;
 
     /// <summary>Which back-end this is, for logs.</summary>
     public string BackendName => _backend.Name;
@@ -75,7 +79,7 @@ public sealed class EventStore : IAsyncDisposable
     {
         await foreach (var stored in _backend.ReadEventsAsync(persistenceId, fromSequenceNr, cancellationToken))
         {
-            var payload = Serializer.Deserialize(stored.Manifest, stored.Payload, Where(persistenceId, stored.SequenceNr));
+            var payload = Serializer.Deserialize(stored.Manifest, stored.Payload, persistenceId, stored.SequenceNr);
             yield return new PersistedEvent(
                 persistenceId, stored.SequenceNr, payload, DateTimeOffset.FromUnixTimeMilliseconds(stored.CreatedMs), stored.WriterId);
         }
@@ -96,9 +100,6 @@ public sealed class EventStore : IAsyncDisposable
     /// <summary>Writes a row whose bytes and manifest are taken as given (tests use this to plant corrupt rows).</summary>
     internal Task WriteRawAsync(string persistenceId, long sequenceNr, string manifest, byte[] payload) =>
         Writer.WriteAsync([new JournalRow(persistenceId, sequenceNr, manifest, payload, null)]);
-
-    internal static string Where(string persistenceId, long sequenceNr) =>
-        $"Recovery of '{persistenceId}' failed at sequence number {sequenceNr}";
 
     internal JournalRow ToRow(string persistenceId, long sequenceNr, IMessage message, string? tags)
     {

@@ -7,30 +7,37 @@ namespace MediaCluster.Runtime.Persistence;
 /// The single writer in front of a back-end. Persist requests from many actors queue here; the writer
 /// takes everything queued (up to a batch size) and commits it in one transaction. When a batch hits the
 /// uniqueness constraint, its requests are retried one by one so only the stale writer's request fails.
-/// Snapshot and delete operations run in the same queue, so SQLite never sees two writers.
+/// Snapshot and delete operations run in the same queue. With a concurrency above one (PostgreSQL), several
+/// loops commit overlapping transactions; events of one actor never overlap, since an actor waits for its
+/// write before it persists again. SQLite runs one loop, so it never sees two writers.
 /// </summary>
 internal sealed class GroupCommitWriter : IAsyncDisposable
 {
-    private readonly Channel<Operation> _queue = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Operation> _queue;
     private readonly JournalBackend _backend;
     private readonly string _writerId;
     private readonly int _maxBatchSize;
     private readonly ILogger _log;
-    private readonly Task _loop;
+    private readonly Task[] _loops;
     private long _transactions;
     private long _requests;
 
-    public GroupCommitWriter(JournalBackend backend, string writerId, int maxBatchSize, ILogger log)
+    public GroupCommitWriter(JournalBackend backend, string writerId, int maxBatchSize, int concurrency, ILogger log)
     {
         _backend = backend;
         _writerId = writerId;
         _maxBatchSize = Math.Max(1, maxBatchSize);
         _log = log;
-        _loop = Task.Run(RunAsync);
+        concurrency = Math.Max(1, concurrency);
+        _queue = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = concurrency == 1 });
+        _loops = Enumerable.Range(0, concurrency).Select(_ => Task.Run(RunAsync)).ToArray();
     }
 
     /// <summary>Test hook: awaited before each batch is taken, so a test can let requests pile up.</summary>
     internal Func<Task>? BeforeBatch { get; set; }
+
+    /// <summary>How many loops commit in parallel.</summary>
+    public int Concurrency => _loops.Length;
 
     /// <summary>Write transactions committed (or attempted) so far.</summary>
     public long Transactions => Interlocked.Read(ref _transactions);
@@ -56,7 +63,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop;
+        await Task.WhenAll(_loops);
     }
 
     private async Task RunAsync()

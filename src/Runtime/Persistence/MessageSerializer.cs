@@ -69,12 +69,13 @@ public sealed class MessageSerializer
         return (manifest, message.ToByteArray());
     }
 
-    /// <summary>Parses a payload; <paramref name="where"/> describes it for the error (persistence id and sequence number).</summary>
-    public IMessage Deserialize(string manifest, byte[] payload, string where)
+    /// <summary>Parses a journal or snapshot payload; a failure names the persistence id and sequence number.</summary>
+    public IMessage Deserialize(string manifest, byte[] payload, string persistenceId, long sequenceNr, bool snapshot = false)
     {
         if (!_parsers.TryGetValue(manifest, out var parser))
         {
-            throw new PersistenceRecoveryException($"{where}: unknown manifest '{manifest}' (no registered protobuf type has that name).");
+            throw new PersistenceRecoveryException(
+                $"{Where(persistenceId, sequenceNr, snapshot)}: unknown manifest '{manifest}' (no registered protobuf type has that name).");
         }
 
         try
@@ -83,7 +84,13 @@ public sealed class MessageSerializer
         }
         catch (InvalidProtocolBufferException ex)
         {
-            throw new PersistenceRecoveryException($"{where}: the {payload.Length}-byte payload is not a valid '{manifest}': {ex.Message}", ex);
+            throw new PersistenceRecoveryException(
+                $"{Where(persistenceId, sequenceNr, snapshot)}: the {payload.Length}-byte payload is not a valid '{manifest}': {ex.Message}", ex);
         }
     }
+
+    /// <summary>The opening of every recovery error: which stream, and where in it.</summary>
+    internal static string Where(string persistenceId, long sequenceNr, bool snapshot = false) => snapshot
+        ? $"Recovery of '{persistenceId}' failed at its snapshot at sequence number {sequenceNr}"
+        : $"Recovery of '{persistenceId}' failed at sequence number {sequenceNr}";
 }

@@ -15,6 +15,9 @@ public sealed class PersistenceOptions
     /// <summary>Recorded with every event: which process wrote it.</summary>
     public string WriterId { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
+    /// <summary>Write transactions in flight at once; null means 1 for SQLite (one writer) and 4 for PostgreSQL.</summary>
+    public int? WriterConcurrency { get; set; }
+
     /// <summary>Most events written in one group-commit transaction.</summary>
     public int MaxBatchSize { get; set; } = 2000;
 }

@@ -69,11 +69,11 @@ public abstract partial class PersistentActor
             var snapshot = await Store.Backend.LoadLatestSnapshotAsync(PersistenceId, CancellationToken.None);
             if (snapshot is not null)
             {
-                var where = $"Recovery of '{PersistenceId}' failed at its snapshot at sequence number {snapshot.SequenceNr}";
-                var state = Store.Serializer.Deserialize(snapshot.Manifest, snapshot.Payload, where);
+                var state = Store.Serializer.Deserialize(snapshot.Manifest, snapshot.Payload, PersistenceId, snapshot.SequenceNr, snapshot: true);
                 if (!_snapshotRecovery.TryHandle(state, out _))
                 {
-                    throw new PersistenceRecoveryException($"{where}: no RecoverSnapshot handler accepts {state.Descriptor.FullName}.");
+                    throw new PersistenceRecoveryException(
+                        $"{MessageSerializer.Where(PersistenceId, snapshot.SequenceNr, snapshot: true)}: no RecoverSnapshot handler accepts {state.Descriptor.FullName}.");
                 }
 
                 sequenceNr = snapshot.SequenceNr;
@@ -83,11 +83,11 @@ public abstract partial class PersistentActor
             await foreach (var stored in Store.Backend.ReadEventsAsync(PersistenceId, sequenceNr + 1, CancellationToken.None))
             {
                 sequenceNr = stored.SequenceNr;
-                var where = EventStore.Where(PersistenceId, stored.SequenceNr);
-                var @event = Store.Serializer.Deserialize(stored.Manifest, stored.Payload, where);
+                var @event = Store.Serializer.Deserialize(stored.Manifest, stored.Payload, PersistenceId, stored.SequenceNr);
                 if (!_recovery.TryHandle(@event, out _))
                 {
-                    throw new PersistenceRecoveryException($"{where}: no Recover handler accepts {@event.Descriptor.FullName}.");
+                    throw new PersistenceRecoveryException(
+                        $"{MessageSerializer.Where(PersistenceId, stored.SequenceNr)}: no Recover handler accepts {@event.Descriptor.FullName}.");
                 }
 
                 replayed++;

@@ -8,6 +8,9 @@ internal abstract class JournalBackend : IAsyncDisposable
 {
     public abstract string Name { get; }
 
+    /// <summary>How many write transactions may overlap when the options do not say.</summary>
+    public abstract int DefaultWriterConcurrency { get; }
+
     public abstract Task InitializeAsync(CancellationToken cancellationToken);
 
     /// <summary>Writes every row in one transaction: all or nothing.</summary>

@@ -35,6 +35,8 @@ internal sealed class PostgresBackend(string connectionString) : JournalBackend
 
     private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
 
+    public override int DefaultWriterConcurrency => 4;
+
     public override string Name => "PostgreSQL";
 
     public override async Task InitializeAsync(CancellationToken cancellationToken)

@@ -43,6 +43,8 @@ internal sealed class SqliteBackend(string databasePath) : JournalBackend
 
     private SqliteConnection? _writer;
 
+    public override int DefaultWriterConcurrency => 1;
+
     public override string Name => $"SQLite ({databasePath})";
 
     public override async Task InitializeAsync(CancellationToken cancellationToken)
