@@ -1,0 +1,163 @@
+using System.Runtime.InteropServices;
+using static MediaCluster.Media.Asr.PocketSphinxNative;
+
+namespace MediaCluster.Media.Asr;
+
+/// <summary>Where the pocketsphinx model lives and how hard the decoder searches.</summary>
+public sealed record PocketSphinxOptions
+{
+    /// <summary>The model folder of Debian's pocketsphinx-en-us.</summary>
+    public string ModelDirectory { get; init; } = "/usr/share/pocketsphinx/model/en-us";
+
+    /// <summary>Extra decoder flags as name/value pairs (e.g. "-beam", "1e-48").</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+}
+
+/// <summary>
+/// One pocketsphinx decoder (≈0.5 s and ≈100 MB to create): not thread-safe, so a pool hands each to one
+/// caller at a time. Frames are 10 ms.
+/// </summary>
+internal sealed unsafe class PocketSphinxDecoder : IDisposable
+{
+    private const double FrameSeconds = 0.01;
+    private nint _decoder;
+
+    public PocketSphinxDecoder(PocketSphinxOptions options)
+    {
+        var model = options.ModelDirectory;
+        var hmm = Path.Combine(model, "en-us");
+        var lm = Path.Combine(model, "en-us.lm.bin");
+        var dict = Path.Combine(model, "cmudict-en-us.dict");
+        foreach (var required in new[] { hmm, lm, dict })
+        {
+            if (!Path.Exists(required))
+            {
+                throw new MediaException(MediaErrorKind.ToolMissing, $"The pocketsphinx model is missing '{required}'; install 'pocketsphinx-en-us' (./mc setup).");
+            }
+        }
+
+        string[] args = ["mediacluster", "-hmm", hmm, "-lm", lm, "-dict", dict, "-logfn", "/dev/null", .. options.ExtraArguments];
+        var argv = args.Select(a => Marshal.StringToCoTaskMemUTF8(a)).ToArray();
+        try
+        {
+            nint config;
+            fixed (nint* p = argv)
+            {
+                config = cmd_ln_parse_r(0, ps_args(), argv.Length, p, 1);
+            }
+
+            if (config == 0)
+            {
+                throw new MediaException(MediaErrorKind.ToolFailed, $"pocketsphinx rejected its arguments: {string.Join(' ', args.Skip(1))}");
+            }
+
+            _decoder = ps_init(config);
+            cmd_ln_free_r(config);
+            if (_decoder == 0)
+            {
+                throw new MediaException(MediaErrorKind.ToolFailed, $"pocketsphinx could not load the model in '{model}'.");
+            }
+        }
+        catch (DllNotFoundException ex)
+        {
+            throw new MediaException(MediaErrorKind.ToolMissing, "libpocketsphinx.so.3 is not installed; install 'libpocketsphinx3' (./mc setup).", ex);
+        }
+        finally
+        {
+            foreach (var a in argv)
+            {
+                Marshal.FreeCoTaskMem(a);
+            }
+        }
+    }
+
+    /// <summary>Recognises a whole utterance at once.</summary>
+    public Recognition Decode(ReadOnlySpan<short> samples)
+    {
+        Start();
+        Feed(samples, fullUtterance: true);
+        return End();
+    }
+
+    public void Start() => Check(ps_start_utt(_decoder), "ps_start_utt");
+
+    public void Feed(ReadOnlySpan<short> samples, bool fullUtterance = false)
+    {
+        fixed (short* p = samples)
+        {
+            if (ps_process_raw(_decoder, p, (nuint)samples.Length, 0, fullUtterance ? 1 : 0) < 0)
+            {
+                throw new MediaException(MediaErrorKind.ToolFailed, "pocketsphinx failed to process audio.");
+            }
+        }
+    }
+
+    public string Partial()
+    {
+        int score;
+        return Clean(Marshal.PtrToStringUTF8(ps_get_hyp(_decoder, &score)) ?? string.Empty);
+    }
+
+    public Recognition End()
+    {
+        Check(ps_end_utt(_decoder), "ps_end_utt");
+        int score;
+        var text = Marshal.PtrToStringUTF8(ps_get_hyp(_decoder, &score));
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return Recognition.Empty;
+        }
+
+        var logmath = ps_get_logmath(_decoder);
+        var utteranceConfidence = Math.Clamp(logmath_exp(logmath, ps_get_prob(_decoder)), 0, 1);
+        var words = new List<RecognizedWord>();
+        for (var seg = ps_seg_iter(_decoder); seg != 0; seg = ps_seg_next(seg))
+        {
+            var word = Marshal.PtrToStringUTF8(ps_seg_word(seg)) ?? string.Empty;
+            if (IsFiller(word))
+            {
+                continue;
+            }
+
+            int start, end, acoustic, language, backoff;
+            ps_seg_frames(seg, &start, &end);
+            var posterior = ps_seg_prob(seg, &acoustic, &language, &backoff);
+            words.Add(new RecognizedWord(
+                StripAlternate(word),
+                TimeSpan.FromSeconds(start * FrameSeconds),
+                TimeSpan.FromSeconds((end + 1) * FrameSeconds),
+                Math.Clamp(logmath_exp(logmath, posterior), 0, 1)));
+        }
+
+        return new Recognition(string.Join(' ', words.Select(w => w.Text)), words, utteranceConfidence);
+    }
+
+    public void Dispose()
+    {
+        if (_decoder != 0)
+        {
+            ps_free(_decoder);
+            _decoder = 0;
+        }
+    }
+
+    private static void Check(int result, string call)
+    {
+        if (result < 0)
+        {
+            throw new MediaException(MediaErrorKind.ToolFailed, $"pocketsphinx {call} failed ({result}).");
+        }
+    }
+
+    private static bool IsFiller(string word) =>
+        word.Length == 0 || word[0] is '<' or '[' || word is "<s>" or "</s>" or "<sil>";
+
+    private static string StripAlternate(string word)
+    {
+        var paren = word.IndexOf('(');
+        return paren > 0 ? word[..paren] : word;
+    }
+
+    private static string Clean(string hypothesis) =>
+        string.Join(' ', hypothesis.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => !IsFiller(w)).Select(StripAlternate));
+}

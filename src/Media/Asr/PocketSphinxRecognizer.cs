@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+
+namespace MediaCluster.Media.Asr;
+
+/// <summary>
+/// pocketsphinx behind <see cref="ISpeechRecognizer"/>: a pool of decoders, each created once (lazily) and
+/// used by one segment at a time on a thread-pool thread.
+/// </summary>
+public sealed class PocketSphinxRecognizer : ISpeechRecognizer
+{
+    private readonly PocketSphinxOptions _options;
+    private readonly ConcurrentBag<PocketSphinxDecoder> _idle = [];
+    private readonly SemaphoreSlim _slots;
+    private readonly List<PocketSphinxDecoder> _all = [];
+    private bool _disposed;
+
+    /// <summary>Creates a pool of up to <paramref name="concurrency"/> decoders (default: one per core).</summary>
+    public PocketSphinxRecognizer(PocketSphinxOptions? options = null, int? concurrency = null)
+    {
+        _options = options ?? new PocketSphinxOptions();
+        Concurrency = Math.Max(1, concurrency ?? Environment.ProcessorCount);
+        _slots = new SemaphoreSlim(Concurrency, Concurrency);
+    }
+
+    /// <inheritdoc/>
+    public string Engine => "pocketsphinx";
+
+    /// <inheritdoc/>
+    public string Model => Path.GetFileName(_options.ModelDirectory.TrimEnd('/'));
+
+    /// <inheritdoc/>
+    public int Concurrency { get; }
+
+    /// <inheritdoc/>
+    public async Task<Recognition> RecognizeAsync(ReadOnlyMemory<short> samples, CancellationToken cancellationToken = default)
+    {
+        var decoder = await RentAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => decoder.Decode(samples.Span), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Return(decoder);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IStreamingRecognition> StartStreamAsync(CancellationToken cancellationToken = default)
+    {
+        var decoder = await RentAsync(cancellationToken).ConfigureAwait(false);
+        decoder.Start();
+        return new Stream(this, decoder);
+    }
+
+    /// <summary>Creates every decoder now instead of on first use.</summary>
+    public async Task WarmUpAsync()
+    {
+        var rented = new List<PocketSphinxDecoder>();
+        for (var i = 0; i < Concurrency; i++)
+        {
+            rented.Add(await RentAsync(CancellationToken.None).ConfigureAwait(false));
+        }
+
+        rented.ForEach(Return);
+    }
+
+    public void Dispose()
+    {
+        lock (_all)
+        {
+            _disposed = true;
+            _all.ForEach(d => d.Dispose());
+            _all.Clear();
+        }
+    }
+
+    private async Task<PocketSphinxDecoder> RentAsync(CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_idle.TryTake(out var decoder))
+        {
+            return decoder;
+        }
+
+        try
+        {
+            decoder = await Task.Run(() => new PocketSphinxDecoder(_options), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+
+        lock (_all)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _all.Add(decoder);
+        }
+
+        return decoder;
+    }
+
+    private void Return(PocketSphinxDecoder decoder)
+    {
+        _idle.Add(decoder);
+        _slots.Release();
+    }
+
+    private sealed class Stream(PocketSphinxRecognizer owner, PocketSphinxDecoder decoder) : IStreamingRecognition
+    {
+        private bool _done;
+
+        public string Accept(ReadOnlySpan<short> samples)
+        {
+            decoder.Feed(samples);
+            return decoder.Partial();
+        }
+
+        public Recognition Finish()
+        {
+            ObjectDisposedException.ThrowIf(_done, this);
+            try
+            {
+                return decoder.End();
+            }
+            finally
+            {
+                _done = true;
+                owner.Return(decoder);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!_done)
+            {
+                _done = true;
+                try
+                {
+                    decoder.End();
+                }
+                finally
+                {
+                    owner.Return(decoder);
+                }
+            }
+        }
+    }
+}
