@@ -24,7 +24,20 @@ internal static class MediaInput
     /// <summary>The URL ffmpeg should open: the "file:" protocol, so no name is read as an option or protocol.</summary>
     public static string ForFfmpeg(string fullPath) => "file:" + fullPath;
 
-    /// <summary>The most useful line of ffmpeg's complaint (the last one names the failure).</summary>
-    public static string Explain(string errors) =>
-        string.IsNullOrWhiteSpace(errors) ? "no error message" : errors.Split('\n').Last(l => l.Length > 0).Replace("file:", string.Empty, StringComparison.Ordinal);
+    /// <summary>
+    /// ffmpeg's complaint in one line: its last few messages without the "[demuxer @ 0x…]" and "file:path:"
+    /// prefixes, e.g. "moov atom not found; Invalid data found when processing input".
+    /// </summary>
+    public static string Explain(string errors)
+    {
+        var lines = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => s_prefix.Replace(l, string.Empty))
+            .Where(l => l.Length > 0)
+            .Distinct()
+            .TakeLast(3)
+            .ToList();
+        return lines.Count == 0 ? "no error message" : string.Join("; ", lines);
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex s_prefix = new(@"^(\[[^\]]*@ 0x[0-9a-f]+\]\s*|file:[^:]*:\s*)+");
 }

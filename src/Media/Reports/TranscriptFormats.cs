@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MediaCluster.Media.Asr;
+using MediaCluster.Media.Vad;
+
+namespace MediaCluster.Media.Reports;
+
+/// <summary>Renders a transcript as TXT, SRT, WebVTT, JSON, and speech regions as RTTM.</summary>
+public static class TranscriptFormats
+{
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>Plain text: one line per segment.</summary>
+    public static string Txt(Transcript transcript) =>
+        string.Concat(transcript.Segments.Where(s => s.Text.Length > 0).Select(s => s.Text + "\n"));
+
+    /// <summary>SubRip: numbered cues with <c>HH:MM:SS,mmm</c> times.</summary>
+    public static string Srt(Transcript transcript)
+    {
+        var builder = new StringBuilder();
+        var number = 1;
+        foreach (var segment in transcript.Segments.Where(s => s.Text.Length > 0))
+        {
+            builder.Append(number++).Append('\n')
+                .Append(Time(segment.Start, ',')).Append(" --> ").Append(Time(segment.End, ',')).Append('\n')
+                .Append(segment.Text).Append("\n\n");
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>WebVTT: a header, then cues with <c>HH:MM:SS.mmm</c> times.</summary>
+    public static string Vtt(Transcript transcript)
+    {
+        var builder = new StringBuilder("WEBVTT\n\n");
+        foreach (var segment in transcript.Segments.Where(s => s.Text.Length > 0))
+        {
+            builder.Append(Time(segment.Start, '.')).Append(" --> ").Append(Time(segment.End, '.')).Append('\n')
+                .Append(segment.Text).Append("\n\n");
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>JSON with every segment and word, times in seconds, confidences, and the engine and model names.</summary>
+    public static string Json(Transcript transcript) => JsonSerializer.Serialize(ToDocument(transcript), s_json);
+
+    /// <summary>Reads a transcript written by <see cref="Json"/>.</summary>
+    public static Transcript ParseJson(string json)
+    {
+        var document = JsonSerializer.Deserialize<TranscriptDocument>(json, s_json)
+            ?? throw new FormatException("The transcript JSON is empty.");
+        return new Transcript(
+            document.Source,
+            TimeSpan.FromSeconds(document.DurationSeconds),
+            document.Engine,
+            document.Model,
+            document.Segments.Select(s => new TranscriptSegment(
+                s.Index, TimeSpan.FromSeconds(s.Start), TimeSpan.FromSeconds(s.End), s.Text, s.Confidence,
+                s.Words.Select(w => new RecognizedWord(w.Text, TimeSpan.FromSeconds(w.Start), TimeSpan.FromSeconds(w.End), w.Confidence)).ToList())).ToList());
+    }
+
+    /// <summary>RTTM: one SPEAKER line per speech region (file id, channel 1, onset, duration in seconds).</summary>
+    public static string Rttm(string fileId, IEnumerable<SpeechSegment> speech)
+    {
+        var id = string.Concat(fileId.Select(c => char.IsWhiteSpace(c) ? '_' : c));
+        var builder = new StringBuilder();
+        foreach (var segment in speech)
+        {
+            builder.Append(CultureInfo.InvariantCulture, $"SPEAKER {id} 1 {segment.Start.TotalSeconds:0.000} {segment.Duration.TotalSeconds:0.000} <NA> <NA> speech <NA> <NA>\n");
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>A time as <c>HH:MM:SS{separator}mmm</c>.</summary>
+    public static string Time(TimeSpan time, char separator)
+    {
+        var ms = (long)Math.Round(time.TotalMilliseconds);
+        return string.Create(CultureInfo.InvariantCulture, $"{ms / 3_600_000:00}:{ms / 60_000 % 60:00}:{ms / 1000 % 60:00}{separator}{ms % 1000:000}");
+    }
+
+    private static TranscriptDocument ToDocument(Transcript t) => new(
+        t.Source,
+        Math.Round(t.Duration.TotalSeconds, 3),
+        t.Engine,
+        t.Model,
+        t.Segments.Select(s => new SegmentDocument(
+            s.Index, Seconds(s.Start), Seconds(s.End), s.Text, Math.Round(s.Confidence, 4),
+            s.Words.Select(w => new WordDocument(w.Text, Seconds(w.Start), Seconds(w.End), Math.Round(w.Confidence, 4))).ToList())).ToList());
+
+    private static double Seconds(TimeSpan t) => Math.Round(t.TotalSeconds, 3);
+
+    private sealed record TranscriptDocument(string Source, double DurationSeconds, string Engine, string Model, List<SegmentDocument> Segments);
+
+    private sealed record SegmentDocument(int Index, double Start, double End, string Text, double Confidence, List<WordDocument> Words);
+
+    private sealed record WordDocument(string Text, double Start, double End, double Confidence);
+}

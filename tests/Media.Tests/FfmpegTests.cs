@@ -1,0 +1,126 @@
+using MediaCluster.Media.Ffmpeg;
+
+namespace MediaCluster.Media.Tests;
+
+[Collection(MediaCollection.Name)]
+public sealed class FfmpegTests(MediaFiles files)
+{
+    [Fact]
+    public async Task Probe_Video_DescribesContainerAndStreams()
+    {
+        var info = await MediaProbe.ProbeAsync(files.Video);
+        Assert.Contains("mp4", info.Container);
+        Assert.Equal("h264", info.Video!.Codec);
+        Assert.Equal(320, info.Video.Width);
+        Assert.Equal(240, info.Video.Height);
+        Assert.Equal(25, info.Video.FrameRate!.Value, 3);
+        Assert.Equal("aac", info.Audio!.Codec);
+        Assert.Equal(1, info.Audio.Channels);
+        Assert.InRange(info.Duration!.Value.TotalSeconds, files.FiveClips.Duration.TotalSeconds - 0.2, files.FiveClips.Duration.TotalSeconds + 0.2);
+    }
+
+    [Fact]
+    public async Task Probe_MissingFile_SaysItDoesNotExist()
+    {
+        var error = await Assert.ThrowsAsync<MediaException>(() => MediaProbe.ProbeAsync(files.Missing));
+        Assert.Equal(MediaErrorKind.NotFound, error.Kind);
+        Assert.Equal($"'{files.Missing}' does not exist.", error.Message);
+    }
+
+    [Fact]
+    public async Task Probe_EmptyFile_SaysItIsEmpty()
+    {
+        var error = await Assert.ThrowsAsync<MediaException>(() => MediaProbe.ProbeAsync(files.Empty));
+        Assert.Equal(MediaErrorKind.InvalidInput, error.Kind);
+        Assert.Equal($"'{files.Empty}' is empty (0 bytes): it holds no media.", error.Message);
+    }
+
+    [Fact]
+    public async Task Probe_TextNamedMp4_QuotesFfprobe()
+    {
+        var error = await Assert.ThrowsAsync<MediaException>(() => MediaProbe.ProbeAsync(files.TextAsMp4));
+        Assert.Equal(MediaErrorKind.InvalidInput, error.Kind);
+        Assert.StartsWith($"ffprobe could not read '{files.TextAsMp4}' as media: ", error.Message);
+        Assert.Contains("Invalid data found when processing input", error.Message);
+    }
+
+    [Fact]
+    public async Task Decode_TruncatedVideo_FailsNamingTheCause()
+    {
+        var error = await Assert.ThrowsAsync<MediaException>(() => AudioDecoder.DecodeAsync(files.TruncatedVideo).ToListAsync().AsTask());
+        Assert.Equal(MediaErrorKind.InvalidInput, error.Kind);
+        Assert.Contains(files.TruncatedVideo, error.Message);
+        Assert.Contains("moov atom not found", error.Message);
+    }
+
+    [Fact]
+    public async Task Decode_VideoWithoutAudio_ListsTheStreamsFound()
+    {
+        var error = await Assert.ThrowsAsync<MediaException>(() => AudioDecoder.DecodeAsync(files.SilentVideo).ToListAsync().AsTask());
+        Assert.Equal(MediaErrorKind.MissingStream, error.Kind);
+        Assert.Equal($"ffprobe found no audio stream in '{files.SilentVideo}' (streams: h264).", error.Message);
+    }
+
+    [Theory]
+    [InlineData("EightKhz")]
+    [InlineData("SixChannels")]
+    [InlineData("OddName")]
+    public async Task Decode_OddFormatsAndNames_Give16kMono(string which)
+    {
+        var path = (string)typeof(MediaFiles).GetProperty(which)!.GetValue(files)!;
+        var samples = (await AudioDecoder.DecodeAsync(path).ToListAsync()).Sum(c => c.Samples.Length);
+        Assert.InRange(samples / 16000.0, 2.95, 3.05);
+    }
+
+    [Fact]
+    public async Task Decode_Chunks_AreContiguousAndSized()
+    {
+        var chunks = await AudioDecoder.DecodeAsync(files.EightKhz, chunkSamples: 4000).ToListAsync();
+        Assert.All(chunks.SkipLast(1), c => Assert.Equal(4000, c.Samples.Length));
+        Assert.Equal(Enumerable.Range(0, chunks.Count).Select(i => i * 4000L), chunks.Select(c => c.StartSample));
+    }
+
+    [Fact]
+    public async Task Decode_Cancelled_StopsPromptly()
+    {
+        using var cts = new CancellationTokenSource();
+        var seen = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var chunk in AudioDecoder.DecodeAsync(files.Video, chunkSamples: 1600, cts.Token))
+            {
+                if (++seen == 2)
+                {
+                    cts.Cancel();
+                }
+            }
+        });
+        Assert.Equal(2, seen);
+    }
+
+    [Fact]
+    public async Task Frames_AtATime_AreJpegAndRgbOfTheRequestedSize()
+    {
+        var jpeg = await FrameExtractor.JpegAsync(files.Video, TimeSpan.FromSeconds(1));
+        Assert.Equal([0xFF, 0xD8], jpeg[..2]);
+        var rgb = await FrameExtractor.RgbAsync(files.Video, TimeSpan.FromSeconds(1), 64, 48);
+        Assert.Equal(64 * 48 * 3, rgb.Length);
+    }
+
+    [Fact]
+    public async Task Scenes_TwoPatterns_OneCutAtTheSeam()
+    {
+        var cuts = await SceneDetector.DetectAsync(files.Scenes);
+        var cut = Assert.Single(cuts);
+        Assert.InRange(cut.Time.TotalSeconds, 1.9, 2.1);
+        Assert.InRange(cut.Score, 0.3, 1.0);
+    }
+
+    [Fact]
+    public async Task Scenes_AudioOnly_SaysThereIsNoVideo()
+    {
+        var error = await Assert.ThrowsAsync<MediaException>(() => SceneDetector.DetectAsync(files.EightKhz));
+        Assert.Equal(MediaErrorKind.MissingStream, error.Kind);
+        Assert.StartsWith($"ffprobe found no video stream in '{files.EightKhz}'", error.Message);
+    }
+}

@@ -1,0 +1,159 @@
+using MediaCluster.Media.Asr;
+using MediaCluster.Media.Ffmpeg;
+using MediaCluster.Media.Samples;
+using MediaCluster.Media.Vad;
+
+namespace MediaCluster.Media.Tests;
+
+[Collection(MediaCollection.Name)]
+public sealed class SpeechTests(MediaFiles files, Engines engines)
+{
+    [Fact]
+    public void Silero_Model_HasTheDocumentedInputsAndOutputs()
+    {
+        var session = engines.Vad.Session;
+        Assert.Equal(["input", "state", "sr"], session.Inputs.Select(i => i.Name));
+        Assert.Equal(["output", "stateN"], session.Outputs.Select(o => o.Name));
+        Assert.Equal([2L, -1, 128], session.Inputs[1].Shape);
+        Assert.Empty(session.Inputs[2].Shape);
+        Assert.Equal("CPU", engines.Vad.Provider);
+    }
+
+    [Fact]
+    public void Silero_WrongWindowSize_IsRejected()
+    {
+        using var stream = engines.Vad.CreateStream();
+        Assert.Throws<ArgumentException>(() => stream.Process(new short[100]));
+        Assert.InRange(stream.Process(new short[512]), 0f, 0.1f);
+    }
+
+    [Fact]
+    public async Task Vad_ClipsSeparatedBySilence_FindsEachWithin300ms()
+    {
+        var detector = new VoiceActivityDetector(engines.Vad);
+        var segments = await detector.DetectAsync(AudioDecoder.DecodeAsync(files.FiveClips.Path), withAudio: false).ToListAsync();
+        foreach (var (start, end) in files.FiveClips.ClipBounds)
+        {
+            var overlapping = segments.Where(s => s.End > start && s.Start < end).ToList();
+            Assert.True(overlapping.Count > 0, $"no speech found in the clip at {start}–{end}");
+            Assert.InRange(overlapping.Min(s => s.Start).TotalSeconds, start.TotalSeconds - 0.3, start.TotalSeconds + 0.3);
+            Assert.InRange(overlapping.Max(s => s.End).TotalSeconds, end.TotalSeconds - 0.3, end.TotalSeconds + 0.3);
+        }
+
+        Assert.All(segments, s => Assert.Contains(files.FiveClips.ClipBounds, b => s.End > b.Start && s.Start < b.End));
+    }
+
+    [Fact]
+    public void Segmenter_LongSpeech_IsSplitAtTheLeastSpeechLikePoint()
+    {
+        var options = new VadOptions { MaxSegment = TimeSpan.FromSeconds(10), SpeechPad = TimeSpan.Zero };
+        var segmenter = new SpeechSegmenter(options);
+        var done = new List<SpeechSegment>();
+        for (var i = 0; i < 1000; i++)
+        {
+            done.AddRange(segmenter.Push(i == 250 ? 0.4f : 0.9f));
+        }
+
+        done.AddRange(segmenter.Flush(1000 * 512));
+        Assert.All(done, s => Assert.True(s.Duration <= TimeSpan.FromSeconds(10), $"segment {s.Index} lasts {s.Duration}"));
+        Assert.Equal(250 * 512, done[0].EndSample);
+        Assert.Equal(done[0].EndSample, done[1].StartSample);
+        Assert.Equal(1000 * 512, done[^1].EndSample);
+    }
+
+    [Fact]
+    public void Segmenter_ShortBlipAndShortPause_FollowTheDefaults()
+    {
+        var segmenter = new SpeechSegmenter(new VadOptions());
+        var probabilities = new List<float>();
+        probabilities.AddRange(Enumerable.Repeat(0.9f, 5));   // 160 ms blip: below min speech, dropped
+        probabilities.AddRange(Enumerable.Repeat(0.0f, 10));
+        probabilities.AddRange(Enumerable.Repeat(0.9f, 20));  // speech
+        probabilities.AddRange(Enumerable.Repeat(0.4f, 2));   // between thresholds: speech continues
+        probabilities.AddRange(Enumerable.Repeat(0.1f, 2));   // 64 ms pause: shorter than min silence
+        probabilities.AddRange(Enumerable.Repeat(0.9f, 20));
+        probabilities.AddRange(Enumerable.Repeat(0.0f, 10));
+        var segments = probabilities.SelectMany(segmenter.Push).Concat(segmenter.Flush(probabilities.Count * 512L)).ToList();
+        var segment = Assert.Single(segments);
+        Assert.Equal((15 * 512) - 480, segment.StartSample);
+        Assert.Equal((59 * 512) + 480, segment.EndSample);
+    }
+
+    [Fact]
+    public async Task Asr_FiveClips_ScoreAtMost32PercentWer()
+    {
+        var transcriber = new Transcriber(engines.Vad, engines.Asr);
+        var errors = 0;
+        var words = 0;
+        foreach (var (path, text) in SpeechSampleMaker.LibriVoxClips())
+        {
+            var result = await transcriber.TranscribeAsync(path);
+            var (e, n) = WordErrorRate.Count(text, result.Transcript.Text);
+            errors += e;
+            words += n;
+        }
+
+        var wer = 100.0 * errors / words;
+        Assert.True(wer <= 32, $"WER over the five LibriVox clips is {wer:0.0}% (> 32%)");
+    }
+
+    [Fact]
+    public async Task Asr_Words_HaveOrderedTimesInsideTheirSegment()
+    {
+        var result = await new Transcriber(engines.Vad, engines.Asr).TranscribeAsync(files.OddName);
+        var segment = Assert.Single(result.Transcript.Segments);
+        Assert.NotEmpty(segment.Words);
+        Assert.All(segment.Words, w =>
+        {
+            Assert.True(w.Start >= segment.Start && w.End <= segment.End + TimeSpan.FromMilliseconds(20), $"{w.Text} at {w.Start}–{w.End} is outside {segment.Start}–{segment.End}");
+            Assert.InRange(w.Confidence, 0, 1);
+        });
+        Assert.Equal(segment.Words.OrderBy(w => w.Start), segment.Words);
+        Assert.Equal("pocketsphinx", result.Transcript.Engine);
+        Assert.Equal("en-us", result.Transcript.Model);
+    }
+
+    [Fact]
+    public async Task Transcribe_ThirtySecondsOfSilence_GivesNoSegments()
+    {
+        var result = await new Transcriber(engines.Vad, engines.Asr).TranscribeAsync(files.Silence);
+        Assert.Empty(result.Speech);
+        Assert.Empty(result.Transcript.Segments);
+        Assert.Equal(30, result.Transcript.Duration.TotalSeconds, 1);
+    }
+
+    [Theory]
+    [InlineData("EightKhz")]
+    [InlineData("SixChannels")]
+    public async Task Transcribe_OtherRatesAndLayouts_RecognisesTheClip(string which)
+    {
+        var path = (string)typeof(MediaFiles).GetProperty(which)!.GetValue(files)!;
+        var result = await new Transcriber(engines.Vad, engines.Asr).TranscribeAsync(path);
+        var wer = WordErrorRate.Percent(SpeechSampleMaker.LibriVoxClips()[1].Text, result.Transcript.Text);
+        Assert.True(wer <= 60, $"{which}: WER {wer:0}% for '{result.Transcript.Text}'");
+    }
+
+    [Fact]
+    public async Task Streaming_Partials_GrowToTheFinalResult()
+    {
+        var samples = (await AudioDecoder.DecodeAsync(SpeechSampleMaker.LibriVoxClips()[4].Path).ToListAsync()).SelectMany(c => c.Samples).ToArray();
+        using var stream = await engines.Asr.StartStreamAsync();
+        var partials = new List<string>();
+        for (var i = 0; i < samples.Length; i += 1600)
+        {
+            partials.Add(stream.Accept(samples.AsSpan(i, Math.Min(1600, samples.Length - i))));
+        }
+
+        var final = stream.Finish();
+        Assert.Contains(partials, p => p.Length > 0);
+        Assert.NotEmpty(final.Text);
+        Assert.True(WordErrorRate.Percent(SpeechSampleMaker.LibriVoxClips()[4].Text, final.Text) <= 60, final.Text);
+    }
+
+    [Fact]
+    public void Wer_IgnoresCaseAndPunctuation()
+    {
+        Assert.Equal(0, WordErrorRate.Percent("Hello, World!", "hello world"));
+        Assert.Equal(50, WordErrorRate.Percent("a b c d", "a x c"));
+    }
+}
