@@ -75,8 +75,8 @@ public sealed class SpeechTests(MediaFiles files, Engines engines)
         probabilities.AddRange(Enumerable.Repeat(0.0f, 10));
         var segments = probabilities.SelectMany(segmenter.Push).Concat(segmenter.Flush(probabilities.Count * 512L)).ToList();
         var segment = Assert.Single(segments);
-        Assert.Equal((15 * 512) - 480, segment.StartSample);
-        Assert.Equal((59 * 512) + 480, segment.EndSample);
+        Assert.Equal((15 * 512) - 1600, segment.StartSample);
+        Assert.Equal((59 * 512) + 1600, segment.EndSample);
     }
 
     [Fact]

@@ -2,8 +2,9 @@ namespace MediaCluster.Media.Vad;
 
 /// <summary>
 /// How speech probabilities become segments. Defaults follow the Silero reference implementation
-/// (threshold 0.5, negative threshold 0.35, min speech 250 ms, min silence 100 ms, pad 30 ms), plus a
-/// maximum segment length of 30 s: longer speech is split at its least speech-like window.
+/// (threshold 0.5, negative threshold 0.35, min speech 250 ms, min silence 100 ms) except the padding:
+/// 100 ms instead of 30 ms, because the model reacts late to soft onsets ("had he …" lost its first words
+/// with 30 ms). A maximum segment length of 30 s splits longer speech at its least speech-like window.
 /// </summary>
 public sealed record VadOptions
 {
@@ -20,7 +21,7 @@ public sealed record VadOptions
     public TimeSpan MinSilence { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Added before and after each segment (never overlapping its neighbours).</summary>
-    public TimeSpan SpeechPad { get; init; } = TimeSpan.FromMilliseconds(30);
+    public TimeSpan SpeechPad { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>No segment is longer than this; long speech is split at its least speech-like point.</summary>
     public TimeSpan MaxSegment { get; init; } = TimeSpan.FromSeconds(30);
