@@ -39,3 +39,14 @@ public sealed class TextRankTests
         Assert.Empty(TextRank.Summarize([]).Selected);
     }
 }
+
+public sealed class TextRankRepeatTests
+{
+    [Fact]
+    public void Summarize_RepeatedUtterance_IsChosenOnce()
+    {
+        string[] utterances = ["the river flooded the valley", "the river flooded the valley", "farmers left the river valley", "cats sleep"];
+        var summary = TextRank.Summarize(utterances, new SummaryOptions { Ratio = 0.5, WordBudget = null });
+        Assert.Equal([0, 2], summary.Selected);
+    }
+}

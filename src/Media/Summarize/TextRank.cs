@@ -22,7 +22,7 @@ public sealed record SummaryOptions
 /// <summary>
 /// TextRank (Mihalcea and Tarau, 2004) over utterances. ASR output has no punctuation, so each VAD segment is
 /// a "sentence". Similarity is shared content words over log lengths; PageRank with damping 0.85 ranks them;
-/// the best are returned in their original order. Keywords: PageRank over a co-occurrence graph (window 2).
+/// the best are returned in their original order, skipping repeats of an utterance already chosen. Keywords: PageRank over a co-occurrence graph (window 2).
 /// Deterministic: ties go to the earlier utterance or the alphabetically first word.
 /// </summary>
 public static class TextRank
@@ -66,6 +66,12 @@ public static class TextRank
         {
             var length = utterances[i].Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
             if (selected.Count >= keep || (options.WordBudget is { } budget && selected.Count > 0 && words + length > budget))
+            {
+                continue;
+            }
+
+            // A repeated utterance (same content words) says nothing new.
+            if (selected.Any(j => sets[j].SetEquals(sets[i])))
             {
                 continue;
             }

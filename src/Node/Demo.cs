@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using MediaCluster.Media;
+using MediaCluster.Media.Samples;
+
+namespace MediaCluster.Node;
+
+/// <summary>Makes a sample video (LibriVox speech over an ffmpeg test pattern), processes it, and shows the results.</summary>
+internal static class Demo
+{
+    public static async Task RunAsync(string outputDirectory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(outputDirectory);
+        var speech = Path.Combine(outputDirectory, "sample-speech.wav");
+        var video = Path.Combine(outputDirectory, "sample.mp4");
+        Console.Error.WriteLine("making a sample video: the LibriVox clips of pocketsphinx-testdata over an ffmpeg test pattern");
+        var sample = await SpeechSampleMaker.WriteAsync(speech, TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
+        await FfmpegAsync(cancellationToken, "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-i", speech, "-shortest",
+            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", video);
+        File.Delete(speech);
+
+        var results = Path.Combine(outputDirectory, "results");
+        var (result, summary) = await FileProcessor.ProcessAsync(video, results, Console.Error, cancellationToken);
+        var wer = Media.Asr.WordErrorRate.Percent(sample.ReferenceText, result.Transcript.Text);
+        Console.WriteLine();
+        Console.WriteLine($"Summary ({summary.Selected.Count} of {result.Transcript.Segments.Count} utterances):");
+        Console.WriteLine($"  {summary.Text}");
+        Console.WriteLine($"Keywords: {string.Join(", ", summary.Keywords.Select(k => k.Word))}");
+        Console.WriteLine();
+        Console.WriteLine("Transcript (start):");
+        foreach (var segment in result.Transcript.Segments.Where(s => s.Text.Length > 0).Take(5))
+        {
+            Console.WriteLine($"  [{Media.Reports.TranscriptFormats.Time(segment.Start, '.')}] {segment.Text}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"Word error rate against the LibriVox reference text: {wer:0.0}%");
+        Console.WriteLine($"Input: {Path.GetFullPath(video)}");
+        Console.WriteLine($"Files: {Path.GetFullPath(results)}/{{{string.Join(",", FileProcessor.Outputs)}}}");
+    }
+
+    private static async Task FfmpegAsync(CancellationToken cancellationToken, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-nostdin", "-loglevel", "error", "-y" }.Concat(arguments))
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info) ?? throw new MediaException(MediaErrorKind.ToolMissing, "ffmpeg could not be started.");
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new MediaException(MediaErrorKind.ToolFailed, $"ffmpeg could not make the sample video: {await errors}");
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using MediaCluster.Media;
+
+namespace MediaCluster.Node;
+
+/// <summary>Command-line entry: <c>process FILE --out DIR</c> and <c>demo [--out DIR]</c>.</summary>
+internal static class NodeCommands
+{
+    private const string Usage = """
+        Usage:
+          mc node process FILE --out DIR   transcribe FILE and write transcript.txt, .srt, .vtt, .json,
+                                           vad.rttm, summary.txt and report.pdf into DIR
+          mc node demo [--out DIR]         make a sample video from real speech and process it
+                                           (default DIR: .artifacts/demo)
+        Progress goes to stderr. Exit status: 0 done, 1 the input could not be processed, 2 usage.
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        try
+        {
+            switch (args)
+            {
+                case ["process", var file, "--out", var output]:
+                    await FileProcessor.ProcessAsync(file, output, Console.Error, cancel.Token);
+                    return 0;
+                case ["demo"]:
+                    await Demo.RunAsync(Path.Combine(".artifacts", "demo"), cancel.Token);
+                    return 0;
+                case ["demo", "--out", var output]:
+                    await Demo.RunAsync(output, cancel.Token);
+                    return 0;
+                case ["help" or "--help" or "-h"]:
+                    Console.WriteLine(Usage);
+                    return 0;
+                default:
+                    Console.Error.WriteLine(Usage);
+                    return 2;
+            }
+        }
+        catch (MediaException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("cancelled");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using MediaCluster.Node;
+
+return await NodeCommands.RunAsync(args);
