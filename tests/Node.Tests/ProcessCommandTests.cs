@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using MediaCluster.Media.Reports;
+using MediaCluster.Media.Samples;
+
+namespace MediaCluster.Node.Tests;
+
+public sealed class ProcessCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-node-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Process_SpeechFile_WritesEveryOutput()
+    {
+        var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "in put – ä.wav"), TimeSpan.Zero, clipCount: 3);
+        var output = Path.Combine(_directory, "out");
+        var progress = new StringWriter();
+
+        var (result, summary) = await FileProcessor.ProcessAsync(sample.Path, output, progress, CancellationToken.None);
+
+        Assert.Equal(FileProcessor.Outputs.Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
+        Assert.Contains("done in", progress.ToString());
+        var transcript = TranscriptFormats.ParseJson(await File.ReadAllTextAsync(Path.Combine(output, "transcript.json")));
+        Assert.Equal(result.Transcript.Text, transcript.Text);
+        Assert.Equal(3, SubtitleParser.ParseSrt(await File.ReadAllTextAsync(Path.Combine(output, "transcript.srt"))).Count);
+        Assert.Equal(result.Speech.Count, (await File.ReadAllLinesAsync(Path.Combine(output, "vad.rttm"))).Length);
+        Assert.StartsWith(summary.Text, await File.ReadAllTextAsync(Path.Combine(output, "summary.txt")));
+        Assert.True(Media.Asr.WordErrorRate.Percent(sample.ReferenceText, transcript.Text) <= 40, transcript.Text);
+        var pdf = await RunAsync("pdftotext", Path.Combine(output, "report.pdf"), "-");
+        Assert.Contains("Report: in put – ä.wav", pdf);
+        Assert.Contains(result.Transcript.Segments[0].Text.Split(' ')[0], pdf);
+    }
+
+    [Fact]
+    public async Task Run_MissingFile_ExitsOneWithTheCause()
+    {
+        var errors = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(errors);
+        try
+        {
+            var missing = Path.Combine(_directory, "nope.mp4");
+            Assert.Equal(1, await NodeCommands.RunAsync(["process", missing, "--out", Path.Combine(_directory, "o")]));
+            Assert.Contains($"error: '{missing}' does not exist.", errors.ToString());
+            Assert.Equal(2, await NodeCommands.RunAsync(["process"]));
+            Assert.False(Directory.Exists(Path.Combine(_directory, "o")), "a failed job must not leave an output folder");
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
+    }
+
+    private static async Task<string> RunAsync(string tool, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in arguments)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info)!;
+        var text = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return text;
+    }
+}
