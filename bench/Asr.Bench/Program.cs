@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MediaCluster.Media;
 using MediaCluster.Media.Asr;
+using MediaCluster.Media.Ffmpeg;
 using MediaCluster.Media.Samples;
 using MediaCluster.Media.Vad;
 
@@ -38,7 +39,7 @@ var peakRss = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
 
 Console.Error.WriteLine("# baseline: pocketsphinx_continuous on a 16 kHz mono copy");
 var wav = Path.Combine(Path.GetTempPath(), $"mc-bench-{Guid.NewGuid():N}.wav");
-await RunAsync("ffmpeg", ["-nostdin", "-loglevel", "error", "-y", "-i", file, "-ac", "1", "-ar", "16000", "-acodec", "pcm_s16le", wav]);
+await FfmpegRunner.RunAsync(["-i", file, "-ac", "1", "-ar", "16000", "-acodec", "pcm_s16le", wav]);
 watch.Restart();
 var baselineText = await RunAsync("pocketsphinx_continuous", ["-infile", wav, "-logfn", "/dev/null"]);
 watch.Stop();

@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using MediaCluster.Media;
+using MediaCluster.Media.Ffmpeg;
 using MediaCluster.Media.Samples;
 
 namespace MediaCluster.Node;
@@ -14,8 +13,10 @@ internal static class Demo
         var video = Path.Combine(outputDirectory, "sample.mp4");
         Console.Error.WriteLine("making a sample video: the LibriVox clips of pocketsphinx-testdata over an ffmpeg test pattern");
         var sample = await SpeechSampleMaker.WriteAsync(speech, TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
-        await FfmpegAsync(cancellationToken, "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-i", speech, "-shortest",
-            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", video);
+        await FfmpegRunner.RunAsync(
+            ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-i", speech, "-shortest",
+             "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", video],
+            cancellationToken);
         File.Delete(speech);
 
         var results = Path.Combine(outputDirectory, "results");
@@ -36,22 +37,5 @@ internal static class Demo
         Console.WriteLine($"Word error rate against the LibriVox reference text: {wer:0.0}%");
         Console.WriteLine($"Input: {Path.GetFullPath(video)}");
         Console.WriteLine($"Files: {Path.GetFullPath(results)}/{{{string.Join(",", FileProcessor.Outputs)}}}");
-    }
-
-    private static async Task FfmpegAsync(CancellationToken cancellationToken, params string[] arguments)
-    {
-        var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-nostdin", "-loglevel", "error", "-y" }.Concat(arguments))
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info) ?? throw new MediaException(MediaErrorKind.ToolMissing, "ffmpeg could not be started.");
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new MediaException(MediaErrorKind.ToolFailed, $"ffmpeg could not make the sample video: {await errors}");
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MediaCluster.Media.Samples;
 
 namespace MediaCluster.Media.Tests;
@@ -58,22 +57,7 @@ public sealed class MediaFiles : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public static async Task FfmpegAsync(params string[] arguments)
-    {
-        var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-nostdin", "-loglevel", "error", "-y" }.Concat(arguments))
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ffmpeg {string.Join(' ', arguments)} failed: {errors}");
-        }
-    }
+    public static Task FfmpegAsync(params string[] arguments) => Ffmpeg.FfmpegRunner.RunAsync(arguments);
 }
 
 [CollectionDefinition(Name)]
