@@ -1,0 +1,196 @@
+using MediaCluster.Actors.Workers;
+using MediaCluster.Media;
+using MediaCluster.Media.Ffmpeg;
+using MediaCluster.Messages.Jobs;
+using MediaCluster.Messages.Runtime;
+using MediaCluster.Runtime;
+using MediaCluster.Runtime.Streams;
+using Microsoft.Extensions.Logging;
+
+namespace MediaCluster.Actors.Jobs;
+
+/// <summary>The steps: probe, stream speech segments in, recognise them, record each result.</summary>
+public sealed partial class MediaJob
+{
+    private void DefineWork()
+    {
+        Receive<StartJob>(start =>
+        {
+            if (_spec is null)
+            {
+                Persist(new JobAccepted { Spec = start.Spec, AcceptedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, e =>
+                {
+                    Apply(e);
+                    Notify();
+                    Self.Tell(Advance.Instance);
+                });
+            }
+            else
+            {
+                Self.Tell(Advance.Instance);
+            }
+
+            Sender.Tell(Progress(), Self);
+        });
+        Receive<SubscribeToJob>(s =>
+        {
+            _subscribers.Add(s.Subscriber);
+            s.Subscriber.Tell(Progress(), Self);
+        });
+        Receive<GetJobProgress>(_ => Sender.Tell(Progress(), Self));
+        Receive<CancelJob>(c => EndWith(new JobCancelled { Reason = c.Reason }));
+        ReceiveAsync<Advance>(_ => AdvanceAsync());
+        Receive<StreamElement>(OnSegment);
+        Receive<SegmentRecognized>(OnRecognized);
+        Receive<StreamCompleted>(done =>
+        {
+            _inlet?.HandleEnd(done, out _);
+            _detector = null;
+            Persist(new SpeechDetectionCompleted { SegmentCount = (int)done.Count }, e =>
+            {
+                Apply(e);
+                Notify();
+                FinishIfDone();
+            });
+        });
+        Receive<StreamFailed>(failed =>
+        {
+            _detector = null;
+            EndWith(new JobFailed { Reason = failed.Reason });
+        });
+        Receive<Terminated>(t =>
+        {
+            if (ReferenceEquals(t.Actor, _detector) && !IsTerminal)
+            {
+                _detector = null;
+                EndWith(new JobFailed { Reason = "the speech detector stopped unexpectedly" });
+            }
+        });
+        DefineFinish();
+    }
+
+    private async Task AdvanceAsync()
+    {
+        if (IsTerminal || _spec is null)
+        {
+            return;
+        }
+
+        if (_probed is null)
+        {
+            try
+            {
+                var info = await MediaProbe.ProbeAudioAsync(_spec.InputPath);
+                Persist(
+                    new MediaProbed { DurationSeconds = info.Duration?.TotalSeconds ?? 0, Container = info.Container, Streams = info.StreamSummary },
+                    e =>
+                    {
+                        Apply(e);
+                        Notify();
+                        Self.Tell(Advance.Instance);
+                    });
+            }
+            catch (MediaException ex)
+            {
+                EndWith(new JobFailed { Reason = ex.Message });
+            }
+
+            return;
+        }
+
+        if (!_detectionComplete && _detector is null)
+        {
+            // VAD is deterministic and cheap (RTF ≈ 0.005): on resume it runs again; recorded results are skipped.
+            _detector = Context.ActorOf(Props.Create(() => new SpeechDetector(_jobId, _spec.InputPath, _services.Vad, Self)), "speech");
+            Context.Watch(_detector);
+            _inlet = new StreamInlet("speech:" + _jobId, _detector, Self, _services.SegmentsInFlight);
+            _inlet.Start();
+            return;
+        }
+
+        FinishIfDone();
+    }
+
+    private void OnSegment(StreamElement element)
+    {
+        if (_inlet is null || IsTerminal)
+        {
+            return;
+        }
+
+        var audio = (SpeechAudio)_inlet.Accept(element);
+        if (_transcribed.ContainsKey(audio.Index))
+        {
+            _inlet.Processed();
+            return;
+        }
+
+        if (_found.ContainsKey(audio.Index))
+        {
+            _services.AsrPool.Tell(audio, Self);
+            return;
+        }
+
+        Persist(new SpeechSegmentFound { Index = audio.Index, StartSample = audio.StartSample, EndSample = audio.EndSample }, e =>
+        {
+            Apply(e);
+            _services.AsrPool.Tell(audio, Self);
+            Notify();
+        });
+    }
+
+    private void OnRecognized(SegmentRecognized recognized)
+    {
+        if (IsTerminal)
+        {
+            return;
+        }
+
+        if (_transcribed.ContainsKey(recognized.Result.Index))
+        {
+            Log.LogDebug("Segment {Index} of {Job} was already recorded; duplicate ignored", recognized.Result.Index, _jobId);
+            return;
+        }
+
+        Persist(recognized.Result, e =>
+        {
+            Apply(e);
+            _inlet?.Processed();
+            Notify();
+            FinishIfDone();
+        });
+    }
+
+    private void EndWith(Google.Protobuf.IMessage terminal)
+    {
+        if (IsTerminal)
+        {
+            return;
+        }
+
+        if (_detector is not null)
+        {
+            Context.Unwatch(_detector);
+            Context.Stop(_detector);
+            _detector = null;
+        }
+
+        Persist(terminal, e =>
+        {
+            switch (e)
+            {
+                case JobFailed failed:
+                    (_state, _failure) = (JobStates.Failed, failed.Reason);
+                    break;
+                case JobCancelled cancelled:
+                    (_state, _failure) = (JobStates.Cancelled, cancelled.Reason);
+                    break;
+                default:
+                    _state = JobStates.Completed;
+                    break;
+            }
+
+            Notify();
+        });
+    }
+}

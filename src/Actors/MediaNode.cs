@@ -1,0 +1,108 @@
+using MediaCluster.Actors.Jobs;
+using MediaCluster.Actors.Workers;
+using MediaCluster.Media.Asr;
+using MediaCluster.Media.Vad;
+using MediaCluster.Messages.Jobs;
+using MediaCluster.Runtime;
+using MediaCluster.Runtime.Persistence;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MediaCluster.Actors;
+
+/// <summary>
+/// An embedded node: an actor system with a SQLite journal in <c>DataDirectory</c>, the VAD model, an ASR
+/// pool with one slot per core, and one persistent <see cref="MediaJob"/> per job id.
+/// </summary>
+public sealed class MediaNode : IAsyncDisposable
+{
+    private readonly EventStore _store;
+    private readonly SileroVad _vad;
+    private readonly PocketSphinxRecognizer _recognizer;
+    private readonly JobServices _services;
+    private readonly Dictionary<string, IActorRef> _jobs = [];
+
+    private MediaNode(ActorSystem system, EventStore store, SileroVad vad, PocketSphinxRecognizer recognizer, AsrMetrics metrics)
+    {
+        System = system;
+        _store = store;
+        _vad = vad;
+        _recognizer = recognizer;
+        Metrics = metrics;
+        var pool = system.ActorOf(Props.Create(() => new AsrPool(recognizer, metrics)), "asr");
+        _services = new JobServices(pool, vad, recognizer.Concurrency * 2, recognizer.Engine, recognizer.Model);
+    }
+
+    /// <summary>The node's actor system.</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>Recognition counts.</summary>
+    public AsrMetrics Metrics { get; }
+
+    /// <summary>Starts a node whose journal lives in <paramref name="dataDirectory"/>.</summary>
+    public static async Task<MediaNode> StartAsync(string dataDirectory, int? asrSlots = null, ILoggerFactory? loggerFactory = null)
+    {
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var serializer = new MessageSerializer().Register(JobsReflection.Descriptor);
+        var store = await EventStore.OpenAsync(new PersistenceOptions { Backend = "sqlite", DataDirectory = dataDirectory }, serializer, loggerFactory);
+        var system = ActorSystem.Create("media", loggerFactory: loggerFactory).UseEventStore(store);
+        var vad = new SileroVad(log: loggerFactory.CreateLogger<SileroVad>());
+        var recognizer = new PocketSphinxRecognizer(concurrency: asrSlots);
+        return new MediaNode(system, store, vad, recognizer, new AsrMetrics());
+    }
+
+    /// <summary>The job actor for <paramref name="jobId"/> (created, and so recovered, on first use).</summary>
+    public IActorRef Job(string jobId)
+    {
+        lock (_jobs)
+        {
+            if (!_jobs.TryGetValue(jobId, out var job))
+            {
+                job = System.ActorOf(Props.Create(() => new MediaJob(jobId, _services)), "job-" + jobId);
+                _jobs.Add(jobId, job);
+            }
+
+            return job;
+        }
+    }
+
+    /// <summary>Starts (or resumes) a job and waits for it to end; progress is reported on every change.</summary>
+    public async Task<JobProgress> RunAsync(JobSpec spec, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var ended = new TaskCompletionSource<JobProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watcher = System.ActorOf(Props.Create(() => new JobWatcher(progress, ended)));
+        var job = Job(spec.JobId);
+        job.Tell(new SubscribeToJob(watcher));
+        job.Tell(new StartJob(spec));
+        await using var registration = cancellationToken.Register(() => job.Tell(new CancelJob("cancelled by the caller")));
+        var result = await ended.Task;
+        System.Stop(watcher);
+        return result;
+    }
+
+    /// <summary>Stops every actor, then closes the journal and the engines.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await System.Terminate();
+        await _store.DisposeAsync();
+        _recognizer.Dispose();
+        _vad.Dispose();
+    }
+
+    private sealed class JobWatcher : ActorBase
+    {
+        public JobWatcher(IProgress<JobProgress>? progress, TaskCompletionSource<JobProgress> ended)
+        {
+            Receive<JobProgress>(p =>
+            {
+                progress?.Report(p);
+                if (p.State.StartsWith(JobStates.Completed, StringComparison.Ordinal)
+                    || p.State.StartsWith(JobStates.Failed, StringComparison.Ordinal)
+                    || p.State.StartsWith(JobStates.Cancelled, StringComparison.Ordinal))
+                {
+                    ended.TrySetResult(p);
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using MediaCluster.Media.Asr;
+using MediaCluster.Messages.Jobs;
+using MediaCluster.Runtime;
+
+namespace MediaCluster.Actors.Workers;
+
+/// <summary>
+/// The ASR slots of a node: one <see cref="AsrWorker"/> per slot over a shared recognizer pool. Requests
+/// queue here and go to whichever worker is idle; replies go back to the job that asked.
+/// </summary>
+internal sealed class AsrPool : ActorBase
+{
+    private readonly Queue<(SpeechAudio Audio, IActorRef ReplyTo)> _waiting = new();
+    private readonly Stack<IActorRef> _idle = new();
+    private readonly Dictionary<IActorRef, IActorRef> _busy = [];
+
+    public AsrPool(ISpeechRecognizer recognizer, AsrMetrics metrics)
+    {
+        for (var i = 0; i < recognizer.Concurrency; i++)
+        {
+            _idle.Push(Context.ActorOf(Props.Create(() => new AsrWorker(recognizer, metrics)), $"asr-{i}"));
+        }
+
+        Receive<SpeechAudio>(audio =>
+        {
+            _waiting.Enqueue((audio, Sender));
+            Dispatch();
+        });
+        Receive<SegmentRecognized>(done =>
+        {
+            if (_busy.Remove(Sender, out var replyTo))
+            {
+                replyTo.Tell(done, Self);
+                _idle.Push(Sender);
+            }
+
+            Dispatch();
+        });
+    }
+
+    private void Dispatch()
+    {
+        while (_idle.Count > 0 && _waiting.Count > 0)
+        {
+            var worker = _idle.Pop();
+            var (audio, replyTo) = _waiting.Dequeue();
+            _busy[worker] = replyTo;
+            worker.Tell(audio, Self);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Runtime.InteropServices;
+using MediaCluster.Media.Asr;
+using MediaCluster.Messages.Jobs;
+using MediaCluster.Runtime;
+
+namespace MediaCluster.Actors.Workers;
+
+/// <summary>Counts recognitions, so operators (and tests) can see work is never done twice.</summary>
+public sealed class AsrMetrics
+{
+    private long _recognized;
+
+    /// <summary>Segments recognised since start.</summary>
+    public long Recognized => Interlocked.Read(ref _recognized);
+
+    internal void Count() => Interlocked.Increment(ref _recognized);
+}
+
+/// <summary>One ASR slot: recognises one segment at a time (the async handler holds the mailbox) and replies.</summary>
+internal sealed class AsrWorker : ActorBase
+{
+    public AsrWorker(ISpeechRecognizer recognizer, AsrMetrics metrics)
+    {
+        ReceiveAsync<SpeechAudio>(async audio =>
+        {
+            var samples = MemoryMarshal.Cast<byte, short>(audio.Pcm.Span).ToArray();
+            var result = await recognizer.RecognizeAsync(samples);
+            metrics.Count();
+            var offset = audio.StartSample / 16000.0;
+            var transcribed = new SegmentTranscribed
+            {
+                Index = audio.Index,
+                StartSeconds = offset,
+                EndSeconds = audio.EndSample / 16000.0,
+                Text = result.Text,
+                Confidence = result.Words.Count == 0 ? 0 : result.Words.Average(w => w.Confidence),
+            };
+            transcribed.Words.AddRange(result.Words.Select(w => new Messages.Jobs.RecognizedWord
+            {
+                Text = w.Text,
+                StartSeconds = offset + w.Start.TotalSeconds,
+                EndSeconds = offset + w.End.TotalSeconds,
+                Confidence = w.Confidence,
+            }));
+            Sender.Tell(new SegmentRecognized { JobId = audio.JobId, Result = transcribed }, Self);
+        });
+    }
+}

@@ -1,0 +1,103 @@
+using MediaCluster.Actors.Jobs;
+using MediaCluster.Media.Samples;
+using MediaCluster.Messages.Jobs;
+using MediaCluster.Runtime.Persistence;
+
+namespace MediaCluster.Actors.Tests;
+
+public sealed class MediaJobTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-jobs-").FullName;
+    private SpeechSample _sample = null!;
+
+    public async Task InitializeAsync() =>
+        _sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "ten clips.wav"), TimeSpan.Zero, clipCount: 10);
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Job_InterruptedAndResumed_RecognisesOnlyWhatWasNotRecorded_AndMatchesAnUninterruptedRun()
+    {
+        // Uninterrupted run.
+        var reference = Spec("whole", "out-whole");
+        await using (var node = await MediaNode.StartAsync(Path.Combine(_directory, "data-whole")))
+        {
+            var end = await node.RunAsync(reference);
+            Assert.Equal(JobStates.Completed, end.State);
+            Assert.Equal(end.SegmentsFound, node.Metrics.Recognized);
+        }
+
+        // Interrupted after at least three recorded results, then resumed on a new node over the same journal.
+        var spec = Spec("resumed", "out-resumed");
+        var data = Path.Combine(_directory, "data-resumed");
+        var firstRecognized = 0L;
+        await using (var node = await MediaNode.StartAsync(data))
+        {
+            var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var run = node.RunAsync(spec, new InlineProgress(p =>
+            {
+                if (p.SegmentsTranscribed >= 3)
+                {
+                    enough.TrySetResult();
+                }
+            }));
+            await enough.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            firstRecognized = node.Metrics.Recognized;
+            GC.KeepAlive(run);
+        }
+
+        var recorded = await CountRecordedAsync(data, "job-resumed");
+        Assert.InRange(recorded, 3, 9);
+        Assert.True(firstRecognized >= recorded, $"{recorded} results recorded but only {firstRecognized} recognised");
+
+        await using (var node = await MediaNode.StartAsync(data))
+        {
+            var end = await node.RunAsync(spec);
+            Assert.Equal(JobStates.Completed, end.State);
+            Assert.Equal(end.SegmentsFound - recorded, node.Metrics.Recognized);
+        }
+
+        Assert.Equal(
+            await File.ReadAllTextAsync(Path.Combine(_directory, "out-whole", "transcript.txt")),
+            await File.ReadAllTextAsync(Path.Combine(_directory, "out-resumed", "transcript.txt")));
+        Assert.Equal(MediaJob.Artifacts.Order(), Directory.GetFiles(Path.Combine(_directory, "out-resumed")).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task Jobs_BadInputBesideAGoodOne_FailsWithTheEngineMessage_WhileTheOtherCompletes()
+    {
+        var notMedia = Path.Combine(_directory, "notes.mp4");
+        await File.WriteAllTextAsync(notMedia, "not a video");
+        await using var node = await MediaNode.StartAsync(Path.Combine(_directory, "data-mixed"));
+        var good = node.RunAsync(Spec("good", "out-good"));
+        var bad = node.RunAsync(new JobSpec { JobId = "bad", InputPath = notMedia, OutputDir = Path.Combine(_directory, "out-bad") });
+        var badEnd = await bad;
+        Assert.StartsWith($"failed: ffprobe could not read '{notMedia}' as media:", badEnd.State);
+        Assert.Equal(JobStates.Completed, (await good).State);
+        Assert.False(Directory.Exists(Path.Combine(_directory, "out-bad")));
+
+        // A finished job started again stays finished and does no work.
+        var before = node.Metrics.Recognized;
+        Assert.Equal(JobStates.Completed, (await node.RunAsync(Spec("good", "out-good"))).State);
+        Assert.Equal(before, node.Metrics.Recognized);
+    }
+
+    private JobSpec Spec(string id, string output) =>
+        new() { JobId = id, InputPath = _sample.Path, OutputDir = Path.Combine(_directory, output) };
+
+    private static async Task<int> CountRecordedAsync(string data, string persistenceId)
+    {
+        await using var store = await EventStore.OpenAsync(
+            new PersistenceOptions { DataDirectory = data }, new MessageSerializer().Register(JobsReflection.Descriptor));
+        return await store.ReadEventsAsync(persistenceId).CountAsync(e => e.Payload is SegmentTranscribed);
+    }
+
+    private sealed class InlineProgress(Action<JobProgress> report) : IProgress<JobProgress>
+    {
+        public void Report(JobProgress value) => report(value);
+    }
+}
