@@ -20,15 +20,14 @@ internal static class Demo
         File.Delete(speech);
 
         var results = Path.Combine(outputDirectory, "results");
-        var (result, summary) = await FileProcessor.ProcessAsync(video, results, Console.Error, cancellationToken);
-        var wer = Media.Asr.WordErrorRate.Percent(sample.ReferenceText, result.Transcript.Text);
+        var (transcript, summary) = await FileProcessor.ProcessAsync(video, results, Console.Error, cancellationToken);
+        var wer = Media.Asr.WordErrorRate.Percent(sample.ReferenceText, transcript.Text);
         Console.WriteLine();
-        Console.WriteLine($"Summary ({summary.Selected.Count} of {result.Transcript.Segments.Count} utterances):");
-        Console.WriteLine($"  {summary.Text}");
-        Console.WriteLine($"Keywords: {string.Join(", ", summary.Keywords.Select(k => k.Word))}");
+        Console.WriteLine("Summary:");
+        Console.WriteLine($"  {summary.Trim().Replace("\n\n", "\n  ", StringComparison.Ordinal)}");
         Console.WriteLine();
         Console.WriteLine("Transcript (start):");
-        foreach (var segment in result.Transcript.Segments.Where(s => s.Text.Length > 0).Take(5))
+        foreach (var segment in transcript.Segments.Where(s => s.Text.Length > 0).Take(5))
         {
             Console.WriteLine($"  [{Media.Reports.TranscriptFormats.Time(segment.Start, '.')}] {segment.Text}");
         }
