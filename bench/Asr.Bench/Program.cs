@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
+using MediaCluster.Bench;
 using MediaCluster.Media;
 using MediaCluster.Media.Asr;
 using MediaCluster.Media.Ffmpeg;
@@ -17,7 +17,7 @@ if (args.Length >= 2)
 }
 else
 {
-    var directory = Path.Combine(FindRoot(), ".artifacts", "bench");
+    var directory = Path.Combine(BenchTools.Root(), ".artifacts", "bench");
     file = Path.Combine(directory, "librivox-8min.wav");
     Console.Error.WriteLine("# generating an ~8-minute recording from the LibriVox clips (gaps 0.1–1 s)");
     var sample = await SpeechSampleMaker.WriteAsync(file, TimeSpan.FromMinutes(8));
@@ -41,54 +41,18 @@ Console.Error.WriteLine("# baseline: pocketsphinx_continuous on a 16 kHz mono co
 var wav = Path.Combine(Path.GetTempPath(), $"mc-bench-{Guid.NewGuid():N}.wav");
 await FfmpegRunner.RunAsync(["-i", file, "-ac", "1", "-ar", "16000", "-acodec", "pcm_s16le", wav]);
 watch.Restart();
-var baselineText = await RunAsync("pocketsphinx_continuous", ["-infile", wav, "-logfn", "/dev/null"]);
+var (baselineText, _) = await BenchTools.RunAsync("pocketsphinx_continuous", ["-infile", wav, "-logfn", "/dev/null"]);
 watch.Stop();
 File.Delete(wav);
 var baseline = watch.Elapsed.TotalSeconds;
 var baselineWer = WordErrorRate.Percent(reference, baselineText);
 
-Print("audio_seconds", result.Transcript.Duration.TotalSeconds);
-Print("segments", result.Speech.Count);
-Print("wer_percent", wer);
-Print("baseline_wer_percent", baselineWer);
-Print("seconds", ours);
-Print("baseline_seconds", baseline);
-Print("speedup", baseline / ours);
-Print("peak_rss_mb", peakRss);
+BenchTools.Print("audio_seconds", result.Transcript.Duration.TotalSeconds);
+BenchTools.Print("segments", result.Speech.Count);
+BenchTools.Print("wer_percent", wer);
+BenchTools.Print("baseline_wer_percent", baselineWer);
+BenchTools.Print("seconds", ours);
+BenchTools.Print("baseline_seconds", baseline);
+BenchTools.Print("speedup", baseline / ours);
+BenchTools.Print("peak_rss_mb", peakRss);
 return 0;
-
-static void Print(string name, double value) =>
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {value:0.###}"));
-
-static async Task<string> RunAsync(string tool, string[] arguments)
-{
-    var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-    foreach (var a in arguments)
-    {
-        info.ArgumentList.Add(a);
-    }
-
-    using var process = Process.Start(info)!;
-    var output = process.StandardOutput.ReadToEndAsync();
-    var errors = process.StandardError.ReadToEndAsync();
-    await process.WaitForExitAsync();
-    if (process.ExitCode != 0)
-    {
-        throw new InvalidOperationException($"{tool} failed ({process.ExitCode}): {await errors}");
-    }
-
-    return await output;
-}
-
-static string FindRoot()
-{
-    for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-    {
-        if (File.Exists(Path.Combine(d.FullName, "Cluster.sln")))
-        {
-            return d.FullName;
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}

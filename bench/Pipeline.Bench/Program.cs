@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using MediaCluster.Bench;
+using MediaCluster.Media.Asr;
+using MediaCluster.Media.Ffmpeg;
+using MediaCluster.Media.Reports;
+using MediaCluster.Media.Samples;
+
+// ./mc bench pipeline [FILE REF]: `mc node process` (the actor pipeline on an embedded node) as its own
+// process against pocketsphinx_continuous on the same audio, then a 60-minute input for peak memory.
+var root = BenchTools.Root();
+var work = Path.Combine(root, ".artifacts", "bench");
+Directory.CreateDirectory(work);
+string file;
+string reference;
+if (args.Length >= 2)
+{
+    file = args[0];
+    reference = File.Exists(args[1]) ? File.ReadAllText(args[1]) : args[1];
+}
+else
+{
+    file = Path.Combine(work, "librivox-8min.wav");
+    Console.Error.WriteLine("# generating an ~8-minute recording from the LibriVox clips (gaps 0.1–1 s)");
+    reference = (await SpeechSampleMaker.WriteAsync(file, TimeSpan.FromMinutes(8))).ReferenceText;
+}
+
+var node = Path.Combine(root, "src", "Node", "bin", "Release", "net10.0", "MediaCluster.Node.dll");
+var (seconds, rss, text) = await ProcessAsync(file, Path.Combine(work, "pipeline-out"));
+
+Console.Error.WriteLine("# baseline: pocketsphinx_continuous on a 16 kHz mono copy");
+var wav = Path.Combine(work, "baseline-input.wav");
+await FfmpegRunner.RunAsync(["-i", file, "-ac", "1", "-ar", "16000", "-acodec", "pcm_s16le", wav]);
+var watch = Stopwatch.StartNew();
+var (baselineText, _) = await BenchTools.RunAsync("pocketsphinx_continuous", ["-infile", wav, "-logfn", "/dev/null"]);
+var baselineSeconds = watch.Elapsed.TotalSeconds;
+File.Delete(wav);
+
+BenchTools.Print("seconds", seconds);
+BenchTools.Print("baseline_seconds", baselineSeconds);
+BenchTools.Print("speedup", baselineSeconds / seconds);
+BenchTools.Print("wer_percent", WordErrorRate.Percent(reference, text));
+BenchTools.Print("baseline_wer_percent", WordErrorRate.Percent(reference, baselineText));
+BenchTools.Print("peak_rss_mb", rss);
+
+if (!args.Contains("--skip-60min"))
+{
+    Console.Error.WriteLine("# generating a 60-minute recording for the memory figure");
+    var longFile = Path.Combine(work, "librivox-60min.wav");
+    await SpeechSampleMaker.WriteAsync(longFile, TimeSpan.FromMinutes(60));
+    var (longSeconds, longRss, _) = await ProcessAsync(longFile, Path.Combine(work, "pipeline-out-60min"));
+    File.Delete(longFile);
+    BenchTools.Print("seconds_60min", longSeconds);
+    BenchTools.Print("peak_rss_mb_60min", longRss);
+    BenchTools.Print("peak_rss_60min_vs_8min_ratio", longRss / rss);
+}
+
+return 0;
+
+async Task<(double Seconds, double PeakRssMb, string Text)> ProcessAsync(string input, string output)
+{
+    Console.Error.WriteLine($"# ours: mc node process {Path.GetFileName(input)}");
+    var stopwatch = Stopwatch.StartNew();
+    var (_, peak) = await BenchTools.RunAsync("dotnet", [node, "process", input, "--out", output]);
+    var elapsed = stopwatch.Elapsed.TotalSeconds;
+    var transcript = TranscriptFormats.ParseJson(await File.ReadAllTextAsync(Path.Combine(output, "transcript.json")));
+    return (elapsed, peak, transcript.Text);
+}
