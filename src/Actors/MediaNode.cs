@@ -18,11 +18,11 @@ public sealed class MediaNode : IAsyncDisposable
 {
     private readonly EventStore _store;
     private readonly SileroVad _vad;
-    private readonly PocketSphinxRecognizer _recognizer;
+    private readonly ISpeechRecognizer _recognizer;
     private readonly JobServices _services;
     private readonly Dictionary<string, IActorRef> _jobs = [];
 
-    private MediaNode(ActorSystem system, EventStore store, SileroVad vad, PocketSphinxRecognizer recognizer, AsrMetrics metrics)
+    private MediaNode(ActorSystem system, EventStore store, SileroVad vad, ISpeechRecognizer recognizer, AsrMetrics metrics)
     {
         System = system;
         _store = store;
@@ -39,16 +39,20 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>Recognition counts.</summary>
     public AsrMetrics Metrics { get; }
 
-    /// <summary>Starts a node whose journal lives in <paramref name="dataDirectory"/>.</summary>
-    public static async Task<MediaNode> StartAsync(string dataDirectory, int? asrSlots = null, ILoggerFactory? loggerFactory = null)
+    /// <summary>
+    /// Starts a node whose journal lives in <paramref name="dataDirectory"/>, with pocketsphinx on
+    /// <paramref name="asrSlots"/> slots (default one per core) unless another <paramref name="recognizer"/> is given.
+    /// The node disposes the recognizer.
+    /// </summary>
+    public static async Task<MediaNode> StartAsync(
+        string dataDirectory, int? asrSlots = null, ILoggerFactory? loggerFactory = null, ISpeechRecognizer? recognizer = null)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
         var serializer = new MessageSerializer().Register(JobsReflection.Descriptor);
         var store = await EventStore.OpenAsync(new PersistenceOptions { Backend = "sqlite", DataDirectory = dataDirectory }, serializer, loggerFactory);
         var system = ActorSystem.Create("media", loggerFactory: loggerFactory).UseEventStore(store);
         var vad = new SileroVad(log: loggerFactory.CreateLogger<SileroVad>());
-        var recognizer = new PocketSphinxRecognizer(concurrency: asrSlots);
-        return new MediaNode(system, store, vad, recognizer, new AsrMetrics());
+        return new MediaNode(system, store, vad, recognizer ?? new PocketSphinxRecognizer(concurrency: asrSlots), new AsrMetrics());
     }
 
     /// <summary>The job actor for <paramref name="jobId"/> (created, and so recovered, on first use).</summary>

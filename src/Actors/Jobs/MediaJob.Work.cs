@@ -42,6 +42,14 @@ public sealed partial class MediaJob
         ReceiveAsync<Advance>(_ => AdvanceAsync());
         Receive<StreamElement>(OnSegment);
         Receive<SegmentRecognized>(OnRecognized);
+        Receive<SegmentRecognitionFailed>(OnRecognitionFailed);
+        Receive<RetrySegment>(retry =>
+        {
+            if (!IsTerminal && _inFlight.TryGetValue(retry.Index, out var audio))
+            {
+                _services.AsrPool.Tell(audio, Self);
+            }
+        });
         Receive<StreamCompleted>(done =>
         {
             _inlet?.HandleEnd(done, out _);
@@ -127,16 +135,42 @@ public sealed partial class MediaJob
 
         if (_found.ContainsKey(audio.Index))
         {
-            _services.AsrPool.Tell(audio, Self);
+            Recognize(audio);
             return;
         }
 
         Persist(new SpeechSegmentFound { Index = audio.Index, StartSample = audio.StartSample, EndSample = audio.EndSample }, e =>
         {
             Apply(e);
-            _services.AsrPool.Tell(audio, Self);
+            Recognize(audio);
             Notify();
         });
+    }
+
+    private void Recognize(SpeechAudio audio)
+    {
+        _inFlight[audio.Index] = audio;
+        _services.AsrPool.Tell(audio, Self);
+    }
+
+    /// <summary>A failed recognition is retried after 1, 2 and 4 s; the fourth failure fails the job.</summary>
+    private void OnRecognitionFailed(SegmentRecognitionFailed failed)
+    {
+        if (IsTerminal || !_inFlight.ContainsKey(failed.Index))
+        {
+            return;
+        }
+
+        var attempt = _attempts[failed.Index] = _attempts.GetValueOrDefault(failed.Index) + 1;
+        if (attempt > MaxRetries)
+        {
+            EndWith(new JobFailed { Reason = $"recognising segment {failed.Index} failed {attempt} times: {failed.Reason}" });
+            return;
+        }
+
+        var delay = TimeSpan.FromSeconds(Math.Pow(2, attempt - 1));
+        Log.LogWarning("Recognising segment {Index} of {Job} failed ({Reason}); retry {Attempt} in {Delay}", failed.Index, _jobId, failed.Reason, attempt, delay);
+        Context.Timers.StartSingleTimer(("retry", failed.Index), new RetrySegment(failed.Index), delay);
     }
 
     private void OnRecognized(SegmentRecognized recognized)
@@ -155,11 +189,18 @@ public sealed partial class MediaJob
         Persist(recognized.Result, e =>
         {
             Apply(e);
+            _inFlight.Remove(e.Index);
             _inlet?.Processed();
             Notify();
             FinishIfDone();
         });
     }
+
+    private const int MaxRetries = 3;
+    private readonly Dictionary<int, SpeechAudio> _inFlight = [];
+    private readonly Dictionary<int, int> _attempts = [];
+
+    private sealed record RetrySegment(int Index);
 
     private void EndWith(Google.Protobuf.IMessage terminal)
     {

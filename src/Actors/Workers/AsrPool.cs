@@ -26,16 +26,19 @@ internal sealed class AsrPool : ActorBase
             _waiting.Enqueue((audio, Sender));
             Dispatch();
         });
-        Receive<SegmentRecognized>(done =>
-        {
-            if (_busy.Remove(Sender, out var replyTo))
-            {
-                replyTo.Tell(done, Self);
-                _idle.Push(Sender);
-            }
+        Receive<SegmentRecognized>(Answer);
+        Receive<SegmentRecognitionFailed>(Answer);
+    }
 
-            Dispatch();
-        });
+    private void Answer(object answer)
+    {
+        if (_busy.Remove(Sender, out var replyTo))
+        {
+            replyTo.Tell(answer, Self);
+            _idle.Push(Sender);
+        }
+
+        Dispatch();
     }
 
     private void Dispatch()

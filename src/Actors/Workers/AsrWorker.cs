@@ -16,7 +16,13 @@ public sealed class AsrMetrics
     internal void Count() => Interlocked.Increment(ref _recognized);
 }
 
-/// <summary>One ASR slot: recognises one segment at a time (the async handler holds the mailbox) and replies.</summary>
+/// <summary>A recognition failed; the job decides whether to retry.</summary>
+internal sealed record SegmentRecognitionFailed(string JobId, int Index, string Reason);
+
+/// <summary>
+/// One ASR slot: recognises one segment at a time (the async handler holds the mailbox) and replies with
+/// the result, or with <see cref="SegmentRecognitionFailed"/> — a request is always answered.
+/// </summary>
 internal sealed class AsrWorker : ActorBase
 {
     public AsrWorker(ISpeechRecognizer recognizer, AsrMetrics metrics)
@@ -24,7 +30,17 @@ internal sealed class AsrWorker : ActorBase
         ReceiveAsync<SpeechAudio>(async audio =>
         {
             var samples = MemoryMarshal.Cast<byte, short>(audio.Pcm.Span).ToArray();
-            var result = await recognizer.RecognizeAsync(samples);
+            Recognition result;
+            try
+            {
+                result = await recognizer.RecognizeAsync(samples);
+            }
+            catch (Exception ex) when (ex is Media.MediaException or InvalidOperationException)
+            {
+                Sender.Tell(new SegmentRecognitionFailed(audio.JobId, audio.Index, ex.Message), Self);
+                return;
+            }
+
             metrics.Count();
             var offset = audio.StartSample / 16000.0;
             var transcribed = new SegmentTranscribed

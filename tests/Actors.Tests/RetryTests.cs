@@ -1,0 +1,70 @@
+using MediaCluster.Actors.Jobs;
+using MediaCluster.Media.Asr;
+using MediaCluster.Media.Samples;
+using MediaCluster.Messages.Jobs;
+
+namespace MediaCluster.Actors.Tests;
+
+public sealed class RetryTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-retry-").FullName;
+    private SpeechSample _sample = null!;
+
+    public async Task InitializeAsync() =>
+        _sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "two.wav"), TimeSpan.Zero, clipCount: 2);
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Job_TransientRecognitionFailures_AreRetriedAndTheJobCompletes()
+    {
+        var recognizer = new ScriptedRecognizer(failures: 2);
+        await using var node = await MediaNode.StartAsync(Path.Combine(_directory, "data-a"), recognizer: recognizer);
+        var end = await node.RunAsync(new JobSpec { JobId = "flaky", InputPath = _sample.Path, OutputDir = Path.Combine(_directory, "out-a") });
+        Assert.Equal(JobStates.Completed, end.State);
+        Assert.Equal(end.SegmentsFound + 2, recognizer.Calls);
+        Assert.Equal(end.SegmentsFound, end.SegmentsTranscribed);
+    }
+
+    [Fact]
+    public async Task Job_PersistentRecognitionFailure_FailsTheJobNamingTheSegment()
+    {
+        var recognizer = new ScriptedRecognizer(failures: int.MaxValue);
+        await using var node = await MediaNode.StartAsync(Path.Combine(_directory, "data-b"), recognizer: recognizer);
+        var end = await node.RunAsync(new JobSpec { JobId = "broken", InputPath = _sample.Path, OutputDir = Path.Combine(_directory, "out-b") });
+        Assert.Matches(@"^failed: recognising segment \d+ failed 4 times: decoder exploded$", end.State);
+        Assert.False(Directory.Exists(Path.Combine(_directory, "out-b")));
+    }
+
+    /// <summary>Fails its first calls, then answers with a fixed text (a unit double for the engine).</summary>
+    private sealed class ScriptedRecognizer(int failures) : ISpeechRecognizer
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public string Engine => "scripted";
+
+        public string Model => "none";
+
+        public int Concurrency => 2;
+
+        public Task<Recognition> RecognizeAsync(ReadOnlyMemory<short> samples, CancellationToken cancellationToken = default)
+        {
+            var call = Interlocked.Increment(ref _calls);
+            return call <= failures
+                ? Task.FromException<Recognition>(new InvalidOperationException("decoder exploded"))
+                : Task.FromResult(new Recognition("hello world", [], 1));
+        }
+
+        public Task<IStreamingRecognition> StartStreamAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public void Dispose()
+        {
+        }
+    }
+}
