@@ -68,3 +68,68 @@ public sealed class RetryTests : IAsyncLifetime
         }
     }
 }
+
+public sealed class CancelTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-cancel-").FullName;
+    private SpeechSample _sample = null!;
+
+    public async Task InitializeAsync() =>
+        _sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "three.wav"), TimeSpan.Zero, clipCount: 3);
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Cancel_WhileRecognising_RecordsCancelledAndWritesNothing()
+    {
+        var gate = new TaskCompletionSource<Recognition>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var recognizer = new GatedRecognizer(gate.Task);
+        await using var node = await MediaNode.StartAsync(Path.Combine(_directory, "data"), recognizer: recognizer);
+        using var cancel = new CancellationTokenSource();
+        var recognising = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = node.RunAsync(
+            new JobSpec { JobId = "stop-me", InputPath = _sample.Path, OutputDir = Path.Combine(_directory, "out") },
+            new InlineProgress(p =>
+            {
+                if (p.SegmentsFound >= 1)
+                {
+                    recognising.TrySetResult();
+                }
+            }),
+            cancel.Token);
+        await recognising.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        cancel.Cancel();
+        var end = await run.WaitAsync(TimeSpan.FromMinutes(1));
+        gate.SetResult(new Recognition("late", [], 1));
+        Assert.Equal("cancelled: cancelled by the caller", end.State);
+        Assert.Equal(0, end.SegmentsTranscribed);
+        Assert.False(Directory.Exists(Path.Combine(_directory, "out")));
+    }
+
+    private sealed class InlineProgress(Action<JobProgress> report) : IProgress<JobProgress>
+    {
+        public void Report(JobProgress value) => report(value);
+    }
+
+    /// <summary>Every recognition waits for the test's gate.</summary>
+    private sealed class GatedRecognizer(Task<Recognition> gate) : ISpeechRecognizer
+    {
+        public string Engine => "gated";
+
+        public string Model => "none";
+
+        public int Concurrency => 2;
+
+        public Task<Recognition> RecognizeAsync(ReadOnlyMemory<short> samples, CancellationToken cancellationToken = default) => gate;
+
+        public Task<IStreamingRecognition> StartStreamAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public void Dispose()
+        {
+        }
+    }
+}
