@@ -31,7 +31,10 @@ public sealed class MediaNode : IAsyncDisposable
         Metrics = metrics;
         var pool = system.ActorOf(Props.Create(() => new AsrPool(recognizer, metrics)), "asr");
         _services = new JobServices(pool, vad, recognizer.Concurrency * 2, recognizer.Engine, recognizer.Model);
+        _index = system.ActorOf(Props.Create(() => new JobIndex(Job)), "jobs");
     }
+
+    private readonly IActorRef _index;
 
     /// <summary>The node's actor system.</summary>
     public ActorSystem System { get; }
@@ -70,14 +73,21 @@ public sealed class MediaNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts (or resumes) a job and waits for it to end; progress is reported on every change.</summary>
+    /// <summary>Registers (remember-entities), starts or resumes a job, and waits for it to end; progress on every change.</summary>
     public async Task<JobProgress> RunAsync(JobSpec spec, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await _index.Ask<RegisterJob>(new RegisterJob(spec.JobId), TimeSpan.FromSeconds(30), cancellationToken);
+        Job(spec.JobId).Tell(new StartJob(spec));
+        return await WatchAsync(spec.JobId, progress, cancellationToken);
+    }
+
+    /// <summary>Waits for a job (started here or resumed at start-up) to end; cancelling the token cancels the job.</summary>
+    public async Task<JobProgress> WatchAsync(string jobId, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var ended = new TaskCompletionSource<JobProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
         var watcher = System.ActorOf(Props.Create(() => new JobWatcher(progress, ended)));
-        var job = Job(spec.JobId);
+        var job = Job(jobId);
         job.Tell(new SubscribeToJob(watcher));
-        job.Tell(new StartJob(spec));
         await using var registration = cancellationToken.Register(() => job.Tell(new CancelJob("cancelled by the caller")));
         var result = await ended.Task;
         System.Stop(watcher);
@@ -100,9 +110,7 @@ public sealed class MediaNode : IAsyncDisposable
             Receive<JobProgress>(p =>
             {
                 progress?.Report(p);
-                if (p.State.StartsWith(JobStates.Completed, StringComparison.Ordinal)
-                    || p.State.StartsWith(JobStates.Failed, StringComparison.Ordinal)
-                    || p.State.StartsWith(JobStates.Cancelled, StringComparison.Ordinal))
+                if (JobStates.IsTerminal(p.State))
                 {
                     ended.TrySetResult(p);
                 }

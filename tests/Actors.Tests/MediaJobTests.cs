@@ -20,7 +20,7 @@ public sealed class MediaJobTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Job_InterruptedAndResumed_RecognisesOnlyWhatWasNotRecorded_AndMatchesAnUninterruptedRun()
+    public async Task Job_InterruptedThenNodeRestarted_ResumesByItself_RecognisesOnlyWhatWasNotRecorded_AndMatchesAnUninterruptedRun()
     {
         // Uninterrupted run.
         var reference = Spec("whole", "out-whole");
@@ -54,9 +54,10 @@ public sealed class MediaJobTests : IAsyncLifetime
         Assert.InRange(recorded, 3, 9);
         Assert.True(firstRecognized >= recorded, $"{recorded} results recorded but only {firstRecognized} recognised");
 
+        // Remember-entities: the new node resumes the unfinished job by itself; nobody starts it again.
         await using (var node = await MediaNode.StartAsync(data))
         {
-            var end = await node.RunAsync(spec);
+            var end = await node.WatchAsync("resumed").WaitAsync(TimeSpan.FromMinutes(3));
             Assert.Equal(JobStates.Completed, end.State);
             Assert.Equal(end.SegmentsFound - recorded, node.Metrics.Recognized);
         }

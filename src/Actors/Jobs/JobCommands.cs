@@ -26,6 +26,11 @@ public static class JobStates
     public const string Completed = "completed";
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
+
+    /// <summary>True for a state (possibly followed by ": reason") in which the job does no more work.</summary>
+    public static bool IsTerminal(string state) =>
+        state.StartsWith(Completed, StringComparison.Ordinal) || state.StartsWith(Failed, StringComparison.Ordinal)
+        || state.StartsWith(Cancelled, StringComparison.Ordinal);
 }
 
 /// <summary>What a job needs from its node: the workers and the engines.</summary>
