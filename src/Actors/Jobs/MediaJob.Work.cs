@@ -53,7 +53,7 @@ public sealed partial class MediaJob
         Receive<StreamCompleted>(done =>
         {
             _inlet?.HandleEnd(done, out _);
-            _detector = null;
+            StopDetector();
             Persist(new SpeechDetectionCompleted { SegmentCount = (int)done.Count }, e =>
             {
                 Apply(e);
@@ -61,11 +61,7 @@ public sealed partial class MediaJob
                 FinishIfDone();
             });
         });
-        Receive<StreamFailed>(failed =>
-        {
-            _detector = null;
-            EndWith(new JobFailed { Reason = failed.Reason });
-        });
+        Receive<StreamFailed>(failed => EndWith(new JobFailed { Reason = failed.Reason }));
         Receive<Terminated>(t =>
         {
             if (ReferenceEquals(t.Actor, _detector) && !IsTerminal)
@@ -202,6 +198,17 @@ public sealed partial class MediaJob
 
     private sealed record RetrySegment(int Index);
 
+    /// <summary>Stops the speech detector child (its stream is over or no longer wanted).</summary>
+    private void StopDetector()
+    {
+        if (_detector is not null)
+        {
+            Context.Unwatch(_detector);
+            Context.Stop(_detector);
+            _detector = null;
+        }
+    }
+
     private void EndWith(Google.Protobuf.IMessage terminal)
     {
         if (IsTerminal)
@@ -209,13 +216,7 @@ public sealed partial class MediaJob
             return;
         }
 
-        if (_detector is not null)
-        {
-            Context.Unwatch(_detector);
-            Context.Stop(_detector);
-            _detector = null;
-        }
-
+        StopDetector();
         Persist(terminal, e =>
         {
             switch (e)
