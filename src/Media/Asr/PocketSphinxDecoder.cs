@@ -12,11 +12,12 @@ public sealed record PocketSphinxOptions
     /// <summary>
     /// Extra decoder flags as name/value pairs. Default: "-fwdflat no" — on VAD-cut LibriVox segments the flat
     /// second pass cost accuracy (WER over the five clips 35 % with it, 28 % without) and time; the best-path
-    /// pass stays on, since word confidences are its lattice posteriors. And "-cmn batch": cepstral mean
-    /// normalisation from each whole segment, so a result never depends on what the decoder heard before
-    /// (with live CMN a resumed job recognised the same segment differently on a different decoder).
+    /// pass stays on, since word confidences are its lattice posteriors. "-cmn batch" and "-remove_noise no":
+    /// cepstral mean normalisation from each whole segment and no running noise-floor estimate, so a result
+    /// never depends on what the decoder heard before (otherwise the same segment was recognised differently
+    /// on another decoder, and a resumed job's transcript differed from an uninterrupted one).
     /// </summary>
-    public IReadOnlyList<string> ExtraArguments { get; init; } = ["-fwdflat", "no", "-cmn", "batch"];
+    public IReadOnlyList<string> ExtraArguments { get; init; } = ["-fwdflat", "no", "-cmn", "batch", "-remove_noise", "no"];
 }
 
 /// <summary>
