@@ -151,6 +151,24 @@ public sealed class SpeechTests(MediaFiles files, Engines engines)
     }
 
     [Fact]
+    public async Task Asr_SameSegment_GivesTheSameTextWhateverTheDecoderHeardBefore()
+    {
+        var clips = new List<short[]>();
+        foreach (var (path, _) in SpeechSampleMaker.LibriVoxClips())
+        {
+            clips.Add((await AudioDecoder.DecodeAsync(path).ToListAsync()).SelectMany(c => c.Samples).ToArray());
+        }
+
+        using var recognizer = new PocketSphinxRecognizer(concurrency: 1);
+        var cold = await recognizer.RecognizeAsync(clips[0]);
+        await recognizer.RecognizeAsync(clips[3]);
+        await recognizer.RecognizeAsync(clips[2]);
+        var warm = await recognizer.RecognizeAsync(clips[0]);
+        Assert.Equal(cold.Text, warm.Text);
+        Assert.Equal(cold.Words, warm.Words);
+    }
+
+    [Fact]
     public void Wer_IgnoresCaseAndPunctuation()
     {
         Assert.Equal(0, WordErrorRate.Percent("Hello, World!", "hello world"));
