@@ -94,6 +94,13 @@ public sealed class MediaNode : IAsyncDisposable
         return result;
     }
 
+    /// <summary>Watches <paramref name="options"/>' inbox: each new, finished file becomes a job (registered, so it resumes after a restart).</summary>
+    public IActorRef WatchInbox(WatchFolderOptions options)
+    {
+        var starter = System.ActorOf(Props.Create(() => new InboxJobStarter(_index, Job)));
+        return System.ActorOf(Props.Create(() => new WatchFolder(options, starter)), "inbox");
+    }
+
     /// <summary>Stops every actor, then closes the journal and the engines.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -101,6 +108,20 @@ public sealed class MediaNode : IAsyncDisposable
         await _store.DisposeAsync();
         _recognizer.Dispose();
         _vad.Dispose();
+    }
+
+    private sealed class InboxJobStarter : ActorBase
+    {
+        public InboxJobStarter(IActorRef index, Func<string, IActorRef> jobFor)
+        {
+            Receive<StartInboxJob>(start =>
+            {
+                index.Tell(new RegisterJob(start.Spec.JobId), Self);
+                jobFor(start.Spec.JobId).Tell(new StartJob(start.Spec), Self);
+            });
+            Receive<RegisterJob>(_ => { });
+            Receive<Messages.Jobs.JobProgress>(_ => { });
+        }
     }
 
     private sealed class JobWatcher : ActorBase

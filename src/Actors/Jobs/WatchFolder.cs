@@ -1,0 +1,137 @@
+using System.Security.Cryptography;
+using MediaCluster.Messages.Jobs;
+using MediaCluster.Runtime;
+using MediaCluster.Runtime.Persistence;
+
+namespace MediaCluster.Actors.Jobs;
+
+/// <summary>Where the watch folder looks and how patient it is.</summary>
+public sealed record WatchFolderOptions(string Inbox, string OutputRoot)
+{
+    /// <summary>How often the inbox is listed.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Polls in a row a file must keep its size and time before it counts as complete.</summary>
+    public int StablePolls { get; init; } = 2;
+}
+
+/// <summary>Sent to the job starter for each new inbox file.</summary>
+public sealed record StartInboxJob(JobSpec Spec);
+
+/// <summary>Replies with how many files the watch folder has turned into jobs (and serves as a barrier in tests).</summary>
+public sealed record GetWatchFolderStatus
+{
+    public static GetWatchFolderStatus Instance { get; } = new();
+}
+
+/// <summary>The watch folder's answer.</summary>
+public sealed record WatchFolderStatus(int Accepted, int Watching);
+
+/// <summary>
+/// An inbox folder (in the spirit of Airflow's FileSensor): a file that has stopped growing for
+/// <see cref="WatchFolderOptions.StablePolls"/> polls becomes a job once. Content hashes are journaled, so the
+/// same content — renamed, copied again, or found again after a restart — is never picked up twice.
+/// Hidden files (".name") are ignored, so writers can upload under a dot-name and rename.
+/// </summary>
+public sealed class WatchFolder : PersistentActor
+{
+    private readonly WatchFolderOptions _options;
+    private readonly IActorRef _starter;
+    private readonly HashSet<string> _acceptedHashes = [];
+    private readonly Dictionary<string, Observation> _observed = new(StringComparer.Ordinal);
+
+    public WatchFolder(WatchFolderOptions options, IActorRef starter)
+    {
+        _options = options;
+        _starter = starter;
+        Recover<InboxFileAccepted>(e => _acceptedHashes.Add(e.Sha256));
+        Recover<RecoveryCompleted>(_ => Context.Timers.StartPeriodicTimer("poll", Poll.Instance, options.PollInterval, options.PollInterval));
+        ReceiveAsync<Poll>(_ => PollAsync());
+        Receive<GetWatchFolderStatus>(_ => Sender.Tell(new WatchFolderStatus(_acceptedHashes.Count, _observed.Count(o => !o.Value.Done)), Self));
+    }
+
+    /// <inheritdoc/>
+    public override string PersistenceId => "watch-folder:" + Path.GetFullPath(_options.Inbox);
+
+    private async Task PollAsync()
+    {
+        if (!Directory.Exists(_options.Inbox))
+        {
+            return;
+        }
+
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in new DirectoryInfo(_options.Inbox).EnumerateFiles())
+        {
+            if (file.Name.StartsWith('.'))
+            {
+                continue;
+            }
+
+            present.Add(file.FullName);
+            var now = new Observation(file.Length, file.LastWriteTimeUtc, 0, false);
+            if (!_observed.TryGetValue(file.FullName, out var before) || before.Size != now.Size || before.Written != now.Written)
+            {
+                _observed[file.FullName] = now;
+                continue;
+            }
+
+            if (before.Done || before.Size == 0)
+            {
+                continue;
+            }
+
+            var stable = before with { StableCount = before.StableCount + 1 };
+            _observed[file.FullName] = stable;
+            if (stable.StableCount >= _options.StablePolls)
+            {
+                _observed[file.FullName] = stable with { Done = true };
+                await AcceptAsync(file.FullName);
+            }
+        }
+
+        foreach (var gone in _observed.Keys.Where(k => !present.Contains(k)).ToList())
+        {
+            _observed.Remove(gone);
+        }
+    }
+
+    private async Task AcceptAsync(string path)
+    {
+        string hash;
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream));
+        }
+        catch (IOException)
+        {
+            _observed.Remove(path);
+            return;
+        }
+
+        if (!_acceptedHashes.Add(hash))
+        {
+            return;
+        }
+
+        var jobId = "inbox-" + hash[..16];
+        Persist(new InboxFileAccepted { Sha256 = hash, Path = path, JobId = jobId }, e =>
+        {
+            var spec = new JobSpec
+            {
+                JobId = e.JobId,
+                InputPath = e.Path,
+                OutputDir = Path.Combine(_options.OutputRoot, e.JobId),
+            };
+            _starter.Tell(new StartInboxJob(spec), Self);
+        });
+    }
+
+    private sealed record Observation(long Size, DateTime Written, int StableCount, bool Done);
+
+    private sealed record Poll
+    {
+        public static Poll Instance { get; } = new();
+    }
+}

@@ -1,0 +1,83 @@
+using MediaCluster.Actors.Jobs;
+using MediaCluster.Messages.Jobs;
+using MediaCluster.Runtime;
+using MediaCluster.Runtime.Persistence;
+using MediaCluster.Testing;
+
+namespace MediaCluster.Actors.Tests;
+
+public sealed class WatchFolderTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-inbox-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string Inbox => Path.Combine(_directory, "inbox");
+
+    [Fact]
+    public async Task FileCopiedInSlowly_BecomesExactlyOneJob_EvenAfterACopyAndARestart()
+    {
+        Directory.CreateDirectory(Inbox);
+        var time = new ManualTimeProvider();
+        var (system, store, watch, probe) = await StartAsync(time);
+        var file = Path.Combine(Inbox, "talk.wav");
+        await using (var writer = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read))
+        {
+            for (var chunk = 0; chunk < 5; chunk++)
+            {
+                await writer.WriteAsync(new byte[1000].Select(_ => (byte)chunk).ToArray());
+                await writer.FlushAsync();
+                File.SetLastWriteTimeUtc(file, new DateTime(2026, 1, 1, 0, 0, chunk, DateTimeKind.Utc));
+                await PollAsync(time, watch);
+                Assert.True(probe.IsEmpty, $"a job started while the file was still growing (chunk {chunk})");
+            }
+        }
+
+        await PollAsync(time, watch);
+        Assert.True(probe.IsEmpty, "a job started after one quiet poll; two are required");
+        await PollAsync(time, watch);
+        var started = await probe.ExpectMsgAsync<StartInboxJob>("the job for the finished file");
+        Assert.Equal(file, started.Spec.InputPath);
+        Assert.StartsWith("inbox-", started.Spec.JobId);
+        Assert.Equal(Path.Combine(_directory, "out", started.Spec.JobId), started.Spec.OutputDir);
+
+        File.Copy(file, Path.Combine(Inbox, "talk copy.wav"));
+        for (var i = 0; i < 5; i++)
+        {
+            await PollAsync(time, watch);
+        }
+
+        Assert.True(probe.IsEmpty, "the same content under another name became a second job");
+        await system.Terminate();
+        await store.DisposeAsync();
+
+        (system, store, watch, probe) = await StartAsync(time);
+        for (var i = 0; i < 5; i++)
+        {
+            await PollAsync(time, watch);
+        }
+
+        Assert.True(probe.IsEmpty, "a file already accepted became a job again after a restart");
+        Assert.Equal(new WatchFolderStatus(1, 0), await watch.Ask<WatchFolderStatus>(GetWatchFolderStatus.Instance, TimeSpan.FromSeconds(30)));
+        await system.Terminate();
+        await store.DisposeAsync();
+    }
+
+    private async Task<(ActorSystem, EventStore, IActorRef, TestProbe)> StartAsync(ManualTimeProvider time)
+    {
+        var store = await EventStore.OpenAsync(
+            new PersistenceOptions { DataDirectory = Path.Combine(_directory, "data") }, new MessageSerializer().Register(JobsReflection.Descriptor));
+        var system = ActorSystem.Create("inbox", timeProvider: time).UseEventStore(store);
+        var probe = new TestProbe(system);
+        var watch = system.ActorOf(Props.Create(() => new WatchFolder(new WatchFolderOptions(Inbox, Path.Combine(_directory, "out")), probe.Ref)));
+        await time.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(1), "the watch folder's poll timer");
+        return (system, store, watch, probe);
+    }
+
+    /// <summary>One poll, then a barrier: the status reply comes after the poll (and any job it started).</summary>
+    private static async Task PollAsync(ManualTimeProvider time, IActorRef watch)
+    {
+        time.Advance(TimeSpan.FromSeconds(1));
+        await watch.Ask<WatchFolderStatus>(GetWatchFolderStatus.Instance, TimeSpan.FromSeconds(30));
+    }
+}
