@@ -63,6 +63,22 @@ public sealed class WatchFolderTests : IDisposable
         await store.DisposeAsync();
     }
 
+    [Fact]
+    public async Task Node_WithAnInbox_TranscribesAFileDroppedIntoIt()
+    {
+        Directory.CreateDirectory(Inbox);
+        await using var node = await MediaNode.StartAsync(Path.Combine(_directory, "node-data"));
+        node.WatchInbox(new WatchFolderOptions(Inbox, Path.Combine(_directory, "results")) { PollInterval = TimeSpan.FromMilliseconds(200) });
+        var clip = MediaCluster.Media.Samples.SpeechSampleMaker.LibriVoxClips()[1].Path;
+        var staged = Path.Combine(Inbox, ".uploading");
+        File.Copy(clip, staged);
+        File.Move(staged, Path.Combine(Inbox, "clip.wav"));
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(clip)));
+        var end = await node.WatchAsync("inbox-" + hash[..16]).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(JobStates.Completed, end.State);
+        Assert.True(File.Exists(Path.Combine(_directory, "results", "inbox-" + hash[..16], "transcript.txt")));
+    }
+
     private async Task<(ActorSystem, EventStore, IActorRef, TestProbe)> StartAsync(ManualTimeProvider time)
     {
         var store = await EventStore.OpenAsync(
