@@ -5,6 +5,7 @@ using MediaCluster.Media.Vad;
 using MediaCluster.Messages.Jobs;
 using MediaCluster.Runtime;
 using MediaCluster.Runtime.Persistence;
+using MediaCluster.Runtime.Sharding;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,7 +21,7 @@ public sealed class MediaNode : IAsyncDisposable
     private readonly SileroVad _vad;
     private readonly ISpeechRecognizer _recognizer;
     private readonly JobServices _services;
-    private readonly Dictionary<string, IActorRef> _jobs = [];
+    private readonly IActorRef _jobs;
 
     private MediaNode(ActorSystem system, EventStore store, SileroVad vad, ISpeechRecognizer recognizer, AsrMetrics metrics)
     {
@@ -31,7 +32,8 @@ public sealed class MediaNode : IAsyncDisposable
         Metrics = metrics;
         var pool = system.ActorOf(Props.Create(() => new AsrPool(recognizer, metrics)), "asr");
         _services = new JobServices(pool, vad, recognizer.Concurrency * 2, recognizer.Engine, recognizer.Model);
-        _index = system.ActorOf(Props.Create(() => new JobIndex(Job)), "jobs");
+        _jobs = system.ActorOf(Props.Create(() => new ShardRegion(id => Props.Create(() => new MediaJob(id, _services)), 100)), "jobs");
+        _index = system.ActorOf(Props.Create(() => new JobIndex(Job)), "job-index");
     }
 
     private readonly IActorRef _index;
@@ -58,20 +60,8 @@ public sealed class MediaNode : IAsyncDisposable
         return new MediaNode(system, store, vad, recognizer ?? new PocketSphinxRecognizer(concurrency: asrSlots), new AsrMetrics());
     }
 
-    /// <summary>The job actor for <paramref name="jobId"/> (created, and so recovered, on first use).</summary>
-    public IActorRef Job(string jobId)
-    {
-        lock (_jobs)
-        {
-            if (!_jobs.TryGetValue(jobId, out var job))
-            {
-                job = System.ActorOf(Props.Create(() => new MediaJob(jobId, _services)), "job-" + jobId);
-                _jobs.Add(jobId, job);
-            }
-
-            return job;
-        }
-    }
+    /// <summary>The job <paramref name="jobId"/> behind the shard region (created, and so recovered, on first message).</summary>
+    public IActorRef Job(string jobId) => ShardRegion.EntityRef(_jobs, jobId);
 
     /// <summary>Registers (remember-entities), starts or resumes a job, and waits for it to end; progress on every change.</summary>
     public async Task<JobProgress> RunAsync(JobSpec spec, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)
