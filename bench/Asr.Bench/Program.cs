@@ -8,22 +8,7 @@ using MediaCluster.Media.Vad;
 
 // ./mc bench asr [FILE REF]: decode → VAD → recognition on every core, against pocketsphinx_continuous on
 // the same audio in the same run. Prints "name: value" lines; commentary on stderr.
-string file;
-string reference;
-if (args.Length >= 2)
-{
-    file = args[0];
-    reference = File.Exists(args[1]) ? File.ReadAllText(args[1]) : args[1];
-}
-else
-{
-    var directory = Path.Combine(BenchTools.Root(), ".artifacts", "bench");
-    file = Path.Combine(directory, "librivox-8min.wav");
-    Console.Error.WriteLine("# generating an ~8-minute recording from the LibriVox clips (gaps 0.1–1 s)");
-    var sample = await SpeechSampleMaker.WriteAsync(file, TimeSpan.FromMinutes(8));
-    reference = sample.ReferenceText;
-    await File.WriteAllTextAsync(Path.Combine(directory, "librivox-8min.txt"), reference);
-}
+var (file, reference) = await BenchTools.SpeechInputAsync(args);
 
 using var vad = new SileroVad();
 using var recognizer = new PocketSphinxRecognizer();

@@ -10,19 +10,7 @@ using MediaCluster.Media.Samples;
 var root = BenchTools.Root();
 var work = Path.Combine(root, ".artifacts", "bench");
 Directory.CreateDirectory(work);
-string file;
-string reference;
-if (args.Length >= 2)
-{
-    file = args[0];
-    reference = File.Exists(args[1]) ? File.ReadAllText(args[1]) : args[1];
-}
-else
-{
-    file = Path.Combine(work, "librivox-8min.wav");
-    Console.Error.WriteLine("# generating an ~8-minute recording from the LibriVox clips (gaps 0.1–1 s)");
-    reference = (await SpeechSampleMaker.WriteAsync(file, TimeSpan.FromMinutes(8))).ReferenceText;
-}
+var (file, reference) = await BenchTools.SpeechInputAsync(args);
 
 var node = Path.Combine(root, "src", "Node", "bin", "Release", "net10.0", "MediaCluster.Node.dll");
 var (seconds, rss, text) = await ProcessAsync(file, Path.Combine(work, "pipeline-out"));

@@ -38,6 +38,25 @@ internal static class BenchTools
         return (await output, peak);
     }
 
+    /// <summary>
+    /// The input of a speech benchmark: FILE and REF (a file or the text itself) from the arguments, or by
+    /// default an ~8-minute recording generated from the LibriVox clips (gaps 0.1–1 s) with its reference.
+    /// </summary>
+    public static async Task<(string File, string Reference)> SpeechInputAsync(string[] args)
+    {
+        if (args.Length >= 2 && !args[0].StartsWith("--", StringComparison.Ordinal))
+        {
+            return (args[0], File.Exists(args[1]) ? await File.ReadAllTextAsync(args[1]) : args[1]);
+        }
+
+        var directory = Path.Combine(Root(), ".artifacts", "bench");
+        var file = Path.Combine(directory, "librivox-8min.wav");
+        Console.Error.WriteLine("# generating an ~8-minute recording from the LibriVox clips (gaps 0.1–1 s)");
+        var sample = await Media.Samples.SpeechSampleMaker.WriteAsync(file, TimeSpan.FromMinutes(8));
+        await File.WriteAllTextAsync(Path.Combine(directory, "librivox-8min.txt"), sample.ReferenceText);
+        return (file, sample.ReferenceText);
+    }
+
     /// <summary>The repository root (the folder with Cluster.sln).</summary>
     public static string Root()
     {
