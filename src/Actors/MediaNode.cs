@@ -63,11 +63,25 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>The job <paramref name="jobId"/> behind the shard region (created, and so recovered, on first message).</summary>
     public IActorRef Job(string jobId) => ShardRegion.EntityRef(_jobs, jobId);
 
-    /// <summary>Registers (remember-entities), starts or resumes a job, and waits for it to end; progress on every change.</summary>
-    public async Task<JobProgress> RunAsync(JobSpec spec, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>Registers (remember-entities) and starts a job without waiting for it.</summary>
+    public async Task StartJobAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
         await _index.Ask<RegisterJob>(new RegisterJob(spec.JobId), TimeSpan.FromSeconds(30), cancellationToken);
         Job(spec.JobId).Tell(new StartJob(spec));
+    }
+
+    /// <summary>Every job id registered on this node.</summary>
+    public Task<string[]> ListJobIdsAsync(CancellationToken cancellationToken = default) =>
+        _index.Ask<string[]>(ListJobIds.Instance, TimeSpan.FromSeconds(30), cancellationToken);
+
+    /// <summary>A job's current progress ("new" for an id never started).</summary>
+    public Task<JobProgress> GetProgressAsync(string jobId, CancellationToken cancellationToken = default) =>
+        Job(jobId).Ask<JobProgress>(GetJobProgress.Instance, TimeSpan.FromSeconds(30), cancellationToken);
+
+    /// <summary>Registers (remember-entities), starts or resumes a job, and waits for it to end; progress on every change.</summary>
+    public async Task<JobProgress> RunAsync(JobSpec spec, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await StartJobAsync(spec, cancellationToken);
         return await WatchAsync(spec.JobId, progress, cancellationToken);
     }
 

@@ -11,6 +11,9 @@ internal static class NodeCommands
                                            vad.rttm, summary.txt and report.pdf into DIR
           mc node demo [--out DIR]         make a sample video from real speech and process it
                                            (default DIR: .artifacts/demo)
+          mc node run [--urls URL] [--Node:DataDirectory DIR] [--Node:AllowedRoots:0 DIR] [--Node:Inbox DIR]
+                                           serve the HTTP API (settings also from appsettings.json
+                                           and MC_Node__* variables); the API token is in DIR/api-token
         Progress goes to stderr. Exit status: 0 done, 1 the input could not be processed, 2 usage.
         """;
 
@@ -29,6 +32,10 @@ internal static class NodeCommands
             {
                 case ["process", var file, "--out", var output]:
                     await FileProcessor.ProcessAsync(file, output, Console.Error, cancel.Token);
+                    return 0;
+                case ["run", ..]:
+                    var app = await NodeHost.BuildAsync(args[1..]);
+                    await app.RunAsync(cancel.Token);
                     return 0;
                 case ["demo"]:
                     await Demo.RunAsync(Path.Combine(".artifacts", "demo"), cancel.Token);

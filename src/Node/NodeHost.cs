@@ -1,0 +1,124 @@
+using MediaCluster.Actors;
+using MediaCluster.Actors.Jobs;
+using MediaCluster.Messages.Jobs;
+
+namespace MediaCluster.Node;
+
+/// <summary>
+/// `mc node run`: an embedded node served over HTTP. Every /api call needs the bearer token from the data
+/// directory; /healthz does not. Jobs name server-side files inside the configured allowed roots.
+/// </summary>
+internal static class NodeHost
+{
+    /// <summary>Builds the web application (not started), for `node run` and for tests.</summary>
+    public static async Task<WebApplication> BuildAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.AddEnvironmentVariables("MC_");
+        builder.Services.Configure<NodeOptions>(builder.Configuration.GetSection("Node"));
+        var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
+        var token = ApiToken.LoadOrCreate(options.DataDirectory, out var created);
+        var app = builder.Build();
+        var log = app.Logger;
+        if (created)
+        {
+            log.LogWarning("Created the API token in {Path}: {Token}", Path.Combine(options.DataDirectory, ApiToken.FileName), token);
+        }
+
+        var node = await MediaNode.StartAsync(Path.Combine(options.DataDirectory, "journal"), options.AsrSlots, app.Services.GetRequiredService<ILoggerFactory>());
+        app.Lifetime.ApplicationStopped.Register(() => node.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        if (options.Inbox is { } inbox)
+        {
+            Directory.CreateDirectory(inbox);
+            node.WatchInbox(new WatchFolderOptions(inbox, options.ResultsRoot));
+        }
+
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/api") && !ApiToken.IsAuthorized(context.Request, token))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                await context.Response.WriteAsJsonAsync(new { error = "missing or wrong bearer token (see api-token in the data directory)" });
+                return;
+            }
+
+            await next();
+        });
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        MapJobs(app, node, options);
+        return app;
+    }
+
+    private static void MapJobs(WebApplication app, MediaNode node, NodeOptions options)
+    {
+        app.MapPost("/api/jobs", async (SubmitRequest request, CancellationToken ct) =>
+        {
+            if (string.IsNullOrWhiteSpace(request.Path))
+            {
+                return Results.BadRequest(new { error = "'path' is required" });
+            }
+
+            var full = Path.GetFullPath(request.Path);
+            if (!options.AllowedRoots.Any(root => IsInside(full, root)))
+            {
+                return Results.BadRequest(new { error = $"'{request.Path}' is not inside an allowed root (Node:AllowedRoots)" });
+            }
+
+            var id = Guid.NewGuid().ToString("N")[..12];
+            await node.StartJobAsync(new JobSpec { JobId = id, InputPath = full, OutputDir = Path.Combine(options.ResultsRoot, id) }, ct);
+            return Results.Accepted($"/api/jobs/{id}", new { id });
+        });
+        app.MapGet("/api/jobs", async (CancellationToken ct) =>
+        {
+            var ids = await node.ListJobIdsAsync(ct);
+            var jobs = await Task.WhenAll(ids.Select(id => node.GetProgressAsync(id, ct)));
+            return Results.Ok(jobs.Select(View));
+        });
+        app.MapGet("/api/jobs/{id}", async (string id, CancellationToken ct) =>
+        {
+            var ids = await node.ListJobIdsAsync(ct);
+            return ids.Contains(id) ? Results.Ok(View(await node.GetProgressAsync(id, ct))) : Results.NotFound(new { error = $"no job '{id}'" });
+        });
+        app.MapDelete("/api/jobs/{id}", async (string id, CancellationToken ct) =>
+        {
+            var ids = await node.ListJobIdsAsync(ct);
+            if (!ids.Contains(id))
+            {
+                return Results.NotFound(new { error = $"no job '{id}'" });
+            }
+
+            node.Job(id).Tell(new CancelJob("cancelled through the API"));
+            return Results.Accepted($"/api/jobs/{id}");
+        });
+        app.MapGet("/api/jobs/{id}/artifacts/{name}", (string id, string name) =>
+        {
+            if (!MediaJob.Artifacts.Contains(name) || id.Any(c => !char.IsLetterOrDigit(c) && c != '-'))
+            {
+                return Results.NotFound(new { error = $"no artifact '{name}' (known: {string.Join(", ", MediaJob.Artifacts)})" });
+            }
+
+            var path = Path.Combine(options.ResultsRoot, id, name);
+            return File.Exists(path)
+                ? Results.File(path, name.EndsWith(".pdf", StringComparison.Ordinal) ? "application/pdf" : "text/plain; charset=utf-8", name)
+                : Results.NotFound(new { error = $"job '{id}' has no '{name}' (yet)" });
+        });
+    }
+
+    private static object View(JobProgress p) => new
+    {
+        id = p.JobId,
+        state = p.State,
+        duration_seconds = p.DurationSeconds,
+        segments_found = p.SegmentsFound,
+        segments_transcribed = p.SegmentsTranscribed,
+        speech_detection_complete = p.SpeechDetectionComplete,
+    };
+
+    private static bool IsInside(string path, string root)
+    {
+        var fullRoot = Path.GetFullPath(root).TrimEnd('/') + "/";
+        return path.StartsWith(fullRoot, StringComparison.Ordinal);
+    }
+
+    private sealed record SubmitRequest(string? Path);
+}
