@@ -45,6 +45,8 @@ internal static class NodeHost
             await next();
         });
         app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", () => Results.Text("ready"));
+        app.MapGet("/metrics", async (CancellationToken ct) => Results.Text(await MetricsText(node, ct), "text/plain; version=0.0.4"));
         MapJobs(app, node, options);
         return app;
     }
@@ -102,6 +104,27 @@ internal static class NodeHost
                 ? Results.File(path, name.EndsWith(".pdf", StringComparison.Ordinal) ? "application/pdf" : "text/plain; charset=utf-8", name)
                 : Results.NotFound(new { error = $"job '{id}' has no '{name}' (yet)" });
         });
+    }
+
+    /// <summary>Prometheus text: jobs by state, segments found and transcribed, recognitions.</summary>
+    private static async Task<string> MetricsText(MediaNode node, CancellationToken ct)
+    {
+        var ids = await node.ListJobIdsAsync(ct);
+        var jobs = await Task.WhenAll(ids.Select(id => node.GetProgressAsync(id, ct)));
+        var text = new System.Text.StringBuilder();
+        text.Append("# HELP mediacluster_jobs Jobs on this node by state.\n# TYPE mediacluster_jobs gauge\n");
+        foreach (var state in new[] { JobStates.New, JobStates.Running, JobStates.Completed, JobStates.Failed, JobStates.Cancelled })
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"mediacluster_jobs{{state=\"{state}\"}} {jobs.Count(j => j.State.Split(':')[0] == state)}\n");
+        }
+
+        text.Append("# HELP mediacluster_segments_found Speech segments found, all jobs.\n# TYPE mediacluster_segments_found gauge\n")
+            .Append(System.Globalization.CultureInfo.InvariantCulture, $"mediacluster_segments_found {jobs.Sum(j => j.SegmentsFound)}\n")
+            .Append("# HELP mediacluster_segments_transcribed Speech segments transcribed, all jobs.\n# TYPE mediacluster_segments_transcribed gauge\n")
+            .Append(System.Globalization.CultureInfo.InvariantCulture, $"mediacluster_segments_transcribed {jobs.Sum(j => j.SegmentsTranscribed)}\n")
+            .Append("# HELP mediacluster_asr_recognitions_total Segments recognised by this process.\n# TYPE mediacluster_asr_recognitions_total counter\n")
+            .Append(System.Globalization.CultureInfo.InvariantCulture, $"mediacluster_asr_recognitions_total {node.Metrics.Recognized}\n");
+        return text.ToString();
     }
 
     private static object View(JobProgress p) => new

@@ -81,5 +81,10 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Contains("young man", text);
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/api/jobs/{id}/artifacts/..%2F..%2Fapi-token")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/jobs/nope")).StatusCode);
+
+        var metrics = await _client.GetStringAsync("/metrics");
+        Assert.Contains("mediacluster_jobs{state=\"completed\"} 1\n", metrics);
+        Assert.Contains("mediacluster_asr_recognitions_total 1\n", metrics);
+        Assert.Equal("ready", await _client.GetStringAsync("/readyz"));
     }
 }
