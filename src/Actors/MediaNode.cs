@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Actors.Workers;
 using MediaCluster.Media.Asr;
@@ -88,14 +90,39 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>Waits for a job (started here or resumed at start-up) to end; cancelling the token cancels the job.</summary>
     public async Task<JobProgress> WatchAsync(string jobId, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var ended = new TaskCompletionSource<JobProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var watcher = System.ActorOf(Props.Create(() => new JobWatcher(progress, ended)));
         var job = Job(jobId);
-        job.Tell(new SubscribeToJob(watcher));
         await using var registration = cancellationToken.Register(() => job.Tell(new CancelJob("cancelled by the caller")));
-        var result = await ended.Task;
-        System.Stop(watcher);
-        return result;
+        JobProgress? last = null;
+        await foreach (var update in FollowAsync(jobId, CancellationToken.None))
+        {
+            progress?.Report(update);
+            last = update;
+        }
+
+        return last!;
+    }
+
+    /// <summary>The job's progress now and on every change, in order, ending with its terminal state.</summary>
+    public async IAsyncEnumerable<JobProgress> FollowAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var updates = Channel.CreateUnbounded<JobProgress>(new() { SingleReader = true });
+        var follower = System.ActorOf(Props.Create(() => new JobFollower(updates.Writer)));
+        try
+        {
+            Job(jobId).Tell(new SubscribeToJob(follower));
+            await foreach (var update in updates.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return update;
+                if (JobStates.IsTerminal(update.State))
+                {
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            System.Stop(follower);
+        }
     }
 
     /// <summary>Watches <paramref name="options"/>' inbox: each new, finished file becomes a job (registered, so it resumes after a restart).</summary>
@@ -128,18 +155,10 @@ public sealed class MediaNode : IAsyncDisposable
         }
     }
 
-    private sealed class JobWatcher : ActorBase
+    /// <summary>Receives a job's progress and hands it to a reader.</summary>
+    private sealed class JobFollower : ActorBase
     {
-        public JobWatcher(IProgress<JobProgress>? progress, TaskCompletionSource<JobProgress> ended)
-        {
-            Receive<JobProgress>(p =>
-            {
-                progress?.Report(p);
-                if (JobStates.IsTerminal(p.State))
-                {
-                    ended.TrySetResult(p);
-                }
-            });
-        }
+        public JobFollower(ChannelWriter<JobProgress> updates) =>
+            Receive<JobProgress>(p => updates.TryWrite(p));
     }
 }

@@ -81,6 +81,24 @@ internal static class NodeHost
             var ids = await node.ListJobIdsAsync(ct);
             return ids.Contains(id) ? Results.Ok(View(await node.GetProgressAsync(id, ct))) : Results.NotFound(new { error = $"no job '{id}'" });
         });
+        app.MapGet("/api/jobs/{id}/events", async (string id, HttpContext context, CancellationToken ct) =>
+        {
+            if (!(await node.ListJobIdsAsync(ct)).Contains(id))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                await context.Response.WriteAsJsonAsync(new { error = $"no job '{id}'" }, ct);
+                return;
+            }
+
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            await foreach (var update in node.FollowAsync(id, ct))
+            {
+                var json = System.Text.Json.JsonSerializer.Serialize(View(update));
+                await context.Response.WriteAsync($"event: progress\ndata: {json}\n\n", ct);
+                await context.Response.Body.FlushAsync(ct);
+            }
+        });
         app.MapDelete("/api/jobs/{id}", async (string id, CancellationToken ct) =>
         {
             var ids = await node.ListJobIdsAsync(ct);
