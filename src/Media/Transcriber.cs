@@ -62,14 +62,8 @@ public sealed class Transcriber(SileroVad vad, ISpeechRecognizer recognizer, Vad
         {
             var result = await recognizer.RecognizeAsync(segment.Samples, cancellationToken).ConfigureAwait(false);
             done();
-            var offset = segment.Start;
             return new TranscriptSegment(
-                segment.Index,
-                segment.Start,
-                segment.End,
-                result.Text,
-                result.Words.Count == 0 ? 0 : result.Words.Average(w => w.Confidence),
-                result.Words.Select(w => w with { Start = w.Start + offset, End = w.End + offset }).ToList());
+                segment.Index, segment.Start, segment.End, result.Text, result.MeanWordConfidence, result.WordsShiftedBy(segment.Start));
         }
         finally
         {

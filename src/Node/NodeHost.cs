@@ -72,18 +72,15 @@ internal static class NodeHost
         });
         app.MapGet("/api/jobs", async (CancellationToken ct) =>
         {
-            var ids = await node.ListJobIdsAsync(ct);
-            var jobs = await Task.WhenAll(ids.Select(id => node.GetProgressAsync(id, ct)));
-            return Results.Ok(jobs.Select(View));
+            return Results.Ok((await AllProgressAsync(node, ct)).Select(View));
         });
         app.MapGet("/api/jobs/{id}", async (string id, CancellationToken ct) =>
         {
-            var ids = await node.ListJobIdsAsync(ct);
-            return ids.Contains(id) ? Results.Ok(View(await node.GetProgressAsync(id, ct))) : Results.NotFound(new { error = $"no job '{id}'" });
+            return await ExistsAsync(node, id, ct) ? Results.Ok(View(await node.GetProgressAsync(id, ct))) : Results.NotFound(new { error = $"no job '{id}'" });
         });
         app.MapGet("/api/jobs/{id}/events", async (string id, HttpContext context, CancellationToken ct) =>
         {
-            if (!(await node.ListJobIdsAsync(ct)).Contains(id))
+            if (!await ExistsAsync(node, id, ct))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 await context.Response.WriteAsJsonAsync(new { error = $"no job '{id}'" }, ct);
@@ -101,8 +98,7 @@ internal static class NodeHost
         });
         app.MapDelete("/api/jobs/{id}", async (string id, CancellationToken ct) =>
         {
-            var ids = await node.ListJobIdsAsync(ct);
-            if (!ids.Contains(id))
+            if (!await ExistsAsync(node, id, ct))
             {
                 return Results.NotFound(new { error = $"no job '{id}'" });
             }
@@ -127,8 +123,7 @@ internal static class NodeHost
     /// <summary>Prometheus text: jobs by state, segments found and transcribed, recognitions.</summary>
     private static async Task<string> MetricsText(MediaNode node, CancellationToken ct)
     {
-        var ids = await node.ListJobIdsAsync(ct);
-        var jobs = await Task.WhenAll(ids.Select(id => node.GetProgressAsync(id, ct)));
+        var jobs = await AllProgressAsync(node, ct);
         var text = new System.Text.StringBuilder();
         text.Append("# HELP mediacluster_jobs Jobs on this node by state.\n# TYPE mediacluster_jobs gauge\n");
         foreach (var state in new[] { JobStates.New, JobStates.Running, JobStates.Completed, JobStates.Failed, JobStates.Cancelled })
@@ -144,6 +139,12 @@ internal static class NodeHost
             .Append(System.Globalization.CultureInfo.InvariantCulture, $"mediacluster_asr_recognitions_total {node.Metrics.Recognized}\n");
         return text.ToString();
     }
+
+    private static async Task<JobProgress[]> AllProgressAsync(MediaNode node, CancellationToken ct) =>
+        await Task.WhenAll((await node.ListJobIdsAsync(ct)).Select(id => node.GetProgressAsync(id, ct)));
+
+    private static async Task<bool> ExistsAsync(MediaNode node, string id, CancellationToken ct) =>
+        (await node.ListJobIdsAsync(ct)).Contains(id);
 
     private static object View(JobProgress p) => new
     {

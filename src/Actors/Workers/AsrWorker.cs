@@ -42,20 +42,20 @@ internal sealed class AsrWorker : ActorBase
             }
 
             metrics.Count();
-            var offset = audio.StartSample / 16000.0;
+            var start = TimeSpan.FromSeconds(audio.StartSample / 16000.0);
             var transcribed = new SegmentTranscribed
             {
                 Index = audio.Index,
-                StartSeconds = offset,
+                StartSeconds = start.TotalSeconds,
                 EndSeconds = audio.EndSample / 16000.0,
                 Text = result.Text,
-                Confidence = result.Words.Count == 0 ? 0 : result.Words.Average(w => w.Confidence),
+                Confidence = result.MeanWordConfidence,
             };
-            transcribed.Words.AddRange(result.Words.Select(w => new Messages.Jobs.RecognizedWord
+            transcribed.Words.AddRange(result.WordsShiftedBy(start).Select(w => new Messages.Jobs.RecognizedWord
             {
                 Text = w.Text,
-                StartSeconds = offset + w.Start.TotalSeconds,
-                EndSeconds = offset + w.End.TotalSeconds,
+                StartSeconds = w.Start.TotalSeconds,
+                EndSeconds = w.End.TotalSeconds,
                 Confidence = w.Confidence,
             }));
             Sender.Tell(new SegmentRecognized { JobId = audio.JobId, Result = transcribed }, Self);

@@ -8,6 +8,13 @@ public sealed record Recognition(string Text, IReadOnlyList<RecognizedWord> Word
 {
     /// <summary>Nothing was recognised.</summary>
     public static Recognition Empty { get; } = new(string.Empty, [], 0);
+
+    /// <summary>The mean word confidence (0 when there are no words): the segment's confidence in transcripts.</summary>
+    public double MeanWordConfidence => Words.Count == 0 ? 0 : Words.Average(w => w.Confidence);
+
+    /// <summary>The words with times moved by <paramref name="offset"/> (segment-relative → absolute).</summary>
+    public IReadOnlyList<RecognizedWord> WordsShiftedBy(TimeSpan offset) =>
+        Words.Select(w => w with { Start = w.Start + offset, End = w.End + offset }).ToList();
 }
 
 /// <summary>

@@ -11,11 +11,6 @@ public sealed class VoiceActivityDetector(SileroVad model, VadOptions? options =
 {
     private readonly VadOptions _options = options ?? new VadOptions();
 
-    /// <summary>Speech probabilities computed so far by all streams of this detector (for metrics).</summary>
-    public long WindowsProcessed => Interlocked.Read(ref _windows);
-
-    private long _windows;
-
     /// <summary>Detects speech in <paramref name="audio"/>; <paramref name="withAudio"/> attaches each segment's samples.</summary>
     public async IAsyncEnumerable<SpeechSegment> DetectAsync(
         IAsyncEnumerable<AudioChunk> audio, bool withAudio = true, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -35,7 +30,6 @@ public sealed class VoiceActivityDetector(SileroVad model, VadOptions? options =
             {
                 var offset = (int)(nextWindow - bufferStart);
                 var probability = stream.Process(buffer.AsSpan(offset, SileroVad.WindowSamples));
-                Interlocked.Increment(ref _windows);
                 nextWindow += SileroVad.WindowSamples;
                 foreach (var segment in segmenter.Push(probability))
                 {
