@@ -6,12 +6,29 @@ using MediaCluster.Media.Asr;
 using MediaCluster.Media.Vad;
 using MediaCluster.Messages.Jobs;
 using MediaCluster.Runtime;
+using MediaCluster.Runtime.Cluster;
 using MediaCluster.Runtime.Persistence;
 using MediaCluster.Runtime.Sharding;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MediaCluster.Actors;
+
+/// <summary>How an embedded node starts.</summary>
+public sealed record MediaNodeOptions
+{
+    /// <summary>Where the journal (SQLite) lives.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>ASR slots; default one per core.</summary>
+    public int? AsrSlots { get; init; }
+
+    /// <summary>This node's roles.</summary>
+    public IReadOnlyCollection<string> Roles { get; init; } = [];
+
+    /// <summary>The role ASR workers are placed on (any node when no node has it). An embedded node is its only member.</summary>
+    public string AsrRole { get; init; } = "gpu";
+}
 
 /// <summary>
 /// An embedded node: an actor system with a SQLite journal in <c>DataDirectory</c>, the VAD model, an ASR
@@ -51,15 +68,26 @@ public sealed class MediaNode : IAsyncDisposable
     /// <paramref name="asrSlots"/> slots (default one per core) unless another <paramref name="recognizer"/> is given.
     /// The node disposes the recognizer.
     /// </summary>
-    public static async Task<MediaNode> StartAsync(
-        string dataDirectory, int? asrSlots = null, ILoggerFactory? loggerFactory = null, ISpeechRecognizer? recognizer = null)
+    public static Task<MediaNode> StartAsync(
+        string dataDirectory, int? asrSlots = null, ILoggerFactory? loggerFactory = null, ISpeechRecognizer? recognizer = null) =>
+        StartAsync(new MediaNodeOptions { DataDirectory = dataDirectory, AsrSlots = asrSlots }, loggerFactory, recognizer);
+
+    /// <summary>Starts a node with <paramref name="options"/>; see the other overload.</summary>
+    public static async Task<MediaNode> StartAsync(MediaNodeOptions options, ILoggerFactory? loggerFactory = null, ISpeechRecognizer? recognizer = null)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
+        var log = loggerFactory.CreateLogger<MediaNode>();
+        var self = ClusterMember.Of(Environment.MachineName, options.Roles);
+        var (hosts, byRole) = RolePlacement.Hosts([self], options.AsrRole);
+        log.LogInformation(
+            byRole ? "ASR workers on {Hosts} (role '{Role}')" : "ASR workers on {Hosts} (no node has role '{Role}', so any node)",
+            string.Join(", ", hosts.Select(h => h.Address)), options.AsrRole);
+
         var serializer = new MessageSerializer().Register(JobsReflection.Descriptor);
-        var store = await EventStore.OpenAsync(new PersistenceOptions { Backend = "sqlite", DataDirectory = dataDirectory }, serializer, loggerFactory);
+        var store = await EventStore.OpenAsync(new PersistenceOptions { Backend = "sqlite", DataDirectory = options.DataDirectory }, serializer, loggerFactory);
         var system = ActorSystem.Create("media", loggerFactory: loggerFactory).UseEventStore(store);
         var vad = new SileroVad(log: loggerFactory.CreateLogger<SileroVad>());
-        return new MediaNode(system, store, vad, recognizer ?? new PocketSphinxRecognizer(concurrency: asrSlots), new AsrMetrics());
+        return new MediaNode(system, store, vad, recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots), new AsrMetrics());
     }
 
     /// <summary>The job <paramref name="jobId"/> behind the shard region (created, and so recovered, on first message).</summary>

@@ -1,23 +1,37 @@
+using System.Net;
+using System.Text.Json;
 using MediaCluster.Actors;
 using MediaCluster.Actors.Jobs;
-using MediaCluster.Messages.Jobs;
+using MediaCluster.Media.Reports;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace MediaCluster.Node;
 
 /// <summary>
-/// `mc node run`: an embedded node served over HTTP. Every /api call needs the bearer token from the data
-/// directory; /healthz does not. Jobs name server-side files inside the configured allowed roots.
+/// `mc node run`: an embedded node served over HTTP on two endpoints — the API (default 0.0.0.0:8080) and the
+/// management endpoint pbm talks to (default 127.0.0.1:9110). Both serve the same routes; every /api call and
+/// /metrics needs the bearer token from the data directory; /healthz and /readyz do not. The endpoints actually
+/// bound are written to DataDirectory/node.json, where pbm finds them.
 /// </summary>
 internal static class NodeHost
 {
+    /// <summary>The file, in the data directory, that names the bound endpoints.</summary>
+    public const string EndpointsFile = "node.json";
+
     /// <summary>Builds the web application (not started), for `node run` and for tests.</summary>
     public static async Task<WebApplication> BuildAsync(string[] args)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddEnvironmentVariables("MC_");
-        builder.Services.Configure<NodeOptions>(builder.Configuration.GetSection("Node"));
         var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
         var token = ApiToken.LoadOrCreate(options.DataDirectory, out var created);
+        ListenOptions? api = null, management = null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            Listen(kestrel, options.HttpAddress, options.HttpPort, l => api = l);
+            Listen(kestrel, options.ManagementAddress, options.ManagementPort, l => management = l);
+        });
+
         var app = builder.Build();
         var log = app.Logger;
         if (created)
@@ -25,8 +39,25 @@ internal static class NodeHost
             log.LogWarning("Created the API token in {Path}: {Token}", Path.Combine(options.DataDirectory, ApiToken.FileName), token);
         }
 
-        var node = await MediaNode.StartAsync(Path.Combine(options.DataDirectory, "journal"), options.AsrSlots, app.Services.GetRequiredService<ILoggerFactory>());
-        app.Lifetime.ApplicationStopped.Register(() => node.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        var node = await MediaNode.StartAsync(new MediaNodeOptions
+        {
+            DataDirectory = Path.Combine(options.DataDirectory, "journal"),
+            AsrSlots = options.AsrSlots,
+            Roles = options.Roles,
+            AsrRole = options.AsrRole,
+        }, app.Services.GetRequiredService<ILoggerFactory>());
+        var endpointsPath = Path.Combine(options.DataDirectory, EndpointsFile);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var endpoints = new NodeEndpoints(ClientUrl(api!), ClientUrl(management!), Environment.ProcessId);
+            AtomicFile.WriteTextAsync(endpointsPath, JsonSerializer.Serialize(endpoints)).GetAwaiter().GetResult();
+            log.LogInformation("Serving the API on {Api} and the management endpoint on {Management}", endpoints.Api, endpoints.Management);
+        });
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            File.Delete(endpointsPath);
+            node.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        });
         if (options.Inbox is { } inbox)
         {
             Directory.CreateDirectory(inbox);
@@ -35,7 +66,8 @@ internal static class NodeHost
 
         app.Use(async (context, next) =>
         {
-            if (context.Request.Path.StartsWithSegments("/api") && !ApiToken.IsAuthorized(context.Request, token))
+            var path = context.Request.Path;
+            if ((path.StartsWithSegments("/api") || path.StartsWithSegments("/metrics")) && !ApiToken.IsAuthorized(context.Request, token))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 await context.Response.WriteAsJsonAsync(new { error = "missing or wrong bearer token (see api-token in the data directory)" });
@@ -46,121 +78,34 @@ internal static class NodeHost
         });
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", () => Results.Text("ready"));
-        app.MapGet("/metrics", async (CancellationToken ct) => Results.Text(await MetricsText(node, ct), "text/plain; version=0.0.4"));
-        MapJobs(app, node, options);
+        app.MapGet("/metrics", async (CancellationToken ct) => Results.Text(await NodeMetrics.TextAsync(node, ct), "text/plain; version=0.0.4"));
+        JobApi.Map(app, node, options);
         return app;
     }
 
-    private static void MapJobs(WebApplication app, MediaNode node, NodeOptions options)
+    private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> capture)
     {
-        app.MapPost("/api/jobs", async (SubmitRequest request, CancellationToken ct) =>
+        if (address == "localhost")
         {
-            if (string.IsNullOrWhiteSpace(request.Path))
-            {
-                return Results.BadRequest(new { error = "'path' is required" });
-            }
-
-            var full = Path.GetFullPath(request.Path);
-            if (!options.AllowedRoots.Any(root => IsInside(full, root)))
-            {
-                return Results.BadRequest(new { error = $"'{request.Path}' is not inside an allowed root (Node:AllowedRoots)" });
-            }
-
-            var id = Guid.NewGuid().ToString("N")[..12];
-            await node.StartJobAsync(new JobSpec { JobId = id, InputPath = full, OutputDir = Path.Combine(options.ResultsRoot, id) }, ct);
-            return Results.Accepted($"/api/jobs/{id}", new { id });
-        });
-        app.MapGet("/api/jobs", async (CancellationToken ct) =>
-        {
-            return Results.Ok((await AllProgressAsync(node, ct)).Select(View));
-        });
-        app.MapGet("/api/jobs/{id}", async (string id, CancellationToken ct) =>
-        {
-            return await ExistsAsync(node, id, ct) ? Results.Ok(View(await node.GetProgressAsync(id, ct))) : Results.NotFound(new { error = $"no job '{id}'" });
-        });
-        app.MapGet("/api/jobs/{id}/events", async (string id, HttpContext context, CancellationToken ct) =>
-        {
-            if (!await ExistsAsync(node, id, ct))
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                await context.Response.WriteAsJsonAsync(new { error = $"no job '{id}'" }, ct);
-                return;
-            }
-
-            context.Response.ContentType = "text/event-stream";
-            context.Response.Headers.CacheControl = "no-cache";
-            await foreach (var update in node.FollowAsync(id, ct))
-            {
-                var json = System.Text.Json.JsonSerializer.Serialize(View(update));
-                await context.Response.WriteAsync($"event: progress\ndata: {json}\n\n", ct);
-                await context.Response.Body.FlushAsync(ct);
-            }
-        });
-        app.MapDelete("/api/jobs/{id}", async (string id, CancellationToken ct) =>
-        {
-            if (!await ExistsAsync(node, id, ct))
-            {
-                return Results.NotFound(new { error = $"no job '{id}'" });
-            }
-
-            node.Job(id).Tell(new CancelJob("cancelled through the API"));
-            return Results.Accepted($"/api/jobs/{id}");
-        });
-        app.MapGet("/api/jobs/{id}/artifacts/{name}", (string id, string name) =>
-        {
-            if (!MediaJob.Artifacts.Contains(name) || id.Any(c => !char.IsLetterOrDigit(c) && c != '-'))
-            {
-                return Results.NotFound(new { error = $"no artifact '{name}' (known: {string.Join(", ", MediaJob.Artifacts)})" });
-            }
-
-            var path = Path.Combine(options.ResultsRoot, id, name);
-            return File.Exists(path)
-                ? Results.File(path, name.EndsWith(".pdf", StringComparison.Ordinal) ? "application/pdf" : "text/plain; charset=utf-8", name)
-                : Results.NotFound(new { error = $"job '{id}' has no '{name}' (yet)" });
-        });
-    }
-
-    /// <summary>Prometheus text: jobs by state, segments found and transcribed, recognitions.</summary>
-    private static async Task<string> MetricsText(MediaNode node, CancellationToken ct)
-    {
-        var jobs = await AllProgressAsync(node, ct);
-        var text = new System.Text.StringBuilder();
-        text.Append("# HELP mediacluster_jobs Jobs on this node by state.\n# TYPE mediacluster_jobs gauge\n");
-        foreach (var state in new[] { JobStates.New, JobStates.Running, JobStates.Completed, JobStates.Failed, JobStates.Cancelled })
-        {
-            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"mediacluster_jobs{{state=\"{state}\"}} {jobs.Count(j => j.State.Split(':')[0] == state)}\n");
+            address = "127.0.0.1";
         }
 
-        text.Append("# HELP mediacluster_segments_found Speech segments found, all jobs.\n# TYPE mediacluster_segments_found gauge\n")
-            .Append(System.Globalization.CultureInfo.InvariantCulture, $"mediacluster_segments_found {jobs.Sum(j => j.SegmentsFound)}\n")
-            .Append("# HELP mediacluster_segments_transcribed Speech segments transcribed, all jobs.\n# TYPE mediacluster_segments_transcribed gauge\n")
-            .Append(System.Globalization.CultureInfo.InvariantCulture, $"mediacluster_segments_transcribed {jobs.Sum(j => j.SegmentsTranscribed)}\n")
-            .Append("# HELP mediacluster_asr_recognitions_total Segments recognised by this process.\n# TYPE mediacluster_asr_recognitions_total counter\n")
-            .Append(System.Globalization.CultureInfo.InvariantCulture, $"mediacluster_asr_recognitions_total {node.Metrics.Recognized}\n");
-        return text.ToString();
+        if (!IPAddress.TryParse(address, out var ip))
+        {
+            throw new ArgumentException($"'{address}' is not an IP address (Node:HttpAddress and Node:ManagementAddress take an IP, or 'localhost')");
+        }
+
+        kestrel.Listen(ip, port, capture);
     }
 
-    private static async Task<JobProgress[]> AllProgressAsync(MediaNode node, CancellationToken ct) =>
-        await Task.WhenAll((await node.ListJobIdsAsync(ct)).Select(id => node.GetProgressAsync(id, ct)));
-
-    private static async Task<bool> ExistsAsync(MediaNode node, string id, CancellationToken ct) =>
-        (await node.ListJobIdsAsync(ct)).Contains(id);
-
-    private static object View(JobProgress p) => new
+    /// <summary>The URL a client on this machine uses for a bound endpoint (loopback when bound to every address).</summary>
+    private static string ClientUrl(ListenOptions listen)
     {
-        id = p.JobId,
-        state = p.State,
-        duration_seconds = p.DurationSeconds,
-        segments_found = p.SegmentsFound,
-        segments_transcribed = p.SegmentsTranscribed,
-        speech_detection_complete = p.SpeechDetectionComplete,
-    };
-
-    private static bool IsInside(string path, string root)
-    {
-        var fullRoot = Path.GetFullPath(root).TrimEnd('/') + "/";
-        return path.StartsWith(fullRoot, StringComparison.Ordinal);
+        var endPoint = listen.IPEndPoint!;
+        var host = endPoint.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : endPoint.Address;
+        return $"http://{new IPEndPoint(host, endPoint.Port)}";
     }
-
-    private sealed record SubmitRequest(string? Path);
 }
+
+/// <summary>What DataDirectory/node.json holds: where a running node listens.</summary>
+internal sealed record NodeEndpoints(string Api, string Management, int Pid);

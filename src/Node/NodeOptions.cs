@@ -3,7 +3,7 @@ namespace MediaCluster.Node;
 /// <summary>Settings of a served node: section "Node" of appsettings.json, MC_Node__* variables, or --Node:Key flags.</summary>
 public sealed class NodeOptions
 {
-    /// <summary>Journal, API token and (by default) results live here.</summary>
+    /// <summary>Journal, API token, uploads, the endpoints file and (by default) results live here.</summary>
     public string DataDirectory { get; set; } = ".data";
 
     /// <summary>Where job results go; default: DataDirectory/results.</summary>
@@ -18,5 +18,28 @@ public sealed class NodeOptions
     /// <summary>ASR slots; default one per core.</summary>
     public int? AsrSlots { get; set; }
 
+    /// <summary>This node's roles (ASR workers go to nodes with <see cref="AsrRole"/>).</summary>
+    public List<string> Roles { get; set; } = [];
+
+    /// <summary>The role ASR workers are placed on; any node when no node has it.</summary>
+    public string AsrRole { get; set; } = "gpu";
+
+    /// <summary>The HTTP API's address (an IP, or "localhost").</summary>
+    public string HttpAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>The HTTP API's port (0: any free port; the one taken is written to DataDirectory/node.json).</summary>
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>The management endpoint pbm talks to; loopback only unless set otherwise.</summary>
+    public string ManagementAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The management endpoint's port (0: any free port).</summary>
+    public int ManagementPort { get; set; } = 9110;
+
+    /// <summary>The largest upload accepted, in bytes (default 2 GiB).</summary>
+    public long MaxUploadBytes { get; set; } = 2L << 30;
+
     internal string ResultsRoot => Path.GetFullPath(OutputRoot ?? Path.Combine(DataDirectory, "results"));
+
+    internal string UploadsRoot => Path.GetFullPath(Path.Combine(DataDirectory, "uploads"));
 }

@@ -28,7 +28,7 @@ public sealed class MediaJobTests : IAsyncLifetime
         {
             var end = await node.RunAsync(reference);
             Assert.Equal(JobStates.Completed, end.State);
-            Assert.Equal(end.SegmentsFound, node.Metrics.Recognized);
+            Assert.Equal(end.SegmentsFound, node.Metrics.Recognitions);
         }
 
         // Interrupted after at least three recorded results, then resumed on a new node over the same journal.
@@ -46,7 +46,7 @@ public sealed class MediaJobTests : IAsyncLifetime
                 }
             }));
             await enough.Task.WaitAsync(TimeSpan.FromMinutes(2));
-            firstRecognized = node.Metrics.Recognized;
+            firstRecognized = node.Metrics.Recognitions;
             GC.KeepAlive(run);
         }
 
@@ -59,7 +59,7 @@ public sealed class MediaJobTests : IAsyncLifetime
         {
             var end = await node.WatchAsync("resumed").WaitAsync(TimeSpan.FromMinutes(3));
             Assert.Equal(JobStates.Completed, end.State);
-            Assert.Equal(end.SegmentsFound - recorded, node.Metrics.Recognized);
+            Assert.Equal(end.SegmentsFound - recorded, node.Metrics.Recognitions);
         }
 
         Assert.Equal(
@@ -82,9 +82,9 @@ public sealed class MediaJobTests : IAsyncLifetime
         Assert.False(Directory.Exists(Path.Combine(_directory, "out-bad")));
 
         // A finished job started again stays finished and does no work.
-        var before = node.Metrics.Recognized;
+        var before = node.Metrics.Recognitions;
         Assert.Equal(JobStates.Completed, (await node.RunAsync(Spec("good", "out-good"))).State);
-        Assert.Equal(before, node.Metrics.Recognized);
+        Assert.Equal(before, node.Metrics.Recognitions);
     }
 
     private JobSpec Spec(string id, string output) =>

@@ -71,8 +71,11 @@ public sealed partial class MediaJob
         });
     }
 
+    /// <summary>The name shown for a job: its title, else its input's file name.</summary>
+    public static string TitleOf(JobSpec spec) => spec.Title is { Length: > 0 } title ? title : Path.GetFileName(spec.InputPath);
+
     private Transcript BuildTranscript() => new(
-        Path.GetFileName(_spec!.InputPath),
+        TitleOf(_spec!),
         TimeSpan.FromSeconds(_probed?.DurationSeconds ?? 0),
         _services.Engine,
         _services.Model,
@@ -93,11 +96,11 @@ public sealed partial class MediaJob
         await AtomicFile.WriteTextAsync(Path.Combine(dir, "transcript.srt"), TranscriptFormats.Srt(transcript));
         await AtomicFile.WriteTextAsync(Path.Combine(dir, "transcript.vtt"), TranscriptFormats.Vtt(transcript));
         await AtomicFile.WriteTextAsync(Path.Combine(dir, "transcript.json"), TranscriptFormats.Json(transcript));
-        await AtomicFile.WriteTextAsync(Path.Combine(dir, "vad.rttm"), TranscriptFormats.Rttm(Path.GetFileNameWithoutExtension(spec.InputPath), speech));
+        await AtomicFile.WriteTextAsync(Path.Combine(dir, "vad.rttm"), TranscriptFormats.Rttm(Path.GetFileNameWithoutExtension(TitleOf(spec)), speech));
         await AtomicFile.WriteTextAsync(Path.Combine(dir, "summary.txt"), $"{summary.Text}\n\nKeywords: {string.Join(", ", summary.Keywords.Select(k => k.Word))}\n");
         await PdfReport.WriteAsync(Path.Combine(dir, "report.pdf"), new ReportContent(
-            $"Report: {Path.GetFileName(spec.InputPath)}",
-            [("File", Path.GetFileName(spec.InputPath)), ("Container", probed.Container), ("Streams", probed.Streams),
+            $"Report: {TitleOf(spec)}",
+            [("File", TitleOf(spec)), ("Container", probed.Container), ("Streams", probed.Streams),
              ("Duration", TranscriptFormats.Time(transcript.Duration, '.')), ("Engine", $"{transcript.Engine} ({transcript.Model}), Silero VAD v5")],
             transcript,
             summary,

@@ -217,6 +217,12 @@ public sealed partial class MediaJob
         }
 
         StopDetector();
+        if (terminal is JobFailed { } failure && _spec is { Title.Length: > 0 } spec)
+        {
+            // An upload's stored path means nothing to its sender: name the file as they did.
+            failure.Reason = failure.Reason.Replace(spec.InputPath, spec.Title, StringComparison.Ordinal);
+        }
+
         Persist(terminal, e =>
         {
             switch (e)

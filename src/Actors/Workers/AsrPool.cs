@@ -14,8 +14,12 @@ internal sealed class AsrPool : ActorBase
     private readonly Stack<IActorRef> _idle = new();
     private readonly Dictionary<IActorRef, IActorRef> _busy = [];
 
+    private readonly AsrMetrics _metrics;
+
     public AsrPool(ISpeechRecognizer recognizer, AsrMetrics metrics)
     {
+        _metrics = metrics;
+        metrics.Slots = recognizer.Concurrency;
         for (var i = 0; i < recognizer.Concurrency; i++)
         {
             _idle.Push(Context.ActorOf(Props.Create(() => new AsrWorker(recognizer, metrics)), $"asr-{i}"));
@@ -50,5 +54,7 @@ internal sealed class AsrPool : ActorBase
             _busy[worker] = replyTo;
             worker.Tell(audio, Self);
         }
+
+        _metrics.PoolChanged(_waiting.Count, _busy.Count);
     }
 }

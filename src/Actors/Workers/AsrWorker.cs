@@ -1,20 +1,10 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using MediaCluster.Media.Asr;
 using MediaCluster.Messages.Jobs;
 using MediaCluster.Runtime;
 
 namespace MediaCluster.Actors.Workers;
-
-/// <summary>Counts recognitions, so operators (and tests) can see work is never done twice.</summary>
-public sealed class AsrMetrics
-{
-    private long _recognized;
-
-    /// <summary>Segments recognised since start.</summary>
-    public long Recognized => Interlocked.Read(ref _recognized);
-
-    internal void Count() => Interlocked.Increment(ref _recognized);
-}
 
 /// <summary>A recognition failed; the job decides whether to retry.</summary>
 internal sealed record SegmentRecognitionFailed(string JobId, int Index, string Reason);
@@ -31,6 +21,7 @@ internal sealed class AsrWorker : ActorBase
         {
             var samples = MemoryMarshal.Cast<byte, short>(audio.Pcm.Span).ToArray();
             Recognition result;
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 result = await recognizer.RecognizeAsync(samples);
@@ -41,7 +32,7 @@ internal sealed class AsrWorker : ActorBase
                 return;
             }
 
-            metrics.Count();
+            metrics.Recognized(samples.Length / 16000.0, Stopwatch.GetElapsedTime(started));
             var start = TimeSpan.FromSeconds(audio.StartSample / 16000.0);
             var transcribed = new SegmentTranscribed
             {

@@ -1,0 +1,49 @@
+namespace MediaCluster.Actors.Workers;
+
+/// <summary>
+/// What a node's ASR slots have done and are doing: recognitions (so operators and tests can see work is never
+/// done twice), audio seconds against recognition seconds (the real-time factor), and the pool's queue.
+/// Written by the pool and its workers, read by /metrics from any thread.
+/// </summary>
+public sealed class AsrMetrics
+{
+    private long _recognized;
+    private long _audioMicroseconds;
+    private long _busyMicroseconds;
+    private int _queued;
+    private int _busySlots;
+
+    /// <summary>Segments recognised since start.</summary>
+    public long Recognitions => Interlocked.Read(ref _recognized);
+
+    /// <summary>Seconds of audio recognised since start.</summary>
+    public double AudioSeconds => Interlocked.Read(ref _audioMicroseconds) / 1e6;
+
+    /// <summary>Seconds the slots spent recognising (summed over slots).</summary>
+    public double BusySeconds => Interlocked.Read(ref _busyMicroseconds) / 1e6;
+
+    /// <summary>Recognition seconds per audio second, per slot (below 1 is faster than real time); 0 before any work.</summary>
+    public double RealTimeFactor => AudioSeconds > 0 ? BusySeconds / AudioSeconds : 0;
+
+    /// <summary>Segments waiting for a free slot.</summary>
+    public int QueueDepth => Volatile.Read(ref _queued);
+
+    /// <summary>Slots recognising right now.</summary>
+    public int BusySlots => Volatile.Read(ref _busySlots);
+
+    /// <summary>Slots on this node.</summary>
+    public int Slots { get; internal set; }
+
+    internal void Recognized(double audioSeconds, TimeSpan took)
+    {
+        Interlocked.Increment(ref _recognized);
+        Interlocked.Add(ref _audioMicroseconds, (long)(audioSeconds * 1e6));
+        Interlocked.Add(ref _busyMicroseconds, (long)(took.TotalMilliseconds * 1000));
+    }
+
+    internal void PoolChanged(int queued, int busySlots)
+    {
+        Volatile.Write(ref _queued, queued);
+        Volatile.Write(ref _busySlots, busySlots);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MediaCluster.Cli;
+
+/// <summary>A job as the node's API shows it.</summary>
+internal sealed record JobInfo(
+    string Id, string State, string? Error, double DurationSeconds, int SegmentsFound, int SegmentsTranscribed, bool SpeechDetectionComplete)
+{
+    [JsonIgnore]
+    public bool IsTerminal => State is "completed" or "failed" or "cancelled";
+
+    /// <summary>Share of the work done, 0–1: transcribed of found, held below 1 until every segment is found.</summary>
+    [JsonIgnore]
+    public double Done => State == "completed" ? 1
+        : SegmentsFound == 0 ? 0
+        : SpeechDetectionComplete ? (double)SegmentsTranscribed / SegmentsFound
+        : 0.95 * SegmentsTranscribed / SegmentsFound;
+}
+
+/// <summary>The node answered with an error (its message, or the cause of not reaching it).</summary>
+internal sealed class NodeApiException(string message) : Exception(message);
+
+/// <summary>The node's HTTP API, with the bearer token.</summary>
+internal sealed class NodeClient : IDisposable
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private readonly HttpClient _http;
+
+    public NodeClient(Uri baseAddress, string token, HttpMessageHandler? handler = null)
+    {
+        _http = handler is null ? new HttpClient() : new HttpClient(handler);
+        _http.BaseAddress = baseAddress;
+        _http.Timeout = Timeout.InfiniteTimeSpan;
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public Uri BaseAddress => _http.BaseAddress!;
+
+    /// <summary>Uploads a file as a new job; returns its id.</summary>
+    public async Task<string> UploadAsync(string file, CancellationToken ct)
+    {
+        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        using var content = new MultipartFormDataContent();
+        var part = new StreamContent(stream, 1 << 16);
+        part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Add(part, "file", Path.GetFileName(file));
+        return await SubmittedIdAsync(await SendAsync(() => _http.PostAsync("api/jobs", content, ct)), ct);
+    }
+
+    /// <summary>Submits a file that the node can read (inside its allowed roots); returns the job id.</summary>
+    public async Task<string> SubmitPathAsync(string serverPath, CancellationToken ct) =>
+        await SubmittedIdAsync(await SendAsync(() => _http.PostAsJsonAsync("api/jobs", new { path = serverPath }, ct)), ct);
+
+    public async Task<JobInfo> GetAsync(string id, CancellationToken ct) =>
+        (await ReadAsync<JobInfo>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct)), ct))!;
+
+    public async Task<JobInfo[]> ListAsync(CancellationToken ct) =>
+        (await ReadAsync<JobInfo[]>(await SendAsync(() => _http.GetAsync("api/jobs", ct)), ct))!;
+
+    public async Task CancelAsync(string id, CancellationToken ct) =>
+        (await SendAsync(() => _http.DeleteAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct))).Dispose();
+
+    public async Task<string[]> ArtifactsAsync(string id, CancellationToken ct) =>
+        (await ReadAsync<string[]>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}/artifacts", ct)), ct))!;
+
+    /// <summary>Downloads one artifact to <paramref name="destination"/> (written whole, then renamed).</summary>
+    public async Task DownloadAsync(string id, string name, string destination, CancellationToken ct)
+    {
+        using var response = await SendAsync(() => _http.GetAsync(
+            $"api/jobs/{Uri.EscapeDataString(id)}/artifacts/{Uri.EscapeDataString(name)}", HttpCompletionOption.ResponseHeadersRead, ct));
+        var partial = destination + ".part";
+        await using (var file = File.Create(partial))
+        {
+            await response.Content.CopyToAsync(file, ct);
+        }
+
+        File.Move(partial, destination, overwrite: true);
+    }
+
+    /// <summary>The job's progress from its server-sent events: now, on every change, ending with its terminal state.</summary>
+    public async IAsyncEnumerable<JobInfo> FollowAsync(string id, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var response = await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}/events", HttpCompletionOption.ResponseHeadersRead, ct));
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal) && JsonSerializer.Deserialize<JobInfo>(line[6..], Json) is { } update)
+            {
+                yield return update;
+            }
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await send();
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new NodeApiException($"cannot reach the node at {BaseAddress}: {ex.Message} (is `mc node run` running? see --host)");
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            var message = TryError(body) ?? $"{(int)response.StatusCode} {response.ReasonPhrase}";
+            throw new NodeApiException(response.StatusCode == HttpStatusCode.Unauthorized
+                ? $"{message} (pass --token, set MC_TOKEN, or point --data-dir at the node's data directory)"
+                : message);
+        }
+    }
+
+    private static string? TryError(string body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body).RootElement.TryGetProperty("error", out var error) ? error.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<T?> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    {
+        using (response)
+        {
+            return await response.Content.ReadFromJsonAsync<T>(Json, ct);
+        }
+    }
+
+    private static async Task<string> SubmittedIdAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        using (response)
+        {
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+            return body.GetProperty("id").GetString()!;
+        }
+    }
+}

@@ -1,0 +1,245 @@
+using System.Text.Json;
+using Spectre.Console;
+
+namespace MediaCluster.Cli;
+
+/// <summary>
+/// pbm: <c>pbm [OPTIONS] media COMMAND …</c>, a client of a node's management endpoint. Exit status: 0 success,
+/// 1 the node refused or the job did not complete, 2 usage.
+/// </summary>
+internal static class Pbm
+{
+    public const string Usage = """
+        Usage: pbm [--host HOST:PORT] [--token TOKEN] [--data-dir DIR] [--json | --plain] media COMMAND
+
+        The "media" palette:
+          media submit FILE… [--wait] [--server-path]
+                                  upload each FILE as a job (with --server-path, send the path for the node
+                                  to read instead; it must lie inside the node's allowed roots); --wait shows
+                                  progress until every job ends
+          media status ID         one job's state and progress
+          media list              every job
+          media cancel ID         cancel a job
+          media result ID [--out DIR]
+                                  download a completed job's files into DIR (default ./ID)
+          media watch [ID]        follow one job until it ends, or every job until Ctrl+C
+
+        Options:
+          --host HOST:PORT   the node's management endpoint (default: from DIR/node.json, else 127.0.0.1:9110;
+                             also MC_HOST)
+          --token TOKEN      the API token (default: MC_TOKEN, else DIR/api-token)
+          --data-dir DIR     the node's data directory (default: MC_DATA_DIR, else .data)
+          --json             JSON for scripts    --plain   plain lines (the default when output is piped)
+
+        Exit status: 0 success; 1 the node refused, could not be reached, or a job failed or was cancelled; 2 usage.
+        """;
+
+    private static readonly HashSet<string> Flags = ["--wait", "--server-path", "--json", "--plain", "--help", "-h"];
+    private static readonly HashSet<string> Valued = ["--host", "--token", "--data-dir", "--out"];
+
+    /// <summary>Runs pbm; <paramref name="terminal"/> says whether <paramref name="output"/> is a terminal (rich output).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, bool terminal, CancellationToken ct)
+    {
+        if (!TryParse(args, out var options, out var operands, out var problem))
+        {
+            errors.WriteLine($"pbm: {problem}");
+            errors.WriteLine(Usage);
+            return 2;
+        }
+
+        if (options.ContainsKey("--help") || options.ContainsKey("-h") || operands is [] or ["help"] or ["media"] or ["media", "help"])
+        {
+            output.WriteLine(Usage);
+            return operands is [] ? 2 : 0;
+        }
+
+        Reporter reporter = options.ContainsKey("--json") ? new JsonReporter(output)
+            : terminal && !options.ContainsKey("--plain") ? new RichReporter(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) }))
+            : new PlainReporter(output);
+        try
+        {
+            var connection = Connection.Resolve(options);
+            using var client = new NodeClient(connection.BaseAddress, connection.Token);
+            return operands switch
+            {
+                ["media", "submit", .. var files] when files.Length > 0 => await SubmitAsync(client, reporter, files, options, ct),
+                ["media", "status", var id] => await ShowAsync(async () => reporter.Job(await client.GetAsync(id, ct))),
+                ["media", "list"] => await ShowAsync(async () => reporter.Jobs(await client.ListAsync(ct))),
+                ["media", "cancel", var id] => await CancelAsync(client, reporter, id, ct),
+                ["media", "result", var id] => await ResultAsync(client, reporter, id, options.GetValueOrDefault("--out") ?? id, ct),
+                ["media", "watch", var id] => Exit(await reporter.FollowAsync([id], i => client.FollowAsync(i, ct), ct)),
+                ["media", "watch"] => await WatchAllAsync(client, reporter, ct),
+                _ => UsageError(errors, $"unknown command '{string.Join(' ', operands)}'"),
+            };
+        }
+        catch (NodeApiException ex)
+        {
+            errors.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            errors.WriteLine("interrupted (jobs go on running on the node)");
+            return 1;
+        }
+    }
+
+    private static async Task<int> SubmitAsync(NodeClient client, Reporter reporter, string[] files, Dictionary<string, string?> options, CancellationToken ct)
+    {
+        var serverPaths = options.ContainsKey("--server-path");
+        if (!serverPaths && files.FirstOrDefault(f => !File.Exists(f)) is { } missing)
+        {
+            throw new NodeApiException($"'{missing}' does not exist");
+        }
+
+        var ids = new List<string>();
+        foreach (var file in files)
+        {
+            var id = serverPaths ? await client.SubmitPathAsync(file, ct) : await client.UploadAsync(file, ct);
+            reporter.Submitted(file, id);
+            ids.Add(id);
+        }
+
+        return options.ContainsKey("--wait") ? Exit(await reporter.FollowAsync(ids, id => client.FollowAsync(id, ct), ct)) : 0;
+    }
+
+    private static async Task<int> CancelAsync(NodeClient client, Reporter reporter, string id, CancellationToken ct)
+    {
+        await client.CancelAsync(id, ct);
+        reporter.Cancelled(id);
+        return 0;
+    }
+
+    private static async Task<int> ResultAsync(NodeClient client, Reporter reporter, string id, string folder, CancellationToken ct)
+    {
+        var job = await client.GetAsync(id, ct);
+        if (job.State != "completed")
+        {
+            throw new NodeApiException($"job {id} is {job.State}{(job.Error is null ? "" : $": {job.Error}")}; results exist once it has completed");
+        }
+
+        Directory.CreateDirectory(folder);
+        var written = new List<string>();
+        foreach (var name in await client.ArtifactsAsync(id, ct))
+        {
+            var destination = Path.Combine(folder, Path.GetFileName(name));
+            await client.DownloadAsync(id, name, destination, ct);
+            written.Add(destination);
+        }
+
+        reporter.Downloaded(id, written);
+        return 0;
+    }
+
+    private static async Task<int> WatchAllAsync(NodeClient client, Reporter reporter, CancellationToken ct)
+    {
+        try
+        {
+            await reporter.WatchAllAsync(() => client.ListAsync(ct), () => Task.Delay(TimeSpan.FromSeconds(1), ct), ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+
+        return 0;
+    }
+
+    private static int Exit(JobInfo[] finals) => finals.All(f => f.State == "completed") ? 0 : 1;
+
+    private static async Task<int> ShowAsync(Func<Task> show)
+    {
+        await show();
+        return 0;
+    }
+
+    private static int UsageError(TextWriter errors, string problem)
+    {
+        errors.WriteLine($"pbm: {problem}");
+        errors.WriteLine(Usage);
+        return 2;
+    }
+
+    private static bool TryParse(string[] args, out Dictionary<string, string?> options, out string[] operands, out string? problem)
+    {
+        options = [];
+        var rest = new List<string>();
+        problem = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (Flags.Contains(arg))
+            {
+                options[arg] = null;
+            }
+            else if (Valued.Contains(arg))
+            {
+                if (i + 1 >= args.Length)
+                {
+                    problem = $"{arg} needs a value";
+                    break;
+                }
+
+                options[arg] = args[++i];
+            }
+            else if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                problem = $"unknown option '{arg}'";
+                break;
+            }
+            else
+            {
+                rest.Add(arg);
+            }
+        }
+
+        operands = [.. rest];
+        return problem is null;
+    }
+
+    /// <summary>Where the node is and the token: flags, then environment, then the data directory.</summary>
+    private sealed record Connection(Uri BaseAddress, string Token)
+    {
+        public static Connection Resolve(Dictionary<string, string?> options)
+        {
+            var dataDir = options.GetValueOrDefault("--data-dir") ?? Environment.GetEnvironmentVariable("MC_DATA_DIR") ?? ".data";
+            var host = options.GetValueOrDefault("--host") ?? Environment.GetEnvironmentVariable("MC_HOST") ?? FromEndpointsFile(dataDir) ?? "127.0.0.1:9110";
+            var token = options.GetValueOrDefault("--token") ?? Environment.GetEnvironmentVariable("MC_TOKEN") ?? FromTokenFile(dataDir)
+                ?? throw new NodeApiException($"no API token: pass --token, set MC_TOKEN, or use --data-dir with the node's data directory ({Path.Combine(dataDir, "api-token")} is not there)");
+            var url = host.Contains("://", StringComparison.Ordinal) ? host : "http://" + host;
+            if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var address))
+            {
+                throw new NodeApiException($"'{host}' is not HOST:PORT or a URL");
+            }
+
+            return new Connection(address, token);
+        }
+
+        private static string? FromEndpointsFile(string dataDir)
+        {
+            var path = Path.Combine(dataDir, "node.json");
+            try
+            {
+                return File.Exists(path) && JsonDocument.Parse(File.ReadAllText(path)).RootElement.TryGetProperty("Management", out var management)
+                    ? management.GetString()
+                    : null;
+            }
+            catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        private static string? FromTokenFile(string dataDir)
+        {
+            var path = Path.Combine(dataDir, "api-token");
+            try
+            {
+                return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new NodeApiException($"cannot read {path}: {ex.Message}");
+            }
+        }
+    }
+}

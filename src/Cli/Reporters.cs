@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace MediaCluster.Cli;
+
+/// <summary>How pbm shows results: tables and bars on a terminal, plain lines when piped, JSON for scripts.</summary>
+internal abstract class Reporter(TextWriter output)
+{
+    protected TextWriter Output { get; } = output;
+
+    public abstract void Submitted(string file, string id);
+
+    public abstract void Jobs(IReadOnlyList<JobInfo> jobs);
+
+    public abstract void Job(JobInfo job);
+
+    public abstract void Cancelled(string id);
+
+    public abstract void Downloaded(string id, IReadOnlyList<string> files);
+
+    /// <summary>Shows each job's progress until it ends; returns the final states.</summary>
+    public abstract Task<JobInfo[]> FollowAsync(IReadOnlyList<string> ids, Func<string, IAsyncEnumerable<JobInfo>> follow, CancellationToken ct);
+
+    /// <summary>Shows every job, refreshed by <paramref name="poll"/>, until cancelled.</summary>
+    public abstract Task WatchAllAsync(Func<Task<JobInfo[]>> poll, Func<Task> tick, CancellationToken ct);
+
+    protected static string Segments(JobInfo job) => $"{job.SegmentsTranscribed}/{job.SegmentsFound}{(job.SpeechDetectionComplete ? "" : "+")}";
+
+    protected static string Duration(JobInfo job) => TimeSpan.FromSeconds(Math.Round(job.DurationSeconds)).ToString("c", CultureInfo.InvariantCulture);
+
+    protected static async Task<JobInfo> LastAsync(string id, IAsyncEnumerable<JobInfo> updates, Action<JobInfo> onUpdate)
+    {
+        JobInfo? last = null;
+        await foreach (var update in updates)
+        {
+            onUpdate(update);
+            last = update;
+        }
+
+        return last ?? throw new NodeApiException($"the node closed job {id}'s event stream before it ended");
+    }
+}
+
+/// <summary>Plain lines (one fact per line, tab-separated tables): for pipes and logs.</summary>
+internal sealed class PlainReporter(TextWriter output) : Reporter(output)
+{
+    private readonly Lock _gate = new();
+
+    public override void Submitted(string file, string id) => Line($"submitted {id} {file}");
+
+    public override void Jobs(IReadOnlyList<JobInfo> jobs)
+    {
+        Line("ID\tSTATE\tSEGMENTS\tDURATION\tERROR");
+        foreach (var job in jobs)
+        {
+            Line($"{job.Id}\t{job.State}\t{Segments(job)}\t{Duration(job)}\t{job.Error}");
+        }
+    }
+
+    public override void Job(JobInfo job)
+    {
+        Line($"id: {job.Id}");
+        Line($"state: {job.State}");
+        if (job.Error is not null)
+        {
+            Line($"error: {job.Error}");
+        }
+
+        Line($"duration: {Duration(job)}");
+        Line($"segments: {job.SegmentsTranscribed} transcribed of {job.SegmentsFound} found{(job.SpeechDetectionComplete ? "" : " so far")}");
+    }
+
+    public override void Cancelled(string id) => Line($"cancelling {id}");
+
+    public override void Downloaded(string id, IReadOnlyList<string> files)
+    {
+        foreach (var file in files)
+        {
+            Line(file);
+        }
+    }
+
+    public override Task<JobInfo[]> FollowAsync(IReadOnlyList<string> ids, Func<string, IAsyncEnumerable<JobInfo>> follow, CancellationToken ct) =>
+        Task.WhenAll(ids.Select(id =>
+        {
+            string? shown = null;
+            return LastAsync(id, follow(id), update =>
+            {
+                var line = Describe(update);
+                if (line != shown)
+                {
+                    Line(line);
+                    shown = line;
+                }
+            });
+        }));
+
+    public override async Task WatchAllAsync(Func<Task<JobInfo[]>> poll, Func<Task> tick, CancellationToken ct)
+    {
+        var shown = new Dictionary<string, string>();
+        while (!ct.IsCancellationRequested)
+        {
+            foreach (var job in await poll())
+            {
+                var line = Describe(job);
+                if (!shown.TryGetValue(job.Id, out var before) || before != line)
+                {
+                    Line(line);
+                    shown[job.Id] = line;
+                }
+            }
+
+            await tick();
+        }
+    }
+
+    private static string Describe(JobInfo job) => job.State switch
+    {
+        "completed" => $"{job.Id} completed {job.SegmentsTranscribed} segments",
+        "failed" or "cancelled" => $"{job.Id} {job.State}: {job.Error}",
+        _ => $"{job.Id} {job.State} {Segments(job)} segments",
+    };
+
+    private void Line(string text)
+    {
+        lock (_gate)
+        {
+            Output.WriteLine(text);
+            Output.Flush();
+        }
+    }
+}
+
+/// <summary>JSON for scripts: one document per answer; updates as JSON lines.</summary>
+internal sealed class JsonReporter(TextWriter output) : Reporter(output)
+{
+    private readonly Lock _gate = new();
+
+    public override void Submitted(string file, string id) => Write(new { file, id });
+
+    public override void Jobs(IReadOnlyList<JobInfo> jobs) => Write(jobs);
+
+    public override void Job(JobInfo job) => Write(job);
+
+    public override void Cancelled(string id) => Write(new { id, cancelling = true });
+
+    public override void Downloaded(string id, IReadOnlyList<string> files) => Write(new { id, files });
+
+    public override async Task<JobInfo[]> FollowAsync(IReadOnlyList<string> ids, Func<string, IAsyncEnumerable<JobInfo>> follow, CancellationToken ct) =>
+        await Task.WhenAll(ids.Select(id => LastAsync(id, follow(id), Write)));
+
+    public override async Task WatchAllAsync(Func<Task<JobInfo[]>> poll, Func<Task> tick, CancellationToken ct)
+    {
+        var shown = new Dictionary<string, JobInfo>();
+        while (!ct.IsCancellationRequested)
+        {
+            foreach (var job in await poll())
+            {
+                if (!shown.TryGetValue(job.Id, out var before) || before != job)
+                {
+                    Write(job);
+                    shown[job.Id] = job;
+                }
+            }
+
+            await tick();
+        }
+    }
+
+    private void Write<T>(T value)
+    {
+        lock (_gate)
+        {
+            Output.WriteLine(JsonSerializer.Serialize(value, NodeClient.Json));
+            Output.Flush();
+        }
+    }
+}
+
+/// <summary>Tables and progress bars (Spectre.Console) for a terminal.</summary>
+internal sealed class RichReporter(IAnsiConsole console) : Reporter(TextWriter.Null)
+{
+    public override void Submitted(string file, string id) => console.MarkupLineInterpolated($"[green]submitted[/] [bold]{id}[/] {file}");
+
+    public override void Jobs(IReadOnlyList<JobInfo> jobs) => console.Write(Table(jobs));
+
+    public override void Job(JobInfo job)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("id", Markup.Escape(job.Id));
+        grid.AddRow("state", $"[{Colour(job)}]{Markup.Escape(job.State)}[/]");
+        if (job.Error is not null)
+        {
+            grid.AddRow("error", Markup.Escape(job.Error));
+        }
+
+        grid.AddRow("duration", Duration(job));
+        grid.AddRow("segments", $"{job.SegmentsTranscribed} transcribed of {job.SegmentsFound} found{(job.SpeechDetectionComplete ? "" : " so far")}");
+        console.Write(grid);
+    }
+
+    public override void Cancelled(string id) => console.MarkupLineInterpolated($"[yellow]cancelling[/] {id}");
+
+    public override void Downloaded(string id, IReadOnlyList<string> files)
+    {
+        foreach (var file in files)
+        {
+            console.MarkupLineInterpolated($"[green]wrote[/] {file}");
+        }
+    }
+
+    public override async Task<JobInfo[]> FollowAsync(IReadOnlyList<string> ids, Func<string, IAsyncEnumerable<JobInfo>> follow, CancellationToken ct)
+    {
+        JobInfo[] finals = [];
+        await console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async progress =>
+            {
+                finals = await Task.WhenAll(ids.Select(id =>
+                {
+                    var task = progress.AddTask(Markup.Escape(id), maxValue: 1);
+                    return LastAsync(id, follow(id), update =>
+                    {
+                        task.Description = $"{Markup.Escape(update.Id)} [{Colour(update)}]{Markup.Escape(update.State)}[/] {Segments(update)}";
+                        task.Value = update.Done;
+                        if (update.IsTerminal)
+                        {
+                            task.StopTask();
+                        }
+                    });
+                }));
+            });
+        foreach (var failed in finals.Where(f => f.Error is not null))
+        {
+            console.MarkupLineInterpolated($"[red]{failed.Id} {failed.State}:[/] {failed.Error}");
+        }
+
+        return finals;
+    }
+
+    public override async Task WatchAllAsync(Func<Task<JobInfo[]>> poll, Func<Task> tick, CancellationToken ct) =>
+        await console.Live(Table([])).StartAsync(async live =>
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                live.UpdateTarget(Table(await poll()));
+                await tick();
+            }
+        });
+
+    private static Table Table(IReadOnlyList<JobInfo> jobs)
+    {
+        var table = new Table().AddColumns("id", "state", "segments", "duration", "error");
+        foreach (var job in jobs)
+        {
+            table.AddRow(Markup.Escape(job.Id), $"[{Colour(job)}]{Markup.Escape(job.State)}[/]", Segments(job), Duration(job), Markup.Escape(job.Error ?? ""));
+        }
+
+        return table;
+    }
+
+    private static string Colour(JobInfo job) => job.State switch
+    {
+        "completed" => "green",
+        "failed" => "red",
+        "cancelled" => "yellow",
+        _ => "blue",
+    };
+}

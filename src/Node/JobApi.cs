@@ -1,0 +1,253 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MediaCluster.Actors;
+using MediaCluster.Actors.Jobs;
+using MediaCluster.Messages.Jobs;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace MediaCluster.Node;
+
+/// <summary>
+/// The job routes under /api/jobs. A job comes from a multipart upload (one file; stored under the data directory
+/// under a name the node makes — the client's name is only a title) or from a server-side path inside the
+/// allowed roots (JSON <c>{"path": …}</c>).
+/// </summary>
+internal static partial class JobApi
+{
+    public static void Map(WebApplication app, MediaNode node, NodeOptions options)
+    {
+        app.MapPost("/api/jobs", async (HttpContext context, CancellationToken ct) =>
+        {
+            var id = Guid.NewGuid().ToString("N")[..12];
+            var (spec, error, status) = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+                ? await ReceiveUploadAsync(context, type, id, options, ct)
+                : await ReadPathAsync(context, id, options, ct);
+            if (spec is null)
+            {
+                return Results.Json(new { error }, statusCode: status);
+            }
+
+            await node.StartJobAsync(spec, ct);
+            return Results.Accepted($"/api/jobs/{id}", new { id, title = MediaJob.TitleOf(spec) });
+        });
+        app.MapGet("/api/jobs", async (CancellationToken ct) => Results.Ok((await AllProgressAsync(node, ct)).Select(JobView.Of)));
+        app.MapGet("/api/jobs/{id}", async (string id, CancellationToken ct) =>
+            await ExistsAsync(node, id, ct) ? Results.Ok(JobView.Of(await node.GetProgressAsync(id, ct))) : NoSuchJob(id));
+        app.MapGet("/api/jobs/{id}/events", async (string id, HttpContext context, CancellationToken ct) =>
+        {
+            if (!await ExistsAsync(node, id, ct))
+            {
+                await NoSuchJob(id).ExecuteAsync(context);
+                return;
+            }
+
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            await foreach (var update in node.FollowAsync(id, ct))
+            {
+                await context.Response.WriteAsync($"event: progress\ndata: {JsonSerializer.Serialize(JobView.Of(update))}\n\n", ct);
+                await context.Response.Body.FlushAsync(ct);
+            }
+        });
+        app.MapDelete("/api/jobs/{id}", async (string id, CancellationToken ct) =>
+        {
+            if (!await ExistsAsync(node, id, ct))
+            {
+                return NoSuchJob(id);
+            }
+
+            node.Job(id).Tell(new CancelJob("cancelled through the API"));
+            return Results.Accepted($"/api/jobs/{id}");
+        });
+        app.MapGet("/api/jobs/{id}/artifacts", async (string id, CancellationToken ct) =>
+            await ExistsAsync(node, id, ct)
+                ? Results.Ok(MediaJob.Artifacts.Where(name => File.Exists(Path.Combine(options.ResultsRoot, id, name))))
+                : NoSuchJob(id));
+        app.MapGet("/api/jobs/{id}/artifacts/{name}", (string id, string name) =>
+        {
+            if (!MediaJob.Artifacts.Contains(name) || !JobId().IsMatch(id))
+            {
+                return Results.NotFound(new { error = $"no artifact '{name}' (known: {string.Join(", ", MediaJob.Artifacts)})" });
+            }
+
+            var path = Path.Combine(options.ResultsRoot, id, name);
+            return File.Exists(path)
+                ? Results.File(path, name.EndsWith(".pdf", StringComparison.Ordinal) ? "application/pdf" : "text/plain; charset=utf-8", name)
+                : Results.NotFound(new { error = $"job '{id}' has no '{name}' (yet)" });
+        });
+    }
+
+    public static async Task<JobProgress[]> AllProgressAsync(MediaNode node, CancellationToken ct) =>
+        await Task.WhenAll((await node.ListJobIdsAsync(ct)).Select(id => node.GetProgressAsync(id, ct)));
+
+    private static async Task<bool> ExistsAsync(MediaNode node, string id, CancellationToken ct) =>
+        (await node.ListJobIdsAsync(ct)).Contains(id);
+
+    private static IResult NoSuchJob(string id) => Results.NotFound(new { error = $"no job '{id}'" });
+
+    private static async Task<(JobSpec? Spec, string? Error, int Status)> ReadPathAsync(HttpContext context, string id, NodeOptions options, CancellationToken ct)
+    {
+        SubmitRequest? request;
+        try
+        {
+            request = await context.Request.ReadFromJsonAsync<SubmitRequest>(ct);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return (null, "send a multipart upload (one file) or JSON {\"path\": \"/server/side/file\"}", StatusCodes.Status400BadRequest);
+        }
+
+        if (string.IsNullOrWhiteSpace(request?.Path))
+        {
+            return (null, "'path' is required", StatusCodes.Status400BadRequest);
+        }
+
+        var full = Path.GetFullPath(request.Path);
+        if (!options.AllowedRoots.Any(root => IsInside(full, root)))
+        {
+            return (null, $"'{request.Path}' is not inside an allowed root (Node:AllowedRoots)", StatusCodes.Status400BadRequest);
+        }
+
+        return (new JobSpec { JobId = id, InputPath = full, OutputDir = Path.Combine(options.ResultsRoot, id) }, null, 0);
+    }
+
+    /// <summary>
+    /// Streams the one file of a multipart upload to DataDirectory/uploads/ID/input[.ext] (the extension kept only
+    /// when it is short and plain), refusing more than Node:MaxUploadBytes; the client's file name becomes the title.
+    /// </summary>
+    private static async Task<(JobSpec? Spec, string? Error, int Status)> ReceiveUploadAsync(
+        HttpContext context, MediaTypeHeaderValue type, string id, NodeOptions options, CancellationToken ct)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = options.MaxUploadBytes + (1 << 20);
+        }
+
+        var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary))
+        {
+            return (null, "the multipart upload has no boundary", StatusCodes.Status400BadRequest);
+        }
+
+        var reader = new MultipartReader(boundary, context.Request.Body);
+        var folder = Path.Combine(options.UploadsRoot, id);
+        JobSpec? spec = null;
+        try
+        {
+            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
+                {
+                    continue;
+                }
+
+                if (spec is not null)
+                {
+                    return Refuse(folder, "send one file per upload", StatusCodes.Status400BadRequest);
+                }
+
+                var clientName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
+                var title = UploadTitle(clientName);
+                Directory.CreateDirectory(folder);
+                var input = Path.Combine(folder, "input" + SafeExtension(title));
+                await using (var file = new FileStream(input, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+                {
+                    if (!await CopyAtMostAsync(section.Body, file, options.MaxUploadBytes, ct))
+                    {
+                        return Refuse(folder, $"the upload is larger than the limit of {options.MaxUploadBytes} bytes (Node:MaxUploadBytes)", StatusCodes.Status413PayloadTooLarge);
+                    }
+                }
+
+                spec = new JobSpec { JobId = id, InputPath = input, OutputDir = Path.Combine(options.ResultsRoot, id), Title = title };
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return Refuse(folder, $"the upload was refused: {ex.Message}", ex.StatusCode);
+        }
+        catch (IOException ex) when (!ct.IsCancellationRequested)
+        {
+            return Refuse(folder, $"the upload could not be read or stored: {ex.Message}", StatusCodes.Status400BadRequest);
+        }
+
+        return spec is null ? Refuse(folder, "the multipart upload has no file part", StatusCodes.Status400BadRequest) : (spec, null, 0);
+    }
+
+    private static (JobSpec?, string?, int) Refuse(string folder, string error, int status)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        return (null, error, status);
+    }
+
+    private static async Task<bool> CopyAtMostAsync(Stream from, Stream to, long limit, CancellationToken ct)
+    {
+        var buffer = new byte[1 << 16];
+        long total = 0;
+        int read;
+        while ((read = await from.ReadAsync(buffer, ct)) > 0)
+        {
+            total += read;
+            if (total > limit)
+            {
+                return false;
+            }
+
+            await to.WriteAsync(buffer.AsMemory(0, read), ct);
+        }
+
+        return true;
+    }
+
+    /// <summary>A client's file name as a title: its last path part, control characters dropped, at most 200 characters.</summary>
+    internal static string UploadTitle(string clientName)
+    {
+        var last = clientName.Split('/', '\\').Last();
+        var clean = new string(last.Where(c => !char.IsControl(c)).ToArray()).Trim();
+        clean = clean.Length > 200 ? clean[..200] : clean;
+        return clean is "" or "." or ".." ? "upload" : clean;
+    }
+
+    private static string SafeExtension(string title)
+    {
+        var extension = Path.GetExtension(title);
+        return PlainExtension().IsMatch(extension) ? extension.ToLowerInvariant() : "";
+    }
+
+    private static bool IsInside(string path, string root)
+    {
+        var fullRoot = Path.GetFullPath(root).TrimEnd('/') + "/";
+        return path.StartsWith(fullRoot, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"^\.[A-Za-z0-9]{1,8}$")]
+    private static partial Regex PlainExtension();
+
+    [GeneratedRegex("^[0-9a-z][0-9a-z-]{0,63}$")]
+    private static partial Regex JobId();
+
+    private sealed record SubmitRequest(string? Path);
+}
+
+/// <summary>How the API shows a job.</summary>
+internal static class JobView
+{
+    /// <summary>The state word ("failed" of "failed: reason").</summary>
+    public static string StateOf(JobProgress p) => p.State.Split(':', 2)[0];
+
+    public static object Of(JobProgress p) => new
+    {
+        id = p.JobId,
+        state = StateOf(p),
+        error = p.State.Split(':', 2) is [_, var reason] ? reason.Trim() : null,
+        duration_seconds = p.DurationSeconds,
+        segments_found = p.SegmentsFound,
+        segments_transcribed = p.SegmentsTranscribed,
+        speech_detection_complete = p.SpeechDetectionComplete,
+    };
+}

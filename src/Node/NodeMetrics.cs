@@ -1,0 +1,44 @@
+using System.Globalization;
+using System.Text;
+using MediaCluster.Actors;
+using MediaCluster.Actors.Jobs;
+
+namespace MediaCluster.Node;
+
+/// <summary>/metrics in Prometheus text: jobs by state, segments, the ASR real-time factor and the queue depths.</summary>
+internal static class NodeMetrics
+{
+    public static async Task<string> TextAsync(MediaNode node, CancellationToken ct)
+    {
+        var jobs = await JobApi.AllProgressAsync(node, ct);
+        var text = new StringBuilder();
+        Header(text, "mediacluster_jobs", "gauge", "Jobs on this node by state.");
+        foreach (var state in new[] { JobStates.New, JobStates.Running, JobStates.Completed, JobStates.Failed, JobStates.Cancelled })
+        {
+            text.Append(CultureInfo.InvariantCulture, $"mediacluster_jobs{{state=\"{state}\"}} {jobs.Count(j => JobView.StateOf(j) == state)}\n");
+        }
+
+        var asr = node.Metrics;
+        Gauge(text, "mediacluster_segments_found", "gauge", "Speech segments found, all jobs.", jobs.Sum(j => j.SegmentsFound));
+        Gauge(text, "mediacluster_segments_transcribed", "gauge", "Speech segments transcribed, all jobs.", jobs.Sum(j => j.SegmentsTranscribed));
+        Gauge(text, "mediacluster_segments_pending", "gauge", "Segments found but not yet transcribed, all running jobs.",
+            jobs.Where(j => JobView.StateOf(j) == JobStates.Running).Sum(j => j.SegmentsFound - j.SegmentsTranscribed));
+        Gauge(text, "mediacluster_asr_recognitions_total", "counter", "Segments recognised by this process.", asr.Recognitions);
+        Gauge(text, "mediacluster_asr_audio_seconds_total", "counter", "Seconds of audio recognised by this process.", asr.AudioSeconds);
+        Gauge(text, "mediacluster_asr_busy_seconds_total", "counter", "Seconds the ASR slots spent recognising.", asr.BusySeconds);
+        Gauge(text, "mediacluster_asr_realtime_factor", "gauge", "Recognition seconds per audio second, per slot (below 1 is faster than real time).", asr.RealTimeFactor);
+        Gauge(text, "mediacluster_asr_queue_depth", "gauge", "Segments waiting for a free ASR slot.", asr.QueueDepth);
+        Gauge(text, "mediacluster_asr_busy_slots", "gauge", "ASR slots recognising now.", asr.BusySlots);
+        Gauge(text, "mediacluster_asr_slots", "gauge", "ASR slots on this node.", asr.Slots);
+        return text.ToString();
+    }
+
+    private static void Header(StringBuilder text, string name, string type, string help) =>
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
+
+    private static void Gauge(StringBuilder text, string name, string type, string help, double value)
+    {
+        Header(text, name, type, help);
+        text.Append(CultureInfo.InvariantCulture, $"{name} {value:0.######}\n");
+    }
+}
