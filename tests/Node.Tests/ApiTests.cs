@@ -3,55 +3,53 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using MediaCluster.Media.Samples;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace MediaCluster.Node.Tests;
 
 public sealed class ApiTests : IAsyncLifetime
 {
+    private const long UploadLimit = 4_000_000;
     private readonly string _directory = Directory.CreateTempSubdirectory("mc-api-").FullName;
-    private WebApplication _app = null!;
-    private HttpClient _client = null!;
+    private ServedNode _node = null!;
 
     private string Allowed => Path.Combine(_directory, "media");
+
+    private string Data => Path.Combine(_directory, "data");
+
+    private HttpClient Client => _node.Client;
 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Allowed);
-        _app = await NodeHost.BuildAsync(
-            ["--urls", "http://127.0.0.1:0", "--Node:DataDirectory", Path.Combine(_directory, "data"), "--Node:AllowedRoots:0", Allowed]);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        var token = (await File.ReadAllTextAsync(Path.Combine(_directory, "data", "api-token"))).Trim();
-        _client = new HttpClient { BaseAddress = new Uri(address) };
-        _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _node = await ServedNode.StartAsync(Data, "--Node:AllowedRoots:0", Allowed, "--Node:MaxUploadBytes", UploadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public async Task DisposeAsync()
     {
-        _client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _node.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }
 
     [Fact]
     public async Task Api_WithoutToken_Is401_ButHealthIsOpen()
     {
-        using var anonymous = new HttpClient { BaseAddress = _client.BaseAddress };
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/jobs")).StatusCode);
-        anonymous.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "wrong");
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/jobs", new { path = "/etc/passwd" })).StatusCode);
-        Assert.Equal("ok", await anonymous.GetStringAsync("/healthz"));
+        foreach (var endpoint in new[] { _node.Api, _node.Management })
+        {
+            using var anonymous = new HttpClient { BaseAddress = endpoint };
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/jobs")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode);
+            anonymous.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "wrong");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/jobs", new { path = "/etc/passwd" })).StatusCode);
+            Assert.Equal("ok", await anonymous.GetStringAsync("/healthz"));
+        }
+
+        Assert.Empty(await Client.GetFromJsonAsync<JsonElement[]>("/api/jobs") ?? []);
     }
 
     [Fact]
     public async Task Submit_PathOutsideAllowedRoots_IsRefused()
     {
-        var response = await _client.PostAsJsonAsync("/api/jobs", new { path = Path.Combine(Allowed, "..", "..", "etc", "passwd") });
+        var response = await Client.PostAsJsonAsync("/api/jobs", new { path = Path.Combine(Allowed, "..", "..", "etc", "passwd") });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("is not inside an allowed root", await response.Content.ReadAsStringAsync());
     }
@@ -61,12 +59,105 @@ public sealed class ApiTests : IAsyncLifetime
     {
         var clip = Path.Combine(Allowed, "clip.wav");
         File.Copy(SpeechSampleMaker.LibriVoxClips()[1].Path, clip);
-        var submitted = await _client.PostAsJsonAsync("/api/jobs", new { path = clip });
+        var submitted = await Client.PostAsJsonAsync("/api/jobs", new { path = clip });
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         var id = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
         // Server-sent events: progress in order, ending with the terminal state.
-        using var events = await _client.GetStreamAsync($"/api/jobs/{id}/events").WaitAsync(TimeSpan.FromMinutes(2));
+        var updates = await EventsAsync(id);
+        Assert.Equal("completed", updates[^1].GetProperty("state").GetString());
+        var transcribed = updates.Select(u => u.GetProperty("segments_transcribed").GetInt32()).ToList();
+        Assert.Equal(transcribed.Order(), transcribed);
+        Assert.Equal("completed", (await Client.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}")).GetProperty("state").GetString());
+
+        var list = await Client.GetFromJsonAsync<JsonElement>("/api/jobs");
+        Assert.Contains(list.EnumerateArray(), j => j.GetProperty("id").GetString() == id);
+        var text = await Client.GetStringAsync($"/api/jobs/{id}/artifacts/transcript.txt");
+        Assert.Contains("young man", text);
+        Assert.Equal(7, (await Client.GetFromJsonAsync<string[]>($"/api/jobs/{id}/artifacts"))!.Length);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/api/jobs/{id}/artifacts/..%2F..%2Fapi-token")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/api/jobs/nope")).StatusCode);
+
+        var metrics = await Client.GetStringAsync("/metrics");
+        Assert.Contains("mediacluster_jobs{state=\"completed\"} 1\n", metrics);
+        Assert.Contains("mediacluster_asr_recognitions_total 1\n", metrics);
+        Assert.Contains("mediacluster_asr_queue_depth 0\n", metrics);
+        Assert.Matches(@"mediacluster_asr_realtime_factor 0\.\d+\n", metrics);
+        Assert.Equal("ready", await Client.GetStringAsync("/readyz"));
+    }
+
+    [Fact]
+    public async Task Upload_NamedDotDotX_IsStoredInsideTheDataDirectory_AndTitledX()
+    {
+        var id = await UploadAsync(await File.ReadAllBytesAsync(SpeechSampleMaker.LibriVoxClips()[1].Path), "../../x");
+
+        Assert.Equal("completed", (await EventsAsync(id))[^1].GetProperty("state").GetString());
+        Assert.Equal(["input"], Directory.GetFiles(Path.Combine(Data, "uploads", id)).Select(Path.GetFileName));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(_directory)!, "x"));
+        Assert.Empty(Directory.GetFiles(_directory, "x", SearchOption.AllDirectories));
+        Assert.StartsWith("SPEAKER x 1 ", await Client.GetStringAsync($"/api/jobs/{id}/artifacts/vad.rttm"));
+    }
+
+    [Fact]
+    public async Task Upload_OverTheLimit_Is413_AndLeavesNothing()
+    {
+        using var content = new MultipartFormDataContent { { new ByteArrayContent(new byte[UploadLimit + 1]), "file", "big.wav" } };
+        var response = await Client.PostAsync("/api/jobs", content);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains($"larger than the limit of {UploadLimit} bytes", await response.Content.ReadAsStringAsync());
+        Assert.Empty(Directory.Exists(Path.Combine(Data, "uploads")) ? Directory.GetFileSystemEntries(Path.Combine(Data, "uploads")) : []);
+        Assert.Empty(await Client.GetFromJsonAsync<JsonElement[]>("/api/jobs") ?? []);
+    }
+
+    [Fact]
+    public async Task HostileUploads_FailWithClearMessages_WhileAGoodJobCompletes()
+    {
+        var clip = await File.ReadAllBytesAsync(SpeechSampleMaker.LibriVoxClips()[1].Path);
+        var video = Path.Combine(_directory, "talk.mp4");
+        var silentVideo = Path.Combine(_directory, "no-audio.mp4");
+        await Media.Ffmpeg.FfmpegRunner.RunAsync(["-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-i", SpeechSampleMaker.LibriVoxClips()[1].Path,
+            "-shortest", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", video]);
+        await Media.Ffmpeg.FfmpegRunner.RunAsync(["-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", silentVideo]);
+        var videoBytes = await File.ReadAllBytesAsync(video);
+
+        var hostile = new Dictionary<string, (byte[] Content, string[] Expected)>
+        {
+            ["empty.wav"] = ([], ["'empty.wav' is empty (0 bytes): it holds no media."]),
+            ["notes.mp4"] = ("These are meeting notes, not a video.\n"u8.ToArray(), ["ffprobe could not read 'notes.mp4' as media: ", "Invalid data found when processing input"]),
+            ["truncated.mp4"] = (videoBytes[..(videoBytes.Length / 2)], ["'truncated.mp4'", "moov atom not found"]),
+            ["no-audio.mp4"] = (await File.ReadAllBytesAsync(silentVideo), ["ffprobe found no audio stream in 'no-audio.mp4' (streams: h264)."]),
+        };
+        var ids = new Dictionary<string, string>();
+        foreach (var (name, (content, _)) in hostile)
+        {
+            ids[name] = await UploadAsync(content, name);
+        }
+
+        var good = await UploadAsync(clip, "good.wav");
+
+        Assert.Equal("completed", (await EventsAsync(good))[^1].GetProperty("state").GetString());
+        foreach (var (name, (_, expected)) in hostile)
+        {
+            var end = (await EventsAsync(ids[name]))[^1];
+            Assert.Equal("failed", end.GetProperty("state").GetString());
+            var error = end.GetProperty("error").GetString()!;
+            Assert.True(expected.All(e => error.Contains(e, StringComparison.Ordinal)), $"{name}: expected '{string.Join("' and '", expected)}' in '{error}'");
+            Assert.DoesNotContain(Data, error);
+        }
+    }
+
+    private async Task<string> UploadAsync(byte[] bytes, string name)
+    {
+        using var content = new MultipartFormDataContent { { new ByteArrayContent(bytes), "file", name } };
+        var response = await Client.PostAsync("/api/jobs", content);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"upload of '{name}' answered {response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private async Task<List<JsonElement>> EventsAsync(string id)
+    {
+        using var events = await Client.GetStreamAsync($"/api/jobs/{id}/events").WaitAsync(TimeSpan.FromMinutes(2));
         using var reader = new StreamReader(events);
         var updates = new List<JsonElement>();
         while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2)) is { } line)
@@ -77,21 +168,6 @@ public sealed class ApiTests : IAsyncLifetime
             }
         }
 
-        Assert.Equal("completed", updates[^1].GetProperty("state").GetString());
-        var transcribed = updates.Select(u => u.GetProperty("segments_transcribed").GetInt32()).ToList();
-        Assert.Equal(transcribed.Order(), transcribed);
-        Assert.Equal("completed", (await _client.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}")).GetProperty("state").GetString());
-
-        var list = await _client.GetFromJsonAsync<JsonElement>("/api/jobs");
-        Assert.Contains(list.EnumerateArray(), j => j.GetProperty("id").GetString() == id);
-        var text = await _client.GetStringAsync($"/api/jobs/{id}/artifacts/transcript.txt");
-        Assert.Contains("young man", text);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/api/jobs/{id}/artifacts/..%2F..%2Fapi-token")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/jobs/nope")).StatusCode);
-
-        var metrics = await _client.GetStringAsync("/metrics");
-        Assert.Contains("mediacluster_jobs{state=\"completed\"} 1\n", metrics);
-        Assert.Contains("mediacluster_asr_recognitions_total 1\n", metrics);
-        Assert.Equal("ready", await _client.GetStringAsync("/readyz"));
+        return updates;
     }
 }

@@ -1,0 +1,51 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+
+namespace MediaCluster.Node.Tests;
+
+/// <summary>A node served in this process on free ports (API and management), with a client holding its token.</summary>
+public sealed class ServedNode : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ServedNode(WebApplication app, string dataDirectory, string token, Uri api, Uri management)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        Token = token;
+        Api = api;
+        Management = management;
+        Client = new HttpClient { BaseAddress = api };
+        Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public string DataDirectory { get; }
+
+    public string Token { get; }
+
+    public Uri Api { get; }
+
+    public Uri Management { get; }
+
+    /// <summary>A client of the API with the token.</summary>
+    public HttpClient Client { get; }
+
+    /// <summary>Starts a node whose data lives in <paramref name="dataDirectory"/>, with more --Node:Key VALUE flags.</summary>
+    public static async Task<ServedNode> StartAsync(string dataDirectory, params string[] flags)
+    {
+        var app = await NodeHost.BuildAsync(
+            ["--Node:DataDirectory", dataDirectory, "--Node:HttpPort", "0", "--Node:ManagementPort", "0", "--Logging:LogLevel:Default", "Warning", .. flags]);
+        await app.StartAsync();
+        var endpoints = JsonSerializer.Deserialize<NodeEndpoints>(await File.ReadAllTextAsync(Path.Combine(dataDirectory, NodeHost.EndpointsFile)))!;
+        var token = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, ApiToken.FileName))).Trim();
+        return new ServedNode(app, dataDirectory, token, new Uri(endpoints.Api), new Uri(endpoints.Management));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
