@@ -1,0 +1,108 @@
+using System.Text.Json;
+using MediaCluster.Cli;
+using MediaCluster.Media.Samples;
+
+namespace MediaCluster.Node.Tests;
+
+/// <summary>pbm against a served node's management endpoint, found through the data directory.</summary>
+public sealed class PbmTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-pbm-").FullName;
+    private ServedNode _node = null!;
+
+    private string Data => Path.Combine(_directory, "data");
+
+    public async Task InitializeAsync() => _node = await ServedNode.StartAsync(Data);
+
+    public async Task DisposeAsync()
+    {
+        await _node.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task SubmitWait_ShowsProgressInOrder_ThenListStatusAndResult()
+    {
+        var clip = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "three clips.wav"), TimeSpan.Zero, clipCount: 3);
+
+        var (status, output, errors) = await PbmAsync("media", "submit", clip.Path, "--wait");
+
+        Assert.True(status == 0, $"submit --wait exited {status}: {errors}{output}");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var id = lines[0].Split(' ')[1];
+        Assert.Equal($"submitted {id} {clip.Path}", lines[0]);
+        Assert.Matches($@"^{id} completed \d+ segments$", lines[^1]);
+        var segments = int.Parse(lines[^1].Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(segments, clip.ClipBounds.Count, clip.ClipBounds.Count + 1);
+        var transcribed = lines[1..^1].Select(l => int.Parse(l.Split(' ')[2].Split('/')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(transcribed.Order(), transcribed);
+
+        (status, output, _) = await PbmAsync("media", "list");
+        Assert.Equal(0, status);
+        Assert.Equal(["ID\tSTATE\tSEGMENTS\tDURATION\tERROR", $"{id}\tcompleted\t{segments}/{segments}\t"], output.Split('\n').Take(2).Select(l => l.Split("00:")[0]));
+
+        (status, output, _) = await PbmAsync("--json", "media", "status", id);
+        Assert.Equal(0, status);
+        var job = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("completed", job.GetProperty("state").GetString());
+        Assert.Equal(segments, job.GetProperty("segments_transcribed").GetInt32());
+
+        var results = Path.Combine(_directory, "results");
+        (status, output, _) = await PbmAsync("media", "result", id, "--out", results);
+        Assert.Equal(0, status);
+        Assert.Equal(7, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(
+            await _node.Client.GetStringAsync($"/api/jobs/{id}/artifacts/transcript.srt"),
+            await File.ReadAllTextAsync(Path.Combine(results, "transcript.srt")));
+        Assert.Contains("Keywords: ", await File.ReadAllTextAsync(Path.Combine(results, "summary.txt")));
+    }
+
+    [Fact]
+    public async Task Cancel_EndsTheJobCancelled_AndWatchExitsOne()
+    {
+        var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "long.wav"), TimeSpan.Zero, clipCount: 10);
+        var (status, output, _) = await PbmAsync("--json", "media", "submit", sample.Path);
+        Assert.Equal(0, status);
+        var id = JsonDocument.Parse(output).RootElement.GetProperty("id").GetString()!;
+
+        (status, output, _) = await PbmAsync("media", "cancel", id);
+        Assert.Equal(0, status);
+        Assert.Equal($"cancelling {id}\n", output);
+
+        (status, output, _) = await PbmAsync("media", "watch", id);
+        Assert.Equal(1, status);
+        Assert.EndsWith($"{id} cancelled: cancelled through the API\n", output);
+
+        (status, _, var errors) = await PbmAsync("media", "result", id);
+        Assert.Equal(1, status);
+        Assert.Equal($"error: job {id} is cancelled: cancelled through the API; results exist once it has completed\n", errors);
+    }
+
+    [Fact]
+    public async Task WrongToken_MissingFile_AndUnknownCommand_FailClearly()
+    {
+        var (status, _, errors) = await PbmAsync("--token", "wrong", "media", "list");
+        Assert.Equal(1, status);
+        Assert.StartsWith("error: missing or wrong bearer token", errors);
+
+        (status, _, errors) = await PbmAsync("media", "submit", Path.Combine(_directory, "nope.wav"));
+        Assert.Equal(1, status);
+        Assert.Equal($"error: '{Path.Combine(_directory, "nope.wav")}' does not exist\n", errors);
+
+        (status, _, errors) = await PbmAsync("media", "frobnicate");
+        Assert.Equal(2, status);
+        Assert.StartsWith("pbm: unknown command 'media frobnicate'", errors);
+
+        (status, _, errors) = await PbmAsync("--host", "127.0.0.1:1", "media", "list");
+        Assert.Equal(1, status);
+        Assert.StartsWith("error: cannot reach the node at http://127.0.0.1:1/", errors);
+    }
+
+    private async Task<(int Status, string Output, string Errors)> PbmAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        var status = await Pbm.RunAsync(["--data-dir", Data, .. args], output, errors, terminal: false, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(3));
+        return (status, output.ToString().ReplaceLineEndings("\n"), errors.ToString().ReplaceLineEndings("\n"));
+    }
+}
