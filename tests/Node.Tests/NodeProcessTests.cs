@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using MediaCluster.Cli;
+using MediaCluster.Media.Samples;
+using MediaCluster.Messages.Jobs;
+using MediaCluster.Runtime.Persistence;
+
+namespace MediaCluster.Node.Tests;
+
+/// <summary>
+/// The node as its own process (what `./mc node run` starts, run from the build output so the test does not
+/// rebuild): killed with SIGKILL mid-job and started again, it finishes the job without redoing recorded work.
+/// </summary>
+public sealed class NodeProcessTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-proc-").FullName;
+    private readonly StringBuilder _nodeOutput = new();
+
+    private string Data => Path.Combine(_directory, "data");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Node_KilledMidJob_ThenRestarted_CompletesWithoutRedoingRecordedSegments_AndMatchesAnUninterruptedRun()
+    {
+        var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "long talk.wav"), TimeSpan.FromSeconds(90));
+        var reference = Path.Combine(_directory, "reference");
+        await FileProcessor.ProcessAsync(sample.Path, reference, TextWriter.Null, CancellationToken.None);
+
+        string id;
+        var first = await StartNodeAsync();
+        try
+        {
+            var (status, output) = await PbmAsync("--json", "media", "submit", sample.Path);
+            Assert.True(status == 0, $"pbm submit exited {status}: {output}");
+            id = JsonDocument.Parse(output).RootElement.GetProperty("id").GetString()!;
+            await WaitForAsync(first, id, p => p.GetProperty("segments_transcribed").GetInt32() >= 3);
+        }
+        finally
+        {
+            first.Kill(); // SIGKILL: no shutdown hooks, no flush beyond what the journal committed
+            await first.WaitForExitAsync();
+        }
+
+        var recorded = await CountRecordedAsync("job-" + id);
+        Assert.True(recorded >= 3, $"only {recorded} results were recorded before the kill");
+
+        var second = await StartNodeAsync();
+        try
+        {
+            var (status, output) = await PbmAsync("media", "watch", id);
+            Assert.True(status == 0, $"pbm watch exited {status}: {output}\nnode:\n{_nodeOutput}");
+            using var client = await ClientAsync();
+            var job = await client.GetFromJsonAsync<JsonElement>($"api/jobs/{id}");
+            var found = job.GetProperty("segments_found").GetInt32();
+            Assert.True(found > recorded, $"the job found {found} segments, all recorded before the kill; it was not killed mid-job");
+            var metrics = await client.GetStringAsync("metrics");
+            Assert.Contains($"\nmediacluster_asr_recognitions_total {found - recorded}\n", metrics);
+
+            var results = Path.Combine(_directory, "results");
+            (status, output) = await PbmAsync("media", "result", id, "--out", results);
+            Assert.True(status == 0, output);
+            foreach (var name in new[] { "transcript.txt", "transcript.srt", "transcript.json", "vad.rttm" })
+            {
+                Assert.Equal(await File.ReadAllTextAsync(Path.Combine(reference, name)), await File.ReadAllTextAsync(Path.Combine(results, name)));
+            }
+        }
+        finally
+        {
+            second.Kill();
+            await second.WaitForExitAsync();
+        }
+    }
+
+    private async Task<Process> StartNodeAsync()
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { NodeDll(), "run", "--Node:DataDirectory", Data, "--Node:HttpPort", "0", "--Node:ManagementPort", "0" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        // The node writes node.json (with its pid) once it listens.
+        var endpoints = Path.Combine(Data, NodeHost.EndpointsFile);
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!(File.Exists(endpoints) && ReadEndpoints(endpoints)?.Pid == process.Id))
+        {
+            Assert.False(process.HasExited, $"the node exited with {(process.HasExited ? process.ExitCode : 0)} before listening:\n{_nodeOutput}");
+            Assert.True(DateTime.UtcNow < deadline, $"the node did not write {endpoints} within a minute:\n{_nodeOutput}");
+            await Task.Delay(100);
+        }
+
+        return process;
+    }
+
+    private async Task WaitForAsync(Process node, string id, Func<JsonElement, bool> condition)
+    {
+        using var client = await ClientAsync();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var job = await client.GetFromJsonAsync<JsonElement>($"api/jobs/{id}");
+            if (condition(job))
+            {
+                return;
+            }
+
+            Assert.True(job.GetProperty("state").GetString() == "running", $"the job ended before the kill: {job}");
+            Assert.False(node.HasExited, $"the node exited:\n{_nodeOutput}");
+            Assert.True(DateTime.UtcNow < deadline, $"the job made no progress in two minutes: {job}");
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task<HttpClient> ClientAsync()
+    {
+        var endpoints = ReadEndpoints(Path.Combine(Data, NodeHost.EndpointsFile))!;
+        var client = new HttpClient { BaseAddress = new Uri(endpoints.Management + "/") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await File.ReadAllTextAsync(Path.Combine(Data, ApiToken.FileName))).Trim());
+        return client;
+    }
+
+    private async Task<(int Status, string Output)> PbmAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var status = await Pbm.RunAsync(["--data-dir", Data, .. args], output, output, terminal: false, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(3));
+        return (status, output.ToString());
+    }
+
+    private async Task<int> CountRecordedAsync(string persistenceId)
+    {
+        await using var store = await EventStore.OpenAsync(
+            new PersistenceOptions { DataDirectory = Path.Combine(Data, "journal") }, new MessageSerializer().Register(JobsReflection.Descriptor));
+        return await store.ReadEventsAsync(persistenceId).CountAsync(e => e.Payload is SegmentTranscribed);
+    }
+
+    private static NodeEndpoints? ReadEndpoints(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<NodeEndpoints>(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is IOException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The node built beside these tests: src/Node/bin/CONFIG/net10.0 of the same checkout.</summary>
+    private static string NodeDll()
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        var configuration = testBin.Parent!.Name;
+        var root = testBin;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Cluster.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("no Cluster.sln above the test folder"),
+            "src", "Node", "bin", configuration, "net10.0", "MediaCluster.Node.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing; build the solution first (./mc build)");
+        return dll;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_nodeOutput)
+            {
+                _nodeOutput.AppendLine(line);
+            }
+        }
+    }
+}
