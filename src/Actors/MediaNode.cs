@@ -28,6 +28,9 @@ public sealed record MediaNodeOptions
 
     /// <summary>The role ASR workers are placed on (any node when no node has it). An embedded node is its only member.</summary>
     public string AsrRole { get; init; } = "gpu";
+
+    /// <summary>How long disposing waits for busy actors before it stops without them.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
@@ -42,8 +45,13 @@ public sealed class MediaNode : IAsyncDisposable
     private readonly JobServices _services;
     private readonly IActorRef _jobs;
 
-    private MediaNode(ActorSystem system, EventStore store, SileroVad vad, ISpeechRecognizer recognizer, AsrMetrics metrics)
+    private readonly ILogger _log;
+    private readonly TimeSpan _shutdownTimeout;
+
+    private MediaNode(ActorSystem system, EventStore store, SileroVad vad, ISpeechRecognizer recognizer, AsrMetrics metrics, ILogger log, TimeSpan shutdownTimeout)
     {
+        _log = log;
+        _shutdownTimeout = shutdownTimeout;
         System = system;
         _store = store;
         _vad = vad;
@@ -87,7 +95,8 @@ public sealed class MediaNode : IAsyncDisposable
         var store = await EventStore.OpenAsync(new PersistenceOptions { Backend = "sqlite", DataDirectory = options.DataDirectory }, serializer, loggerFactory);
         var system = ActorSystem.Create("media", loggerFactory: loggerFactory).UseEventStore(store);
         var vad = new SileroVad(log: loggerFactory.CreateLogger<SileroVad>());
-        return new MediaNode(system, store, vad, recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots), new AsrMetrics());
+        return new MediaNode(
+            system, store, vad, recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots), new AsrMetrics(), log, options.ShutdownTimeout);
     }
 
     /// <summary>The job <paramref name="jobId"/> behind the shard region (created, and so recovered, on first message).</summary>
@@ -160,11 +169,22 @@ public sealed class MediaNode : IAsyncDisposable
         return System.ActorOf(Props.Create(() => new WatchFolder(options, starter)), "inbox");
     }
 
-    /// <summary>Stops every actor, then closes the journal and the engines.</summary>
+    /// <summary>
+    /// Stops every actor, then closes the journal and the engines. When an actor is still inside a handler after
+    /// the shutdown timeout (a hung engine), it gives up waiting: the journal is closed (a late write fails and is
+    /// redone after the restart), the engines are left open (freeing one in use would crash the process), and a
+    /// warning says so.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await System.Terminate();
+        var stopped = await Task.WhenAny(System.Terminate(), Task.Delay(_shutdownTimeout)) == System.WhenTerminated;
         await _store.DisposeAsync();
+        if (!stopped)
+        {
+            _log.LogWarning("Actors were still busy {Timeout} after shutdown began (a hung engine?); stopping without waiting for them", _shutdownTimeout);
+            return;
+        }
+
         _recognizer.Dispose();
         _vad.Dispose();
     }

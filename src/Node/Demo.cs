@@ -36,5 +36,7 @@ internal static class Demo
         Console.WriteLine($"Word error rate against the LibriVox reference text: {wer:0.0}%");
         Console.WriteLine($"Input: {Path.GetFullPath(video)}");
         Console.WriteLine($"Files: {Path.GetFullPath(results)}/{{{string.Join(",", FileProcessor.Outputs)}}}");
+        Console.WriteLine();
+        Console.WriteLine("Next: serve a node with `./mc node run`, then `./mc pbm media submit FILE --wait` (see README).");
     }
 }

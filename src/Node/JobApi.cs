@@ -160,7 +160,7 @@ internal static partial class JobApi
                     }
                 }
 
-                spec = new JobSpec { JobId = id, InputPath = input, OutputDir = Path.Combine(options.ResultsRoot, id), Title = title };
+                spec = new JobSpec { JobId = id, InputPath = input, OutputDir = Path.Combine(options.ResultsRoot, id), Title = title, OwnsInput = true };
             }
         }
         catch (BadHttpRequestException ex)

@@ -110,6 +110,24 @@ public sealed class CancelTests : IAsyncLifetime
         Assert.False(Directory.Exists(Path.Combine(_directory, "out")));
     }
 
+    [Fact]
+    public async Task Dispose_WithAHungRecognition_StopsAfterTheTimeout_AndLeavesTheEngineOpen()
+    {
+        var never = new TaskCompletionSource<Recognition>();
+        var recognizer = new GatedRecognizer(never.Task);
+        var logs = new Testing.CapturingLoggerProvider();
+        using var factory = logs.CreateFactory();
+        var node = await MediaNode.StartAsync(
+            new MediaNodeOptions { DataDirectory = Path.Combine(_directory, "data-hung"), ShutdownTimeout = TimeSpan.FromMilliseconds(200) }, factory, recognizer);
+        await node.StartJobAsync(new JobSpec { JobId = "hung", InputPath = _sample.Path, OutputDir = Path.Combine(_directory, "out-hung") });
+        await recognizer.Entered.WaitAsync(TimeSpan.FromMinutes(1));
+
+        await node.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.False(recognizer.Disposed, "an engine still in use must not be freed");
+        Assert.Contains(logs.Entries, e => e.Message.StartsWith("Actors were still busy 00:00:00.2", StringComparison.Ordinal));
+    }
+
     private sealed class InlineProgress(Action<JobProgress> report) : IProgress<JobProgress>
     {
         public void Report(JobProgress value) => report(value);
@@ -118,18 +136,27 @@ public sealed class CancelTests : IAsyncLifetime
     /// <summary>Every recognition waits for the test's gate.</summary>
     private sealed class GatedRecognizer(Task<Recognition> gate) : ISpeechRecognizer
     {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when the first recognition has begun.</summary>
+        public Task Entered => _entered.Task;
+
+        public bool Disposed { get; private set; }
+
         public string Engine => "gated";
 
         public string Model => "none";
 
         public int Concurrency => 2;
 
-        public Task<Recognition> RecognizeAsync(ReadOnlyMemory<short> samples, CancellationToken cancellationToken = default) => gate;
+        public Task<Recognition> RecognizeAsync(ReadOnlyMemory<short> samples, CancellationToken cancellationToken = default)
+        {
+            _entered.TrySetResult();
+            return gate;
+        }
 
         public Task<IStreamingRecognition> StartStreamAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public void Dispose()
-        {
-        }
+        public void Dispose() => Disposed = true;
     }
 }

@@ -52,7 +52,7 @@ public sealed class NodeProcessTests : IDisposable
         try
         {
             var (status, output) = await PbmAsync("media", "watch", id);
-            Assert.True(status == 0, $"pbm watch exited {status}: {output}\nnode:\n{_nodeOutput}");
+            Assert.True(status == 0, $"pbm watch exited {status}: {output}\nnode:\n{NodeOutput()}");
             using var client = await ClientAsync();
             var job = await client.GetFromJsonAsync<JsonElement>($"api/jobs/{id}");
             var found = job.GetProperty("segments_found").GetInt32();
@@ -94,8 +94,8 @@ public sealed class NodeProcessTests : IDisposable
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (!(File.Exists(endpoints) && ReadEndpoints(endpoints)?.Pid == process.Id))
         {
-            Assert.False(process.HasExited, $"the node exited with {(process.HasExited ? process.ExitCode : 0)} before listening:\n{_nodeOutput}");
-            Assert.True(DateTime.UtcNow < deadline, $"the node did not write {endpoints} within a minute:\n{_nodeOutput}");
+            Assert.False(process.HasExited, $"the node exited with {(process.HasExited ? process.ExitCode : 0)} before listening:\n{NodeOutput()}");
+            Assert.True(DateTime.UtcNow < deadline, $"the node did not write {endpoints} within a minute:\n{NodeOutput()}");
             await Task.Delay(100);
         }
 
@@ -115,7 +115,7 @@ public sealed class NodeProcessTests : IDisposable
             }
 
             Assert.True(job.GetProperty("state").GetString() == "running", $"the job ended before the kill: {job}");
-            Assert.False(node.HasExited, $"the node exited:\n{_nodeOutput}");
+            Assert.False(node.HasExited, $"the node exited:\n{NodeOutput()}");
             Assert.True(DateTime.UtcNow < deadline, $"the job made no progress in two minutes: {job}");
             await Task.Delay(50);
         }
@@ -170,6 +170,14 @@ public sealed class NodeProcessTests : IDisposable
             "src", "Node", "bin", configuration, "net10.0", "MediaCluster.Node.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing; build the solution first (./mc build)");
         return dll;
+    }
+
+    private string NodeOutput()
+    {
+        lock (_nodeOutput)
+        {
+            return _nodeOutput.ToString();
+        }
     }
 
     private void Append(string? line)

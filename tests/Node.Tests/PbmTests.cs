@@ -79,6 +79,28 @@ public sealed class PbmTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WatchAll_ShowsEveryJob_UntilInterrupted()
+    {
+        var clip = SpeechSampleMaker.LibriVoxClips()[1].Path;
+        var (status, output, _) = await PbmAsync("--json", "media", "submit", clip, clip, "--wait");
+        Assert.Equal(0, status);
+        var ids = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(2).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!).ToList();
+
+        using var interrupt = new CancellationTokenSource();
+        var lines = new LineWriter(count =>
+        {
+            if (count == ids.Count)
+            {
+                interrupt.Cancel(); // as Ctrl+C would, once both jobs are shown
+            }
+        });
+        status = await Pbm.RunAsync(["--data-dir", Data, "media", "watch"], lines, TextWriter.Null, terminal: false, interrupt.Token).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(0, status);
+        Assert.Equal(ids.Order(StringComparer.Ordinal).Select(id => $"{id} completed 1 segments"), lines.Lines);
+    }
+
+    [Fact]
     public async Task WrongToken_MissingFile_AndUnknownCommand_FailClearly()
     {
         var (status, _, errors) = await PbmAsync("--token", "wrong", "media", "list");
@@ -96,6 +118,18 @@ public sealed class PbmTests : IAsyncLifetime
         (status, _, errors) = await PbmAsync("--host", "127.0.0.1:1", "media", "list");
         Assert.Equal(1, status);
         Assert.StartsWith("error: cannot reach the node at http://127.0.0.1:1/", errors);
+    }
+
+    /// <summary>Collects whole lines and hands each to a callback as it is written.</summary>
+    private sealed class LineWriter(Action<int> onLine) : StringWriter
+    {
+        public List<string> Lines { get; } = [];
+
+        public override void WriteLine(string? value)
+        {
+            Lines.Add(value ?? "");
+            onLine(Lines.Count);
+        }
     }
 
     private async Task<(int Status, string Output, string Errors)> PbmAsync(params string[] args)

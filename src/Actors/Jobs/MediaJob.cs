@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using MediaCluster.Messages.Jobs;
 using MediaCluster.Runtime;
 using MediaCluster.Runtime.Persistence;
@@ -45,6 +46,10 @@ public sealed partial class MediaJob : PersistentActor
             {
                 Self.Tell(Advance.Instance);
             }
+            else if (IsTerminal)
+            {
+                ReleaseInput();
+            }
         });
         DefineWork();
     }
@@ -84,6 +89,33 @@ public sealed partial class MediaJob : PersistentActor
         foreach (var subscriber in _subscribers)
         {
             subscriber.Tell(progress, Self);
+        }
+
+        if (IsTerminal)
+        {
+            ReleaseInput();
+        }
+    }
+
+    /// <summary>Deletes an input the node owns (an upload) once the job has ended; idempotent.</summary>
+    private void ReleaseInput()
+    {
+        if (_spec is not { OwnsInput: true } spec || !File.Exists(spec.InputPath))
+        {
+            return;
+        }
+
+        try
+        {
+            File.Delete(spec.InputPath);
+            if (Path.GetDirectoryName(spec.InputPath) is { } folder && !Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.LogWarning("Job {JobId}: could not delete its uploaded input {Path}: {Reason}", _jobId, spec.InputPath, ex.Message);
         }
     }
 
