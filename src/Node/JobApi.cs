@@ -29,7 +29,16 @@ internal static partial class JobApi
                 return Results.Json(new { error }, statusCode: status);
             }
 
-            await node.StartJobAsync(spec, ct);
+            try
+            {
+                await node.StartJobAsync(spec, ct);
+            }
+            catch when (spec.OwnsInput)
+            {
+                DeleteUpload(Path.GetDirectoryName(spec.InputPath)!);
+                throw;
+            }
+
             return Results.Accepted($"/api/jobs/{id}", new { id, title = MediaJob.TitleOf(spec) });
         });
         app.MapGet("/api/jobs", async (CancellationToken ct) => Results.Ok((await AllProgressAsync(node, ct)).Select(JobView.Of)));
@@ -145,7 +154,7 @@ internal static partial class JobApi
 
                 if (spec is not null)
                 {
-                    return Refuse(folder, "send one file per upload", StatusCodes.Status400BadRequest);
+                    return Refused("send one file per upload", StatusCodes.Status400BadRequest);
                 }
 
                 var clientName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
@@ -156,33 +165,46 @@ internal static partial class JobApi
                 {
                     if (!await CopyAtMostAsync(section.Body, file, options.MaxUploadBytes, ct))
                     {
-                        return Refuse(folder, $"the upload is larger than the limit of {options.MaxUploadBytes} bytes (Node:MaxUploadBytes)", StatusCodes.Status413PayloadTooLarge);
+                        return Refused($"the upload is larger than the limit of {options.MaxUploadBytes} bytes (Node:MaxUploadBytes)", StatusCodes.Status413PayloadTooLarge);
                     }
                 }
 
                 spec = new JobSpec { JobId = id, InputPath = input, OutputDir = Path.Combine(options.ResultsRoot, id), Title = title, OwnsInput = true };
             }
+
+            return spec is null ? Refused("the multipart upload has no file part", StatusCodes.Status400BadRequest) : (spec, null, 0);
         }
         catch (BadHttpRequestException ex)
         {
-            return Refuse(folder, $"the upload was refused: {ex.Message}", ex.StatusCode);
+            return Refused($"the upload was refused: {ex.Message}", ex.StatusCode);
         }
         catch (IOException ex) when (!ct.IsCancellationRequested)
         {
-            return Refuse(folder, $"the upload could not be read or stored: {ex.Message}", StatusCodes.Status400BadRequest);
+            return Refused($"the upload could not be read or stored: {ex.Message}", StatusCodes.Status400BadRequest);
+        }
+        finally
+        {
+            // Whatever did not become a job (refused, failed, or the client went away) leaves nothing behind.
+            if (spec is null || ct.IsCancellationRequested)
+            {
+                DeleteUpload(folder);
+            }
         }
 
-        return spec is null ? Refuse(folder, "the multipart upload has no file part", StatusCodes.Status400BadRequest) : (spec, null, 0);
+        (JobSpec?, string?, int) Refused(string error, int status)
+        {
+            spec = null;
+            return (null, error, status);
+        }
     }
 
-    private static (JobSpec?, string?, int) Refuse(string folder, string error, int status)
+    /// <summary>Removes an upload folder that did not become a running job.</summary>
+    private static void DeleteUpload(string folder)
     {
         if (Directory.Exists(folder))
         {
             Directory.Delete(folder, recursive: true);
         }
-
-        return (null, error, status);
     }
 
     private static async Task<bool> CopyAtMostAsync(Stream from, Stream to, long limit, CancellationToken ct)
