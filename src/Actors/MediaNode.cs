@@ -23,6 +23,9 @@ public sealed record MediaNodeOptions
     /// <summary>ASR slots; default one per core.</summary>
     public int? AsrSlots { get; init; }
 
+    /// <summary>Jobs detecting speech at once (decoder + VAD each); default one per core. More jobs wait their turn.</summary>
+    public int? VadSlots { get; init; }
+
     /// <summary>This node's roles.</summary>
     public IReadOnlyCollection<string> Roles { get; init; } = [];
 
@@ -48,7 +51,7 @@ public sealed class MediaNode : IAsyncDisposable
     private readonly ILogger _log;
     private readonly TimeSpan _shutdownTimeout;
 
-    private MediaNode(ActorSystem system, EventStore store, SileroVad vad, ISpeechRecognizer recognizer, AsrMetrics metrics, ILogger log, TimeSpan shutdownTimeout)
+    private MediaNode(ActorSystem system, EventStore store, SileroVad vad, ISpeechRecognizer recognizer, AsrMetrics metrics, int vadSlots, ILogger log, TimeSpan shutdownTimeout)
     {
         _log = log;
         _shutdownTimeout = shutdownTimeout;
@@ -58,7 +61,9 @@ public sealed class MediaNode : IAsyncDisposable
         _recognizer = recognizer;
         Metrics = metrics;
         var pool = system.ActorOf(Props.Create(() => new AsrPool(recognizer, metrics)), "asr");
-        _services = new JobServices(pool, vad, recognizer.Concurrency * 2, recognizer.Engine, recognizer.Model);
+        VadSlots = new SlotGauge { Slots = vadSlots };
+        var vadGate = system.ActorOf(Props.Create(() => new SlotGate(VadSlots)), "vad-slots");
+        _services = new JobServices(pool, vadGate, vad, recognizer.Concurrency * 2, recognizer.Engine, recognizer.Model);
         _jobs = system.ActorOf(Props.Create(() => new ShardRegion(id => Props.Create(() => new MediaJob(id, _services)), 100)), "jobs");
         _index = system.ActorOf(Props.Create(() => new JobIndex(Job)), "job-index");
     }
@@ -68,8 +73,11 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>The node's actor system.</summary>
     public ActorSystem System { get; }
 
-    /// <summary>Recognition counts.</summary>
+    /// <summary>Recognition counts, real-time factor, the ASR slots.</summary>
     public AsrMetrics Metrics { get; }
+
+    /// <summary>The speech-detection slots (one decoder + VAD per slot; more jobs wait).</summary>
+    public SlotGauge VadSlots { get; }
 
     /// <summary>
     /// Starts a node whose journal lives in <paramref name="dataDirectory"/>, with pocketsphinx on
@@ -96,7 +104,8 @@ public sealed class MediaNode : IAsyncDisposable
         var system = ActorSystem.Create("media", loggerFactory: loggerFactory).UseEventStore(store);
         var vad = new SileroVad(log: loggerFactory.CreateLogger<SileroVad>());
         return new MediaNode(
-            system, store, vad, recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots), new AsrMetrics(), log, options.ShutdownTimeout);
+            system, store, vad, recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots), new AsrMetrics(),
+            options.VadSlots ?? Environment.ProcessorCount, log, options.ShutdownTimeout);
     }
 
     /// <summary>The job <paramref name="jobId"/> behind the shard region (created, and so recovered, on first message).</summary>

@@ -43,6 +43,7 @@ internal static class NodeHost
         {
             DataDirectory = Path.Combine(options.DataDirectory, "journal"),
             AsrSlots = options.AsrSlots,
+            VadSlots = options.VadSlots,
             Roles = options.Roles,
             AsrRole = options.AsrRole,
         }, app.Services.GetRequiredService<ILoggerFactory>());

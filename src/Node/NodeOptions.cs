@@ -18,6 +18,9 @@ public sealed class NodeOptions
     /// <summary>ASR slots; default one per core.</summary>
     public int? AsrSlots { get; set; }
 
+    /// <summary>Jobs detecting speech at once; default one per core.</summary>
+    public int? VadSlots { get; set; }
+
     /// <summary>This node's roles (ASR workers go to nodes with <see cref="AsrRole"/>).</summary>
     public List<string> Roles { get; set; } = [];
 

@@ -61,6 +61,17 @@ public sealed partial class MediaJob
                 FinishIfDone();
             });
         });
+        Receive<SlotGranted>(_ =>
+        {
+            _vadSlotHeld = true;
+            if (IsTerminal || _detectionComplete)
+            {
+                StopDetector();
+                return;
+            }
+
+            Self.Tell(Advance.Instance);
+        });
         Receive<StreamFailed>(failed => EndWith(new JobFailed { Reason = failed.Reason }));
         Receive<Terminated>(t =>
         {
@@ -104,6 +115,17 @@ public sealed partial class MediaJob
 
         if (!_detectionComplete && _detector is null)
         {
+            if (!_vadSlotHeld)
+            {
+                if (!_vadSlotRequested)
+                {
+                    _vadSlotRequested = true;
+                    _services.VadSlots.Tell(AcquireSlot.Instance, Self);
+                }
+
+                return;
+            }
+
             // VAD is deterministic and cheap (RTF ≈ 0.005): on resume it runs again; recorded results are skipped.
             _detector = Context.ActorOf(Props.Create(() => new SpeechDetector(_jobId, _spec.InputPath, _services.Vad, Self)), "speech");
             Context.Watch(_detector);
@@ -199,6 +221,7 @@ public sealed partial class MediaJob
     private sealed record RetrySegment(int Index);
 
     /// <summary>Stops the speech detector child (its stream is over or no longer wanted).</summary>
+    /// <summary>Stops speech detection (if running) and gives its VAD slot back (if held or asked for).</summary>
     private void StopDetector()
     {
         if (_detector is not null)
@@ -206,6 +229,12 @@ public sealed partial class MediaJob
             Context.Unwatch(_detector);
             Context.Stop(_detector);
             _detector = null;
+        }
+
+        if (_vadSlotHeld || _vadSlotRequested)
+        {
+            _services.VadSlots.Tell(ReleaseSlot.Instance, Self);
+            _vadSlotHeld = _vadSlotRequested = false;
         }
     }
 

@@ -131,4 +131,6 @@ public sealed partial class MediaJob : PersistentActor
 
     private StreamInlet? _inlet;
     private IActorRef? _detector;
+    private bool _vadSlotRequested;
+    private bool _vadSlotHeld;
 }

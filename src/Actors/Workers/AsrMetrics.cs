@@ -10,8 +10,6 @@ public sealed class AsrMetrics
     private long _recognized;
     private long _audioMicroseconds;
     private long _busyMicroseconds;
-    private int _queued;
-    private int _busySlots;
 
     /// <summary>Segments recognised since start.</summary>
     public long Recognitions => Interlocked.Read(ref _recognized);
@@ -25,25 +23,13 @@ public sealed class AsrMetrics
     /// <summary>Recognition seconds per audio second, per slot (below 1 is faster than real time); 0 before any work.</summary>
     public double RealTimeFactor => AudioSeconds > 0 ? BusySeconds / AudioSeconds : 0;
 
-    /// <summary>Segments waiting for a free slot.</summary>
-    public int QueueDepth => Volatile.Read(ref _queued);
-
-    /// <summary>Slots recognising right now.</summary>
-    public int BusySlots => Volatile.Read(ref _busySlots);
-
-    /// <summary>Slots on this node.</summary>
-    public int Slots { get; internal set; }
+    /// <summary>The slots: how many, how many recognising, how many segments wait for one.</summary>
+    public SlotGauge Pool { get; } = new();
 
     internal void Recognized(double audioSeconds, TimeSpan took)
     {
         Interlocked.Increment(ref _recognized);
         Interlocked.Add(ref _audioMicroseconds, (long)(audioSeconds * 1e6));
         Interlocked.Add(ref _busyMicroseconds, (long)(took.TotalMilliseconds * 1000));
-    }
-
-    internal void PoolChanged(int queued, int busySlots)
-    {
-        Volatile.Write(ref _queued, queued);
-        Volatile.Write(ref _busySlots, busySlots);
     }
 }

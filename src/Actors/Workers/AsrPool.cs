@@ -19,7 +19,7 @@ internal sealed class AsrPool : ActorBase
     public AsrPool(ISpeechRecognizer recognizer, AsrMetrics metrics)
     {
         _metrics = metrics;
-        metrics.Slots = recognizer.Concurrency;
+        metrics.Pool.Slots = recognizer.Concurrency;
         for (var i = 0; i < recognizer.Concurrency; i++)
         {
             _idle.Push(Context.ActorOf(Props.Create(() => new AsrWorker(recognizer, metrics)), $"asr-{i}"));
@@ -55,6 +55,6 @@ internal sealed class AsrPool : ActorBase
             worker.Tell(audio, Self);
         }
 
-        _metrics.PoolChanged(_waiting.Count, _busy.Count);
+        _metrics.Pool.Set(_busy.Count, _waiting.Count);
     }
 }
