@@ -77,6 +77,16 @@ internal static class Pbm
             errors.WriteLine($"error: {ex.Message}");
             return 1;
         }
+        catch (Exception ex) when (ex is HttpRequestException or HttpIOException && !ct.IsCancellationRequested)
+        {
+            errors.WriteLine($"error: lost the connection to the node: {ex.Message}");
+            return 1;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && !ct.IsCancellationRequested)
+        {
+            errors.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             errors.WriteLine("interrupted (jobs go on running on the node)");

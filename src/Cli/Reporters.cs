@@ -38,7 +38,7 @@ internal abstract class Reporter(TextWriter output)
             last = update;
         }
 
-        return last ?? throw new NodeApiException($"the node closed job {id}'s event stream before it ended");
+        return last is { IsTerminal: true } ? last : throw new NodeApiException($"the node closed job {id}'s event stream before the job ended (did the node stop?); `pbm media watch {id}` follows it again");
     }
 }
 

@@ -113,8 +113,17 @@ internal static partial class JobApi
             return (null, "'path' is required", StatusCodes.Status400BadRequest);
         }
 
-        var full = Path.GetFullPath(request.Path);
-        if (!options.AllowedRoots.Any(root => IsInside(full, root)))
+        string full;
+        try
+        {
+            full = RealPath(request.Path);
+        }
+        catch (IOException ex)
+        {
+            return (null, ex.Message, StatusCodes.Status400BadRequest);
+        }
+
+        if (!options.AllowedRoots.Any(root => IsInside(full, RealPath(root))))
         {
             return (null, $"'{request.Path}' is not inside an allowed root (Node:AllowedRoots)", StatusCodes.Status400BadRequest);
         }
@@ -241,10 +250,28 @@ internal static partial class JobApi
         return PlainExtension().IsMatch(extension) ? extension.ToLowerInvariant() : "";
     }
 
-    private static bool IsInside(string path, string root)
+    private static bool IsInside(string path, string root) => path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal);
+
+    /// <summary>The absolute path with every symbolic link along it resolved (so a link cannot lead out of a root).</summary>
+    internal static string RealPath(string path, int depth = 0)
     {
-        var fullRoot = Path.GetFullPath(root).TrimEnd('/') + "/";
-        return path.StartsWith(fullRoot, StringComparison.Ordinal);
+        if (depth > 40)
+        {
+            throw new IOException($"too many symbolic links in '{path}'");
+        }
+
+        var resolved = "/";
+        foreach (var part in Path.GetFullPath(path).Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            resolved = Path.Combine(resolved, part);
+            if (new FileInfo(resolved).LinkTarget is { } target)
+            {
+                // The target is relative to the link's folder; its own path may hold further links.
+                resolved = RealPath(Path.Combine(Path.GetDirectoryName(resolved)!, target), depth + 1);
+            }
+        }
+
+        return resolved;
     }
 
     [GeneratedRegex(@"^\.[A-Za-z0-9]{1,8}$")]

@@ -55,6 +55,22 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Submit_LinkInsideARootToAFileOutside_IsRefused()
+    {
+        var outside = Path.Combine(_directory, "secret.wav");
+        File.Copy(SpeechSampleMaker.LibriVoxClips()[0].Path, outside);
+        File.CreateSymbolicLink(Path.Combine(Allowed, "innocent.wav"), outside);
+        Directory.CreateSymbolicLink(Path.Combine(Allowed, "up"), _directory);
+
+        foreach (var path in new[] { Path.Combine(Allowed, "innocent.wav"), Path.Combine(Allowed, "up", "secret.wav") })
+        {
+            var response = await Client.PostAsJsonAsync("/api/jobs", new { path });
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("is not inside an allowed root", await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
     public async Task Submit_Clip_CompletesAndServesItsArtifacts()
     {
         var clip = Path.Combine(Allowed, "clip.wav");
@@ -96,6 +112,11 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(_directory)!, "x"));
         Assert.Empty(Directory.GetFiles(_directory, "x", SearchOption.AllDirectories));
         Assert.StartsWith("SPEAKER x 1 ", await Client.GetStringAsync($"/api/jobs/{id}/artifacts/vad.rttm"));
+
+        // A non-ASCII name (sent as filename*=utf-8'') is kept as the title, never as a path.
+        using var content = new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "file", "my talk – Grüße/../façade.wav" } };
+        var answer = await (await Client.PostAsync("/api/jobs", content)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("façade.wav", answer.GetProperty("title").GetString());
     }
 
     [Fact]
