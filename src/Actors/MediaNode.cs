@@ -51,17 +51,18 @@ public sealed class MediaNode : IAsyncDisposable
     private readonly ILogger _log;
     private readonly TimeSpan _shutdownTimeout;
 
-    private MediaNode(ActorSystem system, EventStore store, SileroVad vad, ISpeechRecognizer recognizer, AsrMetrics metrics, int vadSlots, ILogger log, TimeSpan shutdownTimeout)
+    private MediaNode(ActorSystem system, EventStore store, SileroVad vad, ISpeechRecognizer recognizer, MediaNodeOptions options, ILogger log)
     {
         _log = log;
-        _shutdownTimeout = shutdownTimeout;
+        _shutdownTimeout = options.ShutdownTimeout;
+        var metrics = new AsrMetrics();
         System = system;
         _store = store;
         _vad = vad;
         _recognizer = recognizer;
         Metrics = metrics;
         var pool = system.ActorOf(Props.Create(() => new AsrPool(recognizer, metrics)), "asr");
-        VadSlots = new SlotGauge { Slots = vadSlots };
+        VadSlots = new SlotGauge { Slots = options.VadSlots ?? Environment.ProcessorCount };
         var vadGate = system.ActorOf(Props.Create(() => new SlotGate(VadSlots)), "vad-slots");
         _services = new JobServices(pool, vadGate, vad, recognizer.Concurrency * 2, recognizer.Engine, recognizer.Model);
         _jobs = system.ActorOf(Props.Create(() => new ShardRegion(id => Props.Create(() => new MediaJob(id, _services)), 100)), "jobs");
@@ -103,9 +104,7 @@ public sealed class MediaNode : IAsyncDisposable
         var store = await EventStore.OpenAsync(new PersistenceOptions { Backend = "sqlite", DataDirectory = options.DataDirectory }, serializer, loggerFactory);
         var system = ActorSystem.Create("media", loggerFactory: loggerFactory).UseEventStore(store);
         var vad = new SileroVad(log: loggerFactory.CreateLogger<SileroVad>());
-        return new MediaNode(
-            system, store, vad, recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots), new AsrMetrics(),
-            options.VadSlots ?? Environment.ProcessorCount, log, options.ShutdownTimeout);
+        return new MediaNode(system, store, vad, recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots), options, log);
     }
 
     /// <summary>The job <paramref name="jobId"/> behind the shard region (created, and so recovered, on first message).</summary>

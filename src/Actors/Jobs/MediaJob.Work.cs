@@ -63,7 +63,7 @@ public sealed partial class MediaJob
         });
         Receive<SlotGranted>(_ =>
         {
-            _vadSlotHeld = true;
+            _vadSlot = SlotState.Held;
             if (IsTerminal || _detectionComplete)
             {
                 StopDetector();
@@ -115,11 +115,11 @@ public sealed partial class MediaJob
 
         if (!_detectionComplete && _detector is null)
         {
-            if (!_vadSlotHeld)
+            if (_vadSlot != SlotState.Held)
             {
-                if (!_vadSlotRequested)
+                if (_vadSlot == SlotState.None)
                 {
-                    _vadSlotRequested = true;
+                    _vadSlot = SlotState.Asked;
                     _services.VadSlots.Tell(AcquireSlot.Instance, Self);
                 }
 
@@ -231,10 +231,10 @@ public sealed partial class MediaJob
             _detector = null;
         }
 
-        if (_vadSlotHeld || _vadSlotRequested)
+        if (_vadSlot != SlotState.None)
         {
             _services.VadSlots.Tell(ReleaseSlot.Instance, Self);
-            _vadSlotHeld = _vadSlotRequested = false;
+            _vadSlot = SlotState.None;
         }
     }
 

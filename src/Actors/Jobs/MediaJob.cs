@@ -131,6 +131,13 @@ public sealed partial class MediaJob : PersistentActor
 
     private StreamInlet? _inlet;
     private IActorRef? _detector;
-    private bool _vadSlotRequested;
-    private bool _vadSlotHeld;
+    private SlotState _vadSlot;
+
+    /// <summary>Where the job stands with its VAD slot.</summary>
+    private enum SlotState
+    {
+        None,
+        Asked,
+        Held,
+    }
 }
