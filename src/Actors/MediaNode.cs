@@ -50,6 +50,7 @@ public sealed class MediaNode : IAsyncDisposable
 
     private readonly ILogger _log;
     private readonly TimeSpan _shutdownTimeout;
+    private int _disposed;
 
     private MediaNode(ActorSystem system, EventStore store, SileroVad vad, ISpeechRecognizer recognizer, MediaNodeOptions options, ILogger log)
     {
@@ -117,11 +118,22 @@ public sealed class MediaNode : IAsyncDisposable
         Job(spec.JobId).Tell(new StartJob(spec));
     }
 
-    /// <summary>Every job id registered on this node.</summary>
-    public Task<string[]> ListJobIdsAsync(CancellationToken cancellationToken = default) =>
-        _index.Ask<string[]>(ListJobIds.Instance, TimeSpan.FromSeconds(30), cancellationToken);
+    /// <summary>Every job registered on this node, in id order: ended ones from the index, running ones asked.</summary>
+    public async Task<JobProgress[]> ListJobsAsync(CancellationToken cancellationToken = default) =>
+        await ProgressOfAsync(await _index.Ask<JobListing>(ListJobs.All, TimeSpan.FromSeconds(30), cancellationToken), cancellationToken);
 
-    /// <summary>A job's current progress ("new" for an id never started).</summary>
+    /// <summary>One job's progress, or null when no job has that id.</summary>
+    public async Task<JobProgress?> FindJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        (await ProgressOfAsync(await _index.Ask<JobListing>(new ListJobs(jobId), TimeSpan.FromSeconds(30), cancellationToken), cancellationToken))
+            .SingleOrDefault();
+
+    private async Task<JobProgress[]> ProgressOfAsync(JobListing listing, CancellationToken cancellationToken)
+    {
+        var running = await Task.WhenAll(listing.Unfinished.Select(id => GetProgressAsync(id, cancellationToken)));
+        return [.. running.Concat(listing.Ended).OrderBy(p => p.JobId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>A job's current progress, from the job itself ("new" for an id never started).</summary>
     public Task<JobProgress> GetProgressAsync(string jobId, CancellationToken cancellationToken = default) =>
         Job(jobId).Ask<JobProgress>(GetJobProgress.Instance, TimeSpan.FromSeconds(30), cancellationToken);
 
@@ -181,10 +193,15 @@ public sealed class MediaNode : IAsyncDisposable
     /// Stops every actor, then closes the journal and the engines. When an actor is still inside a handler after
     /// the shutdown timeout (a hung engine), it gives up waiting: the journal is closed (a late write fails and is
     /// redone after the restart), the engines are left open (freeing one in use would crash the process), and a
-    /// warning says so.
+    /// warning says so. Disposing again does nothing.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         var stopped = await Task.WhenAny(System.Terminate(), Task.Delay(_shutdownTimeout)) == System.WhenTerminated;
         await _store.DisposeAsync();
         if (!stopped)

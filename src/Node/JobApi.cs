@@ -41,9 +41,9 @@ internal static partial class JobApi
 
             return Results.Accepted($"/api/jobs/{id}", new { id, title = MediaJob.TitleOf(spec) });
         });
-        app.MapGet("/api/jobs", async (CancellationToken ct) => Results.Ok((await AllProgressAsync(node, ct)).Select(JobView.Of)));
+        app.MapGet("/api/jobs", async (CancellationToken ct) => Results.Ok((await node.ListJobsAsync(ct)).Select(JobView.Of)));
         app.MapGet("/api/jobs/{id}", async (string id, CancellationToken ct) =>
-            await ExistsAsync(node, id, ct) ? Results.Ok(JobView.Of(await node.GetProgressAsync(id, ct))) : NoSuchJob(id));
+            await node.FindJobAsync(id, ct) is { } job ? Results.Ok(JobView.Of(job)) : NoSuchJob(id));
         app.MapGet("/api/jobs/{id}/events", async (string id, HttpContext context, CancellationToken ct) =>
         {
             if (!await ExistsAsync(node, id, ct))
@@ -88,11 +88,8 @@ internal static partial class JobApi
         });
     }
 
-    public static async Task<JobProgress[]> AllProgressAsync(MediaNode node, CancellationToken ct) =>
-        await Task.WhenAll((await node.ListJobIdsAsync(ct)).Select(id => node.GetProgressAsync(id, ct)));
-
     private static async Task<bool> ExistsAsync(MediaNode node, string id, CancellationToken ct) =>
-        (await node.ListJobIdsAsync(ct)).Contains(id);
+        await node.FindJobAsync(id, ct) is not null;
 
     private static IResult NoSuchJob(string id) => Results.NotFound(new { error = $"no job '{id}'" });
 

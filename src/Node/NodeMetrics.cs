@@ -10,7 +10,7 @@ internal static class NodeMetrics
 {
     public static async Task<string> TextAsync(MediaNode node, CancellationToken ct)
     {
-        var jobs = await JobApi.AllProgressAsync(node, ct);
+        var jobs = await node.ListJobsAsync(ct);
         var text = new StringBuilder();
         Header(text, "mediacluster_jobs", "gauge", "Jobs on this node by state.");
         foreach (var state in new[] { JobStates.New, JobStates.Running, JobStates.Completed, JobStates.Failed, JobStates.Cancelled })

@@ -83,8 +83,17 @@ public sealed class MediaJobTests : IAsyncLifetime
 
         // A finished job started again stays finished and does no work.
         var before = node.Metrics.Recognitions;
-        Assert.Equal(JobStates.Completed, (await node.RunAsync(Spec("good", "out-good"))).State);
+        var goodEnd = await node.RunAsync(Spec("good", "out-good"));
+        Assert.Equal(JobStates.Completed, goodEnd.State);
         Assert.Equal(before, node.Metrics.Recognitions);
+        Assert.Equal([badEnd, goodEnd], await node.ListJobsAsync());
+
+        // The index keeps each ended job's last progress: a new node lists them as they ended.
+        await node.DisposeAsync();
+        await using var restarted = await MediaNode.StartAsync(Path.Combine(_directory, "data-mixed"));
+        Assert.Equal([badEnd, goodEnd], await restarted.ListJobsAsync());
+        Assert.Equal(goodEnd, await restarted.FindJobAsync("good"));
+        Assert.Null(await restarted.FindJobAsync("nope"));
     }
 
     private JobSpec Spec(string id, string output) =>
