@@ -54,7 +54,7 @@ internal static class Pbm
         }
 
         Reporter reporter = options.ContainsKey("--json") ? new JsonReporter(output)
-            : terminal && !options.ContainsKey("--plain") ? new RichReporter(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) }))
+            : terminal && !options.ContainsKey("--plain") ? new RichReporter(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Interactive = InteractionSupport.Yes }))
             : new PlainReporter(output);
         try
         {

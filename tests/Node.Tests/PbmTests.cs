@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using MediaCluster.Cli;
 using MediaCluster.Media.Samples;
@@ -55,6 +56,27 @@ public sealed class PbmTests : IAsyncLifetime
             await _node.Client.GetStringAsync($"/api/jobs/{id}/artifacts/transcript.srt"),
             await File.ReadAllTextAsync(Path.Combine(results, "transcript.srt")));
         Assert.Contains("Keywords: ", await File.ReadAllTextAsync(Path.Combine(results, "summary.txt")));
+    }
+
+    [Fact]
+    public async Task OnATerminal_SubmitWaitAndListDrawWithSpectre()
+    {
+        var output = new StringWriter();
+        var clip = SpeechSampleMaker.LibriVoxClips()[1].Path;
+
+        var status = await Pbm.RunAsync(["--data-dir", Data, "media", "submit", clip, "--wait"], output, TextWriter.Null, terminal: true, CancellationToken.None)
+            .WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(0, status);
+        var id = (await _node.Client.GetFromJsonAsync<JsonElement[]>("/api/jobs"))!.Single().GetProperty("id").GetString()!;
+        var shown = WithoutAnsi(output.ToString());
+        Assert.Contains($"submitted {id} ", shown); // the path follows, wrapped at the console's width
+        Assert.True(shown.Contains("100%", StringComparison.Ordinal), shown);
+
+        output.GetStringBuilder().Clear();
+        Assert.Equal(0, await Pbm.RunAsync(["--data-dir", Data, "media", "list"], output, TextWriter.Null, terminal: true, CancellationToken.None));
+        var table = WithoutAnsi(output.ToString());
+        Assert.Matches($@"│ {id} │ completed │ 1/1 +│ 00:00:03 │", table);
+        Assert.StartsWith("┌", table);
     }
 
     [Fact]
@@ -119,6 +141,8 @@ public sealed class PbmTests : IAsyncLifetime
         Assert.Equal(1, status);
         Assert.StartsWith("error: cannot reach the node at http://127.0.0.1:1/", errors);
     }
+
+    private static string WithoutAnsi(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\x1b\[[0-9;?]*[A-Za-z]", "");
 
     /// <summary>Collects whole lines and hands each to a callback as it is written.</summary>
     private sealed class LineWriter(Action<int> onLine) : StringWriter
