@@ -1,0 +1,28 @@
+using System.Net;
+
+namespace MediaCluster.Node.Tests;
+
+public sealed class SettingsTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-settings-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task AppSettingsJson_InTheContentRoot_ConfiguresTheNode_AndFlagsWin()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_directory, "appsettings.json"), """
+            { "Node": { "MaxUploadBytes": 123, "AsrSlots": 1, "VadSlots": 3 } }
+            """);
+        await using var node = await ServedNode.StartAsync(Path.Combine(_directory, "data"), "--contentRoot", _directory, "--Node:VadSlots", "2");
+
+        using var content = new MultipartFormDataContent { { new ByteArrayContent(new byte[200]), "file", "a.wav" } };
+        var response = await node.Client.PostAsync("/api/jobs", content);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("larger than the limit of 123 bytes", await response.Content.ReadAsStringAsync());
+
+        var metrics = await node.Client.GetStringAsync("/metrics");
+        Assert.Contains("\nmediacluster_asr_slots 1\n", metrics);
+        Assert.Contains("\nmediacluster_vad_slots 2\n", metrics);
+    }
+}
