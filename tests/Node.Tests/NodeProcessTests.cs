@@ -11,8 +11,8 @@ using MediaCluster.Runtime.Persistence;
 namespace MediaCluster.Node.Tests;
 
 /// <summary>
-/// The node as its own process (what `./mc node run` starts, run from the build output so the test does not
-/// rebuild): killed with SIGKILL mid-job and started again, it finishes the job without redoing recorded work.
+/// The node as its own process, started with `./mc node run`: killed with SIGKILL mid-job and started again, it
+/// finishes the job without redoing recorded work.
 /// </summary>
 public sealed class NodeProcessTests : IDisposable
 {
@@ -77,8 +77,10 @@ public sealed class NodeProcessTests : IDisposable
 
     private async Task<Process> StartNodeAsync()
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { NodeDll(), "run", "--Node:DataDirectory", Data, "--Node:HttpPort", "0", "--Node:ManagementPort", "0" })
+        var (mc, configuration) = Mc();
+        var info = new ProcessStartInfo(mc) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.Environment["MC_CONFIGURATION"] = configuration;
+        foreach (var arg in new[] { "node", "run", "--Node:DataDirectory", Data, "--Node:HttpPort", "0", "--Node:ManagementPort", "0" })
         {
             info.ArgumentList.Add(arg);
         }
@@ -89,13 +91,14 @@ public sealed class NodeProcessTests : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        // The node writes node.json (with its pid) once it listens.
+        // ./mc sets up, builds (nothing to do: the tests run on a built tree), then execs the node in its own
+        // process, so the pid is the node's; the node writes node.json (with that pid) once it listens.
         var endpoints = Path.Combine(Data, NodeHost.EndpointsFile);
-        var deadline = DateTime.UtcNow.AddMinutes(1);
+        var deadline = DateTime.UtcNow.AddMinutes(2);
         while (!(File.Exists(endpoints) && ReadEndpoints(endpoints)?.Pid == process.Id))
         {
-            Assert.False(process.HasExited, $"the node exited with {(process.HasExited ? process.ExitCode : 0)} before listening:\n{NodeOutput()}");
-            Assert.True(DateTime.UtcNow < deadline, $"the node did not write {endpoints} within a minute:\n{NodeOutput()}");
+            Assert.False(process.HasExited, $"./mc node run exited with {(process.HasExited ? process.ExitCode : 0)} before listening:\n{NodeOutput()}");
+            Assert.True(DateTime.UtcNow < deadline, $"./mc node run did not write {endpoints} within two minutes:\n{NodeOutput()}");
             await Task.Delay(100);
         }
 
@@ -155,21 +158,19 @@ public sealed class NodeProcessTests : IDisposable
         }
     }
 
-    /// <summary>The node built beside these tests: src/Node/bin/CONFIG/net10.0 of the same checkout.</summary>
-    private static string NodeDll()
+    /// <summary>This checkout's ./mc and the configuration these tests were built in (bin/CONFIG/net10.0).</summary>
+    private static (string Mc, string Configuration) Mc()
     {
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        var configuration = testBin.Parent!.Name;
         var root = testBin;
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "Cluster.sln")))
         {
             root = root.Parent;
         }
 
-        var dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("no Cluster.sln above the test folder"),
-            "src", "Node", "bin", configuration, "net10.0", "MediaCluster.Node.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing; build the solution first (./mc build)");
-        return dll;
+        var mc = Path.Combine(root?.FullName ?? throw new InvalidOperationException("no Cluster.sln above the test folder"), "mc");
+        Assert.True(File.Exists(mc), $"{mc} is missing");
+        return (mc, testBin.Parent!.Name);
     }
 
     private string NodeOutput()
