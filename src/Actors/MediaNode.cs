@@ -32,6 +32,12 @@ public sealed record MediaNodeOptions
     /// <summary>The role ASR workers are placed on (any node when no node has it). An embedded node is its only member.</summary>
     public string AsrRole { get; init; } = "gpu";
 
+    /// <summary>The clock of the node's actors (timers, receive timeouts); tests pass a manual one.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>How long an ended job stays in memory without messages before its shard passivates it.</summary>
+    public TimeSpan PassivateAfter { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How long disposing waits for busy actors before it stops without them.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
@@ -65,7 +71,7 @@ public sealed class MediaNode : IAsyncDisposable
         var pool = system.ActorOf(Props.Create(() => new AsrPool(recognizer, metrics)), "asr");
         VadSlots = new SlotGauge { Slots = options.VadSlots ?? Environment.ProcessorCount };
         var vadGate = system.ActorOf(Props.Create(() => new SlotGate(VadSlots)), "vad-slots");
-        _services = new JobServices(pool, vadGate, vad, recognizer.Concurrency * 2, recognizer.Engine, recognizer.Model);
+        _services = new JobServices(pool, vadGate, vad, recognizer.Concurrency * 2, recognizer.Engine, recognizer.Model, options.PassivateAfter);
         _jobs = system.ActorOf(Props.Create(() => new ShardRegion(id => Props.Create(() => new MediaJob(id, _services)), 100)), "jobs");
         _index = system.ActorOf(Props.Create(() => new JobIndex(Job)), "job-index");
     }
@@ -103,7 +109,7 @@ public sealed class MediaNode : IAsyncDisposable
 
         var serializer = new MessageSerializer().Register(JobsReflection.Descriptor);
         var store = await EventStore.OpenAsync(new PersistenceOptions { Backend = "sqlite", DataDirectory = options.DataDirectory }, serializer, loggerFactory);
-        var system = ActorSystem.Create("media", loggerFactory: loggerFactory).UseEventStore(store);
+        var system = ActorSystem.Create("media", loggerFactory: loggerFactory, timeProvider: options.TimeProvider).UseEventStore(store);
         var vad = new SileroVad(log: loggerFactory.CreateLogger<SileroVad>());
         return new MediaNode(system, store, vad, recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots), options, log);
     }
@@ -132,6 +138,14 @@ public sealed class MediaNode : IAsyncDisposable
         var running = await Task.WhenAll(listing.Unfinished.Select(id => GetProgressAsync(id, cancellationToken)));
         return [.. running.Concat(listing.Ended).OrderBy(p => p.JobId, StringComparer.Ordinal)];
     }
+
+    /// <summary>The jobs the index has recorded as ended.</summary>
+    internal async Task<IReadOnlyList<string>> EndedJobIdsAsync(CancellationToken cancellationToken = default) =>
+        (await _index.Ask<JobListing>(ListJobs.All, TimeSpan.FromSeconds(30), cancellationToken)).Ended.Select(p => p.JobId).ToList();
+
+    /// <summary>Job actors alive in memory now (ended jobs are passivated after <see cref="MediaNodeOptions.PassivateAfter"/>).</summary>
+    public async Task<int> JobsInMemoryAsync(CancellationToken cancellationToken = default) =>
+        (await _jobs.Ask<RegionStats>(GetRegionStats.Instance, TimeSpan.FromSeconds(30), cancellationToken)).Entities;
 
     /// <summary>A job's current progress, from the job itself ("new" for an id never started).</summary>
     public Task<JobProgress> GetProgressAsync(string jobId, CancellationToken cancellationToken = default) =>

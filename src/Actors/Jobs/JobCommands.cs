@@ -34,4 +34,5 @@ public static class JobStates
 }
 
 /// <summary>What a job needs from its node: the workers and the engines.</summary>
-public sealed record JobServices(IActorRef AsrPool, IActorRef VadSlots, Media.Vad.SileroVad Vad, int SegmentsInFlight, string Engine, string Model);
+public sealed record JobServices(
+    IActorRef AsrPool, IActorRef VadSlots, Media.Vad.SileroVad Vad, int SegmentsInFlight, string Engine, string Model, TimeSpan PassivateAfter);

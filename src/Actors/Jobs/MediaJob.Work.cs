@@ -4,6 +4,7 @@ using MediaCluster.Media.Ffmpeg;
 using MediaCluster.Messages.Jobs;
 using MediaCluster.Messages.Runtime;
 using MediaCluster.Runtime;
+using MediaCluster.Runtime.Sharding;
 using MediaCluster.Runtime.Streams;
 using Microsoft.Extensions.Logging;
 
@@ -39,6 +40,14 @@ public sealed partial class MediaJob
         });
         Receive<GetJobProgress>(_ => Sender.Tell(Progress(), Self));
         Receive<CancelJob>(c => EndWith(new JobCancelled { Reason = c.Reason }));
+        Receive<ReceiveTimeout>(_ =>
+        {
+            if (IsTerminal && !_finishing)
+            {
+                Context.Parent.Tell(new Passivate(StopJob.Instance), Self);
+            }
+        });
+        Receive<StopJob>(_ => Context.Stop(Self));
         ReceiveAsync<Advance>(_ => AdvanceAsync());
         Receive<StreamElement>(OnSegment);
         Receive<SegmentRecognized>(OnRecognized);

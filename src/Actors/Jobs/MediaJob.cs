@@ -48,7 +48,7 @@ public sealed partial class MediaJob : PersistentActor
             }
             else if (IsTerminal)
             {
-                ReleaseInput();
+                Ended();
             }
         });
         DefineWork();
@@ -93,8 +93,18 @@ public sealed partial class MediaJob : PersistentActor
 
         if (IsTerminal)
         {
-            ReleaseInput();
+            Ended();
         }
+    }
+
+    /// <summary>
+    /// Once ended: the upload (if the node owns the input) is deleted, and after <see cref="JobServices.PassivateAfter"/>
+    /// without messages the job asks its shard to passivate it (the index answers for it; a later message recovers it).
+    /// </summary>
+    private void Ended()
+    {
+        ReleaseInput();
+        Context.SetReceiveTimeout(_services.PassivateAfter);
     }
 
     /// <summary>Deletes an input the node owns (an upload) once the job has ended; idempotent.</summary>
@@ -117,6 +127,12 @@ public sealed partial class MediaJob : PersistentActor
         {
             Log.LogWarning("Job {JobId}: could not delete its uploaded input {Path}: {Reason}", _jobId, spec.InputPath, ex.Message);
         }
+    }
+
+    /// <summary>The shard's answer to <see cref="Passivate"/>: stop now.</summary>
+    private sealed record StopJob
+    {
+        public static StopJob Instance { get; } = new();
     }
 
     /// <summary>Re-examines the state and starts whatever step is next.</summary>

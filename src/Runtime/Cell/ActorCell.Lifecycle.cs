@@ -240,12 +240,16 @@ internal sealed partial class ActorCell
         _stash.Clear();
         _unstashed.Clear();
         DrainMailboxToDeadLetters();
-        NotifyWatchersOfDeath();
+
+        // The parent frees the name before any watcher (the parent included) can see Terminated: system messages
+        // are handled in order and before user messages, so a watching parent may reuse the name on Terminated.
         if (_parent is not null)
         {
             _parent.SendSystem(new ChildTerminated(SelfRef));
         }
-        else
+
+        NotifyWatchersOfDeath();
+        if (_parent is null)
         {
             System.OnRootTerminated();
         }

@@ -3,6 +3,21 @@ namespace MediaCluster.Runtime.Sharding;
 /// <summary>A message for the entity with <paramref name="EntityId"/>, wherever it lives.</summary>
 public sealed record ShardEnvelope(string EntityId, object Message);
 
+/// <summary>
+/// Sent by an entity to its parent (<c>Context.Parent</c>, the shard) to be stopped: the shard holds new messages for
+/// it and sends it <paramref name="StopMessage"/>, on which the entity stops itself; held messages go to a new incarnation.
+/// </summary>
+public sealed record Passivate(object StopMessage);
+
+/// <summary>Asks a region how many shards and live entities it has; answered with <see cref="RegionStats"/>.</summary>
+public sealed record GetRegionStats
+{
+    public static GetRegionStats Instance { get; } = new();
+}
+
+/// <summary>A region's shards and the entities alive in them (passivated ones do not count).</summary>
+public sealed record RegionStats(int Shards, int Entities);
+
 /// <summary>Entity id → shard id: FNV-1a over the UTF-8 bytes (never <c>string.GetHashCode</c>, which differs per process).</summary>
 public static class ShardHash
 {
@@ -31,6 +46,7 @@ public sealed class ShardRegion : ActorBase
 {
     private readonly Func<string, Props> _entityProps;
     private readonly int _shards;
+    private readonly Dictionary<IActorRef, int> _entitiesPerShard = [];
 
     /// <summary>Creates a region of <paramref name="shards"/> shards whose entities are made by <paramref name="entityProps"/>.</summary>
     public ShardRegion(Func<string, Props> entityProps, int shards = 100)
@@ -44,22 +60,80 @@ public sealed class ShardRegion : ActorBase
             var shard = Context.Child(shardId) ?? Context.ActorOf(Props.Create(() => new Shard(_entityProps)), shardId);
             shard.Tell(envelope, Sender);
         });
+        Receive<EntityCount>(count => _entitiesPerShard[Sender] = count.Entities);
+        Receive<GetRegionStats>(_ => Sender.Tell(new RegionStats(_entitiesPerShard.Count, _entitiesPerShard.Values.Sum()), Self));
     }
+
+    /// <summary>A shard's live entities, sent to the region whenever the number changes.</summary>
+    private sealed record EntityCount(int Entities);
 
     /// <summary>A reference that wraps every message for one entity in a <see cref="ShardEnvelope"/>.</summary>
     public static IActorRef EntityRef(IActorRef region, string entityId) => new EntityReference(region, entityId);
 
+    /// <summary>
+    /// A shard: creates its entities on first use and passivates them on request. While an entity is passivating,
+    /// messages for it wait here; when it has stopped, a new incarnation is created for them (none is lost).
+    /// </summary>
     private sealed class Shard : ActorBase
     {
+        private readonly Func<string, Props> _entityProps;
+        private readonly Dictionary<IActorRef, string> _ids = [];
+        private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = [];
+
         public Shard(Func<string, Props> entityProps)
         {
+            _entityProps = entityProps;
             Receive<ShardEnvelope>(envelope =>
             {
-                var name = "e-" + Uri.EscapeDataString(envelope.EntityId);
-                var entity = Context.Child(name) ?? Context.Watch(Context.ActorOf(entityProps(envelope.EntityId), name));
-                entity.Tell(envelope.Message, Sender);
+                if (_passivating.TryGetValue(envelope.EntityId, out var waiting))
+                {
+                    waiting.Add((envelope.Message, Sender));
+                    return;
+                }
+
+                EntityFor(envelope.EntityId).Tell(envelope.Message, Sender);
             });
-            Receive<Terminated>(_ => { });
+            Receive<Passivate>(passivate =>
+            {
+                if (_ids.TryGetValue(Sender, out var id) && !_passivating.ContainsKey(id))
+                {
+                    _passivating[id] = [];
+                    Sender.Tell(passivate.StopMessage, Self);
+                }
+            });
+            Receive<Terminated>(t =>
+            {
+                if (!_ids.Remove(t.Actor, out var id))
+                {
+                    return;
+                }
+
+                Context.Parent.Tell(new EntityCount(_ids.Count), Self);
+                if (!_passivating.Remove(id, out var waiting) || waiting.Count == 0)
+                {
+                    return;
+                }
+
+                var entity = EntityFor(id);
+                foreach (var (message, sender) in waiting)
+                {
+                    entity.Tell(message, sender);
+                }
+            });
+        }
+
+        private IActorRef EntityFor(string id)
+        {
+            var name = "e-" + Uri.EscapeDataString(id);
+            if (Context.Child(name) is { } existing)
+            {
+                return existing;
+            }
+
+            var entity = Context.Watch(Context.ActorOf(_entityProps(id), name));
+            _ids[entity] = id;
+            Context.Parent.Tell(new EntityCount(_ids.Count), Self);
+            return entity;
         }
     }
 
