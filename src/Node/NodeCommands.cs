@@ -11,9 +11,13 @@ internal static class NodeCommands
                                            vad.rttm, summary.txt and report.pdf into DIR
           mc node demo [--out DIR]         make a sample video from real speech and process it
                                            (default DIR: .artifacts/demo)
-          mc node run [--urls URL] [--Node:DataDirectory DIR] [--Node:AllowedRoots:0 DIR] [--Node:Inbox DIR]
-                                           serve the HTTP API (settings also from appsettings.json
-                                           and MC_Node__* variables); the API token is in DIR/api-token
+          mc node run [--Node:KEY VALUE…]  serve the HTTP API (0.0.0.0:8080) and the management endpoint
+                                           for pbm (127.0.0.1:9110); keys: DataDirectory (.data),
+                                           AllowedRoots:0…, Inbox, OutputRoot, AsrSlots, VadSlots,
+                                           HttpAddress, HttpPort, ManagementAddress, ManagementPort (0: any
+                                           free port), MaxUploadBytes, Roles:0…, AsrRole; also from
+                                           appsettings.json and MC_Node__KEY variables. The API token is
+                                           in DataDirectory/api-token, the bound endpoints in node.json.
         Progress goes to stderr. Exit status: 0 done, 1 the input could not be processed, 2 usage.
         """;
 
