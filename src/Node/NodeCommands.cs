@@ -60,6 +60,16 @@ internal static class NodeCommands
             Console.Error.WriteLine($"error: {ex.Message}");
             return 1;
         }
+        catch (NodeSettingsException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 2;
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message} Another program (or node) listens there: choose a port with --Node:HttpPort / --Node:ManagementPort (0 takes any free port).");
+            return 1;
+        }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             Console.Error.WriteLine("cancelled");

@@ -24,12 +24,27 @@ internal static class NodeHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddEnvironmentVariables("MC_");
         var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
+        var httpAddress = ParseAddress(options.HttpAddress, "HttpAddress");
+        var managementAddress = ParseAddress(options.ManagementAddress, "ManagementAddress");
+        foreach (var (name, port) in new[] { ("HttpPort", options.HttpPort), ("ManagementPort", options.ManagementPort) })
+        {
+            if (port is < 0 or > 65535)
+            {
+                throw new NodeSettingsException($"Node:{name} {port} is not a port (0–65535; 0 takes any free port)");
+            }
+        }
+
+        if (options.MaxUploadBytes < 1)
+        {
+            throw new NodeSettingsException($"Node:MaxUploadBytes must be positive (it is {options.MaxUploadBytes})");
+        }
+
         var token = ApiToken.LoadOrCreate(options.DataDirectory, out var created);
         ListenOptions? api = null, management = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            Listen(kestrel, options.HttpAddress, options.HttpPort, l => api = l);
-            Listen(kestrel, options.ManagementAddress, options.ManagementPort, l => management = l);
+            kestrel.Listen(httpAddress, options.HttpPort, l => api = l);
+            kestrel.Listen(managementAddress, options.ManagementPort, l => management = l);
         });
 
         var app = builder.Build();
@@ -84,20 +99,10 @@ internal static class NodeHost
         return app;
     }
 
-    private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> capture)
-    {
-        if (address == "localhost")
-        {
-            address = "127.0.0.1";
-        }
-
-        if (!IPAddress.TryParse(address, out var ip))
-        {
-            throw new ArgumentException($"'{address}' is not an IP address (Node:HttpAddress and Node:ManagementAddress take an IP, or 'localhost')");
-        }
-
-        kestrel.Listen(ip, port, capture);
-    }
+    private static IPAddress ParseAddress(string address, string setting) =>
+        address == "localhost" ? IPAddress.Loopback
+        : IPAddress.TryParse(address, out var ip) ? ip
+        : throw new NodeSettingsException($"Node:{setting} '{address}' is not an IP address (or 'localhost')");
 
     /// <summary>The URL a client on this machine uses for a bound endpoint (loopback when bound to every address).</summary>
     private static string ClientUrl(ListenOptions listen)
@@ -107,6 +112,9 @@ internal static class NodeHost
         return $"http://{new IPEndPoint(host, endPoint.Port)}";
     }
 }
+
+/// <summary>A node setting that cannot work, named with its key.</summary>
+internal sealed class NodeSettingsException(string message) : Exception(message);
 
 /// <summary>What DataDirectory/node.json holds: where a running node listens.</summary>
 internal sealed record NodeEndpoints(string Api, string Management, int Pid);

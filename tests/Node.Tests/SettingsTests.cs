@@ -8,6 +8,16 @@ public sealed class SettingsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    [Theory]
+    [InlineData("--Node:HttpPort", "70000", "Node:HttpPort 70000 is not a port (0–65535; 0 takes any free port)")]
+    [InlineData("--Node:ManagementAddress", "nowhere", "Node:ManagementAddress 'nowhere' is not an IP address (or 'localhost')")]
+    [InlineData("--Node:MaxUploadBytes", "0", "Node:MaxUploadBytes must be positive (it is 0)")]
+    public async Task BadSettings_AreRefusedNamingTheKey(string key, string value, string expected)
+    {
+        var error = await Assert.ThrowsAsync<NodeSettingsException>(() => NodeHost.BuildAsync(["--Node:DataDirectory", Path.Combine(_directory, "data"), key, value]));
+        Assert.Equal(expected, error.Message);
+    }
+
     [Fact]
     public async Task AppSettingsJson_InTheContentRoot_ConfiguresTheNode_AndFlagsWin()
     {
