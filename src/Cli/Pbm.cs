@@ -47,10 +47,15 @@ internal static class Pbm
             return 2;
         }
 
-        if (options.ContainsKey("--help") || options.ContainsKey("-h") || operands is [] or ["help"] or ["media"] or ["media", "help"])
+        if (operands is [] && !options.ContainsKey("--help") && !options.ContainsKey("-h"))
+        {
+            return UsageError(errors, "no command");
+        }
+
+        if (options.ContainsKey("--help") || options.ContainsKey("-h") || operands is ["help"] or ["media"] or ["media", "help"])
         {
             output.WriteLine(Usage);
-            return operands is [] ? 2 : 0;
+            return 0;
         }
 
         Reporter reporter = options.ContainsKey("--json") ? new JsonReporter(output)
