@@ -29,6 +29,27 @@ internal abstract class Reporter(TextWriter output)
 
     protected static string Duration(JobInfo job) => TimeSpan.FromSeconds(Math.Round(job.DurationSeconds)).ToString("c", CultureInfo.InvariantCulture);
 
+    /// <summary>Polls every job until cancelled and shows each one whose <paramref name="view"/> changed.</summary>
+    protected static async Task ShowChangesAsync<TView>(
+        Func<Task<JobInfo[]>> poll, Func<Task> tick, Func<JobInfo, TView> view, Action<TView> show, CancellationToken ct)
+    {
+        var shown = new Dictionary<string, TView>();
+        while (!ct.IsCancellationRequested)
+        {
+            foreach (var job in await poll())
+            {
+                var now = view(job);
+                if (!shown.TryGetValue(job.Id, out var before) || !EqualityComparer<TView>.Default.Equals(before, now))
+                {
+                    show(now);
+                    shown[job.Id] = now;
+                }
+            }
+
+            await tick();
+        }
+    }
+
     protected static async Task<JobInfo> LastAsync(string id, IAsyncEnumerable<JobInfo> updates, Action<JobInfo> onUpdate)
     {
         JobInfo? last = null;
@@ -96,24 +117,8 @@ internal sealed class PlainReporter(TextWriter output) : Reporter(output)
             });
         }));
 
-    public override async Task WatchAllAsync(Func<Task<JobInfo[]>> poll, Func<Task> tick, CancellationToken ct)
-    {
-        var shown = new Dictionary<string, string>();
-        while (!ct.IsCancellationRequested)
-        {
-            foreach (var job in await poll())
-            {
-                var line = Describe(job);
-                if (!shown.TryGetValue(job.Id, out var before) || before != line)
-                {
-                    Line(line);
-                    shown[job.Id] = line;
-                }
-            }
-
-            await tick();
-        }
-    }
+    public override Task WatchAllAsync(Func<Task<JobInfo[]>> poll, Func<Task> tick, CancellationToken ct) =>
+        ShowChangesAsync(poll, tick, Describe, Line, ct);
 
     private static string Describe(JobInfo job) => job.State switch
     {
@@ -150,23 +155,8 @@ internal sealed class JsonReporter(TextWriter output) : Reporter(output)
     public override async Task<JobInfo[]> FollowAsync(IReadOnlyList<string> ids, Func<string, IAsyncEnumerable<JobInfo>> follow, CancellationToken ct) =>
         await Task.WhenAll(ids.Select(id => LastAsync(id, follow(id), Write)));
 
-    public override async Task WatchAllAsync(Func<Task<JobInfo[]>> poll, Func<Task> tick, CancellationToken ct)
-    {
-        var shown = new Dictionary<string, JobInfo>();
-        while (!ct.IsCancellationRequested)
-        {
-            foreach (var job in await poll())
-            {
-                if (!shown.TryGetValue(job.Id, out var before) || before != job)
-                {
-                    Write(job);
-                    shown[job.Id] = job;
-                }
-            }
-
-            await tick();
-        }
-    }
+    public override Task WatchAllAsync(Func<Task<JobInfo[]>> poll, Func<Task> tick, CancellationToken ct) =>
+        ShowChangesAsync(poll, tick, job => job, Write, ct);
 
     private void Write<T>(T value)
     {

@@ -126,9 +126,9 @@ public sealed class NodeProcessTests : IDisposable
 
     private async Task<HttpClient> ClientAsync()
     {
-        var endpoints = ReadEndpoints(Path.Combine(Data, NodeHost.EndpointsFile))!;
+        var (endpoints, token) = await ServedNode.ReadDataDirectoryAsync(Data);
         var client = new HttpClient { BaseAddress = new Uri(endpoints.Management + "/") };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await File.ReadAllTextAsync(Path.Combine(Data, ApiToken.FileName))).Trim());
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 

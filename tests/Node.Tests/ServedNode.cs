@@ -37,10 +37,14 @@ public sealed class ServedNode : IAsyncDisposable
         var app = await NodeHost.BuildAsync(
             ["--Node:DataDirectory", dataDirectory, "--Node:HttpPort", "0", "--Node:ManagementPort", "0", "--Logging:LogLevel:Default", "Warning", .. flags]);
         await app.StartAsync();
-        var endpoints = JsonSerializer.Deserialize<NodeEndpoints>(await File.ReadAllTextAsync(Path.Combine(dataDirectory, NodeHost.EndpointsFile)))!;
-        var token = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, ApiToken.FileName))).Trim();
+        var (endpoints, token) = await ReadDataDirectoryAsync(dataDirectory);
         return new ServedNode(app, dataDirectory, token, new Uri(endpoints.Api), new Uri(endpoints.Management));
     }
+
+    /// <summary>What a running node left in its data directory: where it listens (node.json) and its API token.</summary>
+    internal static async Task<(NodeEndpoints Endpoints, string Token)> ReadDataDirectoryAsync(string dataDirectory) =>
+        (JsonSerializer.Deserialize<NodeEndpoints>(await File.ReadAllTextAsync(Path.Combine(dataDirectory, NodeHost.EndpointsFile)))!,
+         (await File.ReadAllTextAsync(Path.Combine(dataDirectory, ApiToken.FileName))).Trim());
 
     public async ValueTask DisposeAsync()
     {
