@@ -1,82 +1,42 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Actors.Workers;
 using MediaCluster.Media.Asr;
-using MediaCluster.Media.Vad;
 using MediaCluster.Messages.Jobs;
-using MediaCluster.Runtime;
-using MediaCluster.Runtime.Cluster;
-using MediaCluster.Runtime.Persistence;
-using MediaCluster.Runtime.Sharding;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MediaCluster.Actors;
 
-/// <summary>How an embedded node starts.</summary>
-public sealed record MediaNodeOptions
-{
-    /// <summary>Where the journal (SQLite) lives.</summary>
-    public required string DataDirectory { get; init; }
-
-    /// <summary>ASR slots; default one per core.</summary>
-    public int? AsrSlots { get; init; }
-
-    /// <summary>Jobs detecting speech at once (decoder + VAD each); default one per core. More jobs wait their turn.</summary>
-    public int? VadSlots { get; init; }
-
-    /// <summary>This node's roles.</summary>
-    public IReadOnlyCollection<string> Roles { get; init; } = [];
-
-    /// <summary>The role ASR workers are placed on (any node when no node has it). An embedded node is its only member.</summary>
-    public string AsrRole { get; init; } = "gpu";
-
-    /// <summary>The clock of the node's actors (timers, receive timeouts); tests pass a manual one.</summary>
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
-
-    /// <summary>How long an ended job stays in memory without messages before its shard passivates it.</summary>
-    public TimeSpan PassivateAfter { get; init; } = TimeSpan.FromMinutes(2);
-
-    /// <summary>How long disposing waits for busy actors before it stops without them.</summary>
-    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
-}
-
 /// <summary>
-/// An embedded node: an actor system with a SQLite journal in <c>DataDirectory</c>, the VAD model, an ASR
-/// pool with one slot per core, and one persistent <see cref="MediaJob"/> per job id.
+/// What callers (the HTTP API, `node process`, tests) use of a node: start, follow, list and cancel jobs, and read
+/// its metrics. Behind it is the actor system built by <see cref="MediaClusterAkka.WithMediaCluster"/>: a one-node
+/// cluster with the jobs shard region, the job index and the workers.
 /// </summary>
 public sealed class MediaNode : IAsyncDisposable
 {
-    private readonly EventStore _store;
-    private readonly SileroVad _vad;
-    private readonly ISpeechRecognizer _recognizer;
-    private readonly JobServices _services;
     private readonly IActorRef _jobs;
-
-    private readonly ILogger _log;
-    private readonly TimeSpan _shutdownTimeout;
+    private readonly IActorRef _index;
+    private readonly TimeSpan _askTimeout;
+    private IHost? _ownedHost;
     private int _disposed;
 
-    private MediaNode(ActorSystem system, EventStore store, SileroVad vad, ISpeechRecognizer recognizer, MediaNodeOptions options, ILogger log)
+    public MediaNode(ActorSystem system, IReadOnlyActorRegistry registry, MediaNodeOptions options, AsrMetrics metrics, VadMetrics vad)
     {
-        _log = log;
-        _shutdownTimeout = options.ShutdownTimeout;
-        var metrics = new AsrMetrics();
         System = system;
-        _store = store;
-        _vad = vad;
-        _recognizer = recognizer;
         Metrics = metrics;
-        var pool = system.ActorOf(Props.Create(() => new AsrPool(recognizer, metrics)), "asr");
-        VadSlots = new SlotGauge { Slots = options.VadSlots ?? Environment.ProcessorCount };
-        var vadGate = system.ActorOf(Props.Create(() => new SlotGate(VadSlots)), "vad-slots");
-        _services = new JobServices(pool, vadGate, vad, recognizer.Concurrency * 2, recognizer.Engine, recognizer.Model, options.PassivateAfter);
-        _jobs = system.ActorOf(Props.Create(() => new ShardRegion(id => Props.Create(() => new MediaJob(id, _services)), 100)), "jobs");
-        _index = system.ActorOf(Props.Create(() => new JobIndex(Job)), "job-index");
+        VadSlots = vad.Slots;
+        _jobs = registry.Get<JobRegionKey>();
+        _index = registry.Get<JobIndexKey>();
+        _askTimeout = options.AskTimeout;
     }
-
-    private readonly IActorRef _index;
 
     /// <summary>The node's actor system.</summary>
     public ActorSystem System { get; }
@@ -87,10 +47,13 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>The speech-detection slots (one decoder + VAD per slot; more jobs wait).</summary>
     public SlotGauge VadSlots { get; }
 
+    /// <summary>True once this node is an Up member of its cluster.</summary>
+    public bool IsUp => Akka.Cluster.Cluster.Get(System).SelfMember.Status == Akka.Cluster.MemberStatus.Up;
+
     /// <summary>
-    /// Starts a node whose journal lives in <paramref name="dataDirectory"/>, with pocketsphinx on
-    /// <paramref name="asrSlots"/> slots (default one per core) unless another <paramref name="recognizer"/> is given.
-    /// The node disposes the recognizer.
+    /// Starts a node in a host of its own (for `node process` and tests): journal in <paramref name="dataDirectory"/>,
+    /// pocketsphinx on <paramref name="asrSlots"/> slots (default one per core) unless another <paramref name="recognizer"/>
+    /// is given. Returns once the node is Up. Disposing the node stops the host.
     /// </summary>
     public static Task<MediaNode> StartAsync(
         string dataDirectory, int? asrSlots = null, ILoggerFactory? loggerFactory = null, ISpeechRecognizer? recognizer = null) =>
@@ -99,38 +62,40 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>Starts a node with <paramref name="options"/>; see the other overload.</summary>
     public static async Task<MediaNode> StartAsync(MediaNodeOptions options, ILoggerFactory? loggerFactory = null, ISpeechRecognizer? recognizer = null)
     {
-        loggerFactory ??= NullLoggerFactory.Instance;
-        var log = loggerFactory.CreateLogger<MediaNode>();
-        var self = ClusterMember.Of(Environment.MachineName, options.Roles);
-        var (hosts, byRole) = RolePlacement.Hosts([self], options.AsrRole);
-        log.LogInformation(
-            byRole ? "ASR workers on {Hosts} (role '{Role}')" : "ASR workers on {Hosts} (no node has role '{Role}', so any node)",
-            string.Join(", ", hosts.Select(h => h.Address)), options.AsrRole);
-
-        var serializer = new MessageSerializer().Register(JobsReflection.Descriptor);
-        var store = await EventStore.OpenAsync(new PersistenceOptions { Backend = "sqlite", DataDirectory = options.DataDirectory }, serializer, loggerFactory);
-        var system = ActorSystem.Create("media", loggerFactory: loggerFactory, timeProvider: options.TimeProvider).UseEventStore(store);
-        var vad = new SileroVad(log: loggerFactory.CreateLogger<SileroVad>());
-        return new MediaNode(system, store, vad, recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots), options, log);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        builder.Services.AddMediaNode(options, recognizer);
+        var host = builder.Build();
+        await host.StartAsync();
+        var node = host.Services.GetRequiredService<MediaNode>();
+        node._ownedHost = host;
+        await node.WhenUpAsync();
+        return node;
     }
 
-    /// <summary>The job <paramref name="jobId"/> behind the shard region (created, and so recovered, on first message).</summary>
-    public IActorRef Job(string jobId) => ShardRegion.EntityRef(_jobs, jobId);
+    /// <summary>Completes once this node is Up in its cluster.</summary>
+    public Task WhenUpAsync(CancellationToken cancellationToken = default)
+    {
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Akka.Cluster.Cluster.Get(System).RegisterOnMemberUp(() => up.TrySetResult());
+        return up.Task.WaitAsync(cancellationToken);
+    }
 
-    /// <summary>Registers (remember-entities) and starts a job without waiting for it.</summary>
+    /// <summary>Registers (for the listing) and starts a job without waiting for it.</summary>
     public async Task StartJobAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
-        await _index.Ask<RegisterJob>(new RegisterJob(spec.JobId), TimeSpan.FromSeconds(30), cancellationToken);
-        Job(spec.JobId).Tell(new StartJob(spec));
+        await _index.Ask<RegisterJob>(new RegisterJob(spec.JobId), _askTimeout, cancellationToken);
+        await _jobs.Ask<JobProgress>(new StartJob { Spec = spec }, _askTimeout, cancellationToken);
     }
 
     /// <summary>Every job registered on this node, in id order: ended ones from the index, running ones asked.</summary>
     public async Task<JobProgress[]> ListJobsAsync(CancellationToken cancellationToken = default) =>
-        await ProgressOfAsync(await _index.Ask<JobListing>(ListJobs.All, TimeSpan.FromSeconds(30), cancellationToken), cancellationToken);
+        await ProgressOfAsync(await _index.Ask<JobListing>(ListJobs.All, _askTimeout, cancellationToken), cancellationToken);
 
     /// <summary>One job's progress, or null when no job has that id.</summary>
     public async Task<JobProgress?> FindJobAsync(string jobId, CancellationToken cancellationToken = default) =>
-        (await ProgressOfAsync(await _index.Ask<JobListing>(new ListJobs(jobId), TimeSpan.FromSeconds(30), cancellationToken), cancellationToken))
+        (await ProgressOfAsync(await _index.Ask<JobListing>(new ListJobs(jobId), _askTimeout, cancellationToken), cancellationToken))
             .SingleOrDefault();
 
     private async Task<JobProgress[]> ProgressOfAsync(JobListing listing, CancellationToken cancellationToken)
@@ -141,17 +106,21 @@ public sealed class MediaNode : IAsyncDisposable
 
     /// <summary>The jobs the index has recorded as ended.</summary>
     internal async Task<IReadOnlyList<string>> EndedJobIdsAsync(CancellationToken cancellationToken = default) =>
-        (await _index.Ask<JobListing>(ListJobs.All, TimeSpan.FromSeconds(30), cancellationToken)).Ended.Select(p => p.JobId).ToList();
+        (await _index.Ask<JobListing>(ListJobs.All, _askTimeout, cancellationToken)).Ended.Select(p => p.JobId).ToList();
 
-    /// <summary>Job actors alive in memory now (ended jobs are passivated after <see cref="MediaNodeOptions.PassivateAfter"/>).</summary>
+    /// <summary>Job entities alive in memory now (ended jobs are passivated after <see cref="MediaNodeOptions.PassivateAfter"/>).</summary>
     public async Task<int> JobsInMemoryAsync(CancellationToken cancellationToken = default) =>
-        (await _jobs.Ask<RegionStats>(GetRegionStats.Instance, TimeSpan.FromSeconds(30), cancellationToken)).Entities;
+        (await _jobs.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, _askTimeout, cancellationToken)).Shards.Sum(s => s.EntityIds.Count);
 
-    /// <summary>A job's current progress, from the job itself ("new" for an id never started).</summary>
+    /// <summary>A job's current progress, from the job itself (state New for an id never started).</summary>
     public Task<JobProgress> GetProgressAsync(string jobId, CancellationToken cancellationToken = default) =>
-        Job(jobId).Ask<JobProgress>(GetJobProgress.Instance, TimeSpan.FromSeconds(30), cancellationToken);
+        _jobs.Ask<JobProgress>(new GetJobProgress { JobId = jobId }, _askTimeout, cancellationToken);
 
-    /// <summary>Registers (remember-entities), starts or resumes a job, and waits for it to end; progress on every change.</summary>
+    /// <summary>Cancels a job; returns its progress afterwards (already ended: unchanged).</summary>
+    public Task<JobProgress> CancelJobAsync(string jobId, string reason, CancellationToken cancellationToken = default) =>
+        _jobs.Ask<JobProgress>(new CancelJob { JobId = jobId, Reason = reason }, _askTimeout, cancellationToken);
+
+    /// <summary>Registers, starts or resumes a job, and waits for it to end; progress on every change.</summary>
     public async Task<JobProgress> RunAsync(JobSpec spec, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         await StartJobAsync(spec, cancellationToken);
@@ -161,8 +130,7 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>Waits for a job (started here or resumed at start-up) to end; cancelling the token cancels the job.</summary>
     public async Task<JobProgress> WatchAsync(string jobId, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var job = Job(jobId);
-        await using var registration = cancellationToken.Register(() => job.Tell(new CancelJob("cancelled by the caller")));
+        await using var registration = cancellationToken.Register(() => _jobs.Tell(new CancelJob { JobId = jobId, Reason = "cancelled by the caller" }));
         JobProgress? last = null;
         await foreach (var update in FollowAsync(jobId, CancellationToken.None))
         {
@@ -180,11 +148,11 @@ public sealed class MediaNode : IAsyncDisposable
         var follower = System.ActorOf(Props.Create(() => new JobFollower(updates.Writer)));
         try
         {
-            Job(jobId).Tell(new SubscribeToJob(follower));
+            _jobs.Tell(new SubscribeToJob { JobId = jobId, Subscriber = follower.Path.ToSerializationFormat() });
             await foreach (var update in updates.Reader.ReadAllAsync(cancellationToken))
             {
                 yield return update;
-                if (JobStates.IsTerminal(update.State))
+                if (update.IsTerminal)
                 {
                     yield break;
                 }
@@ -196,54 +164,20 @@ public sealed class MediaNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Watches <paramref name="options"/>' inbox: each new, finished file becomes a job (registered, so it resumes after a restart).</summary>
-    public IActorRef WatchInbox(WatchFolderOptions options)
-    {
-        var starter = System.ActorOf(Props.Create(() => new InboxJobStarter(_index, Job)));
-        return System.ActorOf(Props.Create(() => new WatchFolder(options, starter)), "inbox");
-    }
-
-    /// <summary>
-    /// Stops every actor, then closes the journal and the engines. When an actor is still inside a handler after
-    /// the shutdown timeout (a hung engine), it gives up waiting: the journal is closed (a late write fails and is
-    /// redone after the restart), the engines are left open (freeing one in use would crash the process), and a
-    /// warning says so. Disposing again does nothing.
-    /// </summary>
+    /// <summary>Stops the host this node started in (nothing for a node that lives in someone else's host); idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        if (_ownedHost is not { } host || Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
 
-        var stopped = await Task.WhenAny(System.Terminate(), Task.Delay(_shutdownTimeout)) == System.WhenTerminated;
-        await _store.DisposeAsync();
-        if (!stopped)
-        {
-            _log.LogWarning("Actors were still busy {Timeout} after shutdown began (a hung engine?); stopping without waiting for them", _shutdownTimeout);
-            return;
-        }
-
-        _recognizer.Dispose();
-        _vad.Dispose();
-    }
-
-    private sealed class InboxJobStarter : ActorBase
-    {
-        public InboxJobStarter(IActorRef index, Func<string, IActorRef> jobFor)
-        {
-            Receive<StartInboxJob>(start =>
-            {
-                index.Tell(new RegisterJob(start.Spec.JobId), Self);
-                jobFor(start.Spec.JobId).Tell(new StartJob(start.Spec), Self);
-            });
-            Receive<RegisterJob>(_ => { });
-            Receive<Messages.Jobs.JobProgress>(_ => { });
-        }
+        await host.StopAsync();
+        host.Dispose();
     }
 
     /// <summary>Receives a job's progress and hands it to a reader.</summary>
-    private sealed class JobFollower : ActorBase
+    private sealed class JobFollower : ReceiveActor
     {
         public JobFollower(ChannelWriter<JobProgress> updates) =>
             Receive<JobProgress>(p => updates.TryWrite(p));

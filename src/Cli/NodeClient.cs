@@ -3,24 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using MediaCluster.Messages.Api;
 
 namespace MediaCluster.Cli;
-
-/// <summary>A job as the node's API shows it.</summary>
-internal sealed record JobInfo(
-    string Id, string State, string? Error, double DurationSeconds, int SegmentsFound, int SegmentsTranscribed, bool SpeechDetectionComplete)
-{
-    [JsonIgnore]
-    public bool IsTerminal => State is "completed" or "failed" or "cancelled";
-
-    /// <summary>Share of the work done, 0–1: transcribed of found, held below 1 until every segment is found.</summary>
-    [JsonIgnore]
-    public double Done => State == "completed" ? 1
-        : SegmentsFound == 0 ? 0
-        : SpeechDetectionComplete ? (double)SegmentsTranscribed / SegmentsFound
-        : 0.95 * SegmentsTranscribed / SegmentsFound;
-}
 
 /// <summary>The node answered with an error (its message, or the cause of not reaching it).</summary>
 internal sealed class NodeApiException(string message) : Exception(message);
@@ -28,7 +13,7 @@ internal sealed class NodeApiException(string message) : Exception(message);
 /// <summary>The node's HTTP API, with the bearer token.</summary>
 internal sealed class NodeClient : IDisposable
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    internal static JsonSerializerOptions Json => ApiJson.Options;
 
     private readonly HttpClient _http;
 
@@ -55,7 +40,7 @@ internal sealed class NodeClient : IDisposable
 
     /// <summary>Submits a file that the node can read (inside its allowed roots); returns the job id.</summary>
     public async Task<string> SubmitPathAsync(string serverPath, CancellationToken ct) =>
-        await SubmittedIdAsync(await SendAsync(() => _http.PostAsJsonAsync("api/jobs", new { path = serverPath }, ct)), ct);
+        await SubmittedIdAsync(await SendAsync(() => _http.PostAsJsonAsync("api/jobs", new SubmitPathRequest(serverPath), Json, ct)), ct);
 
     public async Task<JobInfo> GetAsync(string id, CancellationToken ct) =>
         (await ReadAsync<JobInfo>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct)), ct))!;
@@ -130,7 +115,7 @@ internal sealed class NodeClient : IDisposable
     {
         try
         {
-            return JsonDocument.Parse(body).RootElement.TryGetProperty("error", out var error) ? error.GetString() : null;
+            return JsonSerializer.Deserialize<ApiError>(body, Json)?.Error;
         }
         catch (JsonException)
         {
@@ -150,8 +135,7 @@ internal sealed class NodeClient : IDisposable
     {
         using (response)
         {
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-            return body.GetProperty("id").GetString()!;
+            return (await response.Content.ReadFromJsonAsync<SubmitResponse>(Json, ct))!.Id;
         }
     }
 }

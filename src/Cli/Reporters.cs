@@ -29,6 +29,18 @@ internal abstract class Reporter(TextWriter output)
 
     protected static string Duration(JobInfo job) => TimeSpan.FromSeconds(Math.Round(job.DurationSeconds)).ToString("c", CultureInfo.InvariantCulture);
 
+    /// <summary>Segments in words; a job that ended early says only what it found.</summary>
+    protected static string SegmentLine(JobInfo job) => job.State is "failed" or "cancelled"
+        ? $"{job.SegmentsTranscribed} transcribed of {job.SegmentsFound} found before it ended"
+        : $"{job.SegmentsTranscribed} transcribed of {job.SegmentsFound} found{(job.SpeechDetectionComplete ? "" : " so far")}";
+
+    /// <summary>When the job was submitted, in local time (empty when unknown).</summary>
+    protected static string Submitted(JobInfo job) =>
+        job.SubmittedAt?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "";
+
+    /// <summary>Time from submission to the end (or to now while it runs).</summary>
+    protected static string Elapsed(JobInfo job) => TimeSpan.FromSeconds(Math.Round(job.ElapsedSeconds)).ToString("c", CultureInfo.InvariantCulture);
+
     /// <summary>Polls every job until cancelled and shows each one whose <paramref name="view"/> changed.</summary>
     protected static async Task ShowChangesAsync<TView>(
         Func<Task<JobInfo[]>> poll, Func<Task> tick, Func<JobInfo, TView> view, Action<TView> show, CancellationToken ct)
@@ -72,24 +84,27 @@ internal sealed class PlainReporter(TextWriter output) : Reporter(output)
 
     public override void Jobs(IReadOnlyList<JobInfo> jobs)
     {
-        Line("ID\tSTATE\tSEGMENTS\tDURATION\tERROR");
+        Line("ID\tSTATE\tSEGMENTS\tDURATION\tTITLE\tSUBMITTED\tELAPSED\tERROR");
         foreach (var job in jobs)
         {
-            Line($"{job.Id}\t{job.State}\t{Segments(job)}\t{Duration(job)}\t{job.Error}");
+            Line($"{job.Id}\t{job.State}\t{Segments(job)}\t{Duration(job)}\t{job.Title}\t{Submitted(job)}\t{Elapsed(job)}\t{job.Error}");
         }
     }
 
     public override void Job(JobInfo job)
     {
         Line($"id: {job.Id}");
+        Line($"title: {job.Title}");
         Line($"state: {job.State}");
         if (job.Error is not null)
         {
             Line($"error: {job.Error}");
         }
 
+        Line($"submitted: {Submitted(job)}");
+        Line($"elapsed: {Elapsed(job)}");
         Line($"duration: {Duration(job)}");
-        Line($"segments: {job.SegmentsTranscribed} transcribed of {job.SegmentsFound} found{(job.SpeechDetectionComplete ? "" : " so far")}");
+        Line($"segments: {SegmentLine(job)}");
     }
 
     public override void Cancelled(string id) => Line($"cancelling {id}");
@@ -179,14 +194,17 @@ internal sealed class RichReporter(IAnsiConsole console) : Reporter(TextWriter.N
     {
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("id", Markup.Escape(job.Id));
+        grid.AddRow("title", Markup.Escape(job.Title));
         grid.AddRow("state", $"[{Colour(job)}]{Markup.Escape(job.State)}[/]");
         if (job.Error is not null)
         {
             grid.AddRow("error", Markup.Escape(job.Error));
         }
 
+        grid.AddRow("submitted", Submitted(job));
+        grid.AddRow("elapsed", Elapsed(job));
         grid.AddRow("duration", Duration(job));
-        grid.AddRow("segments", $"{job.SegmentsTranscribed} transcribed of {job.SegmentsFound} found{(job.SpeechDetectionComplete ? "" : " so far")}");
+        grid.AddRow("segments", Markup.Escape(SegmentLine(job)));
         console.Write(grid);
     }
 
@@ -241,10 +259,15 @@ internal sealed class RichReporter(IAnsiConsole console) : Reporter(TextWriter.N
 
     private static Table Table(IReadOnlyList<JobInfo> jobs)
     {
-        var table = new Table().AddColumns("id", "state", "segments", "duration", "error");
+        // The short columns never wrap; the title and the error take what width is left.
+        var table = new Table()
+            .AddColumns(new[] { "id", "state", "segments", "elapsed", "submitted" }.Select(name => new TableColumn(name).NoWrap()).ToArray())
+            .AddColumns("title", "error");
         foreach (var job in jobs)
         {
-            table.AddRow(Markup.Escape(job.Id), $"[{Colour(job)}]{Markup.Escape(job.State)}[/]", Segments(job), Duration(job), Markup.Escape(job.Error ?? ""));
+            table.AddRow(
+                Markup.Escape(job.Id), $"[{Colour(job)}]{Markup.Escape(job.State)}[/]", Segments(job), Elapsed(job),
+                job.SubmittedAt?.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture) ?? "", Markup.Escape(job.Title), Markup.Escape(job.Error ?? ""));
         }
 
         return table;

@@ -4,6 +4,7 @@ using MediaCluster.Actors;
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Media;
 using MediaCluster.Media.Reports;
+using MediaCluster.Messages.Api;
 using MediaCluster.Messages.Jobs;
 
 namespace MediaCluster.Node;
@@ -31,18 +32,22 @@ internal static class FileProcessor
             var last = string.Empty;
             var end = await node.RunAsync(spec, new LineProgress(p =>
             {
+                if (p.IsTerminal)
+                {
+                    return; // the end is reported once, below (or as the error)
+                }
+
                 var line = string.Create(CultureInfo.InvariantCulture,
-                    $"  {p.State}: {p.SegmentsFound} speech segments found{(p.SpeechDetectionComplete ? " (all)" : string.Empty)}, {p.SegmentsTranscribed} transcribed");
+                    $"  {JobInfo.StateName(p.State)}: {p.SegmentsFound} speech segments found{(p.SpeechDetectionComplete ? " (all)" : string.Empty)}, {p.SegmentsTranscribed} transcribed");
                 if (line != last)
                 {
                     last = line;
                     progress.WriteLine(line);
                 }
             }), cancellationToken);
-            if (end.State != JobStates.Completed)
+            if (end.State != JobState.Completed)
             {
-                var reason = end.State.StartsWith(JobStates.Failed + ": ", StringComparison.Ordinal) ? end.State[(JobStates.Failed.Length + 2)..] : end.State;
-                throw new MediaException(MediaErrorKind.InvalidInput, reason);
+                throw new MediaException(MediaErrorKind.InvalidInput, end.Error is { Length: > 0 } reason ? reason : JobInfo.StateName(end.State));
             }
 
             var transcript = TranscriptFormats.ParseJson(await File.ReadAllTextAsync(Path.Combine(outputDirectory, "transcript.json"), cancellationToken));

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MediaCluster.Actors;
 using MediaCluster.Actors.Jobs;
+using MediaCluster.Messages.Api;
 using MediaCluster.Messages.Jobs;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -16,9 +17,9 @@ namespace MediaCluster.Node;
 /// </summary>
 internal static partial class JobApi
 {
-    public static void Map(WebApplication app, MediaNode node, NodeOptions options)
+    public static void Map(WebApplication app, NodeOptions options)
     {
-        app.MapPost("/api/jobs", async (HttpContext context, CancellationToken ct) =>
+        app.MapPost("/api/jobs", async (HttpContext context, MediaNode node, CancellationToken ct) =>
         {
             var id = Guid.NewGuid().ToString("N")[..12];
             var (spec, error, status) = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
@@ -26,7 +27,7 @@ internal static partial class JobApi
                 : await ReadPathAsync(context, id, options, ct);
             if (spec is null)
             {
-                return Results.Json(new { error }, statusCode: status);
+                return Results.Json(new ApiError(error!), ApiJson.Options, statusCode: status);
             }
 
             try
@@ -39,12 +40,12 @@ internal static partial class JobApi
                 throw;
             }
 
-            return Results.Accepted($"/api/jobs/{id}", new { id, title = MediaJob.TitleOf(spec) });
+            return Results.Json(new SubmitResponse(id, MediaJob.TitleOf(spec)), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
-        app.MapGet("/api/jobs", async (CancellationToken ct) => Results.Ok((await node.ListJobsAsync(ct)).Select(JobView.Of)));
-        app.MapGet("/api/jobs/{id}", async (string id, CancellationToken ct) =>
-            await node.FindJobAsync(id, ct) is { } job ? Results.Ok(JobView.Of(job)) : NoSuchJob(id));
-        app.MapGet("/api/jobs/{id}/events", async (string id, HttpContext context, CancellationToken ct) =>
+        app.MapGet("/api/jobs", async (MediaNode node, CancellationToken ct) => Results.Json((await node.ListJobsAsync(ct)).Select(View), ApiJson.Options));
+        app.MapGet("/api/jobs/{id}", async (string id, MediaNode node, CancellationToken ct) =>
+            await node.FindJobAsync(id, ct) is { } job ? Results.Json(View(job), ApiJson.Options) : NoSuchJob(id));
+        app.MapGet("/api/jobs/{id}/events", async (string id, HttpContext context, MediaNode node, CancellationToken ct) =>
         {
             if (!await ExistsAsync(node, id, ct))
             {
@@ -56,21 +57,26 @@ internal static partial class JobApi
             context.Response.Headers.CacheControl = "no-cache";
             await foreach (var update in node.FollowAsync(id, ct))
             {
-                await context.Response.WriteAsync($"event: progress\ndata: {JsonSerializer.Serialize(JobView.Of(update))}\n\n", ct);
+                await context.Response.WriteAsync($"event: progress\ndata: {JsonSerializer.Serialize(View(update), ApiJson.Options)}\n\n", ct);
                 await context.Response.Body.FlushAsync(ct);
             }
         });
-        app.MapDelete("/api/jobs/{id}", async (string id, CancellationToken ct) =>
+        app.MapDelete("/api/jobs/{id}", async (string id, MediaNode node, CancellationToken ct) =>
         {
-            if (!await ExistsAsync(node, id, ct))
+            if (await node.FindJobAsync(id, ct) is not { } job)
             {
                 return NoSuchJob(id);
             }
 
-            node.Job(id).Tell(new CancelJob("cancelled through the API"));
-            return Results.Accepted($"/api/jobs/{id}");
+            if (job.IsTerminal)
+            {
+                return Error($"job '{id}' has already ended ({JobInfo.StateName(job.State)}); there is nothing to cancel", StatusCodes.Status409Conflict);
+            }
+
+            var after = await node.CancelJobAsync(id, "cancelled through the API", ct);
+            return Results.Json(View(after), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
-        app.MapGet("/api/jobs/{id}/artifacts", async (string id, CancellationToken ct) =>
+        app.MapGet("/api/jobs/{id}/artifacts", async (string id, MediaNode node, CancellationToken ct) =>
             await ExistsAsync(node, id, ct)
                 ? Results.Ok(MediaJob.Artifacts.Where(name => File.Exists(Path.Combine(options.ResultsRoot, id, name))))
                 : NoSuchJob(id));
@@ -78,27 +84,32 @@ internal static partial class JobApi
         {
             if (!MediaJob.Artifacts.Contains(name) || !JobId().IsMatch(id))
             {
-                return Results.NotFound(new { error = $"no artifact '{name}' (known: {string.Join(", ", MediaJob.Artifacts)})" });
+                return Error($"no artifact '{name}' (known: {string.Join(", ", MediaJob.Artifacts)})", StatusCodes.Status404NotFound);
             }
 
             var path = Path.Combine(options.ResultsRoot, id, name);
             return File.Exists(path)
                 ? Results.File(path, name.EndsWith(".pdf", StringComparison.Ordinal) ? "application/pdf" : "text/plain; charset=utf-8", name)
-                : Results.NotFound(new { error = $"job '{id}' has no '{name}' (yet)" });
+                : Error($"job '{id}' has no '{name}' (yet)", StatusCodes.Status404NotFound);
         });
     }
 
     private static async Task<bool> ExistsAsync(MediaNode node, string id, CancellationToken ct) =>
         await node.FindJobAsync(id, ct) is not null;
 
-    private static IResult NoSuchJob(string id) => Results.NotFound(new { error = $"no job '{id}'" });
+    private static IResult NoSuchJob(string id) => Error($"no job '{id}'", StatusCodes.Status404NotFound);
+
+    /// <summary>A refusal with its reason, as every route gives one.</summary>
+    internal static IResult Error(string message, int status) => Results.Json(new ApiError(message), ApiJson.Options, statusCode: status);
+
+    private static JobInfo View(JobProgress progress) => JobInfo.Of(progress, DateTimeOffset.UtcNow);
 
     private static async Task<(JobSpec? Spec, string? Error, int Status)> ReadPathAsync(HttpContext context, string id, NodeOptions options, CancellationToken ct)
     {
-        SubmitRequest? request;
+        SubmitPathRequest? request;
         try
         {
-            request = await context.Request.ReadFromJsonAsync<SubmitRequest>(ct);
+            request = await context.Request.ReadFromJsonAsync<SubmitPathRequest>(ApiJson.Options, ct);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
@@ -276,24 +287,4 @@ internal static partial class JobApi
 
     [GeneratedRegex("^[0-9a-z][0-9a-z-]{0,63}$")]
     private static partial Regex JobId();
-
-    private sealed record SubmitRequest(string? Path);
-}
-
-/// <summary>How the API shows a job.</summary>
-internal static class JobView
-{
-    /// <summary>The state word ("failed" of "failed: reason").</summary>
-    public static string StateOf(JobProgress p) => p.State.Split(':', 2)[0];
-
-    public static object Of(JobProgress p) => new
-    {
-        id = p.JobId,
-        state = StateOf(p),
-        error = p.State.Split(':', 2) is [_, var reason] ? reason.Trim() : null,
-        duration_seconds = p.DurationSeconds,
-        segments_found = p.SegmentsFound,
-        segments_transcribed = p.SegmentsTranscribed,
-        speech_detection_complete = p.SpeechDetectionComplete,
-    };
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using MediaCluster.Actors;
 using MediaCluster.Actors.Jobs;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Media.Reports;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -23,7 +24,7 @@ internal static class NodeHost
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddEnvironmentVariables("MC_");
-        var options = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
+        var options = Settings(builder.Configuration);
         var httpAddress = ParseAddress(options.HttpAddress, "HttpAddress");
         var managementAddress = ParseAddress(options.ManagementAddress, "ManagementAddress");
         foreach (var (name, port) in new[] { ("HttpPort", options.HttpPort), ("ManagementPort", options.ManagementPort) })
@@ -39,6 +40,14 @@ internal static class NodeHost
             throw new NodeSettingsException($"Node:MaxUploadBytes must be positive (it is {options.MaxUploadBytes})");
         }
 
+        foreach (var (name, slots) in new[] { ("AsrSlots", options.AsrSlots), ("VadSlots", options.VadSlots) })
+        {
+            if (slots is < 1)
+            {
+                throw new NodeSettingsException($"Node:{name} must be at least 1 (it is {slots}; leave it unset for one per core)");
+            }
+        }
+
         var token = ApiToken.LoadOrCreate(options.DataDirectory, out var created);
         ListenOptions? api = null, management = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -47,56 +56,55 @@ internal static class NodeHost
             kestrel.Listen(managementAddress, options.ManagementPort, l => management = l);
         });
 
+        builder.Services.AddMediaCluster(options);
         var app = builder.Build();
         var log = app.Logger;
+        var tokenPath = Path.GetFullPath(Path.Combine(options.DataDirectory, ApiToken.FileName));
         if (created)
         {
-            log.LogWarning("Created the API token in {Path}: {Token}", Path.Combine(options.DataDirectory, ApiToken.FileName), token);
+            log.LogWarning("Created an API token in {Path}: clients (pbm, curl) send it as 'Authorization: Bearer TOKEN'", tokenPath);
         }
 
-        var node = await MediaNode.StartAsync(new MediaNodeOptions
-        {
-            DataDirectory = Path.Combine(options.DataDirectory, "journal"),
-            AsrSlots = options.AsrSlots,
-            VadSlots = options.VadSlots,
-            Roles = options.Roles,
-            AsrRole = options.AsrRole,
-        }, app.Services.GetRequiredService<ILoggerFactory>());
         var endpointsPath = Path.Combine(options.DataDirectory, EndpointsFile);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var endpoints = new NodeEndpoints(ClientUrl(api!), ClientUrl(management!), Environment.ProcessId);
             AtomicFile.WriteTextAsync(endpointsPath, JsonSerializer.Serialize(endpoints)).GetAwaiter().GetResult();
-            log.LogInformation("Serving the API on {Api} and the management endpoint on {Management}", endpoints.Api, endpoints.Management);
+            log.LogInformation(
+                "Serving the API on {Api} and pbm's management endpoint on {Management}; the token is in {TokenPath}",
+                endpoints.Api, endpoints.Management, tokenPath);
         });
-        app.Lifetime.ApplicationStopped.Register(() =>
-        {
-            File.Delete(endpointsPath);
-            node.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        });
-        if (options.Inbox is { } inbox)
-        {
-            Directory.CreateDirectory(inbox);
-            node.WatchInbox(new WatchFolderOptions(inbox, options.ResultsRoot));
-        }
-
+        app.Lifetime.ApplicationStopped.Register(() => File.Delete(endpointsPath));
         app.Use(async (context, next) =>
         {
             var path = context.Request.Path;
             if ((path.StartsWithSegments("/api") || path.StartsWithSegments("/metrics")) && !ApiToken.IsAuthorized(context.Request, token))
             {
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                await context.Response.WriteAsJsonAsync(new { error = "missing or wrong bearer token (see api-token in the data directory)" });
+                await JobApi.Error("missing or wrong bearer token (see api-token in the data directory)", StatusCodes.Status401Unauthorized).ExecuteAsync(context);
                 return;
             }
 
             await next();
         });
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", () => Results.Text("ready"));
-        app.MapGet("/metrics", async (CancellationToken ct) => Results.Text(await NodeMetrics.TextAsync(node, ct), "text/plain; version=0.0.4"));
-        JobApi.Map(app, node, options);
+        app.MapGet("/readyz", (MediaNode node) => node.IsUp ? Results.Text("ready") : Results.Text("not yet a cluster member", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/metrics", async (MediaNode node, CancellationToken ct) => Results.Text(await NodeMetrics.TextAsync(node, ct), "text/plain; version=0.0.4"));
+        JobApi.Map(app, options);
         return app;
+    }
+
+    /// <summary>Section Node, refusing an unknown key or a value of the wrong kind, naming the key.</summary>
+    private static NodeOptions Settings(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.GetSection("Node").Get<NodeOptions>(binder => binder.ErrorOnUnknownConfiguration = true) ?? new NodeOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            var reason = ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message;
+            throw new NodeSettingsException($"{reason} Known keys under Node: {NodeOptions.KnownKeys}.");
+        }
     }
 
     private static IPAddress ParseAddress(string address, string setting) =>

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
 using MediaCluster.Actors;
-using MediaCluster.Actors.Jobs;
+using MediaCluster.Messages.Api;
+using MediaCluster.Messages.Jobs;
 
 namespace MediaCluster.Node;
 
@@ -13,9 +14,9 @@ internal static class NodeMetrics
         var jobs = await node.ListJobsAsync(ct);
         var text = new StringBuilder();
         Header(text, "mediacluster_jobs", "gauge", "Jobs on this node by state.");
-        foreach (var state in new[] { JobStates.New, JobStates.Running, JobStates.Completed, JobStates.Failed, JobStates.Cancelled })
+        foreach (var state in Enum.GetValues<JobState>())
         {
-            text.Append(CultureInfo.InvariantCulture, $"mediacluster_jobs{{state=\"{state}\"}} {jobs.Count(j => JobView.StateOf(j) == state)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"mediacluster_jobs{{state=\"{JobInfo.StateName(state)}\"}} {jobs.Count(j => j.State == state)}\n");
         }
 
         var asr = node.Metrics;
@@ -23,7 +24,7 @@ internal static class NodeMetrics
         Gauge(text, "mediacluster_segments_found", "gauge", "Speech segments found, all jobs.", jobs.Sum(j => j.SegmentsFound));
         Gauge(text, "mediacluster_segments_transcribed", "gauge", "Speech segments transcribed, all jobs.", jobs.Sum(j => j.SegmentsTranscribed));
         Gauge(text, "mediacluster_segments_pending", "gauge", "Segments found but not yet transcribed, all running jobs.",
-            jobs.Where(j => JobView.StateOf(j) == JobStates.Running).Sum(j => j.SegmentsFound - j.SegmentsTranscribed));
+            jobs.Where(j => j.State == JobState.Running).Sum(j => j.SegmentsFound - j.SegmentsTranscribed));
         Gauge(text, "mediacluster_asr_recognitions_total", "counter", "Segments recognised by this process.", asr.Recognitions);
         Gauge(text, "mediacluster_asr_audio_seconds_total", "counter", "Seconds of audio recognised by this process.", asr.AudioSeconds);
         Gauge(text, "mediacluster_asr_busy_seconds_total", "counter", "Seconds the ASR slots spent recognising.", asr.BusySeconds);

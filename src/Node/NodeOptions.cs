@@ -21,11 +21,11 @@ public sealed class NodeOptions
     /// <summary>Jobs detecting speech at once; default one per core.</summary>
     public int? VadSlots { get; set; }
 
-    /// <summary>This node's roles (ASR workers go to nodes with <see cref="AsrRole"/>).</summary>
+    /// <summary>This node's cluster roles (api, jobs, gpu); empty: all of them, as the embedded node has.</summary>
     public List<string> Roles { get; set; } = [];
 
-    /// <summary>The role ASR workers are placed on; any node when no node has it.</summary>
-    public string AsrRole { get; set; } = "gpu";
+    /// <summary>Where the journal and snapshots live.</summary>
+    public JournalSettings Journal { get; set; } = new();
 
     /// <summary>The HTTP API's address (an IP, or "localhost").</summary>
     public string HttpAddress { get; set; } = "0.0.0.0";
@@ -42,7 +42,18 @@ public sealed class NodeOptions
     /// <summary>The largest upload accepted, in bytes (default 2 GiB).</summary>
     public long MaxUploadBytes { get; set; } = 2L << 30;
 
+    /// <summary>Every key this section accepts (for the error that names an unknown one).</summary>
+    internal static string KnownKeys =>
+        string.Join(", ", typeof(NodeOptions).GetProperties().Select(p => p.Name)) + ", Journal:ConnectionString";
+
     internal string ResultsRoot => Path.GetFullPath(OutputRoot ?? Path.Combine(DataDirectory, "results"));
 
     internal string UploadsRoot => Path.GetFullPath(Path.Combine(DataDirectory, "uploads"));
+}
+
+/// <summary>Section Node:Journal.</summary>
+public sealed class JournalSettings
+{
+    /// <summary>A PostgreSQL connection string (e.g. <c>Host=db;Username=mc;Password=…;Database=mediacluster</c>); empty: SQLite in DataDirectory/journal.</summary>
+    public string? ConnectionString { get; set; }
 }

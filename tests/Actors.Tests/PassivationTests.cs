@@ -20,7 +20,7 @@ public sealed class PassivationTests : IDisposable
             new MediaNodeOptions { DataDirectory = Path.Combine(_directory, "data"), TimeProvider = clock, PassivateAfter = Idle });
         var clip = SpeechSampleMaker.LibriVoxClips()[1].Path;
         var end = await node.RunAsync(new JobSpec { JobId = "done", InputPath = clip, OutputDir = Path.Combine(_directory, "out") });
-        Assert.Equal(JobStates.Completed, end.State);
+        Assert.Equal(JobState.Completed, end.State);
         Assert.Equal(1, await node.JobsInMemoryAsync());
         await UntilAsync(async () => (await node.EndedJobIdsAsync()).Contains("done"), "the index records the job as ended");
 

@@ -25,7 +25,7 @@ public sealed class RetryTests : IAsyncLifetime
         var recognizer = new ScriptedRecognizer(failures: 2);
         await using var node = await MediaNode.StartAsync(Path.Combine(_directory, "data-a"), recognizer: recognizer);
         var end = await node.RunAsync(new JobSpec { JobId = "flaky", InputPath = _sample.Path, OutputDir = Path.Combine(_directory, "out-a") });
-        Assert.Equal(JobStates.Completed, end.State);
+        Assert.Equal(JobState.Completed, end.State);
         Assert.Equal(end.SegmentsFound + 2, recognizer.Calls);
         Assert.Equal(end.SegmentsFound, end.SegmentsTranscribed);
     }
@@ -36,7 +36,8 @@ public sealed class RetryTests : IAsyncLifetime
         var recognizer = new ScriptedRecognizer(failures: int.MaxValue);
         await using var node = await MediaNode.StartAsync(Path.Combine(_directory, "data-b"), recognizer: recognizer);
         var end = await node.RunAsync(new JobSpec { JobId = "broken", InputPath = _sample.Path, OutputDir = Path.Combine(_directory, "out-b") });
-        Assert.Matches(@"^failed: recognising segment \d+ failed 4 times: decoder exploded$", end.State);
+        Assert.Equal(JobState.Failed, end.State);
+        Assert.Matches(@"^recognising segment \d+ failed 4 times: decoder exploded$", end.Error);
         Assert.False(Directory.Exists(Path.Combine(_directory, "out-b")));
     }
 
@@ -105,7 +106,7 @@ public sealed class CancelTests : IAsyncLifetime
         cancel.Cancel();
         var end = await run.WaitAsync(TimeSpan.FromMinutes(1));
         gate.SetResult(new Recognition("late", [], 1));
-        Assert.Equal("cancelled: cancelled by the caller", end.State);
+        Assert.Equal((JobState.Cancelled, "cancelled by the caller"), (end.State, end.Error));
         Assert.Equal(0, end.SegmentsTranscribed);
         Assert.False(Directory.Exists(Path.Combine(_directory, "out")));
     }
@@ -125,7 +126,7 @@ public sealed class CancelTests : IAsyncLifetime
         await node.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1));
 
         Assert.False(recognizer.Disposed, "an engine still in use must not be freed");
-        Assert.Contains(logs.Entries, e => e.Message.StartsWith("Actors were still busy 00:00:00.2", StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.Message.StartsWith("An engine call was still running 00:00:00.2", StringComparison.Ordinal));
     }
 
     private sealed class InlineProgress(Action<JobProgress> report) : IProgress<JobProgress>

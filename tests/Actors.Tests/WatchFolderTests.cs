@@ -1,8 +1,14 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Akka.TestKit;
+using LinqToDB;
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Messages.Jobs;
-using MediaCluster.Runtime;
-using MediaCluster.Runtime.Persistence;
+using MediaCluster.Messages.Serialization;
 using MediaCluster.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace MediaCluster.Actors.Tests;
 
@@ -19,7 +25,7 @@ public sealed class WatchFolderTests : IDisposable
     {
         Directory.CreateDirectory(Inbox);
         var time = new ManualTimeProvider();
-        var (system, store, watch, probe) = await StartAsync(time);
+        var (host, watch, probe) = await StartAsync(time);
         var file = Path.Combine(Inbox, "talk.wav");
         await using (var writer = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read))
         {
@@ -29,14 +35,14 @@ public sealed class WatchFolderTests : IDisposable
                 await writer.FlushAsync();
                 File.SetLastWriteTimeUtc(file, new DateTime(2026, 1, 1, 0, 0, chunk, DateTimeKind.Utc));
                 await PollAsync(time, watch);
-                Assert.True(probe.IsEmpty, $"a job started while the file was still growing (chunk {chunk})");
+                Assert.False(probe.HasMessages, $"a job started while the file was still growing (chunk {chunk})");
             }
         }
 
         await PollAsync(time, watch);
-        Assert.True(probe.IsEmpty, "a job started after one quiet poll; two are required");
+        Assert.False(probe.HasMessages, "a job started after one quiet poll; two are required");
         await PollAsync(time, watch);
-        var started = await probe.ExpectMsgAsync<StartInboxJob>("the job for the finished file");
+        var started = await probe.ExpectMsgAsync<StartInboxJob>(TimeSpan.FromSeconds(30), "the job for the finished file");
         Assert.Equal(file, started.Spec.InputPath);
         Assert.StartsWith("inbox-", started.Spec.JobId);
         Assert.Equal(Path.Combine(_directory, "out", started.Spec.JobId), started.Spec.OutputDir);
@@ -47,47 +53,58 @@ public sealed class WatchFolderTests : IDisposable
             await PollAsync(time, watch);
         }
 
-        Assert.True(probe.IsEmpty, "the same content under another name became a second job");
-        await system.Terminate();
-        await store.DisposeAsync();
+        Assert.False(probe.HasMessages, "the same content under another name became a second job");
+        await host.StopAsync();
+        host.Dispose();
 
-        (system, store, watch, probe) = await StartAsync(time);
+        (host, watch, probe) = await StartAsync(time);
         for (var i = 0; i < 5; i++)
         {
             await PollAsync(time, watch);
         }
 
-        Assert.True(probe.IsEmpty, "a file already accepted became a job again after a restart");
+        Assert.False(probe.HasMessages, "a file already accepted became a job again after a restart");
         Assert.Equal(new WatchFolderStatus(1, 0), await watch.Ask<WatchFolderStatus>(GetWatchFolderStatus.Instance, TimeSpan.FromSeconds(30)));
-        await system.Terminate();
-        await store.DisposeAsync();
+        await host.StopAsync();
+        host.Dispose();
     }
 
     [Fact]
     public async Task Node_WithAnInbox_TranscribesAFileDroppedIntoIt()
     {
         Directory.CreateDirectory(Inbox);
-        await using var node = await MediaNode.StartAsync(Path.Combine(_directory, "node-data"));
-        node.WatchInbox(new WatchFolderOptions(Inbox, Path.Combine(_directory, "results")) { PollInterval = TimeSpan.FromMilliseconds(200) });
+        await using var node = await MediaNode.StartAsync(new MediaNodeOptions
+        {
+            DataDirectory = Path.Combine(_directory, "node-data"),
+            Inbox = new WatchFolderOptions(Inbox, Path.Combine(_directory, "results")) { PollInterval = TimeSpan.FromMilliseconds(200) },
+        });
         var clip = MediaCluster.Media.Samples.SpeechSampleMaker.LibriVoxClips()[1].Path;
         var staged = Path.Combine(Inbox, ".uploading");
         File.Copy(clip, staged);
         File.Move(staged, Path.Combine(Inbox, "clip.wav"));
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(clip)));
         var end = await node.WatchAsync("inbox-" + hash[..16]).WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.Equal(JobStates.Completed, end.State);
+        Assert.Equal(JobState.Completed, end.State);
         Assert.True(File.Exists(Path.Combine(_directory, "results", "inbox-" + hash[..16], "transcript.txt")));
     }
 
-    private async Task<(ActorSystem, EventStore, IActorRef, TestProbe)> StartAsync(ManualTimeProvider time)
+    /// <summary>An actor system with the node's journal (SQLite) and serializer, the watch folder, and a probe as its job starter.</summary>
+    private async Task<(IHost, IActorRef, TestProbe)> StartAsync(ManualTimeProvider time)
     {
-        var store = await EventStore.OpenAsync(
-            new PersistenceOptions { DataDirectory = Path.Combine(_directory, "data") }, new MessageSerializer().Register(JobsReflection.Descriptor));
-        var system = ActorSystem.Create("inbox", timeProvider: time).UseEventStore(store);
-        var probe = new TestProbe(system);
-        var watch = system.ActorOf(Props.Create(() => new WatchFolder(new WatchFolderOptions(Inbox, Path.Combine(_directory, "out")), probe.Ref)));
+        var data = Path.Combine(_directory, "data");
+        Directory.CreateDirectory(data);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddLogging();
+        builder.Services.AddAkka("inbox", akka => akka
+            .WithCustomSerializer(ProtobufSerializer.Name, ProtobufSerializer.BoundTypes, system => new ProtobufSerializer(system))
+            .WithSqlPersistence($"Data Source={Path.Combine(data, "journal.db")}", ProviderName.SQLiteMS, autoInitialize: true));
+        var host = builder.Build();
+        await host.StartAsync();
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var probe = new TestProbe(system, new Akka.TestKit.Xunit2.XunitAssertions());
+        var watch = system.ActorOf(WatchFolder.Props(new WatchFolderOptions(Inbox, Path.Combine(_directory, "out")), probe.Ref, time));
         await time.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(1), "the watch folder's poll timer");
-        return (system, store, watch, probe);
+        return (host, watch, probe);
     }
 
     /// <summary>One poll, then a barrier: the status reply comes after the poll (and any job it started).</summary>

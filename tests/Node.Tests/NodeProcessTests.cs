@@ -6,7 +6,7 @@ using System.Text.Json;
 using MediaCluster.Cli;
 using MediaCluster.Media.Samples;
 using MediaCluster.Messages.Jobs;
-using MediaCluster.Runtime.Persistence;
+using MediaCluster.Testing;
 
 namespace MediaCluster.Node.Tests;
 
@@ -141,9 +141,8 @@ public sealed class NodeProcessTests : IDisposable
 
     private async Task<int> CountRecordedAsync(string persistenceId)
     {
-        await using var store = await EventStore.OpenAsync(
-            new PersistenceOptions { DataDirectory = Path.Combine(Data, "journal") }, new MessageSerializer().Register(JobsReflection.Descriptor));
-        return await store.ReadEventsAsync(persistenceId).CountAsync(e => e.Payload is SegmentTranscribed);
+        var rows = await JournalReader.ReadSqliteAsync(Path.Combine(Data, "journal"), persistenceId);
+        return rows.Count(r => r.Decode() is SegmentTranscribed);
     }
 
     private static NodeEndpoints? ReadEndpoints(string path)

@@ -40,7 +40,7 @@ public sealed class PbmTests : IAsyncLifetime
 
         (status, output, _) = await PbmAsync("media", "list");
         Assert.Equal(0, status);
-        Assert.Equal(["ID\tSTATE\tSEGMENTS\tDURATION\tERROR", $"{id}\tcompleted\t{segments}/{segments}\t"], output.Split('\n').Take(2).Select(l => l.Split("00:")[0]));
+        Assert.Equal(["ID\tSTATE\tSEGMENTS\tDURATION\tTITLE\tSUBMITTED\tELAPSED\tERROR", $"{id}\tcompleted\t{segments}/{segments}\t"], output.Split('\n').Take(2).Select(l => l.Split("00:")[0]));
 
         (status, output, _) = await PbmAsync("--json", "media", "status", id);
         Assert.Equal(0, status);
@@ -75,7 +75,7 @@ public sealed class PbmTests : IAsyncLifetime
         output.GetStringBuilder().Clear();
         Assert.Equal(0, await Pbm.RunAsync(["--data-dir", Data, "media", "list"], output, TextWriter.Null, terminal: true, CancellationToken.None));
         var table = WithoutAnsi(output.ToString());
-        Assert.Matches($@"│ {id} │ completed │ 1/1 +│ 00:00:03 │", table);
+        Assert.Matches($@"│ {id} │ completed │ 1/1 +│ 00:00:0\d │ \d\d:\d\d:\d\d  +│ sense", table);
         Assert.StartsWith("┌", table);
     }
 

@@ -31,6 +31,19 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>An Npgsql connection string for the server (trust authentication, user <c>mc</c>).</summary>
     public string ConnectionString { get; }
 
+    /// <summary>Creates an empty database <paramref name="name"/> and returns a connection string for it.</summary>
+    public async Task<string> CreateDatabaseAsync(string name)
+    {
+        await using (var connection = new NpgsqlConnection(ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+    }
+
     /// <summary>Initializes a fresh cluster and starts it; <paramref name="durable"/> false turns fsync off (tests only).</summary>
     public static async Task<PostgresServer> StartAsync(bool durable = true)
     {

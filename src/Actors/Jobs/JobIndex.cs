@@ -1,10 +1,10 @@
+using Akka.Actor;
+using Akka.Persistence;
 using MediaCluster.Messages.Jobs;
-using MediaCluster.Runtime;
-using MediaCluster.Runtime.Persistence;
 
 namespace MediaCluster.Actors.Jobs;
 
-/// <summary>Records a job id before the job starts (idempotent).</summary>
+/// <summary>Records a job id before the job starts (idempotent); answered with the same message.</summary>
 public sealed record RegisterJob(string JobId);
 
 /// <summary>Replies with a <see cref="JobListing"/> of every registered job, or of one when <paramref name="JobId"/> is set.</summary>
@@ -17,60 +17,55 @@ public sealed record ListJobs(string? JobId = null)
 public sealed record JobListing(IReadOnlyList<string> Unfinished, IReadOnlyList<JobProgress> Ended);
 
 /// <summary>
-/// Remember-entities for a node: which jobs were started and which have ended. When the node starts, the
-/// index recovers and wakes every unfinished job, which then resumes from its own journal.
+/// The node's listing of jobs (a read model): which were registered and, as each job reports its end, their final
+/// progress — so listing and looking up ended jobs never wakes their (passivated) entities. It does not wake
+/// unfinished jobs after a restart: the shard region's remember-entities does.
 /// </summary>
-internal sealed class JobIndex : PersistentActor
+internal sealed class JobIndex : ReceivePersistentActor
 {
     private readonly SortedSet<string> _unfinished = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, JobProgress> _ended = new(StringComparer.Ordinal);
 
-    public JobIndex(Func<string, IActorRef> jobFor)
+    public JobIndex()
     {
-        Recover<JobRegistered>(e => _unfinished.Add(e.JobId));
+        Recover<JobRegistered>(Apply);
         Recover<JobEnded>(Apply);
-        Recover<RecoveryCompleted>(_ =>
+        Command<RegisterJob>(register =>
         {
-            foreach (var id in _unfinished)
+            if (_unfinished.Contains(register.JobId) || _ended.ContainsKey(register.JobId))
             {
-                jobFor(id).Tell(new SubscribeToJob(Self), Self);
-            }
-        });
-        Receive<RegisterJob>(r =>
-        {
-            if (_unfinished.Contains(r.JobId) || _ended.ContainsKey(r.JobId))
-            {
-                Sender.Tell(r, Self);
+                Sender.Tell(register);
                 return;
             }
 
             var replyTo = Sender;
-            Persist(new JobRegistered { JobId = r.JobId }, e =>
+            Persist(new JobRegistered { JobId = register.JobId }, e =>
             {
-                _unfinished.Add(e.JobId);
-                jobFor(e.JobId).Tell(new SubscribeToJob(Self), Self);
-                replyTo.Tell(r, Self);
+                Apply(e);
+                replyTo.Tell(register);
             });
         });
-        Receive<ListJobs>(list => Sender.Tell(
-            list.JobId is { } id
-                ? new JobListing(_unfinished.Contains(id) ? [id] : [], _ended.TryGetValue(id, out var ended) ? [ended] : [])
-                : new JobListing([.. _unfinished], [.. _ended.Values]),
-            Self));
-        Receive<JobProgress>(p =>
+        Command<JobEnded>(ended =>
         {
-            if (_unfinished.Contains(p.JobId) && JobStates.IsTerminal(p.State))
+            if (!_ended.ContainsKey(ended.JobId) && ended.Final is { IsTerminal: true })
             {
-                Persist(new JobEnded { JobId = p.JobId, State = p.State, Final = p }, Apply);
+                Persist(ended, Apply);
             }
         });
+        Command<ListJobs>(list => Sender.Tell(list.JobId is { } id
+            ? new JobListing(_unfinished.Contains(id) ? [id] : [], _ended.TryGetValue(id, out var ended) ? [ended] : [])
+            : new JobListing([.. _unfinished], [.. _ended.Values])));
     }
+
+    public override string PersistenceId => "job-index";
+
+    public static Props Props() => Akka.Actor.Props.Create(() => new JobIndex());
+
+    private void Apply(JobRegistered e) => _unfinished.Add(e.JobId);
 
     private void Apply(JobEnded e)
     {
         _unfinished.Remove(e.JobId);
-        _ended[e.JobId] = e.Final ?? new JobProgress { JobId = e.JobId, State = e.State };
+        _ended[e.JobId] = e.Final;
     }
-
-    public override string PersistenceId => "job-index";
 }

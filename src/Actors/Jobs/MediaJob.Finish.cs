@@ -1,12 +1,13 @@
+using Akka.Actor;
+using Google.Protobuf;
 using MediaCluster.Media.Reports;
 using MediaCluster.Media.Summarize;
 using MediaCluster.Media.Vad;
 using MediaCluster.Messages.Jobs;
-using MediaCluster.Runtime;
 
 namespace MediaCluster.Actors.Jobs;
 
-/// <summary>The end of a job: summary, artifacts written atomically, then <see cref="JobCompleted"/>.</summary>
+/// <summary>The end of a job: summary, artifacts written atomically (off the actor), then <see cref="JobCompleted"/>.</summary>
 public sealed partial class MediaJob
 {
     /// <summary>The files a completed job leaves in its output folder.</summary>
@@ -15,71 +16,66 @@ public sealed partial class MediaJob
 
     private bool _finishing;
 
-    private void DefineFinish()
+    private void DefineFinish() => Command<Finished>(finished =>
     {
-        Receive<Finished>(finished =>
+        _finishing = false;
+        if (finished.Error is not null)
         {
-            _finishing = false;
-            if (finished.Error is not null)
-            {
-                EndWith(new JobFailed { Reason = finished.Error });
-                return;
-            }
+            EndWith(new JobFailed { Reason = finished.Error, FailedUnixMs = Now() });
+            return;
+        }
 
-            PersistAll<Google.Protobuf.IMessage>(
-                [finished.Summary!, finished.Artifacts!, new JobCompleted { CompletedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }],
-                e =>
-                {
-                    if (e is JobCompleted)
-                    {
-                        _state = JobStates.Completed;
-                        Notify();
-                    }
-                });
+        IMessage[] events = [finished.Summary!, finished.Artifacts!, new JobCompleted { CompletedUnixMs = Now() }];
+        PersistAll(events, e =>
+        {
+            _state = _state.Apply(e);
+            if (e is JobCompleted)
+            {
+                Notify();
+                LogEnd();
+            }
         });
-    }
+    });
 
     private void FinishIfDone()
     {
-        if (IsTerminal || _finishing || !_detectionComplete || _transcribed.Count < _found.Count || _spec is null)
+        if (!_state.ReadyToFinish || _finishing)
         {
             return;
         }
 
         _finishing = true;
         var transcript = BuildTranscript();
-        var speech = _found.Values.Select(f => new SpeechSegment(f.Index, f.StartSample, f.EndSample)).ToList();
-        var spec = _spec;
-        var probed = _probed!;
-        var self = Self;
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                var summary = TextRank.Summarize(transcript.Segments.Select(s => s.Text).Where(t => t.Length > 0).ToList());
-                await WriteArtifactsAsync(spec, probed, transcript, summary, speech);
-                var written = new SummaryWritten { Text = summary.Text };
-                written.Keywords.AddRange(summary.Keywords.Select(k => k.Word));
-                var artifacts = new ArtifactsWritten { Directory = spec.OutputDir };
-                artifacts.Names.AddRange(Artifacts);
-                self.Tell(new Finished(written, artifacts, null));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Media.MediaException)
-            {
-                self.Tell(new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}"));
-            }
-        });
+        var speech = _state.Found.Values.Select(f => new SpeechSegment(f.Index, f.StartSample, f.EndSample)).ToList();
+        var spec = _state.Spec!;
+        var probed = _state.Probed!;
+        Task.Run(() => WriteAsync(spec, probed, transcript, speech)).PipeTo(Self);
     }
 
-    /// <summary>The name shown for a job: its title, else its input's file name.</summary>
-    public static string TitleOf(JobSpec spec) => spec.Title is { Length: > 0 } title ? title : Path.GetFileName(spec.InputPath);
+    private static async Task<Finished> WriteAsync(JobSpec spec, MediaProbed probed, Transcript transcript, List<SpeechSegment> speech)
+    {
+        try
+        {
+            var summary = await Task.Run(() => TextRank.Summarize(transcript.Segments.Select(s => s.Text).Where(t => t.Length > 0).ToList()));
+            await WriteArtifactsAsync(spec, probed, transcript, summary, speech);
+            var written = new SummaryWritten { Text = summary.Text };
+            written.Keywords.AddRange(summary.Keywords.Select(k => k.Word));
+            var artifacts = new ArtifactsWritten { Directory = spec.OutputDir };
+            artifacts.Names.AddRange(Artifacts);
+            return new Finished(written, artifacts, null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Media.MediaException)
+        {
+            return new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}");
+        }
+    }
 
     private Transcript BuildTranscript() => new(
-        TitleOf(_spec!),
-        TimeSpan.FromSeconds(_probed?.DurationSeconds ?? 0),
-        _services.Engine,
-        _services.Model,
-        _transcribed.Values.Select(t => new TranscriptSegment(
+        TitleOf(_state.Spec!),
+        TimeSpan.FromSeconds(_state.Probed?.DurationSeconds ?? 0),
+        _services.Engines.Recognizer.Engine,
+        _services.Engines.Recognizer.Model,
+        _state.Transcribed.Values.Select(t => new TranscriptSegment(
             t.Index,
             TimeSpan.FromSeconds(t.StartSeconds),
             TimeSpan.FromSeconds(t.EndSeconds),
@@ -106,4 +102,6 @@ public sealed partial class MediaJob
             summary,
             speech));
     }
+
+    private sealed record Finished(SummaryWritten? Summary, ArtifactsWritten? Artifacts, string? Error);
 }

@@ -1,116 +1,279 @@
-using Microsoft.Extensions.Logging;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Persistence;
+using Google.Protobuf;
 using MediaCluster.Messages.Jobs;
-using MediaCluster.Runtime;
-using MediaCluster.Runtime.Persistence;
-using MediaCluster.Runtime.Streams;
+using Microsoft.Extensions.Logging;
 
 namespace MediaCluster.Actors.Jobs;
 
 /// <summary>
-/// One media job, event-sourced. It probes the input, takes speech segments from a
-/// <see cref="Workers.SpeechDetector"/> over a credit-based stream, sends them to the ASR pool with a bounded
-/// number in flight, records each result as an event, then writes the summary and artifacts. After a restart
-/// it redoes only what is not recorded: results are keyed by segment index, so a duplicate changes nothing.
-/// Split by concern: state and recovery here, the work in MediaJob.Work.cs, the end in MediaJob.Finish.cs.
+/// One media job: a sharded, event-sourced entity. It probes the input, takes speech segments from a
+/// <see cref="Workers.SpeechDetector"/> child with explicit demand, sends them to the ASR pool with a bounded number
+/// in flight, records each result, then writes the summary and artifacts. Its state is one
+/// <see cref="MediaJobState"/>, changed only by applying events (in recovery and live alike); after a restart the
+/// job redoes only what is not recorded (results are keyed by segment index, so a duplicate changes nothing).
+/// Split by concern: commands and lifecycle here, speech in MediaJob.Speech.cs, the end in MediaJob.Finish.cs.
 /// </summary>
-public sealed partial class MediaJob : PersistentActor
+public sealed partial class MediaJob : ReceivePersistentActor
 {
     private readonly string _jobId;
     private readonly JobServices _services;
-    private readonly SortedDictionary<int, SpeechSegmentFound> _found = [];
-    private readonly SortedDictionary<int, SegmentTranscribed> _transcribed = [];
+    private readonly ActorClock _clock;
     private readonly HashSet<IActorRef> _subscribers = [];
-    private JobSpec? _spec;
-    private MediaProbed? _probed;
-    private bool _detectionComplete;
-    private string _state = JobStates.New;
-    private string? _failure;
+    private MediaJobState _state = MediaJobState.Empty;
+    private bool _probing;
 
     public MediaJob(string jobId, JobServices services)
     {
         _jobId = jobId;
         _services = services;
-        Recover<JobAccepted>(e => Apply(e));
-        Recover<MediaProbed>(e => Apply(e));
-        Recover<SpeechSegmentFound>(e => Apply(e));
-        Recover<SpeechDetectionCompleted>(e => Apply(e));
-        Recover<SegmentTranscribed>(e => Apply(e));
-        Recover<SummaryWritten>(_ => { });
-        Recover<ArtifactsWritten>(_ => { });
-        Recover<JobCompleted>(_ => _state = JobStates.Completed);
-        Recover<JobFailed>(e => (_state, _failure) = (JobStates.Failed, e.Reason));
-        Recover<JobCancelled>(e => (_state, _failure) = (JobStates.Cancelled, e.Reason));
-        Recover<RecoveryCompleted>(_ =>
+        _clock = new ActorClock(services.Time, Self);
+        Recover<IMessage>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+        Command<StartJob>(OnStart);
+        Command<SubscribeToJob>(OnSubscribe);
+        Command<GetJobProgress>(_ => Sender.Tell(Progress()));
+        Command<CancelJob>(cancel =>
         {
-            if (_state == JobStates.Running)
+            EndWith(new JobCancelled { Reason = cancel.Reason, CancelledUnixMs = Now() });
+            DeferAsync(cancel, _ => Sender.Tell(Progress()));
+        });
+        Command<ActorClock.Tick>(tick =>
+        {
+            if (_clock.IsCurrent(tick))
             {
-                Self.Tell(Advance.Instance);
-            }
-            else if (IsTerminal)
-            {
-                Ended();
+                OnTimer(tick.Message);
             }
         });
-        DefineWork();
+        Command<StopJob>(_ => Context.Stop(Self));
+        Command<Advance>(_ => AdvanceJob());
+        Command<ProbeResult>(OnProbed);
+        Command<Terminated>(OnTerminated);
+        DefineSpeech();
+        DefineFinish();
     }
 
     /// <inheritdoc/>
     public override string PersistenceId => "job-" + _jobId;
 
-    private bool IsTerminal => _state is JobStates.Completed or JobStates.Failed or JobStates.Cancelled;
+    /// <summary>The entity's props for the shard region.</summary>
+    public static Props Props(string jobId, JobServices services) => Akka.Actor.Props.Create(() => new MediaJob(jobId, services));
 
-    private void Apply(JobAccepted e)
+    /// <summary>The name shown for a job: its title, else its input's file name.</summary>
+    public static string TitleOf(JobSpec spec) => spec.Title is { Length: > 0 } title ? title : Path.GetFileName(spec.InputPath);
+
+    /// <inheritdoc/>
+    protected override bool AroundReceive(Receive receive, object message)
     {
-        _spec = e.Spec;
-        _state = JobStates.Running;
+        var handled = base.AroundReceive(receive, message);
+        if (_state.IsTerminal && message is not ActorClock.Tick && !IsRecovering)
+        {
+            // An ended job leaves memory after PassivateAfter without messages; every message re-arms the wait.
+            _clock.StartSingle("idle", IdleCheck.Instance, _services.PassivateAfter);
+        }
+
+        return handled;
     }
 
-    private void Apply(MediaProbed e) => _probed = e;
-
-    private void Apply(SpeechSegmentFound e) => _found[e.Index] = e;
-
-    private void Apply(SpeechDetectionCompleted e) => _detectionComplete = true;
-
-    private void Apply(SegmentTranscribed e) => _transcribed[e.Index] = e;
-
-    private JobProgress Progress() => new()
+    /// <inheritdoc/>
+    protected override void PostStop()
     {
-        JobId = _jobId,
-        State = _failure is null ? _state : $"{_state}: {_failure}",
-        DurationSeconds = _probed?.DurationSeconds ?? 0,
-        SegmentsFound = _found.Count,
-        SegmentsTranscribed = _transcribed.Count,
-        SpeechDetectionComplete = _detectionComplete,
-    };
+        _clock.Dispose();
+        base.PostStop();
+    }
+
+    private long Now() => _services.Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private JobProgress Progress() => _state.Progress(_jobId);
+
+    private void OnRecovered()
+    {
+        if (_state.Phase == JobState.Running)
+        {
+            _services.Log.LogInformation(
+                "Job {JobId} resumed after a restart: {Transcribed} of {Found} speech segments already recorded",
+                _jobId, _state.Transcribed.Count, _state.Found.Count);
+            Self.Tell(Advance.Instance);
+        }
+        else if (_state.IsTerminal)
+        {
+            OnEnded();
+        }
+    }
+
+    private void OnStart(StartJob start)
+    {
+        if (_state.Spec is not null)
+        {
+            Self.Tell(Advance.Instance);
+            Sender.Tell(Progress());
+            return;
+        }
+
+        var replyTo = Sender;
+        Record(new JobAccepted { Spec = start.Spec, AcceptedUnixMs = Now() }, () =>
+        {
+            _services.Log.LogInformation("Job {JobId} submitted: '{Title}'", _jobId, TitleOf(start.Spec));
+            replyTo.Tell(Progress());
+            Self.Tell(Advance.Instance);
+        });
+    }
+
+    private void OnSubscribe(SubscribeToJob subscribe)
+    {
+        var subscriber = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(subscribe.Subscriber);
+        if (_subscribers.Add(subscriber))
+        {
+            Context.Watch(subscriber);
+        }
+
+        subscriber.Tell(Progress());
+    }
+
+    private void OnTerminated(Terminated terminated)
+    {
+        if (_subscribers.Remove(terminated.ActorRef))
+        {
+            return;
+        }
+
+        OnSpeechDetectorStopped(terminated.ActorRef);
+    }
+
+    /// <summary>Re-examines the state and starts whatever step is next.</summary>
+    private void AdvanceJob()
+    {
+        if (_state.IsTerminal || _state.Spec is not { } spec)
+        {
+            return;
+        }
+
+        if (_state.Probed is null)
+        {
+            if (!_probing)
+            {
+                _probing = true;
+                ProbeAsync(spec.InputPath).PipeTo(Self);
+            }
+
+            return;
+        }
+
+        if (!_state.DetectionComplete)
+        {
+            StartSpeechDetection(spec);
+            return;
+        }
+
+        FinishIfDone();
+    }
+
+    private static async Task<ProbeResult> ProbeAsync(string path)
+    {
+        try
+        {
+            var info = await Media.Ffmpeg.MediaProbe.ProbeAudioAsync(path);
+            return new ProbeResult(new MediaProbed { DurationSeconds = info.Duration?.TotalSeconds ?? 0, Container = info.Container, Streams = info.StreamSummary }, null);
+        }
+        catch (Media.MediaException ex)
+        {
+            return new ProbeResult(null, ex.Message);
+        }
+    }
+
+    private void OnProbed(ProbeResult result)
+    {
+        _probing = false;
+        if (result.Probed is null)
+        {
+            EndWith(new JobFailed { Reason = result.Error!, FailedUnixMs = Now() });
+            return;
+        }
+
+        Record(result.Probed, () =>
+        {
+            _services.Log.LogInformation(
+                "Job {JobId} started: {Duration:0.0} s of media ({Container})", _jobId, result.Probed.DurationSeconds, result.Probed.Container);
+            Self.Tell(Advance.Instance);
+        });
+    }
+
+    /// <summary>Persists <paramref name="e"/>, applies it, tells subscribers, then runs <paramref name="then"/>.</summary>
+    private void Record(IMessage e, Action? then = null) => Persist(e, persisted =>
+    {
+        _state = _state.Apply(persisted);
+        Notify();
+        then?.Invoke();
+    });
 
     private void Notify()
     {
         var progress = Progress();
         foreach (var subscriber in _subscribers)
         {
-            subscriber.Tell(progress, Self);
+            subscriber.Tell(progress);
         }
 
-        if (IsTerminal)
+        if (_state.IsTerminal)
         {
-            Ended();
+            OnEnded();
+        }
+    }
+
+    /// <summary>Ends the job with <see cref="JobFailed"/>, <see cref="JobCancelled"/> or <see cref="JobCompleted"/>, once.</summary>
+    private void EndWith(IMessage terminal)
+    {
+        if (_state.IsTerminal)
+        {
+            return;
+        }
+
+        StopSpeechDetection();
+        if (terminal is JobFailed failure && _state.Spec is { Title.Length: > 0 } spec)
+        {
+            // An upload's stored path means nothing to its sender: name the file as they did.
+            failure.Reason = failure.Reason.Replace(spec.InputPath, spec.Title, StringComparison.Ordinal);
+        }
+
+        Record(terminal, () => LogEnd());
+    }
+
+    private void LogEnd()
+    {
+        switch (_state.Phase)
+        {
+            case JobState.Completed:
+                var seconds = (_state.EndedUnixMs - _state.AcceptedUnixMs) / 1000.0;
+                var media = _state.Probed?.DurationSeconds ?? 0;
+                _services.Log.LogInformation(
+                    "Job {JobId} completed in {Seconds:0.0} s (real-time factor {Rtf:0.000}): {Segments} speech segments",
+                    _jobId, seconds, media > 0 ? seconds / media : 0, _state.Transcribed.Count);
+                break;
+            case JobState.Failed:
+                _services.Log.LogWarning("Job {JobId} failed: {Reason}", _jobId, _state.Error);
+                break;
+            case JobState.Cancelled:
+                _services.Log.LogInformation("Job {JobId} cancelled: {Reason}", _jobId, _state.Error);
+                break;
         }
     }
 
     /// <summary>
-    /// Once ended: the upload (if the node owns the input) is deleted, and after <see cref="JobServices.PassivateAfter"/>
-    /// without messages the job asks its shard to passivate it (the index answers for it; a later message recovers it).
+    /// Once ended (now or found so in recovery): the index learns the final progress, the upload (if the node owns
+    /// the input) is deleted, and the idle wait before passivation begins.
     /// </summary>
-    private void Ended()
+    private void OnEnded()
     {
+        _services.Index.Tell(new JobEnded { JobId = _jobId, Final = Progress() });
         ReleaseInput();
-        Context.SetReceiveTimeout(_services.PassivateAfter);
+        _clock.StartSingle("idle", IdleCheck.Instance, _services.PassivateAfter);
     }
 
     /// <summary>Deletes an input the node owns (an upload) once the job has ended; idempotent.</summary>
     private void ReleaseInput()
     {
-        if (_spec is not { OwnsInput: true } spec || !File.Exists(spec.InputPath))
+        if (_state.Spec is not { OwnsInput: true } spec || !File.Exists(spec.InputPath))
         {
             return;
         }
@@ -125,7 +288,20 @@ public sealed partial class MediaJob : PersistentActor
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Log.LogWarning("Job {JobId}: could not delete its uploaded input {Path}: {Reason}", _jobId, spec.InputPath, ex.Message);
+            _services.Log.LogWarning("Job {JobId}: could not delete its uploaded input {Path}: {Reason}", _jobId, spec.InputPath, ex.Message);
+        }
+    }
+
+    private void OnTimer(object message)
+    {
+        switch (message)
+        {
+            case IdleCheck when _state.IsTerminal && !_finishing:
+                Context.Parent.Tell(new Passivate(StopJob.Instance));
+                break;
+            case RetrySegment retry:
+                Retry(retry);
+                break;
         }
     }
 
@@ -135,6 +311,11 @@ public sealed partial class MediaJob : PersistentActor
         public static StopJob Instance { get; } = new();
     }
 
+    private sealed record IdleCheck
+    {
+        public static IdleCheck Instance { get; } = new();
+    }
+
     /// <summary>Re-examines the state and starts whatever step is next.</summary>
     private sealed record Advance
     {
@@ -142,18 +323,4 @@ public sealed partial class MediaJob : PersistentActor
     }
 
     private sealed record ProbeResult(MediaProbed? Probed, string? Error);
-
-    private sealed record Finished(SummaryWritten? Summary, ArtifactsWritten? Artifacts, string? Error);
-
-    private StreamInlet? _inlet;
-    private IActorRef? _detector;
-    private SlotState _vadSlot;
-
-    /// <summary>Where the job stands with its VAD slot.</summary>
-    private enum SlotState
-    {
-        None,
-        Asked,
-        Held,
-    }
 }

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.Persistence;
 using MediaCluster.Messages.Jobs;
-using MediaCluster.Runtime;
-using MediaCluster.Runtime.Persistence;
 
 namespace MediaCluster.Actors.Jobs;
 
@@ -33,25 +33,41 @@ public sealed record WatchFolderStatus(int Accepted, int Watching);
 /// same content — renamed, copied again, or found again after a restart — is never picked up twice.
 /// Hidden files (".name") are ignored, so writers can upload under a dot-name and rename.
 /// </summary>
-public sealed class WatchFolder : PersistentActor
+public sealed class WatchFolder : ReceivePersistentActor
 {
     private readonly WatchFolderOptions _options;
     private readonly IActorRef _starter;
+    private readonly ActorClock _clock;
     private readonly HashSet<string> _acceptedHashes = [];
     private readonly Dictionary<string, Observation> _observed = new(StringComparer.Ordinal);
 
-    public WatchFolder(WatchFolderOptions options, IActorRef starter)
+    public WatchFolder(WatchFolderOptions options, IActorRef starter, TimeProvider time)
     {
         _options = options;
         _starter = starter;
+        _clock = new ActorClock(time, Self);
         Recover<InboxFileAccepted>(e => _acceptedHashes.Add(e.Sha256));
-        Recover<RecoveryCompleted>(_ => Context.Timers.StartPeriodicTimer("poll", Poll.Instance, options.PollInterval, options.PollInterval));
-        ReceiveAsync<Poll>(_ => PollAsync());
-        Receive<GetWatchFolderStatus>(_ => Sender.Tell(new WatchFolderStatus(_acceptedHashes.Count, _observed.Count(o => !o.Value.Done)), Self));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            Directory.CreateDirectory(options.Inbox);
+            _clock.StartPeriodic("poll", Poll.Instance, options.PollInterval);
+        });
+        CommandAsync<ActorClock.Tick>(tick => _clock.IsCurrent(tick) ? PollAsync() : Task.CompletedTask);
+        Command<GetWatchFolderStatus>(_ => Sender.Tell(new WatchFolderStatus(_acceptedHashes.Count, _observed.Count(o => !o.Value.Done))));
     }
 
     /// <inheritdoc/>
     public override string PersistenceId => "watch-folder:" + Path.GetFullPath(_options.Inbox);
+
+    public static Props Props(WatchFolderOptions options, IActorRef starter, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new WatchFolder(options, starter, time));
+
+    /// <inheritdoc/>
+    protected override void PostStop()
+    {
+        _clock.Dispose();
+        base.PostStop();
+    }
 
     private async Task PollAsync()
     {
@@ -124,7 +140,7 @@ public sealed class WatchFolder : PersistentActor
                 InputPath = e.Path,
                 OutputDir = Path.Combine(_options.OutputRoot, e.JobId),
             };
-            _starter.Tell(new StartInboxJob(spec), Self);
+            _starter.Tell(new StartInboxJob(spec));
         });
     }
 

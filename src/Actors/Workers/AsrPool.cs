@@ -1,6 +1,5 @@
-using MediaCluster.Media.Asr;
+using Akka.Actor;
 using MediaCluster.Messages.Jobs;
-using MediaCluster.Runtime;
 
 namespace MediaCluster.Actors.Workers;
 
@@ -8,7 +7,7 @@ namespace MediaCluster.Actors.Workers;
 /// The ASR slots of a node: one <see cref="AsrWorker"/> per slot over a shared recognizer pool. Requests
 /// queue here and go to whichever worker is idle; replies go back to the job that asked.
 /// </summary>
-internal sealed class AsrPool : ActorBase
+internal sealed class AsrPool : ReceiveActor
 {
     private readonly Queue<(SpeechAudio Audio, IActorRef ReplyTo)> _waiting = new();
     private readonly Stack<IActorRef> _idle = new();
@@ -16,13 +15,13 @@ internal sealed class AsrPool : ActorBase
 
     private readonly AsrMetrics _metrics;
 
-    public AsrPool(ISpeechRecognizer recognizer, AsrMetrics metrics)
+    public AsrPool(NodeEngines engines, AsrMetrics metrics)
     {
         _metrics = metrics;
-        metrics.Pool.Slots = recognizer.Concurrency;
-        for (var i = 0; i < recognizer.Concurrency; i++)
+        metrics.Pool.Slots = engines.Recognizer.Concurrency;
+        for (var i = 0; i < engines.Recognizer.Concurrency; i++)
         {
-            _idle.Push(Context.ActorOf(Props.Create(() => new AsrWorker(recognizer, metrics)), $"asr-{i}"));
+            _idle.Push(Context.ActorOf(AsrWorker.Props(engines, metrics), $"asr-{i}"));
         }
 
         Receive<SpeechAudio>(audio =>
@@ -34,11 +33,13 @@ internal sealed class AsrPool : ActorBase
         Receive<SegmentRecognitionFailed>(Answer);
     }
 
+    public static Props Props(NodeEngines engines, AsrMetrics metrics) => Akka.Actor.Props.Create(() => new AsrPool(engines, metrics));
+
     private void Answer(object answer)
     {
         if (_busy.Remove(Sender, out var replyTo))
         {
-            replyTo.Tell(answer, Self);
+            replyTo.Tell(answer);
             _idle.Push(Sender);
         }
 
@@ -52,7 +53,7 @@ internal sealed class AsrPool : ActorBase
             var worker = _idle.Pop();
             var (audio, replyTo) = _waiting.Dequeue();
             _busy[worker] = replyTo;
-            worker.Tell(audio, Self);
+            worker.Tell(audio);
         }
 
         _metrics.Pool.Set(_busy.Count, _waiting.Count);

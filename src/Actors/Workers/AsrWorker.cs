@@ -1,55 +1,63 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Akka.Actor;
 using MediaCluster.Media.Asr;
 using MediaCluster.Messages.Jobs;
-using MediaCluster.Runtime;
 
 namespace MediaCluster.Actors.Workers;
 
-/// <summary>A recognition failed; the job decides whether to retry.</summary>
-internal sealed record SegmentRecognitionFailed(string JobId, int Index, string Reason);
-
 /// <summary>
-/// One ASR slot: recognises one segment at a time (the async handler holds the mailbox) and replies with
-/// the result, or with <see cref="SegmentRecognitionFailed"/> — a request is always answered.
+/// One ASR slot: recognises the segment its pool hands it (one at a time: the pool sends the next only after the
+/// answer) off the actor's thread, and answers the pool with the result or with <see cref="SegmentRecognitionFailed"/>
+/// — a request is always answered.
 /// </summary>
-internal sealed class AsrWorker : ActorBase
+internal sealed class AsrWorker : ReceiveActor
 {
-    public AsrWorker(ISpeechRecognizer recognizer, AsrMetrics metrics)
-    {
-        ReceiveAsync<SpeechAudio>(async audio =>
-        {
-            var samples = MemoryMarshal.Cast<byte, short>(audio.Pcm.Span).ToArray();
-            Recognition result;
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                result = await recognizer.RecognizeAsync(samples);
-            }
-            catch (Exception ex) when (ex is Media.MediaException or InvalidOperationException)
-            {
-                Sender.Tell(new SegmentRecognitionFailed(audio.JobId, audio.Index, ex.Message), Self);
-                return;
-            }
+    public AsrWorker(NodeEngines engines, AsrMetrics metrics) =>
+        Receive<SpeechAudio>(audio => RecognizeAsync(engines, metrics, audio).PipeTo(Sender, Self));
 
-            metrics.Recognized(samples.Length / 16000.0, Stopwatch.GetElapsedTime(started));
-            var start = TimeSpan.FromSeconds(audio.StartSample / 16000.0);
-            var transcribed = new SegmentTranscribed
-            {
-                Index = audio.Index,
-                StartSeconds = start.TotalSeconds,
-                EndSeconds = audio.EndSample / 16000.0,
-                Text = result.Text,
-                Confidence = result.MeanWordConfidence,
-            };
-            transcribed.Words.AddRange(result.WordsShiftedBy(start).Select(w => new Messages.Jobs.RecognizedWord
-            {
-                Text = w.Text,
-                StartSeconds = w.Start.TotalSeconds,
-                EndSeconds = w.End.TotalSeconds,
-                Confidence = w.Confidence,
-            }));
-            Sender.Tell(new SegmentRecognized { JobId = audio.JobId, Result = transcribed }, Self);
-        });
+    public static Props Props(NodeEngines engines, AsrMetrics metrics) => Akka.Actor.Props.Create(() => new AsrWorker(engines, metrics));
+
+    private static async Task<object> RecognizeAsync(NodeEngines engines, AsrMetrics metrics, SpeechAudio audio)
+    {
+        var rate = audio.SampleRate > 0 ? audio.SampleRate : 16_000;
+        if (rate != 16_000)
+        {
+            return Failed(audio, $"the recognizer takes 16000 Hz audio, this segment is {rate} Hz");
+        }
+
+        var samples = MemoryMarshal.Cast<byte, short>(audio.Pcm.Span).ToArray();
+        Recognition result;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var use = engines.Use();
+            result = await engines.Recognizer.RecognizeAsync(samples);
+        }
+        catch (Exception ex) when (ex is Media.MediaException or InvalidOperationException)
+        {
+            return Failed(audio, ex.Message);
+        }
+
+        metrics.Recognized(samples.Length / (double)rate, Stopwatch.GetElapsedTime(started));
+        var start = TimeSpan.FromSeconds(audio.StartSample / (double)rate);
+        var transcribed = new SegmentTranscribed
+        {
+            Index = audio.Index,
+            StartSeconds = start.TotalSeconds,
+            EndSeconds = audio.EndSample / (double)rate,
+            Text = result.Text,
+            Confidence = result.MeanWordConfidence,
+        };
+        transcribed.Words.AddRange(result.WordsShiftedBy(start).Select(w => new Messages.Jobs.RecognizedWord
+        {
+            Text = w.Text,
+            StartSeconds = w.Start.TotalSeconds,
+            EndSeconds = w.End.TotalSeconds,
+            Confidence = w.Confidence,
+        }));
+        return new SegmentRecognized { JobId = audio.JobId, Result = transcribed };
     }
+
+    private static SegmentRecognitionFailed Failed(SpeechAudio audio, string reason) => new() { JobId = audio.JobId, Index = audio.Index, Reason = reason };
 }

@@ -1,4 +1,4 @@
-using MediaCluster.Runtime;
+using Akka.Actor;
 
 namespace MediaCluster.Actors.Workers;
 
@@ -47,7 +47,7 @@ public sealed class SlotGauge
 /// wait in arrival order. Asking again while holding is answered again (a restarted holder keeps its slot); a
 /// holder or waiter that stops gives its place up.
 /// </summary>
-public sealed class SlotGate : ActorBase
+public sealed class SlotGate : ReceiveActor
 {
     private readonly HashSet<IActorRef> _holders = [];
     private readonly LinkedList<IActorRef> _waiting = new();
@@ -60,7 +60,7 @@ public sealed class SlotGate : ActorBase
         {
             if (_holders.Contains(Sender))
             {
-                Sender.Tell(SlotGranted.Instance, Self);
+                Sender.Tell(SlotGranted.Instance);
             }
             else if (!_waiting.Contains(Sender))
             {
@@ -70,7 +70,7 @@ public sealed class SlotGate : ActorBase
             }
         });
         Receive<ReleaseSlot>(_ => Leave(Sender));
-        Receive<Terminated>(t => Leave(t.Actor));
+        Receive<Terminated>(t => Leave(t.ActorRef));
     }
 
     private void Leave(IActorRef actor)
@@ -89,9 +89,16 @@ public sealed class SlotGate : ActorBase
         {
             _waiting.RemoveFirst();
             _holders.Add(next.Value);
-            next.Value.Tell(SlotGranted.Instance, Self);
+            next.Value.Tell(SlotGranted.Instance);
         }
 
         _gauge.Set(_holders.Count, _waiting.Count);
     }
+}
+
+/// <summary>The node's speech-detection slots, for /metrics.</summary>
+public sealed class VadMetrics(int slots)
+{
+    /// <summary>Slots, slots in use, jobs waiting for one.</summary>
+    public SlotGauge Slots { get; } = new() { Slots = slots };
 }

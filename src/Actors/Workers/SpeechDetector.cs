@@ -1,77 +1,111 @@
 using System.Runtime.InteropServices;
+using Akka.Actor;
 using Google.Protobuf;
 using MediaCluster.Media;
 using MediaCluster.Media.Ffmpeg;
 using MediaCluster.Media.Vad;
 using MediaCluster.Messages.Jobs;
-using MediaCluster.Messages.Runtime;
-using MediaCluster.Runtime;
-using MediaCluster.Runtime.Streams;
 
 namespace MediaCluster.Actors.Workers;
 
 /// <summary>
-/// Decodes one input and runs VAD over it, offering speech segments (with audio) to its job over a
-/// credit-based stream: it pulls from the decoder only when the job has granted demand, so a slow job
-/// slows ffmpeg and nothing buffers without bound.
+/// Decodes one input and runs VAD over it, sending speech segments (with their audio) to its parent job with
+/// explicit demand: it pulls the next segment from the decoder only while the job has granted it
+/// (<see cref="RequestSegments"/>), so a job behind on recognition leaves ffmpeg blocked on its pipe and nothing
+/// buffers without bound. One pull is in flight at a time, off the actor's thread.
 /// </summary>
-internal sealed class SpeechDetector : ActorBase
+internal sealed class SpeechDetector : ReceiveActor
 {
-    private readonly StreamOutlet _outlet;
     private readonly IAsyncEnumerator<SpeechSegment> _segments;
     private readonly CancellationTokenSource _cancel = new();
+    private readonly NodeEngines _engines;
     private readonly string _jobId;
+    private Task _pull = Task.CompletedTask;
+    private long _demand;
+    private bool _pulling;
+    private bool _ended;
+    private int _sent;
 
-    public SpeechDetector(string jobId, string path, SileroVad vad, IActorRef job)
+    public SpeechDetector(string jobId, string path, NodeEngines engines)
     {
         _jobId = jobId;
-        _outlet = new StreamOutlet("speech:" + jobId, job, Self);
-        _segments = new VoiceActivityDetector(vad).DetectAsync(AudioDecoder.DecodeAsync(path, cancellationToken: _cancel.Token), true, _cancel.Token)
+        _engines = engines;
+        _segments = new VoiceActivityDetector(engines.Vad)
+            .DetectAsync(AudioDecoder.DecodeAsync(path, cancellationToken: _cancel.Token), true, _cancel.Token)
             .GetAsyncEnumerator(_cancel.Token);
-        ReceiveAsync<StreamDemand>(async demand =>
+        Receive<RequestSegments>(request =>
         {
-            _outlet.Handle(demand);
-            await PumpAsync();
+            _demand += request.Count;
+            Pull();
         });
-        Receive<StreamCancel>(cancel =>
-        {
-            _outlet.Handle(cancel);
-            Context.Stop(Self);
-        });
+        Receive<Pulled>(OnPulled);
     }
+
+    public static Props Props(string jobId, string path, NodeEngines engines) =>
+        Akka.Actor.Props.Create(() => new SpeechDetector(jobId, path, engines));
 
     protected override void PostStop()
     {
         _cancel.Cancel();
-        _ = _segments.DisposeAsync().AsTask().ContinueWith(_ => _cancel.Dispose(), TaskScheduler.Default);
+        // The enumerator may still be inside a pull: dispose it (stopping ffmpeg) only once that pull has returned.
+        _ = _pull.ContinueWith(_ => _segments.DisposeAsync().AsTask(), TaskScheduler.Default).Unwrap()
+            .ContinueWith(_ => _cancel.Dispose(), TaskScheduler.Default);
     }
 
-    private async Task PumpAsync()
+    private void Pull()
     {
+        if (_pulling || _ended || _demand <= 0)
+        {
+            return;
+        }
+
+        _pulling = true;
+        var pull = PullAsync();
+        _pull = pull;
+        pull.PipeTo(Self);
+    }
+
+    private async Task<Pulled> PullAsync()
+    {
+        using var use = _engines.Use();
         try
         {
-            while (_outlet.CanSend)
-            {
-                if (!await _segments.MoveNextAsync())
-                {
-                    _outlet.Complete();
-                    return;
-                }
-
-                var segment = _segments.Current;
-                _outlet.Send(new SpeechAudio
-                {
-                    JobId = _jobId,
-                    Index = segment.Index,
-                    StartSample = segment.StartSample,
-                    EndSample = segment.EndSample,
-                    Pcm = ByteString.CopyFrom(MemoryMarshal.AsBytes((segment.Samples ?? []).AsSpan())),
-                });
-            }
+            return await _segments.MoveNextAsync() ? new Pulled(_segments.Current, null) : new Pulled(null, null);
         }
         catch (MediaException ex)
         {
-            _outlet.Fail(ex.Message);
+            return new Pulled(null, ex.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            return new Pulled(null, "speech detection was stopped");
         }
     }
+
+    private void OnPulled(Pulled pulled)
+    {
+        _pulling = false;
+        if (pulled.Error is not null || pulled.Segment is null)
+        {
+            _ended = true;
+            Context.Parent.Tell(pulled.Error is null ? new SpeechDetectionEnded(_sent) : new SpeechDetectionFailed(pulled.Error));
+            return;
+        }
+
+        var segment = pulled.Segment;
+        _demand--;
+        _sent++;
+        Context.Parent.Tell(new SpeechAudio
+        {
+            JobId = _jobId,
+            Index = segment.Index,
+            StartSample = segment.StartSample,
+            EndSample = segment.EndSample,
+            SampleRate = AudioChunk.SampleRate,
+            Pcm = ByteString.CopyFrom(MemoryMarshal.AsBytes((segment.Samples ?? []).AsSpan())),
+        });
+        Pull();
+    }
+
+    private sealed record Pulled(SpeechSegment? Segment, string? Error);
 }

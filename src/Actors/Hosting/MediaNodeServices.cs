@@ -1,0 +1,50 @@
+using Akka.Hosting;
+using MediaCluster.Actors.Workers;
+using MediaCluster.Media.Asr;
+using MediaCluster.Media.Vad;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MediaCluster.Actors.Hosting;
+
+/// <summary>Registers a node's engines, metrics, actor system and <see cref="MediaNode"/> in a host's services.</summary>
+public static class MediaNodeServices
+{
+    /// <summary>
+    /// Adds the node: engines (Silero VAD, and pocketsphinx on <see cref="MediaNodeOptions.AsrSlots"/> slots unless
+    /// <paramref name="recognizer"/> is given; the node then owns it), the actor system built by
+    /// <see cref="MediaClusterAkka.WithMediaCluster"/>, and <see cref="MediaNode"/>, the facade callers use.
+    /// </summary>
+    public static IServiceCollection AddMediaNode(this IServiceCollection services, MediaNodeOptions options, ISpeechRecognizer? recognizer = null)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(new AsrMetrics());
+        services.AddSingleton(new VadMetrics(options.VadSlots ?? Environment.ProcessorCount));
+        services.AddSingleton(sp => new NodeEngines(
+            new SileroVad(log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<SileroVad>()),
+            recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots)));
+
+        // Registered before Akka's hosted service, so it stops after the actor system has terminated.
+        services.AddHostedService<EngineShutdown>();
+        services.AddAkka(MediaClusterAkka.SystemName, (builder, sp) => builder.WithMediaCluster(options, sp));
+        services.AddSingleton<MediaNode>();
+        return services;
+    }
+
+    /// <summary>Frees the engines once the actors are gone, unless a call is still inside one (then it warns and leaves them).</summary>
+    private sealed class EngineShutdown(NodeEngines engines, MediaNodeOptions options, ILogger<MediaNode> log) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            if (!await engines.CloseAsync(options.ShutdownTimeout))
+            {
+                log.LogWarning(
+                    "An engine call was still running {Timeout} after shutdown began (a hung engine?); stopping without freeing the engines",
+                    options.ShutdownTimeout);
+            }
+        }
+    }
+}

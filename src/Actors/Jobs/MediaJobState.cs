@@ -1,0 +1,74 @@
+using System.Collections.Immutable;
+using Google.Protobuf;
+using MediaCluster.Messages.Jobs;
+
+namespace MediaCluster.Actors.Jobs;
+
+/// <summary>
+/// Everything a <see cref="MediaJob"/> knows, as one immutable value. <see cref="Apply"/> is the only place it
+/// changes: recovery replays the journal through it, and live handling applies each event once it is persisted.
+/// </summary>
+public sealed record MediaJobState
+{
+    /// <summary>The state of a job nobody has started.</summary>
+    public static MediaJobState Empty { get; } = new();
+
+    public JobState Phase { get; private init; } = JobState.New;
+
+    /// <summary>Why the job failed or was cancelled.</summary>
+    public string? Error { get; private init; }
+
+    public JobSpec? Spec { get; private init; }
+
+    public long AcceptedUnixMs { get; private init; }
+
+    public long EndedUnixMs { get; private init; }
+
+    public MediaProbed? Probed { get; private init; }
+
+    /// <summary>Speech segments found so far, by index.</summary>
+    public ImmutableSortedDictionary<int, SpeechSegmentFound> Found { get; private init; } = ImmutableSortedDictionary<int, SpeechSegmentFound>.Empty;
+
+    /// <summary>Recorded recognition results, by segment index (a second result for an index is never recorded).</summary>
+    public ImmutableSortedDictionary<int, SegmentTranscribed> Transcribed { get; private init; } = ImmutableSortedDictionary<int, SegmentTranscribed>.Empty;
+
+    public bool DetectionComplete { get; private init; }
+
+    public SummaryWritten? Summary { get; private init; }
+
+    public bool IsTerminal => Phase is JobState.Completed or JobState.Failed or JobState.Cancelled;
+
+    /// <summary>Detection is over and every segment found has its result: time for the summary and artifacts.</summary>
+    public bool ReadyToFinish => !IsTerminal && DetectionComplete && Transcribed.Count >= Found.Count && Spec is not null;
+
+    /// <summary>The state after <paramref name="e"/>. An event this type does not know is an error, never ignored.</summary>
+    public MediaJobState Apply(IMessage e) => e switch
+    {
+        JobAccepted accepted => this with { Spec = accepted.Spec, AcceptedUnixMs = accepted.AcceptedUnixMs, Phase = JobState.Running },
+        MediaProbed probed => this with { Probed = probed },
+        SpeechSegmentFound found => this with { Found = Found.SetItem(found.Index, found) },
+        SpeechDetectionCompleted => this with { DetectionComplete = true },
+        SegmentTranscribed transcribed => Transcribed.ContainsKey(transcribed.Index) ? this : this with { Transcribed = Transcribed.Add(transcribed.Index, transcribed) },
+        SummaryWritten summary => this with { Summary = summary },
+        ArtifactsWritten => this,
+        JobCompleted completed => this with { Phase = JobState.Completed, EndedUnixMs = completed.CompletedUnixMs },
+        JobFailed failed => this with { Phase = JobState.Failed, Error = failed.Reason, EndedUnixMs = failed.FailedUnixMs },
+        JobCancelled cancelled => this with { Phase = JobState.Cancelled, Error = cancelled.Reason, EndedUnixMs = cancelled.CancelledUnixMs },
+        _ => throw new InvalidOperationException($"a media job has no rule for the event {e.Descriptor.FullName}"),
+    };
+
+    /// <summary>The job's progress as subscribers and the API see it.</summary>
+    public JobProgress Progress(string jobId) => new()
+    {
+        JobId = jobId,
+        State = Phase,
+        Error = Error ?? string.Empty,
+        Title = Spec is null ? string.Empty : MediaJob.TitleOf(Spec),
+        AcceptedUnixMs = AcceptedUnixMs,
+        EndedUnixMs = EndedUnixMs,
+        DurationSeconds = Probed?.DurationSeconds ?? 0,
+        SegmentsFound = Found.Count,
+        SegmentsTranscribed = Transcribed.Count,
+        SpeechDetectionComplete = DetectionComplete,
+    };
+}

@@ -1,0 +1,44 @@
+namespace MediaCluster.Actors;
+
+/// <summary>How a node's actors start (built from the host's options by <c>AddMediaCluster</c>, or directly by tests).</summary>
+public sealed record MediaNodeOptions
+{
+    /// <summary>Where the embedded journal (SQLite, <c>journal.db</c>) lives.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>A PostgreSQL connection string for the journal and snapshots; null: SQLite in <see cref="DataDirectory"/>.</summary>
+    public string? JournalConnectionString { get; init; }
+
+    /// <summary>An inbox to watch: each new, finished file there becomes a job (null: none).</summary>
+    public Jobs.WatchFolderOptions? Inbox { get; init; }
+
+    /// <summary>ASR slots; default one per core.</summary>
+    public int? AsrSlots { get; init; }
+
+    /// <summary>Jobs detecting speech at once (decoder + VAD each); default one per core. More jobs wait their turn.</summary>
+    public int? VadSlots { get; init; }
+
+    /// <summary>This node's cluster roles; the embedded node has them all.</summary>
+    public IReadOnlyCollection<string> Roles { get; init; } = ["api", "jobs", "gpu"];
+
+    /// <summary>The address Akka remoting binds (loopback for the embedded node: nothing leaves the machine).</summary>
+    public string ClusterHost { get; init; } = "127.0.0.1";
+
+    /// <summary>Akka remoting's port; 0 takes any free port.</summary>
+    public int ClusterPort { get; init; }
+
+    /// <summary>Shards the jobs are spread over (fixed for the life of a journal).</summary>
+    public int JobShards { get; init; } = 100;
+
+    /// <summary>How long a request to an actor may take before it fails naming the actor.</summary>
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The clock of the node's own timers (retries, idle passivation, inbox polls); tests pass a manual one.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>How long an ended job stays in memory without messages before its shard passivates it.</summary>
+    public TimeSpan PassivateAfter { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long shutdown waits for a call inside an engine before it leaves the engines open.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MediaCluster.Messages.Jobs;
+
+namespace MediaCluster.Messages.Api;
+
+/// <summary>The HTTP API's JSON settings (snake_case names), used by the node and by pbm alike.</summary>
+public static class ApiJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}
+
+/// <summary>A job as the API shows it (GET /api/jobs, /api/jobs/ID, and each server-sent progress event).</summary>
+public sealed record JobInfo(
+    string Id,
+    string State,
+    string? Error,
+    string Title,
+    DateTimeOffset? SubmittedAt,
+    double ElapsedSeconds,
+    double DurationSeconds,
+    int SegmentsFound,
+    int SegmentsTranscribed,
+    bool SpeechDetectionComplete)
+{
+    [JsonIgnore]
+    public bool IsTerminal => State is "completed" or "failed" or "cancelled";
+
+    /// <summary>Share of the work done, 0–1: transcribed of found, held below 1 until every segment is found.</summary>
+    [JsonIgnore]
+    public double Done => State == "completed" ? 1
+        : SegmentsFound == 0 ? 0
+        : SpeechDetectionComplete ? (double)SegmentsTranscribed / SegmentsFound
+        : 0.95 * SegmentsTranscribed / SegmentsFound;
+
+    /// <summary>The API's word for a state.</summary>
+    public static string StateName(JobState state) => state switch
+    {
+        JobState.New => "new",
+        JobState.Running => "running",
+        JobState.Completed => "completed",
+        JobState.Failed => "failed",
+        JobState.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "a job state the API has no word for"),
+    };
+
+    /// <summary>The view of a job's progress; elapsed time runs to <paramref name="now"/> until the job ends.</summary>
+    public static JobInfo Of(JobProgress p, DateTimeOffset now)
+    {
+        DateTimeOffset? submitted = p.AcceptedUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(p.AcceptedUnixMs) : null;
+        var end = p.EndedUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(p.EndedUnixMs) : now;
+        return new JobInfo(
+            p.JobId,
+            StateName(p.State),
+            p.Error is { Length: > 0 } error ? error : null,
+            p.Title,
+            submitted,
+            submitted is { } start ? Math.Max(0, (end - start).TotalSeconds) : 0,
+            p.DurationSeconds,
+            p.SegmentsFound,
+            p.SegmentsTranscribed,
+            p.SpeechDetectionComplete);
+    }
+}
+
+/// <summary>POST /api/jobs answered 202: the new job.</summary>
+public sealed record SubmitResponse(string Id, string Title);
+
+/// <summary>POST /api/jobs with JSON: a file inside the node's allowed roots.</summary>
+public sealed record SubmitPathRequest(string? Path);
+
+/// <summary>Any refusal: what went wrong, naming the cause.</summary>
+public sealed record ApiError(string Error);

@@ -1,0 +1,26 @@
+namespace MediaCluster.Messages.Jobs;
+
+/// <summary>A message for one job: the shard region routes it to the job's entity by <see cref="JobId"/>.</summary>
+public interface IJobMessage
+{
+    /// <summary>The job (entity) this message is for.</summary>
+    string JobId { get; }
+}
+
+public sealed partial class StartJob : IJobMessage
+{
+    /// <inheritdoc/>
+    public string JobId => Spec.JobId;
+}
+
+public sealed partial class CancelJob : IJobMessage;
+
+public sealed partial class GetJobProgress : IJobMessage;
+
+public sealed partial class SubscribeToJob : IJobMessage;
+
+public sealed partial class JobProgress
+{
+    /// <summary>True once the job does no more work: completed, failed or cancelled.</summary>
+    public bool IsTerminal => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
+}

@@ -1,0 +1,154 @@
+using MediaCluster.Actors.Jobs;
+using MediaCluster.Media.Samples;
+using MediaCluster.Messages.Jobs;
+using MediaCluster.Messages.Serialization;
+using MediaCluster.Testing;
+
+namespace MediaCluster.Actors.Tests;
+
+/// <summary>
+/// The persistence tests, run against each journal back-end (Akka.Persistence.Sql on SQLite and on PostgreSQL): what a
+/// running node writes is the project's protobuf with its manifest, and an interrupted job resumes from it.
+/// </summary>
+public abstract class JournalContract : IAsyncLifetime
+{
+    protected string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("mc-journal-").FullName;
+
+    private SpeechSample _sample = null!;
+
+    public virtual async Task InitializeAsync() =>
+        _sample = await SpeechSampleMaker.WriteAsync(Path.Combine(Directory, "ten clips.wav"), TimeSpan.Zero, clipCount: 10);
+
+    public virtual Task DisposeAsync()
+    {
+        System.IO.Directory.Delete(Directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Options of a node whose journal is the back-end's store called <paramref name="name"/> (the same name: the same journal).</summary>
+    protected abstract Task<MediaNodeOptions> NodeOptionsAsync(string name);
+
+    /// <summary>The rows of <paramref name="persistenceId"/> in the journal called <paramref name="name"/>.</summary>
+    protected abstract Task<IReadOnlyList<JournalRow>> ReadJournalAsync(string name, string persistenceId);
+
+    [Fact]
+    public async Task Journal_RowsWrittenByTheNode_AreProtobufWithTheirManifest_NeverAClrTypeName()
+    {
+        var clip = SpeechSampleMaker.LibriVoxClips()[1].Path;
+        var spec = new JobSpec { JobId = "rows", InputPath = clip, OutputDir = Path.Combine(Directory, "out-rows"), Title = "clip.wav" };
+        await using (var node = await MediaNode.StartAsync(await NodeOptionsAsync("rows")))
+        {
+            Assert.Equal(JobState.Completed, (await node.RunAsync(spec)).State);
+        }
+
+        var rows = await ReadJournalAsync("rows", "job-rows");
+        var manifests = rows.Select(r => r.Manifest).ToList();
+
+        // The segment's result and the end of detection race; everything else is in this order.
+        string[] expected = ["JobAccepted", "MediaProbed", "SpeechSegmentFound", "SegmentTranscribed", "SpeechDetectionCompleted", "SummaryWritten", "ArtifactsWritten", "JobCompleted"];
+        Assert.Equal(expected.Select(name => "mediacluster.jobs." + name).Order(StringComparer.Ordinal), manifests.Order(StringComparer.Ordinal));
+        Assert.Equal(["mediacluster.jobs.JobAccepted", "mediacluster.jobs.MediaProbed", "mediacluster.jobs.SpeechSegmentFound"], manifests[..3]);
+        Assert.Equal(["mediacluster.jobs.SummaryWritten", "mediacluster.jobs.ArtifactsWritten", "mediacluster.jobs.JobCompleted"], manifests[^3..]);
+        Assert.All(rows, r => Assert.Equal(ProtobufSerializer.Id, r.SerializerId));
+        Assert.All(rows, r => Assert.DoesNotContain("MediaCluster", System.Text.Encoding.UTF8.GetString(r.Payload), StringComparison.Ordinal));
+        var accepted = Assert.IsType<JobAccepted>(rows[0].Decode());
+        Assert.Equal(spec, accepted.Spec);
+        Assert.Equal(Enumerable.Range(1, rows.Count).Select(i => (long)i), rows.Select(r => r.SequenceNr));
+    }
+
+    [Fact]
+    public async Task Job_InterruptedThenNodeRestarted_ResumesByItself_RecognisesOnlyWhatWasNotRecorded_AndMatchesAnUninterruptedRun()
+    {
+        // Uninterrupted run.
+        await using (var node = await MediaNode.StartAsync(await NodeOptionsAsync("whole")))
+        {
+            var end = await node.RunAsync(Spec("whole"));
+            Assert.Equal(JobState.Completed, end.State);
+            Assert.Equal(end.SegmentsFound, node.Metrics.Recognitions);
+        }
+
+        // Interrupted after at least three recorded results, then resumed on a new node over the same journal.
+        var options = await NodeOptionsAsync("resumed");
+        var firstRecognized = 0L;
+        await using (var node = await MediaNode.StartAsync(options))
+        {
+            var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var run = node.RunAsync(Spec("resumed"), new InlineProgress(p =>
+            {
+                if (p.SegmentsTranscribed >= 3)
+                {
+                    enough.TrySetResult();
+                }
+            }));
+            await enough.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            firstRecognized = node.Metrics.Recognitions;
+            GC.KeepAlive(run);
+        }
+
+        var recorded = (await ReadJournalAsync("resumed", "job-resumed")).Count(r => r.Decode() is SegmentTranscribed);
+        Assert.InRange(recorded, 3, 9);
+        Assert.True(firstRecognized >= recorded, $"{recorded} results recorded but only {firstRecognized} recognised");
+
+        // Remember-entities: the new node resumes the unfinished job by itself; nobody starts it again.
+        await using (var node = await MediaNode.StartAsync(options))
+        {
+            var end = await node.WatchAsync("resumed").WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.Equal(JobState.Completed, end.State);
+            Assert.Equal(end.SegmentsFound - recorded, node.Metrics.Recognitions);
+        }
+
+        Assert.Equal(
+            await File.ReadAllTextAsync(Path.Combine(Directory, "out-whole", "transcript.txt")),
+            await File.ReadAllTextAsync(Path.Combine(Directory, "out-resumed", "transcript.txt")));
+        Assert.Equal(MediaJob.Artifacts.Order(), System.IO.Directory.GetFiles(Path.Combine(Directory, "out-resumed")).Select(Path.GetFileName).Order());
+    }
+
+    private JobSpec Spec(string id) => new() { JobId = id, InputPath = _sample.Path, OutputDir = Path.Combine(Directory, "out-" + id) };
+
+    private sealed class InlineProgress(Action<JobProgress> report) : IProgress<JobProgress>
+    {
+        public void Report(JobProgress value) => report(value);
+    }
+}
+
+/// <summary>The journal contract on the embedded default: SQLite in the node's data directory.</summary>
+public sealed class SqliteJournalTests : JournalContract
+{
+    protected override Task<MediaNodeOptions> NodeOptionsAsync(string name) =>
+        Task.FromResult(new MediaNodeOptions { DataDirectory = Path.Combine(Directory, "data-" + name) });
+
+    protected override Task<IReadOnlyList<JournalRow>> ReadJournalAsync(string name, string persistenceId) =>
+        JournalReader.ReadSqliteAsync(Path.Combine(Directory, "data-" + name), persistenceId);
+}
+
+/// <summary>The journal contract on PostgreSQL (a private server; one database per journal name).</summary>
+public sealed class PostgresJournalTests : JournalContract
+{
+    private readonly Dictionary<string, string> _databases = [];
+    private PostgresServer _server = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _server = await PostgresServer.StartAsync(durable: false);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await base.DisposeAsync();
+    }
+
+    protected override async Task<MediaNodeOptions> NodeOptionsAsync(string name)
+    {
+        if (!_databases.TryGetValue(name, out var connection))
+        {
+            _databases[name] = connection = await _server.CreateDatabaseAsync(name);
+        }
+
+        return new MediaNodeOptions { DataDirectory = Path.Combine(Directory, "data-" + name), JournalConnectionString = connection };
+    }
+
+    protected override Task<IReadOnlyList<JournalRow>> ReadJournalAsync(string name, string persistenceId) =>
+        JournalReader.ReadPostgresAsync(_databases[name], persistenceId);
+}
