@@ -48,6 +48,10 @@ internal sealed class NodeClient : IDisposable
     public async Task<JobInfo[]> ListAsync(CancellationToken ct) =>
         (await ReadAsync<JobInfo[]>(await SendAsync(() => _http.GetAsync("api/jobs", ct)), ct))!;
 
+    /// <summary>What the node accepts (its upload limit).</summary>
+    public async Task<NodeLimits> LimitsAsync(CancellationToken ct) =>
+        (await ReadAsync<NodeLimits>(await SendAsync(() => _http.GetAsync("api/limits", ct)), ct))!;
+
     public async Task CancelAsync(string id, CancellationToken ct) =>
         (await SendAsync(() => _http.DeleteAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct))).Dispose();
 

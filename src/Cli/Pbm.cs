@@ -107,6 +107,16 @@ internal static class Pbm
             throw new NodeApiException($"'{missing}' does not exist");
         }
 
+        if (!serverPaths)
+        {
+            var limit = (await client.LimitsAsync(ct)).MaxUploadBytes;
+            if (files.FirstOrDefault(f => new FileInfo(f).Length > limit) is { } big)
+            {
+                throw new NodeApiException(
+                    $"'{big}' is {new FileInfo(big).Length} bytes, over the node's upload limit of {limit} bytes (Node:MaxUploadBytes); nothing was submitted");
+            }
+        }
+
         var ids = new List<string>();
         foreach (var file in files)
         {

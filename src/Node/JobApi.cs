@@ -42,6 +42,7 @@ internal static partial class JobApi
 
             return Results.Json(new SubmitResponse(id, MediaJob.TitleOf(spec)), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
+        app.MapGet("/api/limits", () => Results.Json(new NodeLimits(options.MaxUploadBytes), ApiJson.Options));
         app.MapGet("/api/jobs", async (MediaNode node, CancellationToken ct) => Results.Json((await node.ListJobsAsync(ct)).Select(View), ApiJson.Options));
         app.MapGet("/api/jobs/{id}", async (string id, MediaNode node, CancellationToken ct) =>
             await node.FindJobAsync(id, ct) is { } job ? Results.Json(View(job), ApiJson.Options) : NoSuchJob(id));
@@ -146,9 +147,18 @@ internal static partial class JobApi
     private static async Task<(JobSpec? Spec, string? Error, int Status)> ReceiveUploadAsync(
         HttpContext context, MediaTypeHeaderValue type, string id, NodeOptions options, CancellationToken ct)
     {
+        // The file may be up to the limit; the multipart framing around it gets 1 MiB more. A body already declared
+        // larger is refused before it is read.
+        var bodyLimit = options.MaxUploadBytes + (1 << 20);
+        var tooLarge = $"the upload is larger than the limit of {options.MaxUploadBytes} bytes (Node:MaxUploadBytes)";
+        if (context.Request.ContentLength > bodyLimit)
+        {
+            return (null, tooLarge, StatusCodes.Status413PayloadTooLarge);
+        }
+
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = options.MaxUploadBytes + (1 << 20);
+            limit.MaxRequestBodySize = bodyLimit;
         }
 
         var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
@@ -182,7 +192,7 @@ internal static partial class JobApi
                 {
                     if (!await CopyAtMostAsync(section.Body, file, options.MaxUploadBytes, ct))
                     {
-                        return Refused($"the upload is larger than the limit of {options.MaxUploadBytes} bytes (Node:MaxUploadBytes)", StatusCodes.Status413PayloadTooLarge);
+                        return Refused(tooLarge, StatusCodes.Status413PayloadTooLarge);
                     }
                 }
 
@@ -190,6 +200,10 @@ internal static partial class JobApi
             }
 
             return spec is null ? Refused("the multipart upload has no file part", StatusCodes.Status400BadRequest) : (spec, null, 0);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Refused(tooLarge, ex.StatusCode);
         }
         catch (BadHttpRequestException ex)
         {

@@ -14,7 +14,7 @@ namespace MediaCluster.Node;
 /// /metrics needs the bearer token from the data directory; /healthz and /readyz do not. The endpoints actually
 /// bound are written to DataDirectory/node.json, where pbm finds them.
 /// </summary>
-internal static class NodeHost
+internal static partial class NodeHost
 {
     /// <summary>The file, in the data directory, that names the bound endpoints.</summary>
     public const string EndpointsFile = "node.json";
@@ -24,6 +24,19 @@ internal static class NodeHost
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddEnvironmentVariables("MC_");
+
+        // One line per thing an operator cares about: the node's own events; framework chatter only from Warning.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Akka", LogLevel.Warning);
+
+        // A start that fails (a port in use) is reported once, as one line, by `node run` itself.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         var options = Settings(builder.Configuration);
         var httpAddress = ParseAddress(options.HttpAddress, "HttpAddress");
         var managementAddress = ParseAddress(options.ManagementAddress, "ManagementAddress");
@@ -96,16 +109,33 @@ internal static class NodeHost
     /// <summary>Section Node, refusing an unknown key or a value of the wrong kind, naming the key.</summary>
     private static NodeOptions Settings(IConfiguration configuration)
     {
+        var section = configuration.GetSection("Node");
+        foreach (var (key, _) in section.AsEnumerable(makePathsRelative: true))
+        {
+            if (!NodeOptions.IsKnownKey(key))
+            {
+                throw new NodeSettingsException($"Node:{key} is not a setting (known: {NodeOptions.KnownKeys})");
+            }
+        }
+
         try
         {
-            return configuration.GetSection("Node").Get<NodeOptions>(binder => binder.ErrorOnUnknownConfiguration = true) ?? new NodeOptions();
+            return section.Get<NodeOptions>() ?? new NodeOptions();
         }
-        catch (InvalidOperationException ex)
+        catch (InvalidOperationException ex) when (BadValue().Match(ex.Message) is { Success: true } bad)
         {
-            var reason = ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message;
-            throw new NodeSettingsException($"{reason} Known keys under Node: {NodeOptions.KnownKeys}.");
+            var kind = bad.Groups["type"].Value switch
+            {
+                var t when t.Contains("Int", StringComparison.Ordinal) => "a whole number",
+                var t when t.Contains("Boolean", StringComparison.Ordinal) => "true or false",
+                var t => t,
+            };
+            throw new NodeSettingsException($"{bad.Groups["key"].Value} '{bad.Groups["value"].Value}' is not {kind}");
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("value '(?<value>[^']*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex BadValue();
 
     private static IPAddress ParseAddress(string address, string setting) =>
         address == "localhost" ? IPAddress.Loopback

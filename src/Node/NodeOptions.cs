@@ -43,8 +43,27 @@ public sealed class NodeOptions
     public long MaxUploadBytes { get; set; } = 2L << 30;
 
     /// <summary>Every key this section accepts (for the error that names an unknown one).</summary>
-    internal static string KnownKeys =>
-        string.Join(", ", typeof(NodeOptions).GetProperties().Select(p => p.Name)) + ", Journal:ConnectionString";
+    internal static string KnownKeys => string.Join(", ", typeof(NodeOptions).GetProperties().Select(p => p.Name switch
+    {
+        nameof(AllowedRoots) or nameof(Roles) => p.Name + ":0…",
+        nameof(Journal) => "Journal:ConnectionString",
+        _ => p.Name,
+    }));
+
+    /// <summary>True for a key (relative to section Node) that names a setting: a property, an item of a list one, or Journal's.</summary>
+    internal static bool IsKnownKey(string key)
+    {
+        var parts = key.Split(':');
+        var property = typeof(NodeOptions).GetProperties().FirstOrDefault(p => p.Name.Equals(parts[0], StringComparison.OrdinalIgnoreCase));
+        return (property?.Name, parts.Length) switch
+        {
+            (null, _) => false,
+            (_, 1) => true,
+            (nameof(AllowedRoots) or nameof(Roles), 2) => int.TryParse(parts[1], out _),
+            (nameof(Journal), 2) => parts[1].Equals(nameof(JournalSettings.ConnectionString), StringComparison.OrdinalIgnoreCase),
+            _ => false,
+        };
+    }
 
     internal string ResultsRoot => Path.GetFullPath(OutputRoot ?? Path.Combine(DataDirectory, "results"));
 

@@ -13,7 +13,10 @@ public sealed class PbmTests : IAsyncLifetime
 
     private string Data => Path.Combine(_directory, "data");
 
-    public async Task InitializeAsync() => _node = await ServedNode.StartAsync(Data);
+    private const long UploadLimit = 4_000_000;
+
+    public async Task InitializeAsync() =>
+        _node = await ServedNode.StartAsync(Data, "--Node:MaxUploadBytes", UploadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public async Task DisposeAsync()
     {
@@ -95,6 +98,10 @@ public sealed class PbmTests : IAsyncLifetime
         Assert.Equal(1, status);
         Assert.EndsWith($"{id} cancelled: cancelled through the API\n", output);
 
+        (status, _, var refused) = await PbmAsync("media", "cancel", id);
+        Assert.Equal(1, status);
+        Assert.Equal($"error: job '{id}' has already ended (cancelled); there is nothing to cancel\n", refused);
+
         (status, _, var errors) = await PbmAsync("media", "result", id);
         Assert.Equal(1, status);
         Assert.Equal($"error: job {id} is cancelled: cancelled through the API; results exist once it has completed\n", errors);
@@ -132,6 +139,12 @@ public sealed class PbmTests : IAsyncLifetime
         (status, _, errors) = await PbmAsync("media", "submit", Path.Combine(_directory, "nope.wav"));
         Assert.Equal(1, status);
         Assert.Equal($"error: '{Path.Combine(_directory, "nope.wav")}' does not exist\n", errors);
+
+        var big = Path.Combine(_directory, "big.wav");
+        await File.WriteAllBytesAsync(big, new byte[UploadLimit + 1]);
+        (status, _, errors) = await PbmAsync("media", "submit", big);
+        Assert.Equal(1, status);
+        Assert.Equal($"error: '{big}' is {UploadLimit + 1} bytes, over the node's upload limit of {UploadLimit} bytes (Node:MaxUploadBytes); nothing was submitted\n", errors);
 
         (status, _, errors) = await PbmAsync("media", "frobnicate");
         Assert.Equal(2, status);

@@ -12,6 +12,11 @@ public sealed class SettingsTests : IDisposable
     [InlineData("--Node:HttpPort", "70000", "Node:HttpPort 70000 is not a port (0–65535; 0 takes any free port)")]
     [InlineData("--Node:ManagementAddress", "nowhere", "Node:ManagementAddress 'nowhere' is not an IP address (or 'localhost')")]
     [InlineData("--Node:MaxUploadBytes", "0", "Node:MaxUploadBytes must be positive (it is 0)")]
+    [InlineData("--Node:AsrSlots", "banana", "Node:AsrSlots 'banana' is not a whole number")]
+    [InlineData("--Node:AsrSlots", "0", "Node:AsrSlots must be at least 1 (it is 0; leave it unset for one per core)")]
+    [InlineData("--Node:VadSlots", "-2", "Node:VadSlots must be at least 1 (it is -2; leave it unset for one per core)")]
+    [InlineData("--Node:Journal:Bogus", "x", "Node:Journal:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, VadSlots, Roles:0…, Journal:ConnectionString, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
+    [InlineData("--Node:Bogus", "1", "Node:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, VadSlots, Roles:0…, Journal:ConnectionString, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
     public async Task BadSettings_AreRefusedNamingTheKey(string key, string value, string expected)
     {
         var error = await Assert.ThrowsAsync<NodeSettingsException>(() => NodeHost.BuildAsync(["--Node:DataDirectory", Path.Combine(_directory, "data"), key, value]));

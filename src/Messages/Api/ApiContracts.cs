@@ -7,7 +7,11 @@ namespace MediaCluster.Messages.Api;
 /// <summary>The HTTP API's JSON settings (snake_case names), used by the node and by pbm alike.</summary>
 public static class ApiJson
 {
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "'" stays "'" (responses are JSON, never HTML)
+    };
 }
 
 /// <summary>A job as the API shows it (GET /api/jobs, /api/jobs/ID, and each server-sent progress event).</summary>
@@ -62,6 +66,9 @@ public sealed record JobInfo(
             p.SpeechDetectionComplete);
     }
 }
+
+/// <summary>GET /api/limits: what the node accepts, so a client can refuse early and say why.</summary>
+public sealed record NodeLimits(long MaxUploadBytes);
 
 /// <summary>POST /api/jobs answered 202: the new job.</summary>
 public sealed record SubmitResponse(string Id, string Title);
