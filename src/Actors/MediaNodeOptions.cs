@@ -12,6 +12,9 @@ public sealed record MediaNodeOptions
     /// <summary>An inbox to watch: each new, finished file there becomes a job (null: none).</summary>
     public Jobs.WatchFolderOptions? Inbox { get; init; }
 
+    /// <summary>Where the ONNX models run (auto: CUDA when available, else CPU).</summary>
+    public Media.Onnx.InferenceDevice InferenceDevice { get; init; } = Media.Onnx.InferenceDevice.Auto;
+
     /// <summary>ASR slots; default one per core.</summary>
     public int? AsrSlots { get; init; }
 

@@ -17,6 +17,7 @@ internal static class MediaClusterHosting
         DataDirectory = Path.Combine(options.DataDirectory, "journal"),
         JournalConnectionString = options.Journal.ConnectionString,
         AsrSlots = options.AsrSlots,
+        InferenceDevice = options.Inference.Device,
         VadSlots = options.VadSlots,
         Inbox = options.Inbox is { } inbox ? new WatchFolderOptions(Path.GetFullPath(inbox), options.ResultsRoot) : null,
         Roles = options.Roles is [] ? new MediaNodeOptions { DataDirectory = "" }.Roles : options.Roles,

@@ -27,6 +27,9 @@ public sealed class NodeOptions
     /// <summary>Where the journal and snapshots live.</summary>
     public JournalSettings Journal { get; set; } = new();
 
+    /// <summary>Where the ONNX models (Silero VAD) run.</summary>
+    public InferenceSettings Inference { get; set; } = new();
+
     /// <summary>The HTTP API's address (an IP, or "localhost").</summary>
     public string HttpAddress { get; set; } = "0.0.0.0";
 
@@ -43,27 +46,30 @@ public sealed class NodeOptions
     public long MaxUploadBytes { get; set; } = 2L << 30;
 
     /// <summary>Every key this section accepts (for the error that names an unknown one).</summary>
-    internal static string KnownKeys => string.Join(", ", typeof(NodeOptions).GetProperties().Select(p => p.Name switch
-    {
-        nameof(AllowedRoots) or nameof(Roles) => p.Name + ":0…",
-        nameof(Journal) => "Journal:ConnectionString",
-        _ => p.Name,
-    }));
+    internal static string KnownKeys => string.Join(", ", typeof(NodeOptions).GetProperties().SelectMany(p =>
+        p.PropertyType == typeof(List<string>) ? [p.Name + ":0…"]
+        : IsSection(p.PropertyType) ? p.PropertyType.GetProperties().Select(inner => $"{p.Name}:{inner.Name}")
+        : [p.Name]));
 
-    /// <summary>True for a key (relative to section Node) that names a setting: a property, an item of a list one, or Journal's.</summary>
+    /// <summary>True for a key (relative to section Node) that names a setting: a property, an item of a list, or a sub-section's property.</summary>
     internal static bool IsKnownKey(string key)
     {
         var parts = key.Split(':');
-        var property = typeof(NodeOptions).GetProperties().FirstOrDefault(p => p.Name.Equals(parts[0], StringComparison.OrdinalIgnoreCase));
-        return (property?.Name, parts.Length) switch
+        var property = Named(typeof(NodeOptions), parts[0]);
+        return (property, parts.Length) switch
         {
             (null, _) => false,
             (_, 1) => true,
-            (nameof(AllowedRoots) or nameof(Roles), 2) => int.TryParse(parts[1], out _),
-            (nameof(Journal), 2) => parts[1].Equals(nameof(JournalSettings.ConnectionString), StringComparison.OrdinalIgnoreCase),
+            (_, 2) when property.PropertyType == typeof(List<string>) => int.TryParse(parts[1], out _),
+            (_, 2) when IsSection(property.PropertyType) => Named(property.PropertyType, parts[1]) is not null,
             _ => false,
         };
     }
+
+    private static System.Reflection.PropertyInfo? Named(Type type, string name) =>
+        type.GetProperties().FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsSection(Type type) => type == typeof(JournalSettings) || type == typeof(InferenceSettings);
 
     internal string ResultsRoot => Path.GetFullPath(OutputRoot ?? Path.Combine(DataDirectory, "results"));
 
@@ -75,4 +81,11 @@ public sealed class JournalSettings
 {
     /// <summary>A PostgreSQL connection string (e.g. <c>Host=db;Username=mc;Password=…;Database=mediacluster</c>); empty: SQLite in DataDirectory/journal.</summary>
     public string? ConnectionString { get; set; }
+}
+
+/// <summary>Section Node:Inference.</summary>
+public sealed class InferenceSettings
+{
+    /// <summary><c>auto</c> (CUDA when the build and machine have it, else CPU), <c>cpu</c>, or <c>cuda</c> (CUDA or refuse to start).</summary>
+    public Media.Onnx.InferenceDevice Device { get; set; } = Media.Onnx.InferenceDevice.Auto;
 }

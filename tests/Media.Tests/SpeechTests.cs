@@ -11,12 +11,81 @@ public sealed class SpeechTests(MediaFiles files, Engines engines)
     [Fact]
     public void Silero_Model_HasTheDocumentedInputsAndOutputs()
     {
-        var session = engines.Vad.Session;
+        var session = engines.Vad.Model;
         Assert.Equal(["input", "state", "sr"], session.Inputs.Select(i => i.Name));
         Assert.Equal(["output", "stateN"], session.Outputs.Select(o => o.Name));
         Assert.Equal([2L, -1, 128], session.Inputs[1].Shape);
         Assert.Empty(session.Inputs[2].Shape);
         Assert.Equal("CPU", engines.Vad.Provider);
+    }
+
+    [Fact]
+    public async Task Vad_Decisions_AreTheOnesRecordedWithTheCApiBinding()
+    {
+        // Recorded with the hand-written C-API binding (ONNX Runtime 1.30) before the move to Microsoft.ML.OnnxRuntime:
+        // per file, the segments found and the per-window speech decision (probability ≥ 0.5).
+        var golden = (await File.ReadAllLinesAsync(Path.Combine(AppContext.BaseDirectory, "Golden", "vad-decisions.txt")))
+            .Select(line => line.Split('|'))
+            .ToDictionary(parts => parts[0], parts => (Segments: parts[1], Windows: parts[2]));
+        var paths = new[] { files.FiveClips.Path }.Concat(SpeechSampleMaker.LibriVoxClips().Select(c => c.Path)).ToList();
+        Assert.Equal(paths.Select(Path.GetFileName).Order(), golden.Keys.Order());
+        foreach (var path in paths)
+        {
+            var segments = await new VoiceActivityDetector(engines.Vad).DetectAsync(AudioDecoder.DecodeAsync(path), withAudio: false).ToListAsync();
+            var samples = (await AudioDecoder.DecodeAsync(path).ToListAsync()).SelectMany(c => c.Samples).ToArray();
+            using var stream = engines.Vad.CreateStream();
+            var windows = new System.Text.StringBuilder();
+            for (var i = 0; i + SileroVad.WindowSamples <= samples.Length; i += SileroVad.WindowSamples)
+            {
+                windows.Append(stream.Process(samples.AsSpan(i, SileroVad.WindowSamples)) >= 0.5f ? '1' : '0');
+            }
+
+            var expected = golden[Path.GetFileName(path)!];
+            Assert.Equal(expected.Segments, string.Join(",", segments.Select(s => $"{s.StartSample}-{s.EndSample}")));
+            Assert.Equal(expected.Windows, windows.ToString());
+        }
+    }
+
+    [Fact]
+    public void Vad_Process_AllocatesNothingPerWindow()
+    {
+        using var stream = engines.Vad.CreateStream();
+        var window = new short[SileroVad.WindowSamples];
+        for (var i = 0; i < 20; i++)
+        {
+            stream.Process(window);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            window[i % window.Length] = (short)(i * 37);
+            stream.Process(window);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Onnx_CudaAskedForInACpuBuild_FailsNamingWhatIsMissing_AndAutoRunsOnCpu()
+    {
+        var model = NativeFiles.Find("silero_vad_v5.onnx");
+        var error = Assert.Throws<MediaException>(() => new Onnx.OnnxModel(model, Onnx.InferenceDevice.Cuda));
+        Assert.Equal(
+            "ONNX model 'silero_vad_v5.onnx' cannot run on CUDA (Node:Inference:Device is cuda): this build has the CPU-only ONNX Runtime (build with -p:OnnxRuntimeFlavor=Gpu for CUDA)",
+            error.Message);
+        using var auto = new Onnx.OnnxModel(model, Onnx.InferenceDevice.Auto);
+        Assert.Equal("CPU", auto.Provider);
+    }
+
+    [Fact]
+    public async Task Onnx_AMalformedModelFile_IsRefusedNamingIt()
+    {
+        var bad = Path.Combine(files.Directory, "broken.onnx");
+        await File.WriteAllTextAsync(bad, "this is not a protobuf model");
+        var error = Assert.Throws<MediaException>(() => new Onnx.OnnxModel(bad, Onnx.InferenceDevice.Cpu));
+        Assert.Equal(MediaErrorKind.InvalidInput, error.Kind);
+        Assert.StartsWith("ONNX model 'broken.onnx' could not be loaded: ", error.Message);
     }
 
     [Fact]

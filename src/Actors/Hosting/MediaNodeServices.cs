@@ -22,7 +22,7 @@ public static class MediaNodeServices
         services.AddSingleton(new AsrMetrics());
         services.AddSingleton(new VadMetrics(options.VadSlots ?? Environment.ProcessorCount));
         services.AddSingleton(sp => new NodeEngines(
-            new SileroVad(log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<SileroVad>()),
+            new SileroVad(log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<SileroVad>(), device: options.InferenceDevice),
             recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots)));
 
         // Registered before Akka's hosted service, so it stops after the actor system has terminated.

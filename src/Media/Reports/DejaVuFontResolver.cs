@@ -13,11 +13,7 @@ internal sealed class DejaVuFontResolver : IFontResolver
     private static readonly Lock s_gate = new();
     private static bool s_installed;
 
-    /// <summary>
-    /// Installs the resolver once per process (PdfSharp allows setting it only before first use) and selects
-    /// PdfSharp's AGPL licence: 6.5.0, the only PdfSharp 6 the registry serves, is AGPL-3.0-only and refuses
-    /// to write until a licence is chosen.
-    /// </summary>
+    /// <summary>Installs the resolver once per process (PdfSharp allows setting it only before first use).</summary>
     public static void Install()
     {
         lock (s_gate)
@@ -32,7 +28,6 @@ internal sealed class DejaVuFontResolver : IFontResolver
                 throw new MediaException(MediaErrorKind.ToolMissing, $"DejaVu fonts are missing in {Directory}; install 'fonts-dejavu-core' (./mc setup).");
             }
 
-            PdfSharp.PdfSharpLicense.SetAgplLicense();
             GlobalFontSettings.FontResolver = new DejaVuFontResolver();
             s_installed = true;
         }

@@ -1,11 +1,12 @@
 using MediaCluster.Media.Onnx;
 using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
 
 namespace MediaCluster.Media.Vad;
 
 /// <summary>
 /// The Silero VAD v5 model (ONNX). The session is shared; each audio stream gets its own
-/// <see cref="SileroVadStream"/> (its recurrent state and tensors).
+/// <see cref="SileroVadStream"/> (its recurrent state and preallocated values).
 /// </summary>
 public sealed class SileroVad : IDisposable
 {
@@ -15,48 +16,49 @@ public sealed class SileroVad : IDisposable
     /// <summary>Samples of the previous window prepended to each input.</summary>
     public const int ContextSamples = 64;
 
-    /// <summary>Loads the model (by default <c>.native/silero_vad_v5.onnx</c>).</summary>
-    public SileroVad(string? modelPath = null, ILogger? log = null)
-    {
-        Session = new OnnxSession(modelPath ?? NativeFiles.Find("silero_vad_v5.onnx"), intraOpThreads: 1, log);
-        Binding = Session.Bind(["input", "state", "sr"], ["output", "stateN"]);
-    }
+    /// <summary>Loads the model (by default <c>.native/silero_vad_v5.onnx</c>) on <paramref name="device"/>; one intra-op thread beats two for it.</summary>
+    public SileroVad(string? modelPath = null, ILogger? log = null, InferenceDevice device = InferenceDevice.Auto) =>
+        Model = new OnnxModel(modelPath ?? NativeFiles.Find("silero_vad_v5.onnx"), device, intraOpThreads: 1, log);
 
     /// <summary>"CPU" or "CUDA".</summary>
-    public string Provider => Session.Provider;
+    public string Provider => Model.Provider;
 
-    internal OnnxSession Session { get; }
-
-    internal RunBinding Binding { get; }
+    internal OnnxModel Model { get; }
 
     /// <summary>A fresh stream with zero state.</summary>
     public SileroVadStream CreateStream() => new(this);
 
-    public void Dispose()
-    {
-        Binding.Dispose();
-        Session.Dispose();
-    }
+    public void Dispose() => Model.Dispose();
 }
 
-/// <summary>One audio stream through the model: speech probability per 32 ms window.</summary>
+/// <summary>
+/// One audio stream through the model: speech probability per 32 ms window. Every value is allocated once, over
+/// pinned arrays; the recurrent state goes back and forth between two buffers (one binding for each direction),
+/// so a window costs a copy into the input and one run, no allocation.
+/// </summary>
 public sealed class SileroVadStream : IDisposable
 {
-    private readonly SileroVad _model;
-    private readonly OrtTensor _input = OrtTensor.Float(1, SileroVad.ContextSamples + SileroVad.WindowSamples);
-    private readonly OrtTensor _state = OrtTensor.Float(2, 1, 128);
-    private readonly OrtTensor _sampleRate = OrtTensor.Int64();
-    private readonly OrtTensor _output = OrtTensor.Float(1, 1);
-    private readonly OrtTensor _stateOut = OrtTensor.Float(2, 1, 128);
-    private readonly OrtTensor[] _inputs;
-    private readonly OrtTensor[] _outputs;
+    private const int StateSize = 2 * 1 * 128;
+    private static readonly long[] s_stateShape = [2, 1, 128];
+
+    private readonly float[] _input = new float[SileroVad.ContextSamples + SileroVad.WindowSamples];
+    private readonly float[] _output = new float[1];
+    private readonly OrtValue[] _values;
+    private readonly OrtIoBinding[] _bindings;
+    private readonly RunOptions _run = new();
+    private readonly InferenceSession _session;
+    private int _turn;
 
     internal SileroVadStream(SileroVad model)
     {
-        _model = model;
-        _sampleRate.Int64s[0] = 16000;
-        _inputs = [_input, _state, _sampleRate];
-        _outputs = [_output, _stateOut];
+        _session = model.Model.Session;
+        var input = OrtValue.CreateTensorValueFromMemory(_input, [1, _input.Length]);
+        var stateA = OrtValue.CreateTensorValueFromMemory(new float[StateSize], s_stateShape);
+        var stateB = OrtValue.CreateTensorValueFromMemory(new float[StateSize], s_stateShape);
+        var rate = OrtValue.CreateTensorValueFromMemory(new long[] { 16000 }, []);
+        var output = OrtValue.CreateTensorValueFromMemory(_output, [1, 1]);
+        _values = [input, stateA, stateB, rate, output];
+        _bindings = [Bind(input, stateA, stateB, rate, output), Bind(input, stateB, stateA, rate, output)];
     }
 
     /// <summary>The speech probability of one 512-sample window (the previous window's tail is the context).</summary>
@@ -67,23 +69,40 @@ public sealed class SileroVadStream : IDisposable
             throw new ArgumentException($"A window is exactly {SileroVad.WindowSamples} samples, got {window.Length}.", nameof(window));
         }
 
-        var input = _input.Floats;
-        input.AsSpan(SileroVad.WindowSamples, SileroVad.ContextSamples).CopyTo(input);
+        _input.AsSpan(SileroVad.WindowSamples, SileroVad.ContextSamples).CopyTo(_input);
         for (var i = 0; i < window.Length; i++)
         {
-            input[SileroVad.ContextSamples + i] = window[i] / 32768f;
+            _input[SileroVad.ContextSamples + i] = window[i] / 32768f;
         }
 
-        _model.Session.Run(_model.Binding, _inputs, _outputs);
-        _stateOut.Floats.CopyTo(_state.Floats, 0);
-        return _output.Floats[0];
+        _session.RunWithBinding(_run, _bindings[_turn]);
+        _turn ^= 1;
+        return _output[0];
     }
 
     public void Dispose()
     {
-        foreach (var tensor in _inputs.Concat(_outputs))
+        foreach (var binding in _bindings)
         {
-            tensor.Dispose();
+            binding.Dispose();
         }
+
+        foreach (var value in _values)
+        {
+            value.Dispose();
+        }
+
+        _run.Dispose();
+    }
+
+    private OrtIoBinding Bind(OrtValue input, OrtValue state, OrtValue nextState, OrtValue rate, OrtValue output)
+    {
+        var binding = _session.CreateIoBinding();
+        binding.BindInput("input", input);
+        binding.BindInput("state", state);
+        binding.BindInput("sr", rate);
+        binding.BindOutput("output", output);
+        binding.BindOutput("stateN", nextState);
+        return binding;
     }
 }

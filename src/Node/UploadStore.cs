@@ -1,0 +1,149 @@
+using System.Text.RegularExpressions;
+using MediaCluster.Messages.Jobs;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace MediaCluster.Node;
+
+/// <summary>
+/// Uploads: the one file of a multipart request stored under DataDirectory/uploads/ID/ under a name the node makes
+/// (the client's name is only the job's title), within Node:MaxUploadBytes; nothing is left behind when it fails.
+/// </summary>
+internal static partial class UploadStore
+{
+    /// <summary>
+    /// Streams the one file of a multipart upload to DataDirectory/uploads/ID/input[.ext] (the extension kept only
+    /// when it is short and plain), refusing more than Node:MaxUploadBytes; the client's file name becomes the title.
+    /// </summary>
+    public static async Task<(JobSpec? Spec, string? Error, int Status)> ReceiveAsync(
+        HttpContext context, MediaTypeHeaderValue type, string id, NodeOptions options, CancellationToken ct)
+    {
+        // The file may be up to the limit; the multipart framing around it gets 1 MiB more. A body already declared
+        // larger is refused before it is read.
+        var bodyLimit = options.MaxUploadBytes + (1 << 20);
+        var tooLarge = $"the upload is larger than the limit of {options.MaxUploadBytes} bytes (Node:MaxUploadBytes)";
+        if (context.Request.ContentLength > bodyLimit)
+        {
+            return (null, tooLarge, StatusCodes.Status413PayloadTooLarge);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = bodyLimit;
+        }
+
+        var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary))
+        {
+            return (null, "the multipart upload has no boundary", StatusCodes.Status400BadRequest);
+        }
+
+        var reader = new MultipartReader(boundary, context.Request.Body);
+        var folder = Path.Combine(options.UploadsRoot, id);
+        JobSpec? spec = null;
+        try
+        {
+            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
+                {
+                    continue;
+                }
+
+                if (spec is not null)
+                {
+                    return Refused("send one file per upload", StatusCodes.Status400BadRequest);
+                }
+
+                var clientName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
+                var title = UploadTitle(clientName);
+                Directory.CreateDirectory(folder);
+                var input = Path.Combine(folder, "input" + SafeExtension(title));
+                await using (var file = new FileStream(input, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+                {
+                    if (!await CopyAtMostAsync(section.Body, file, options.MaxUploadBytes, ct))
+                    {
+                        return Refused(tooLarge, StatusCodes.Status413PayloadTooLarge);
+                    }
+                }
+
+                spec = new JobSpec { JobId = id, InputPath = input, OutputDir = Path.Combine(options.ResultsRoot, id), Title = title, OwnsInput = true };
+            }
+
+            return spec is null ? Refused("the multipart upload has no file part", StatusCodes.Status400BadRequest) : (spec, null, 0);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Refused(tooLarge, ex.StatusCode);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return Refused($"the upload was refused: {ex.Message}", ex.StatusCode);
+        }
+        catch (IOException ex) when (!ct.IsCancellationRequested)
+        {
+            return Refused($"the upload could not be read or stored: {ex.Message}", StatusCodes.Status400BadRequest);
+        }
+        finally
+        {
+            // Whatever did not become a job (refused, failed, or the client went away) leaves nothing behind.
+            if (spec is null || ct.IsCancellationRequested)
+            {
+                Delete(folder);
+            }
+        }
+
+        (JobSpec?, string?, int) Refused(string error, int status)
+        {
+            spec = null;
+            return (null, error, status);
+        }
+    }
+
+    /// <summary>Removes an upload folder that did not become a running job.</summary>
+    public static void Delete(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<bool> CopyAtMostAsync(Stream from, Stream to, long limit, CancellationToken ct)
+    {
+        var buffer = new byte[1 << 16];
+        long total = 0;
+        int read;
+        while ((read = await from.ReadAsync(buffer, ct)) > 0)
+        {
+            total += read;
+            if (total > limit)
+            {
+                return false;
+            }
+
+            await to.WriteAsync(buffer.AsMemory(0, read), ct);
+        }
+
+        return true;
+    }
+
+    /// <summary>A client's file name as a title: its last path part, control characters dropped, at most 200 characters.</summary>
+    internal static string UploadTitle(string clientName)
+    {
+        var last = clientName.Split('/', '\\').Last();
+        var clean = new string(last.Where(c => !char.IsControl(c)).ToArray()).Trim();
+        clean = clean.Length > 200 ? clean[..200] : clean;
+        return clean is "" or "." or ".." ? "upload" : clean;
+    }
+
+    private static string SafeExtension(string title)
+    {
+        var extension = Path.GetExtension(title);
+        return PlainExtension().IsMatch(extension) ? extension.ToLowerInvariant() : "";
+    }
+
+    [GeneratedRegex(@"^\.[A-Za-z0-9]{1,8}$")]
+    private static partial Regex PlainExtension();
+}
