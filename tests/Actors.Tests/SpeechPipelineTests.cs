@@ -67,6 +67,31 @@ public sealed class SpeechPipelineTests(SpeechPipelineTests.Node fixture) : ICla
         Assert.True(wer <= 60, $"{name}: WER {wer:0}% for '{transcript.Text}'");
     }
 
+    [Fact]
+    public async Task Summary_OfARecordingOfRepeatedClips_SaysNothingTwice_InSpokenOrder()
+    {
+        // Fifteen clips: the five LibriVox clips three times over, so every utterance is heard three times.
+        var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(fixture.Directory, "repeated.wav"), TimeSpan.Zero, clipCount: 15);
+        var transcript = await fixture.TranscribeAsync("repeated", sample.Path);
+        var points = (await File.ReadAllLinesAsync(Path.Combine(fixture.Directory, "out-repeated", "summary.txt")))
+            .TakeWhile(line => line.Length > 0)
+            .Select(line => (Start: TimeSpan.Parse(line[1..9], System.Globalization.CultureInfo.InvariantCulture), Sentence: line[11..]))
+            .ToList();
+        Assert.NotEmpty(points);
+        Assert.Equal(points.OrderBy(p => p.Start), points);
+        Assert.All(points, p => Assert.True(char.IsUpper(p.Sentence[0]) && p.Sentence.EndsWith('.'), p.Sentence));
+
+        // Which clip (of the five) and where in it each point was said (its segment's exact start, from the
+        // transcript): no place in a clip may be chosen twice.
+        var places = points.Select(p =>
+        {
+            var start = transcript.Segments.Single(s => TimeSpan.FromSeconds(Math.Floor(s.Start.TotalSeconds)) == p.Start && MediaCluster.Media.Summarize.TextRank.Sentence(s.Text) == p.Sentence).Start;
+            var clip = sample.ClipBounds.Select((b, i) => (b, i)).Single(c => start + TimeSpan.FromSeconds(0.3) >= c.b.Start && start < c.b.End);
+            return (Clip: clip.i % 5, Offset: Math.Round((start - clip.b.Start).TotalSeconds, 1));
+        }).ToList();
+        Assert.Equal(places.Count, places.Distinct().Count());
+    }
+
     /// <summary>One node for the class (its recognizer pool is slow to create).</summary>
     public sealed class Node : IAsyncLifetime
     {

@@ -14,12 +14,49 @@ public sealed class TextRankTests
     ];
 
     [Fact]
-    public void Summarize_PicksTheCentralUtterances_InOriginalOrder()
+    public void Summarize_PicksTheCentralUtterance_ThenWhatAddsMost_InSpokenOrderAsSentences()
     {
-        var summary = TextRank.Summarize(s_utterances, new SummaryOptions { Ratio = 0.4, WordBudget = null });
-        Assert.Equal([1, 3], summary.Selected);
-        Assert.Equal($"{s_utterances[1]} … {s_utterances[3]}", summary.Text);
+        // 1 and 3 are the most central, but 3 mostly repeats 1 (five of seven content words): the second choice is 0,
+        // the best-ranked utterance that says something new.
+        var summary = TextRank.Summarize(s_utterances, new SummaryOptions { Ratio = 0.4 }, [.. Enumerable.Range(0, 5).Select(i => TimeSpan.FromSeconds(10 * i))]);
+        Assert.Equal([0, 1], summary.Selected);
+        Assert.Equal(
+            "[00:00:00] The river flooded the valley last spring.\n[00:00:10] Farmers in the valley lost cattle to the river flood.",
+            summary.Text);
     }
+
+    [Fact]
+    public void Summarize_NearRepeats_AsTheRecognizerHearsTheSameWordsTwice_AreChosenOnce()
+    {
+        string[] utterances =
+        [
+            "mr john guess would have been leisure to consider how much there might be crippling in his power to do for",
+            "he was not an illness those young man",
+            "mr john guess would have been leisure to consider how much there might be crudely in his power to do for",
+            "homeless to be rather cold hearted and rather selfish is to be oldest those",
+            "mr john guess would have been leisure to consider how much there watch there might be crippling in his power to do for",
+        ];
+        var summary = TextRank.Summarize(utterances, new SummaryOptions { Ratio = 1, WordBudget = 1000 });
+        Assert.Single(summary.Selected, i => i is 0 or 2 or 4);
+        Assert.Equal(3, summary.Selected.Count);
+    }
+
+    [Fact]
+    public void Summarize_Length_IsBoundedByTheInputsLength()
+    {
+        var utterances = Enumerable.Range(0, 200).Select(i => $"speaker {i} talks about topic{i} and subject{i} with detail{i} plus remark{i}").ToList();
+        var summary = TextRank.Summarize(utterances, new SummaryOptions { Ratio = 1 });
+        var words = summary.Points.Sum(p => p.Sentence.Split(' ').Length);
+        Assert.InRange(words, 1, 250);
+        Assert.True(words <= Math.Ceiling(0.15 * utterances.Sum(u => u.Split(' ').Length)), $"{words} words");
+    }
+
+    [Theory]
+    [InlineData("i think i'm right", "I think I'm right.")]
+    [InlineData("is it done?", "Is it done?")]
+    [InlineData("hi is it", "Hi is it.")]
+    public void Sentence_CasesTheFirstLetterAndThePronoun_AndEndsWithAStop(string utterance, string sentence) =>
+        Assert.Equal(sentence, TextRank.Sentence(utterance));
 
     [Fact]
     public void Summarize_IsDeterministic_AndKeywordsAreTopical()

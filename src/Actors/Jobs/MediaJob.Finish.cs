@@ -56,7 +56,8 @@ public sealed partial class MediaJob
     {
         try
         {
-            var summary = await Task.Run(() => TextRank.Summarize(transcript.Segments.Select(s => s.Text).Where(t => t.Length > 0).ToList()));
+            var spoken = transcript.Segments.Where(s => s.Text.Length > 0).ToList();
+            var summary = TextRank.Summarize([.. spoken.Select(s => s.Text)], starts: [.. spoken.Select(s => s.Start)]);
             await WriteArtifactsAsync(spec, probed, transcript, summary, speech);
             var written = new SummaryWritten { Text = summary.Text };
             written.Keywords.AddRange(summary.Keywords.Select(k => k.Word));

@@ -38,7 +38,15 @@ public static class PdfReport
 
         writer.Gap(10);
         writer.Heading("Summary", 13);
-        writer.Paragraph(content.Summary.Text.Length > 0 ? content.Summary.Text : "(no speech recognised)", 10);
+        if (content.Summary.Points.Count == 0)
+        {
+            writer.Paragraph("(no speech recognised)", 10);
+        }
+
+        foreach (var point in content.Summary.Points)
+        {
+            writer.Paragraph(point.ToString(), 10);
+        }
         writer.Gap(6);
         writer.Heading("Keywords", 13);
         writer.Paragraph(content.Keywords().Length > 0 ? content.Keywords() : "(none)", 10);

@@ -3,17 +3,44 @@ namespace MediaCluster.Media.Summarize;
 /// <summary>A keyword and its TextRank score.</summary>
 public sealed record Keyword(string Word, double Score);
 
-/// <summary>An extractive summary: the chosen utterances (indices into the input, in original order) and keywords.</summary>
-public sealed record Summary(IReadOnlyList<int> Selected, string Text, IReadOnlyList<Keyword> Keywords);
+/// <summary>One sentence of a summary: where it was said (when known) and the utterance, sentence-cased.</summary>
+public sealed record SummaryPoint(int Index, TimeSpan? Start, string Sentence)
+{
+    /// <summary>"[00:01:23] Sentence." (or the sentence alone when the time is unknown).</summary>
+    public override string ToString() => Start is { } start ? $"[{start:hh\\:mm\\:ss}] {Sentence}" : Sentence;
+}
 
-/// <summary>How long the summary is: a share of the utterances, a word budget, or both (the tighter wins).</summary>
+/// <summary>An extractive summary: the chosen utterances (indices into the input, in spoken order) and keywords.</summary>
+public sealed record Summary(IReadOnlyList<SummaryPoint> Points, IReadOnlyList<Keyword> Keywords)
+{
+    /// <summary>The chosen utterances' indices, in spoken order.</summary>
+    public IReadOnlyList<int> Selected => [.. Points.Select(p => p.Index)];
+
+    /// <summary>One point per line.</summary>
+    public string Text => string.Join("\n", Points);
+}
+
+/// <summary>How long the summary is and how it avoids saying a thing twice.</summary>
 public sealed record SummaryOptions
 {
     /// <summary>Share of utterances kept (at least one).</summary>
     public double Ratio { get; init; } = 0.2;
 
-    /// <summary>Most words in the summary; null for no budget. The top utterance is always kept.</summary>
-    public int? WordBudget { get; init; } = 120;
+    /// <summary>Most words in the summary; null: <see cref="WordShare"/> of the input's words, within <see cref="MinWords"/>–<see cref="MaxWords"/>. The top utterance is always kept.</summary>
+    public int? WordBudget { get; init; }
+
+    /// <summary>The word budget's share of the input's words (when <see cref="WordBudget"/> is null).</summary>
+    public double WordShare { get; init; } = 0.15;
+
+    public int MinWords { get; init; } = 30;
+
+    public int MaxWords { get; init; } = 250;
+
+    /// <summary>Maximal marginal relevance: weight of an utterance's rank against its overlap with what is already chosen.</summary>
+    public double Relevance { get; init; } = 0.7;
+
+    /// <summary>Content-word overlap (Jaccard) at which an utterance counts as a repeat of a chosen one and is skipped.</summary>
+    public double NearDuplicate { get; init; } = 0.5;
 
     /// <summary>How many keywords to return.</summary>
     public int Keywords { get; init; } = 10;
@@ -21,9 +48,12 @@ public sealed record SummaryOptions
 
 /// <summary>
 /// TextRank (Mihalcea and Tarau, 2004) over utterances. ASR output has no punctuation, so each VAD segment is
-/// a "sentence". Similarity is shared content words over log lengths; PageRank with damping 0.85 ranks them;
-/// the best are returned in their original order, skipping repeats of an utterance already chosen. Keywords: PageRank over a co-occurrence graph (window 2).
-/// Deterministic: ties go to the earlier utterance or the alphabetically first word.
+/// a "sentence". Similarity is shared content words over log lengths; PageRank with damping 0.85 ranks them.
+/// Utterances are then chosen by maximal marginal relevance (rank against overlap with those already chosen), and
+/// one that mostly repeats a chosen one (a recurring phrase, or the same words heard twice) is skipped; the length
+/// is bounded by the input's. The chosen ones come back in spoken order, sentence-cased, with their start times.
+/// Keywords: PageRank over a co-occurrence graph (window 2). Deterministic: ties go to the earlier utterance or
+/// the alphabetically first word.
 /// </summary>
 public static class TextRank
 {
@@ -31,15 +61,15 @@ public static class TextRank
     private const int MaxIterations = 200;
     private const double Tolerance = 1e-9;
 
-    /// <summary>Summarises <paramref name="utterances"/>.</summary>
-    public static Summary Summarize(IReadOnlyList<string> utterances, SummaryOptions? options = null)
+    /// <summary>Summarises <paramref name="utterances"/>, said at <paramref name="starts"/> when given.</summary>
+    public static Summary Summarize(IReadOnlyList<string> utterances, SummaryOptions? options = null, IReadOnlyList<TimeSpan>? starts = null)
     {
         options ??= new SummaryOptions();
         var tokens = utterances.Select(ContentWords).ToArray();
         var n = utterances.Count;
         if (n == 0)
         {
-            return new Summary([], string.Empty, []);
+            return new Summary([], []);
         }
 
         var weights = new double[n, n];
@@ -55,34 +85,53 @@ public static class TextRank
         }
 
         var scores = PageRank(n, (i, j) => weights[i, j]);
-        var order = Enumerable.Range(0, n)
-            .Where(i => tokens[i].Length > 0)
-            .OrderByDescending(i => scores[i]).ThenBy(i => i)
-            .ToList();
+        var best = scores.Max();
+        var lengths = utterances.Select(u => u.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length).ToArray();
+        var budget = options.WordBudget ?? Math.Clamp((int)Math.Ceiling(lengths.Sum() * options.WordShare), options.MinWords, options.MaxWords);
         var keep = Math.Max(1, (int)Math.Ceiling(n * options.Ratio));
+        var candidates = Enumerable.Range(0, n).Where(i => tokens[i].Length > 0).ToList();
         var selected = new List<int>();
         var words = 0;
-        foreach (var i in order)
+        while (selected.Count < keep && candidates.Count > 0)
         {
-            var length = utterances[i].Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-            if (selected.Count >= keep || (options.WordBudget is { } budget && selected.Count > 0 && words + length > budget))
+            // Maximal marginal relevance: the best-ranked utterance that adds the most not yet said.
+            var next = candidates
+                .Select(i => (Index: i, Overlap: selected.Count == 0 ? 0 : selected.Max(j => Jaccard(sets[i], sets[j]))))
+                .Select(c => (c.Index, c.Overlap, Value: (options.Relevance * scores[c.Index] / best) - ((1 - options.Relevance) * c.Overlap)))
+                .OrderByDescending(c => c.Value).ThenBy(c => c.Index)
+                .First();
+            candidates.Remove(next.Index);
+            if (next.Overlap >= options.NearDuplicate || (selected.Count > 0 && words + lengths[next.Index] > budget))
             {
                 continue;
             }
 
-            // A repeated utterance (same content words) says nothing new.
-            if (selected.Any(j => sets[j].SetEquals(sets[i])))
-            {
-                continue;
-            }
-
-            selected.Add(i);
-            words += length;
+            selected.Add(next.Index);
+            words += lengths[next.Index];
         }
 
         selected.Sort();
-        return new Summary(selected, string.Join(" … ", selected.Select(i => utterances[i])), Keywords(tokens, options.Keywords));
+        var points = selected.Select(i => new SummaryPoint(i, starts?[i], Sentence(utterances[i]))).ToList();
+        return new Summary(points, Keywords(tokens, options.Keywords));
     }
+
+    /// <summary>An utterance as a sentence: first letter upper case, the pronoun "I" upper case, a full stop at the end.</summary>
+    public static string Sentence(string utterance)
+    {
+        var text = s_pronoun.Replace(utterance.Trim(), "I");
+        if (text.Length == 0)
+        {
+            return text;
+        }
+
+        text = char.ToUpperInvariant(text[0]) + text[1..];
+        return text[^1] is '.' or '?' or '!' ? text : text + ".";
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex s_pronoun = new(@"(?<![\w'])i(?=\b)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static double Jaccard(HashSet<string> a, HashSet<string> b) =>
+        a.Count + b.Count == 0 ? 0 : a.Count(b.Contains) / (double)a.Union(b).Count();
 
     /// <summary>Keywords by PageRank over word co-occurrence within a window of 2 content words.</summary>
     public static IReadOnlyList<Keyword> Keywords(IReadOnlyList<string[]> tokens, int count)
