@@ -47,6 +47,9 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>The speech-detection slots (one decoder + VAD per slot; more jobs wait).</summary>
     public SlotGauge VadSlots { get; }
 
+    /// <summary>Members of this node's cluster that are Up, as this node sees them.</summary>
+    public int MembersUp => Akka.Cluster.Cluster.Get(System).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up);
+
     /// <summary>True once this node is an Up member of its cluster.</summary>
     public bool IsUp => Akka.Cluster.Cluster.Get(System).SelfMember.Status == Akka.Cluster.MemberStatus.Up;
 
@@ -85,17 +88,17 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>Registers (for the listing) and starts a job without waiting for it.</summary>
     public async Task StartJobAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
-        await _index.Ask<RegisterJob>(new RegisterJob(spec.JobId), _askTimeout, cancellationToken);
+        await _index.Ask<RegisterJob>(new RegisterJob { JobId = spec.JobId }, _askTimeout, cancellationToken);
         await _jobs.Ask<JobProgress>(new StartJob { Spec = spec }, _askTimeout, cancellationToken);
     }
 
     /// <summary>Every job registered on this node, in id order: ended ones from the index, running ones asked.</summary>
     public async Task<JobProgress[]> ListJobsAsync(CancellationToken cancellationToken = default) =>
-        await ProgressOfAsync(await _index.Ask<JobListing>(ListJobs.All, _askTimeout, cancellationToken), cancellationToken);
+        await ProgressOfAsync(await _index.Ask<JobListing>(new ListJobs(), _askTimeout, cancellationToken), cancellationToken);
 
     /// <summary>One job's progress, or null when no job has that id.</summary>
     public async Task<JobProgress?> FindJobAsync(string jobId, CancellationToken cancellationToken = default) =>
-        (await ProgressOfAsync(await _index.Ask<JobListing>(new ListJobs(jobId), _askTimeout, cancellationToken), cancellationToken))
+        (await ProgressOfAsync(await _index.Ask<JobListing>(new ListJobs { JobId = jobId }, _askTimeout, cancellationToken), cancellationToken))
             .SingleOrDefault();
 
     private async Task<JobProgress[]> ProgressOfAsync(JobListing listing, CancellationToken cancellationToken)
@@ -106,7 +109,7 @@ public sealed class MediaNode : IAsyncDisposable
 
     /// <summary>The jobs the index has recorded as ended.</summary>
     internal async Task<IReadOnlyList<string>> EndedJobIdsAsync(CancellationToken cancellationToken = default) =>
-        (await _index.Ask<JobListing>(ListJobs.All, _askTimeout, cancellationToken)).Ended.Select(p => p.JobId).ToList();
+        (await _index.Ask<JobListing>(new ListJobs(), _askTimeout, cancellationToken)).Ended.Select(p => p.JobId).ToList();
 
     /// <summary>Job entities alive in memory now (ended jobs are passivated after <see cref="MediaNodeOptions.PassivateAfter"/>).</summary>
     public async Task<int> JobsInMemoryAsync(CancellationToken cancellationToken = default) =>

@@ -24,7 +24,10 @@ internal static class Demo
         var wer = Media.Asr.WordErrorRate.Percent(sample.ReferenceText, transcript.Text);
         Console.WriteLine();
         Console.WriteLine("Summary:");
-        Console.WriteLine($"  {summary.Trim().Replace("\n\n", "\n  ", StringComparison.Ordinal)}");
+        foreach (var line in summary.Trim().Split('\n').Where(line => line.Length > 0))
+        {
+            Console.WriteLine($"  {line}");
+        }
         Console.WriteLine();
         Console.WriteLine("Transcript (start):");
         foreach (var segment in transcript.Segments.Where(s => s.Text.Length > 0).Take(5))

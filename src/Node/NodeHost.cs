@@ -40,7 +40,7 @@ internal static partial class NodeHost
         var options = Settings(builder.Configuration);
         var httpAddress = ParseAddress(options.HttpAddress, "HttpAddress");
         var managementAddress = ParseAddress(options.ManagementAddress, "ManagementAddress");
-        foreach (var (name, port) in new[] { ("HttpPort", options.HttpPort), ("ManagementPort", options.ManagementPort) })
+        foreach (var (name, port) in new[] { ("HttpPort", options.HttpPort), ("ManagementPort", options.ManagementPort), ("Cluster:Port", options.Cluster.Port) })
         {
             if (port is < 0 or > 65535)
             {

@@ -20,6 +20,7 @@ internal static class NodeMetrics
         }
 
         var asr = node.Metrics;
+        Gauge(text, "mediacluster_cluster_members_up", "gauge", "Members of the cluster that are Up, as this node sees them.", node.MembersUp);
         Gauge(text, "mediacluster_jobs_in_memory", "gauge", "Job actors alive in memory (ended jobs are passivated when idle).", await node.JobsInMemoryAsync(ct));
         Gauge(text, "mediacluster_segments_found", "gauge", "Speech segments found, all jobs.", jobs.Sum(j => j.SegmentsFound));
         Gauge(text, "mediacluster_segments_transcribed", "gauge", "Speech segments transcribed, all jobs.", jobs.Sum(j => j.SegmentsTranscribed));

@@ -30,6 +30,9 @@ public sealed class NodeOptions
     /// <summary>Where the ONNX models (Silero VAD) run.</summary>
     public InferenceSettings Inference { get; set; } = new();
 
+    /// <summary>How this node joins a cluster; no seeds: a one-node cluster on loopback.</summary>
+    public ClusterSettings Cluster { get; set; } = new();
+
     /// <summary>The HTTP API's address (an IP, or "localhost").</summary>
     public string HttpAddress { get; set; } = "0.0.0.0";
 
@@ -46,30 +49,43 @@ public sealed class NodeOptions
     public long MaxUploadBytes { get; set; } = 2L << 30;
 
     /// <summary>Every key this section accepts (for the error that names an unknown one).</summary>
-    internal static string KnownKeys => string.Join(", ", typeof(NodeOptions).GetProperties().SelectMany(p =>
-        p.PropertyType == typeof(List<string>) ? [p.Name + ":0…"]
-        : IsSection(p.PropertyType) ? p.PropertyType.GetProperties().Select(inner => $"{p.Name}:{inner.Name}")
-        : [p.Name]));
+    internal static string KnownKeys => string.Join(", ", Keys(typeof(NodeOptions), ""));
 
-    /// <summary>True for a key (relative to section Node) that names a setting: a property, an item of a list, or a sub-section's property.</summary>
+    /// <summary>True for a key (relative to section Node) that names a setting: a property, an item of a list, or a sub-section's setting.</summary>
     internal static bool IsKnownKey(string key)
     {
+        var type = typeof(NodeOptions);
         var parts = key.Split(':');
-        var property = Named(typeof(NodeOptions), parts[0]);
-        return (property, parts.Length) switch
+        for (var i = 0; i < parts.Length; i++)
         {
-            (null, _) => false,
-            (_, 1) => true,
-            (_, 2) when property.PropertyType == typeof(List<string>) => int.TryParse(parts[1], out _),
-            (_, 2) when IsSection(property.PropertyType) => Named(property.PropertyType, parts[1]) is not null,
-            _ => false,
-        };
+            var property = type.GetProperties().FirstOrDefault(p => p.Name.Equals(parts[i], StringComparison.OrdinalIgnoreCase));
+            if (property is null)
+            {
+                return false;
+            }
+
+            if (property.PropertyType == typeof(List<string>))
+            {
+                return i == parts.Length - 1 || (i == parts.Length - 2 && int.TryParse(parts[i + 1], out _));
+            }
+
+            if (!IsSection(property.PropertyType))
+            {
+                return i == parts.Length - 1;
+            }
+
+            type = property.PropertyType;
+        }
+
+        return true;
     }
 
-    private static System.Reflection.PropertyInfo? Named(Type type, string name) =>
-        type.GetProperties().FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+    private static IEnumerable<string> Keys(Type type, string prefix) => type.GetProperties().SelectMany(p =>
+        p.PropertyType == typeof(List<string>) ? [$"{prefix}{p.Name}:0…"]
+        : IsSection(p.PropertyType) ? Keys(p.PropertyType, $"{prefix}{p.Name}:")
+        : [prefix + p.Name]);
 
-    private static bool IsSection(Type type) => type == typeof(JournalSettings) || type == typeof(InferenceSettings);
+    private static bool IsSection(Type type) => type.IsClass && type != typeof(string) && type.Namespace == typeof(NodeOptions).Namespace;
 
     internal string ResultsRoot => Path.GetFullPath(OutputRoot ?? Path.Combine(DataDirectory, "results"));
 
@@ -88,4 +104,20 @@ public sealed class InferenceSettings
 {
     /// <summary><c>auto</c> (CUDA when the build and machine have it, else CPU), <c>cpu</c>, or <c>cuda</c> (CUDA or refuse to start).</summary>
     public Media.Onnx.InferenceDevice Device { get; set; } = Media.Onnx.InferenceDevice.Auto;
+}
+
+/// <summary>Section Node:Cluster.</summary>
+public sealed class ClusterSettings
+{
+    /// <summary>The address Akka remoting binds (0.0.0.0 in a container).</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Akka remoting's port (0: any free port, only for a node no other node needs to reach first).</summary>
+    public int Port { get; set; }
+
+    /// <summary>The name other nodes reach this one by (a pod's DNS name); default: Host.</summary>
+    public string? PublicHostname { get; set; }
+
+    /// <summary>Seed nodes as host:port (the same list on every node; the first one starts the cluster).</summary>
+    public List<string> Seeds { get; set; } = [];
 }

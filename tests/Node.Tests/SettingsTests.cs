@@ -15,9 +15,10 @@ public sealed class SettingsTests : IDisposable
     [InlineData("--Node:AsrSlots", "banana", "Node:AsrSlots 'banana' is not a whole number")]
     [InlineData("--Node:AsrSlots", "0", "Node:AsrSlots must be at least 1 (it is 0; leave it unset for one per core)")]
     [InlineData("--Node:VadSlots", "-2", "Node:VadSlots must be at least 1 (it is -2; leave it unset for one per core)")]
-    [InlineData("--Node:Journal:Bogus", "x", "Node:Journal:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
+    [InlineData("--Node:Journal:Bogus", "x", "Node:Journal:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
     [InlineData("--Node:Inference:Device", "tpu", "Node:Inference:Device 'tpu' is not one of auto, cpu, cuda")]
-    [InlineData("--Node:Bogus", "1", "Node:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
+    [InlineData("--Node:Cluster:Seeds:0", "nowhere", "Node:Cluster:Seeds 'nowhere' is not host:port (e.g. mc-0.mc:4053)")]
+    [InlineData("--Node:Bogus", "1", "Node:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
     public async Task BadSettings_AreRefusedNamingTheKey(string key, string value, string expected)
     {
         var error = await Assert.ThrowsAsync<NodeSettingsException>(() => NodeHost.BuildAsync(["--Node:DataDirectory", Path.Combine(_directory, "data"), key, value]));

@@ -1,5 +1,7 @@
 using Akka.Actor;
+using System.Globalization;
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
@@ -23,6 +25,11 @@ public static class MediaClusterAkka
     /// <summary>The shard region's type name.</summary>
     public const string JobsTypeName = "jobs";
 
+    /// <summary>The role of nodes that host job shards, the job index and (today) the workers those jobs use.</summary>
+    public const string JobsRole = "jobs";
+
+    private const string JobIndexName = "job-index";
+
     /// <summary>
     /// Remoting and clustering (a node with no seeds joins itself: a one-node cluster on loopback), the protobuf
     /// serializer for every <see cref="IMessage"/>, the SQL journal and snapshot store, the workers, the job index,
@@ -37,7 +44,9 @@ public static class MediaClusterAkka
         var vadMetrics = services.GetRequiredService<VadMetrics>();
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
         var (connectionString, provider) = Journal(options);
-        return builder
+        var hostsJobs = options.Roles.Contains(JobsRole);
+        var extractor = new JobMessageExtractor(options.JobShards);
+        builder
             .ConfigureLoggers(logging =>
             {
                 logging.LogLevel = Akka.Event.LogLevel.WarningLevel;
@@ -45,38 +54,63 @@ public static class MediaClusterAkka
                 logging.ClearLoggers();
                 logging.AddLoggerFactory(loggerFactory);
             })
-            .WithRemoting(new RemoteOptions { HostName = options.ClusterHost, Port = options.ClusterPort })
-            .WithClustering(new ClusterOptions { Roles = [.. options.Roles], SeedNodes = [] })
-            .WithCustomSerializer(ProtobufSerializer.Name, ProtobufSerializer.BoundTypes, system => new ProtobufSerializer(system))
-            .WithSqlPersistence(connectionString, provider, autoInitialize: true)
-            .WithActors((system, registry) =>
+            .AddHocon(FailoverHocon(options.Failover), HoconAddMode.Prepend)
+            .WithRemoting(new RemoteOptions { HostName = options.ClusterHost, Port = options.ClusterPort, PublicHostName = options.ClusterPublicHost })
+            .WithClustering(new ClusterOptions
             {
-                registry.Register<AsrPoolKey>(system.ActorOf(AsrPool.Props(engines, metrics), "asr"));
-                registry.Register<VadSlotsKey>(system.ActorOf(Props.Create(() => new SlotGate(vadMetrics.Slots)), "vad-slots"));
-                registry.Register<JobIndexKey>(system.ActorOf(JobIndex.Props(), "job-index"));
-            })
-            .WithShardRegion<JobRegionKey>(
-                JobsTypeName,
-                (_, registry, _) =>
+                Roles = [.. options.Roles],
+                SeedNodes = [.. options.Seeds],
+                SplitBrainResolver = new KeepMajorityOption(),
+                FailureDetector = new PhiAccrualFailureDetectorOptions
                 {
-                    var jobServices = new JobServices(
-                        registry.Get<AsrPoolKey>(),
-                        registry.Get<VadSlotsKey>(),
-                        registry.Get<JobIndexKey>(),
-                        engines,
-                        engines.Recognizer.Concurrency * 2,
-                        options.PassivateAfter,
-                        options.TimeProvider,
-                        loggerFactory.CreateLogger<MediaJob>());
-                    return jobId => MediaJob.Props(jobId, jobServices);
+                    HeartbeatInterval = options.Failover.HeartbeatInterval,
+                    AcceptableHeartbeatPause = options.Failover.AcceptableHeartbeatPause,
                 },
-                new JobMessageExtractor(options.JobShards),
-                new ShardOptions
+            })
+            .WithCustomSerializer(ProtobufSerializer.Name, ProtobufSerializer.BoundTypes, system => new ProtobufSerializer(system))
+            .WithSqlPersistence(connectionString, provider, autoInitialize: true);
+        if (!hostsJobs)
+        {
+            // Only the jobs' proxies: this node takes requests (api) and forwards them to the jobs nodes.
+            builder
+                .WithSingletonProxy<JobIndexKey>(JobIndexName, new ClusterSingletonOptions { Role = JobsRole })
+                .WithShardRegionProxy<JobRegionKey>(JobsTypeName, JobsRole, extractor);
+        }
+        else
+        {
+            builder
+                .WithActors((system, registry) =>
                 {
-                    RememberEntities = true,
-                    RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
-                    StateStoreMode = StateStoreMode.Persistence,
+                    registry.Register<AsrPoolKey>(system.ActorOf(AsrPool.Props(engines, metrics), "asr"));
+                    registry.Register<VadSlotsKey>(system.ActorOf(Props.Create(() => new SlotGate(vadMetrics.Slots)), "vad-slots"));
                 })
+                .WithSingleton<JobIndexKey>(JobIndexName, JobIndex.Props(), new ClusterSingletonOptions { Role = JobsRole }, createProxyToo: true)
+                .WithShardRegion<JobRegionKey>(
+                    JobsTypeName,
+                    (_, registry, _) =>
+                    {
+                        var jobServices = new JobServices(
+                            registry.Get<AsrPoolKey>(),
+                            registry.Get<VadSlotsKey>(),
+                            registry.Get<JobIndexKey>(),
+                            engines,
+                            engines.Recognizer.Concurrency * 2,
+                            options.PassivateAfter,
+                            options.TimeProvider,
+                            loggerFactory.CreateLogger<MediaJob>());
+                        return jobId => MediaJob.Props(jobId, jobServices);
+                    },
+                    extractor,
+                    new ShardOptions
+                    {
+                        Role = JobsRole,
+                        RememberEntities = true,
+                        RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
+                        StateStoreMode = StateStoreMode.Persistence,
+                    });
+        }
+
+        return builder
             .WithActors((system, registry) =>
             {
                 if (options.Inbox is { } inbox)
@@ -87,10 +121,26 @@ public static class MediaClusterAkka
             })
             .AddStartup((system, _) =>
             {
-                var cluster = Akka.Cluster.Cluster.Get(system);
-                cluster.Join(cluster.SelfAddress);
+                if (options.Seeds.Count == 0)
+                {
+                    // No seeds: the embedded node, a one-node cluster on loopback.
+                    var cluster = Akka.Cluster.Cluster.Get(system);
+                    cluster.Join(cluster.SelfAddress);
+                }
             });
     }
+
+    /// <summary>
+    /// The timings with no typed Akka.Hosting option: the resolver's stable-after, the down-removal margin, and the
+    /// shard regions' retry interval (built from <see cref="FailoverTimings"/>, so the few lines of HOCON follow the options).
+    /// </summary>
+    private static Akka.Configuration.Config FailoverHocon(FailoverTimings failover) =>
+        Akka.Configuration.ConfigurationFactory.ParseString(string.Create(CultureInfo.InvariantCulture, $$"""
+            akka.cluster.split-brain-resolver.stable-after = {{failover.StableAfter.TotalMilliseconds}}ms
+            akka.cluster.down-removal-margin = {{failover.DownRemovalMargin.TotalMilliseconds}}ms
+            akka.cluster.sharding.retry-interval = {{failover.ShardingRetry.TotalMilliseconds}}ms
+            akka.cluster.sharding.shard-start-timeout = {{failover.ShardingRetry.TotalMilliseconds * 4}}ms
+            """));
 
     /// <summary>The journal's connection string and linq2db provider: PostgreSQL when configured, else SQLite in the data directory.</summary>
     private static (string ConnectionString, string Provider) Journal(MediaNodeOptions options)

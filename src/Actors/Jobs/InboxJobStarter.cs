@@ -10,7 +10,7 @@ internal sealed class InboxJobStarter : ReceiveActor
     {
         Receive<StartInboxJob>(start =>
         {
-            index.Tell(new RegisterJob(start.Spec.JobId));
+            index.Tell(new RegisterJob { JobId = start.Spec.JobId });
             jobs.Tell(new StartJob { Spec = start.Spec });
         });
         Receive<RegisterJob>(_ => { });

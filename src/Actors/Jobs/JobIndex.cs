@@ -4,22 +4,10 @@ using MediaCluster.Messages.Jobs;
 
 namespace MediaCluster.Actors.Jobs;
 
-/// <summary>Records a job id before the job starts (idempotent); answered with the same message.</summary>
-public sealed record RegisterJob(string JobId);
-
-/// <summary>Replies with a <see cref="JobListing"/> of every registered job, or of one when <paramref name="JobId"/> is set.</summary>
-public sealed record ListJobs(string? JobId = null)
-{
-    public static ListJobs All { get; } = new();
-}
-
-/// <summary>The index's answer: running jobs (ask them for progress) and ended jobs' last progress, each in id order.</summary>
-public sealed record JobListing(IReadOnlyList<string> Unfinished, IReadOnlyList<JobProgress> Ended);
-
 /// <summary>
-/// The node's listing of jobs (a read model): which were registered and, as each job reports its end, their final
-/// progress — so listing and looking up ended jobs never wakes their (passivated) entities. It does not wake
-/// unfinished jobs after a restart: the shard region's remember-entities does.
+/// The cluster's listing of jobs (a read model, a cluster singleton on a <c>jobs</c> node): which were registered and,
+/// as each job reports its end, their final progress — so listing and looking up ended jobs never wakes their
+/// (passivated) entities. It does not wake unfinished jobs after a restart: the shard region's remember-entities does.
 /// </summary>
 internal sealed class JobIndex : ReceivePersistentActor
 {
@@ -52,9 +40,22 @@ internal sealed class JobIndex : ReceivePersistentActor
                 Persist(ended, Apply);
             }
         });
-        Command<ListJobs>(list => Sender.Tell(list.JobId is { } id
-            ? new JobListing(_unfinished.Contains(id) ? [id] : [], _ended.TryGetValue(id, out var ended) ? [ended] : [])
-            : new JobListing([.. _unfinished], [.. _ended.Values])));
+        Command<ListJobs>(list =>
+        {
+            var listing = new JobListing();
+            if (list.JobId is { Length: > 0 } id)
+            {
+                listing.Unfinished.AddRange(_unfinished.Contains(id) ? [id] : []);
+                listing.Ended.AddRange(_ended.TryGetValue(id, out var ended) ? [ended] : []);
+            }
+            else
+            {
+                listing.Unfinished.AddRange(_unfinished);
+                listing.Ended.AddRange(_ended.Values);
+            }
+
+            Sender.Tell(listing);
+        });
     }
 
     public override string PersistenceId => "job-index";

@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using MediaCluster.Media.Samples;
+using MediaCluster.Messages.Jobs;
+using MediaCluster.Testing;
+
+namespace MediaCluster.Node.Tests;
+
+/// <summary>
+/// Three node processes on loopback form one cluster over one PostgreSQL journal; a job submitted to one node runs
+/// wherever its shard lives, and when that node is killed with SIGKILL the job resumes on a survivor, finishes, and
+/// leaves exactly one result per segment.
+/// </summary>
+public sealed class ClusterProcessTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-cluster-").FullName;
+    private readonly List<ClusterNode> _nodes = [];
+    private PostgresServer _postgres = null!;
+
+    public async Task InitializeAsync() => _postgres = await PostgresServer.StartAsync(durable: false);
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            node.Kill();
+        }
+
+        await _postgres.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task ThreeNodes_TheNodeRunningAJobIsKilled_TheJobResumesOnASurvivor_WithOneResultPerSegment()
+    {
+        var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "long talk.wav"), TimeSpan.FromSeconds(90));
+        var reference = Path.Combine(_directory, "reference");
+        await FileProcessor.ProcessAsync(sample.Path, reference, TextWriter.Null, CancellationToken.None);
+
+        var journal = await _postgres.CreateDatabaseAsync("cluster");
+        var ports = FreePorts(3);
+        string[] seeds = [$"127.0.0.1:{ports[0]}", $"127.0.0.1:{ports[1]}"];
+        foreach (var (port, i) in ports.Select((p, i) => (p, i)))
+        {
+            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"node-{i}"), port, seeds, journal));
+        }
+
+        await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
+
+        var api = _nodes[0];
+        using var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(sample.Path)), "file", "long talk.wav" } };
+        var submitted = await (await api.Client.PostAsync("api/jobs", upload)).Content.ReadFromJsonAsync<JsonElement>();
+        var id = submitted.GetProperty("id").GetString()!;
+
+        ClusterNode? host = null;
+        await UntilAsync(() => Task.FromResult((host = _nodes.SingleOrDefault(n => n.Output.Contains($"Job {id} started"))) is not null), "a node starts the job");
+        var survivor = _nodes.First(n => n != host);
+        await UntilAsync(async () => (await survivor.JobAsync(id))?.GetProperty("segments_transcribed").GetInt32() >= 3, "three segments are recorded");
+
+        var transcribedAtKill = (await survivor.JobAsync(id))!.Value.GetProperty("segments_transcribed").GetInt32();
+        host!.Kill();
+        var killedAt = Stopwatch.StartNew();
+        await UntilAsync(async () => (await survivor.JobAsync(id))?.GetProperty("segments_transcribed").GetInt32() > transcribedAtKill, "the job makes progress on a survivor after the kill");
+        var failover = killedAt.Elapsed;
+        await UntilAsync(async () => (await survivor.JobAsync(id))?.GetProperty("state").GetString() == "completed", "the job completes");
+
+        var job = (await survivor.JobAsync(id))!.Value;
+        var found = job.GetProperty("segments_found").GetInt32();
+        var results = (await JournalReader.ReadPostgresAsync(journal, "job-" + id)).Select(r => r.Decode()).OfType<SegmentTranscribed>().ToList();
+        Assert.Equal(found, results.Count);
+        Assert.Equal(Enumerable.Range(0, found), results.Select(r => r.Index).Order());
+        var output = Path.Combine(api.DataDirectory, "results", id);
+        foreach (var name in new[] { "transcript.txt", "transcript.srt", "vad.rttm" })
+        {
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(reference, name)), await File.ReadAllTextAsync(Path.Combine(output, name)));
+        }
+
+        Assert.True(failover < TimeSpan.FromSeconds(60), $"the job resumed {failover.TotalSeconds:0.0} s after the kill");
+        Console.WriteLine($"failover_seconds: {failover.TotalSeconds:0.0} (host killed at {transcribedAtKill} of {found} segments)");
+    }
+
+    /// <summary>Polls <paramref name="condition"/> (errors while the cluster heals count as "not yet"), failing after three minutes.</summary>
+    private async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+            {
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{what}: not within three minutes\n{string.Join("\n", _nodes.Select(n => $"--- {n.DataDirectory}\n{n.Output}"))}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+
+    /// <summary>One `MediaCluster.Node run` process, its captured output, and a client of its API.</summary>
+    private sealed class ClusterNode
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+
+        private ClusterNode(Process process, string dataDirectory)
+        {
+            _process = process;
+            DataDirectory = dataDirectory;
+        }
+
+        public string DataDirectory { get; }
+
+        public HttpClient Client { get; private set; } = null!;
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public static async Task<ClusterNode> StartAsync(string dataDirectory, int clusterPort, string[] seeds, string journal)
+        {
+            var dll = Path.Combine(AppContext.BaseDirectory, "MediaCluster.Node.dll");
+            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            string[] args =
+            [
+                dll, "run", "--Node:DataDirectory", dataDirectory, "--Node:HttpPort", "0", "--Node:ManagementPort", "0", "--Node:AsrSlots", "1",
+                "--Node:Cluster:Port", clusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--Node:Cluster:Seeds:0", seeds[0], "--Node:Cluster:Seeds:1", seeds[1], "--Node:Journal:ConnectionString", journal,
+            ];
+            foreach (var arg in args)
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            var node = new ClusterNode(Process.Start(info)!, dataDirectory);
+            node._process.OutputDataReceived += (_, e) => node.Append(e.Data);
+            node._process.ErrorDataReceived += (_, e) => node.Append(e.Data);
+            node._process.BeginOutputReadLine();
+            node._process.BeginErrorReadLine();
+            var endpoints = Path.Combine(dataDirectory, NodeHost.EndpointsFile);
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!File.Exists(endpoints))
+            {
+                Assert.False(node._process.HasExited, $"the node in {dataDirectory} exited before listening:\n{node.Output}");
+                Assert.True(DateTime.UtcNow < deadline, $"the node in {dataDirectory} did not listen within two minutes:\n{node.Output}");
+                await Task.Delay(100);
+            }
+
+            var (listening, token) = await ServedNode.ReadDataDirectoryAsync(dataDirectory);
+            node.Client = new HttpClient { BaseAddress = new Uri(listening.Api + "/"), Timeout = TimeSpan.FromSeconds(5) }; // a request lost with a killed node must not hold up the polling
+            node.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return node;
+        }
+
+        public async Task<int> MembersUpAsync()
+        {
+            var metrics = await Client.GetStringAsync("metrics");
+            var line = metrics.Split('\n').Single(l => l.StartsWith("mediacluster_cluster_members_up ", StringComparison.Ordinal));
+            return int.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public async Task<JsonElement?> JobAsync(string id)
+        {
+            using var response = await Client.GetAsync($"api/jobs/{id}");
+            return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
+        }
+
+        public void Kill()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
+            }
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
