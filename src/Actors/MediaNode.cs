@@ -148,10 +148,9 @@ public sealed class MediaNode : IAsyncDisposable
     public async IAsyncEnumerable<JobProgress> FollowAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var updates = Channel.CreateUnbounded<JobProgress>(new() { SingleReader = true });
-        var follower = System.ActorOf(Props.Create(() => new JobFollower(updates.Writer)));
+        var follower = System.ActorOf(Props.Create(() => new JobFollower(_jobs, jobId, updates.Writer)));
         try
         {
-            _jobs.Tell(new SubscribeToJob { JobId = jobId, Subscriber = follower.Path.ToSerializationFormat() });
             await foreach (var update in updates.Reader.ReadAllAsync(cancellationToken))
             {
                 yield return update;
@@ -179,10 +178,38 @@ public sealed class MediaNode : IAsyncDisposable
         host.Dispose();
     }
 
-    /// <summary>Receives a job's progress and hands it to a reader.</summary>
-    private sealed class JobFollower : ReceiveActor
+    /// <summary>
+    /// Subscribes to a job and hands its progress to a reader, each change once. A subscription lives in the job's
+    /// memory, so it is renewed every few seconds: a job restarted (or moved to another node) keeps its followers.
+    /// </summary>
+    private sealed class JobFollower : ReceiveActor, IWithTimers
     {
-        public JobFollower(ChannelWriter<JobProgress> updates) =>
-            Receive<JobProgress>(p => updates.TryWrite(p));
+        private static readonly TimeSpan s_renew = TimeSpan.FromSeconds(5);
+        private JobProgress? _last;
+
+        public JobFollower(IActorRef jobs, string jobId, ChannelWriter<JobProgress> updates)
+        {
+            // An address other nodes can resolve (host and port included).
+            var subscribe = new SubscribeToJob { JobId = jobId, Subscriber = Akka.Serialization.Serialization.SerializedActorPath(Self) };
+            jobs.Tell(subscribe);
+            Receive<Renew>(_ => jobs.Tell(subscribe));
+            Receive<JobProgress>(progress =>
+            {
+                if (!progress.Equals(_last))
+                {
+                    _last = progress;
+                    updates.TryWrite(progress);
+                }
+            });
+        }
+
+        public ITimerScheduler Timers { get; set; } = null!;
+
+        protected override void PreStart() => Timers.StartPeriodicTimer("renew", Renew.Instance, s_renew);
+
+        private sealed record Renew
+        {
+            public static Renew Instance { get; } = new();
+        }
     }
 }

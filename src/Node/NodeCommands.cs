@@ -15,7 +15,10 @@ internal static class NodeCommands
                                            for pbm (127.0.0.1:9110); keys: DataDirectory (.data),
                                            AllowedRoots:0…, Inbox, OutputRoot, AsrSlots, VadSlots,
                                            HttpAddress, HttpPort, ManagementAddress, ManagementPort (0: any
-                                           free port), MaxUploadBytes, Roles:0…, AsrRole; also from
+                                           free port), MaxUploadBytes, Roles:0… (api, jobs, gpu),
+                                           Journal:ConnectionString (PostgreSQL; default SQLite),
+                                           Inference:Device (auto|cpu|cuda), Cluster:Host, Cluster:Port,
+                                           Cluster:PublicHostname, Cluster:Seeds:0… (host:port); also from
                                            appsettings.json and MC_Node__KEY variables. The API token is
                                            in DataDirectory/api-token, the bound endpoints in node.json.
         Progress goes to stderr. Exit status: 0 done, 1 the input could not be processed, 2 usage.

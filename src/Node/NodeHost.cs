@@ -110,11 +110,11 @@ internal static partial class NodeHost
     private static NodeOptions Settings(IConfiguration configuration)
     {
         var section = configuration.GetSection("Node");
-        foreach (var (key, _) in section.AsEnumerable(makePathsRelative: true))
+        foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true))
         {
-            if (!NodeOptions.IsKnownKey(key))
+            if (NodeOptions.Problem(key, value) is { } problem)
             {
-                throw new NodeSettingsException($"Node:{key} is not a setting (known: {NodeOptions.KnownKeys})");
+                throw new NodeSettingsException(problem);
             }
         }
 

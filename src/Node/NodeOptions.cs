@@ -51,33 +51,47 @@ public sealed class NodeOptions
     /// <summary>Every key this section accepts (for the error that names an unknown one).</summary>
     internal static string KnownKeys => string.Join(", ", Keys(typeof(NodeOptions), ""));
 
-    /// <summary>True for a key (relative to section Node) that names a setting: a property, an item of a list, or a sub-section's setting.</summary>
-    internal static bool IsKnownKey(string key)
+    /// <summary>
+    /// Why <paramref name="key"/> (relative to section Node) with <paramref name="value"/> is not a setting, or null when it
+    /// is one: a property, an item of a list, or a sub-section's setting. A plain value on a list or a section (e.g.
+    /// <c>MC_Node__AllowedRoots=/srv</c>) would be dropped silently by the binder, so it is refused too.
+    /// </summary>
+    internal static string? Problem(string key, string? value)
     {
         var type = typeof(NodeOptions);
         var parts = key.Split(':');
+        var name = "Node";
         for (var i = 0; i < parts.Length; i++)
         {
             var property = type.GetProperties().FirstOrDefault(p => p.Name.Equals(parts[i], StringComparison.OrdinalIgnoreCase));
             if (property is null)
             {
-                return false;
+                return $"Node:{key} is not a setting (known: {KnownKeys})";
             }
 
+            name += ":" + property.Name;
+            var last = i == parts.Length - 1;
             if (property.PropertyType == typeof(List<string>))
             {
-                return i == parts.Length - 1 || (i == parts.Length - 2 && int.TryParse(parts[i + 1], out _));
+                return last && !string.IsNullOrEmpty(value) ? $"{name} is a list: give its items as {name}:0, {name}:1, …"
+                    : last || (i == parts.Length - 2 && int.TryParse(parts[i + 1], out _)) ? null
+                    : $"Node:{key} is not a setting (known: {KnownKeys})";
             }
 
             if (!IsSection(property.PropertyType))
             {
-                return i == parts.Length - 1;
+                return last ? null : $"Node:{key} is not a setting (known: {KnownKeys})";
+            }
+
+            if (last && !string.IsNullOrEmpty(value))
+            {
+                return $"{name} is a section: set {string.Join(" or ", property.PropertyType.GetProperties().Select(p => $"{name}:{p.Name}"))}";
             }
 
             type = property.PropertyType;
         }
 
-        return true;
+        return null;
     }
 
     private static IEnumerable<string> Keys(Type type, string prefix) => type.GetProperties().SelectMany(p =>

@@ -115,7 +115,7 @@ public abstract class JournalContract : IAsyncLifetime
 public sealed class SqliteJournalTests : JournalContract
 {
     protected override Task<MediaNodeOptions> NodeOptionsAsync(string name) =>
-        Task.FromResult(new MediaNodeOptions { DataDirectory = Path.Combine(Directory, "data-" + name) });
+        Task.FromResult(new MediaNodeOptions { DataDirectory = Path.Combine(Directory, "data-" + name), AsrSlots = 2 });
 
     protected override Task<IReadOnlyList<JournalRow>> ReadJournalAsync(string name, string persistenceId) =>
         JournalReader.ReadSqliteAsync(Path.Combine(Directory, "data-" + name), persistenceId);
@@ -146,7 +146,7 @@ public sealed class PostgresJournalTests : JournalContract
             _databases[name] = connection = await _server.CreateDatabaseAsync(name);
         }
 
-        return new MediaNodeOptions { DataDirectory = Path.Combine(Directory, "data-" + name), JournalConnectionString = connection };
+        return new MediaNodeOptions { DataDirectory = Path.Combine(Directory, "data-" + name), JournalConnectionString = connection, AsrSlots = 2 };
     }
 
     protected override Task<IReadOnlyList<JournalRow>> ReadJournalAsync(string name, string persistenceId) =>

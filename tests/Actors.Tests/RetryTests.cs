@@ -161,3 +161,77 @@ public sealed class CancelTests : IAsyncLifetime
         public void Dispose() => Disposed = true;
     }
 }
+
+public sealed class ResumeAfterDetectionTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-resume-").FullName;
+    private SpeechSample _sample = null!;
+
+    public async Task InitializeAsync() =>
+        _sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "five.wav"), TimeSpan.Zero, clipCount: 5);
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Node_StoppedAfterDetectionCompleted_WithResultsMissing_ResumesAndRecognisesOnlyTheMissingOnes()
+    {
+        // The first node answers two recognitions and hangs on the rest: detection completes (all five segments
+        // found) while three results are still missing, and then the node goes away.
+        var data = Path.Combine(_directory, "data");
+        var spec = new JobSpec { JobId = "late", InputPath = _sample.Path, OutputDir = Path.Combine(_directory, "out") };
+        var first = new PartlyHungRecognizer(answered: 2);
+        var node = await MediaNode.StartAsync(new MediaNodeOptions { DataDirectory = data, ShutdownTimeout = TimeSpan.FromMilliseconds(200) }, recognizer: first);
+        var detected = new TaskCompletionSource<JobProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = node.RunAsync(spec, new InlineProgress(p =>
+        {
+            if (p.SpeechDetectionComplete && p.SegmentsTranscribed == 2)
+            {
+                detected.TrySetResult(p);
+            }
+        }));
+        var before = await detected.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(5, before.SegmentsFound);
+        await node.DisposeAsync();
+
+        // A new node over the same journal: remember-entities wakes the job, which decodes again for the lost audio.
+        var second = new PartlyHungRecognizer(answered: int.MaxValue);
+        await using var restarted = await MediaNode.StartAsync(new MediaNodeOptions { DataDirectory = data }, recognizer: second);
+        var end = await restarted.WatchAsync("late").WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal((JobState.Completed, 5, 5), (end.State, end.SegmentsFound, end.SegmentsTranscribed));
+        Assert.Equal(3, second.Calls);
+    }
+
+    private sealed class InlineProgress(Action<JobProgress> report) : IProgress<JobProgress>
+    {
+        public void Report(JobProgress value) => report(value);
+    }
+
+    /// <summary>Answers its first calls with a fixed text; later calls never return.</summary>
+    private sealed class PartlyHungRecognizer(int answered) : ISpeechRecognizer
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public string Engine => "scripted";
+
+        public string Model => "none";
+
+        public int Concurrency => 2;
+
+        public Task<Recognition> RecognizeAsync(ReadOnlyMemory<short> samples, CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref _calls) <= answered
+                ? Task.FromResult(new Recognition("words", [], 1))
+                : new TaskCompletionSource<Recognition>().Task;
+
+        public Task<IStreamingRecognition> StartStreamAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -80,6 +80,15 @@ public sealed class ClusterProcessTests : IAsyncLifetime
             Assert.Equal(await File.ReadAllTextAsync(Path.Combine(reference, name)), await File.ReadAllTextAsync(Path.Combine(output, name)));
         }
 
+        // Progress events follow the job from any node, the one holding it or not (subscription across nodes).
+        foreach (var node in _nodes.Where(n => n != host))
+        {
+            using var events = new HttpClient { BaseAddress = node.Client.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+            events.DefaultRequestHeaders.Authorization = node.Client.DefaultRequestHeaders.Authorization;
+            var stream = await events.GetStringAsync($"api/jobs/{id}/events");
+            Assert.Contains("\"state\":\"completed\"", stream.Split('\n').Last(l => l.StartsWith("data: ", StringComparison.Ordinal)));
+        }
+
         Assert.True(failover < TimeSpan.FromSeconds(60), $"the job resumed {failover.TotalSeconds:0.0} s after the kill");
         Console.WriteLine($"failover_seconds: {failover.TotalSeconds:0.0} (host killed at {transcribedAtKill} of {found} segments)");
     }

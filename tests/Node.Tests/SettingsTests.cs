@@ -18,6 +18,8 @@ public sealed class SettingsTests : IDisposable
     [InlineData("--Node:Journal:Bogus", "x", "Node:Journal:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
     [InlineData("--Node:Inference:Device", "tpu", "Node:Inference:Device 'tpu' is not one of auto, cpu, cuda")]
     [InlineData("--Node:Cluster:Seeds:0", "nowhere", "Node:Cluster:Seeds 'nowhere' is not host:port (e.g. mc-0.mc:4053)")]
+    [InlineData("--Node:AllowedRoots", "/srv", "Node:AllowedRoots is a list: give its items as Node:AllowedRoots:0, Node:AllowedRoots:1, …")]
+    [InlineData("--Node:Journal", "Host=db", "Node:Journal is a section: set Node:Journal:ConnectionString")]
     [InlineData("--Node:Bogus", "1", "Node:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
     public async Task BadSettings_AreRefusedNamingTheKey(string key, string value, string expected)
     {

@@ -19,6 +19,11 @@ public sealed partial class MediaJob
     private void DefineFinish() => Command<Finished>(finished =>
     {
         _finishing = false;
+        if (_state.IsTerminal)
+        {
+            return; // cancelled while the artifacts were being written: it stays cancelled
+        }
+
         if (finished.Error is not null)
         {
             EndWith(new JobFailed { Reason = finished.Error, FailedUnixMs = Now() });
@@ -49,7 +54,8 @@ public sealed partial class MediaJob
         var speech = _state.Found.Values.Select(f => new SpeechSegment(f.Index, f.StartSample, f.EndSample)).ToList();
         var spec = _state.Spec!;
         var probed = _state.Probed!;
-        Task.Run(() => WriteAsync(spec, probed, transcript, speech)).PipeTo(Self);
+        Task.Run(() => WriteAsync(spec, probed, transcript, speech))
+            .PipeTo(Self, failure: ex => new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}"));
     }
 
     private static async Task<Finished> WriteAsync(JobSpec spec, MediaProbed probed, Transcript transcript, List<SpeechSegment> speech)

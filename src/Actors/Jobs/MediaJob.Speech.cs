@@ -26,12 +26,19 @@ public sealed partial class MediaJob
         Held,
     }
 
+    /// <summary>
+    /// Detection is to run: it has not finished, or it has but some segments' results were lost in a restart (their
+    /// audio is not journaled) — then it decodes again and only those segments are recognised.
+    /// </summary>
+    private bool NeedsDetection =>
+        !_state.DetectionComplete || _state.Found.Keys.Any(i => !_state.Transcribed.ContainsKey(i) && !_inFlight.ContainsKey(i));
+
     private void DefineSpeech()
     {
         Command<SlotGranted>(_ =>
         {
             _vadSlot = SlotState.Held;
-            if (_state.IsTerminal || _state.DetectionComplete)
+            if (_state.IsTerminal || !NeedsDetection)
             {
                 StopSpeechDetection();
                 return;
@@ -48,6 +55,12 @@ public sealed partial class MediaJob
             }
 
             StopSpeechDetection();
+            if (_state.DetectionComplete)
+            {
+                FinishIfDone(); // a second pass, for results lost in a restart: already recorded as complete
+                return;
+            }
+
             Record(new SpeechDetectionCompleted { SegmentCount = ended.Count }, FinishIfDone);
         });
         Command<SpeechDetectionFailed>(failed =>
@@ -118,9 +131,9 @@ public sealed partial class MediaJob
             return;
         }
 
-        if (_state.Transcribed.ContainsKey(audio.Index))
+        if (_state.Transcribed.ContainsKey(audio.Index) || _inFlight.ContainsKey(audio.Index))
         {
-            _detector?.Tell(new RequestSegments(1));
+            _detector?.Tell(new RequestSegments(1)); // recorded (or already being recognised): its credit goes back
             return;
         }
 

@@ -36,6 +36,12 @@ public sealed partial class MediaJob : ReceivePersistentActor
         Command<GetJobProgress>(_ => Sender.Tell(Progress()));
         Command<CancelJob>(cancel =>
         {
+            if (_state.Phase == JobState.New)
+            {
+                Sender.Tell(Progress()); // nothing was started, so nothing to record
+                return;
+            }
+
             EndWith(new JobCancelled { Reason = cancel.Reason, CancelledUnixMs = Now() });
             DeferAsync(cancel, _ => Sender.Tell(Progress()));
         });
@@ -76,6 +82,9 @@ public sealed partial class MediaJob : ReceivePersistentActor
         return handled;
     }
 
+    /// <summary>A failing speech detector is stopped, not restarted (a restart would lose its demand): the job then fails naming it.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
     /// <inheritdoc/>
     protected override void PostStop()
     {
@@ -106,7 +115,11 @@ public sealed partial class MediaJob : ReceivePersistentActor
     {
         if (_state.Spec is not null)
         {
-            Self.Tell(Advance.Instance);
+            if (!_state.IsTerminal)
+            {
+                Self.Tell(Advance.Instance);
+            }
+
             Sender.Tell(Progress());
             return;
         }
@@ -154,13 +167,13 @@ public sealed partial class MediaJob : ReceivePersistentActor
             if (!_probing)
             {
                 _probing = true;
-                ProbeAsync(spec.InputPath).PipeTo(Self);
+                ProbeAsync(spec.InputPath).PipeTo(Self, failure: ex => new ProbeResult(null, $"probing '{spec.InputPath}' failed: {ex.Message}"));
             }
 
             return;
         }
 
-        if (!_state.DetectionComplete)
+        if (NeedsDetection)
         {
             StartSpeechDetection(spec);
             return;
@@ -185,6 +198,11 @@ public sealed partial class MediaJob : ReceivePersistentActor
     private void OnProbed(ProbeResult result)
     {
         _probing = false;
+        if (_state.IsTerminal)
+        {
+            return; // cancelled while probing
+        }
+
         if (result.Probed is null)
         {
             EndWith(new JobFailed { Reason = result.Error!, FailedUnixMs = Now() });

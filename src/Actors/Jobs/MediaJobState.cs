@@ -41,8 +41,13 @@ public sealed record MediaJobState
     /// <summary>Detection is over and every segment found has its result: time for the summary and artifacts.</summary>
     public bool ReadyToFinish => !IsTerminal && DetectionComplete && Transcribed.Count >= Found.Count && Spec is not null;
 
-    /// <summary>The state after <paramref name="e"/>. An event this type does not know is an error, never ignored.</summary>
-    public MediaJobState Apply(IMessage e) => e switch
+    /// <summary>
+    /// The state after <paramref name="e"/>. An event this type does not know, or any event after the job ended, is an
+    /// error, never ignored (the actor checks before it persists, so only a corrupt journal can hold one).
+    /// </summary>
+    public MediaJobState Apply(IMessage e) => IsTerminal
+        ? throw new InvalidOperationException($"a media job that ended ({Phase}) has no rule for a later event {e.Descriptor.FullName}")
+        : e switch
     {
         JobAccepted accepted => this with { Spec = accepted.Spec, AcceptedUnixMs = accepted.AcceptedUnixMs, Phase = JobState.Running },
         MediaProbed probed => this with { Probed = probed },

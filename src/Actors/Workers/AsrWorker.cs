@@ -14,7 +14,7 @@ namespace MediaCluster.Actors.Workers;
 internal sealed class AsrWorker : ReceiveActor
 {
     public AsrWorker(NodeEngines engines, AsrMetrics metrics) =>
-        Receive<SpeechAudio>(audio => RecognizeAsync(engines, metrics, audio).PipeTo(Sender, Self));
+        Receive<SpeechAudio>(audio => RecognizeAsync(engines, metrics, audio).PipeTo(Sender, Self, failure: ex => Failed(audio, ex.Message)));
 
     public static Props Props(NodeEngines engines, AsrMetrics metrics) => Akka.Actor.Props.Create(() => new AsrWorker(engines, metrics));
 

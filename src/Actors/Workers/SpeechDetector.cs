@@ -47,9 +47,16 @@ internal sealed class SpeechDetector : ReceiveActor
     protected override void PostStop()
     {
         _cancel.Cancel();
-        // The enumerator may still be inside a pull: dispose it (stopping ffmpeg) only once that pull has returned.
+
+        // The enumerator may still be inside a pull: dispose it (stopping ffmpeg, freeing its VAD values) only once
+        // that pull has returned, holding an engine lease until then so that shutdown does not free the model under it.
+        var lease = _engines.Use();
         _ = _pull.ContinueWith(_ => _segments.DisposeAsync().AsTask(), TaskScheduler.Default).Unwrap()
-            .ContinueWith(_ => _cancel.Dispose(), TaskScheduler.Default);
+            .ContinueWith(_ =>
+            {
+                lease.Dispose();
+                _cancel.Dispose();
+            }, TaskScheduler.Default);
     }
 
     private void Pull()
@@ -62,7 +69,7 @@ internal sealed class SpeechDetector : ReceiveActor
         _pulling = true;
         var pull = PullAsync();
         _pull = pull;
-        pull.PipeTo(Self);
+        pull.PipeTo(Self, failure: ex => new Pulled(null, $"speech detection failed: {ex.Message}"));
     }
 
     private async Task<Pulled> PullAsync()

@@ -90,24 +90,35 @@ public static class TextRank
         var budget = options.WordBudget ?? Math.Clamp((int)Math.Ceiling(lengths.Sum() * options.WordShare), options.MinWords, options.MaxWords);
         var keep = Math.Max(1, (int)Math.Ceiling(n * options.Ratio));
         var candidates = Enumerable.Range(0, n).Where(i => tokens[i].Length > 0).ToList();
+        var overlap = new double[n]; // each candidate's largest overlap with a chosen utterance, kept up to date
         var selected = new List<int>();
         var words = 0;
-        while (selected.Count < keep && candidates.Count > 0)
+        while (selected.Count < keep && words < budget && candidates.Count > 0)
         {
             // Maximal marginal relevance: the best-ranked utterance that adds the most not yet said.
-            var next = candidates
-                .Select(i => (Index: i, Overlap: selected.Count == 0 ? 0 : selected.Max(j => Jaccard(sets[i], sets[j]))))
-                .Select(c => (c.Index, c.Overlap, Value: (options.Relevance * scores[c.Index] / best) - ((1 - options.Relevance) * c.Overlap)))
-                .OrderByDescending(c => c.Value).ThenBy(c => c.Index)
-                .First();
-            candidates.Remove(next.Index);
-            if (next.Overlap >= options.NearDuplicate || (selected.Count > 0 && words + lengths[next.Index] > budget))
+            var next = candidates[0];
+            var value = double.NegativeInfinity;
+            foreach (var i in candidates)
+            {
+                var v = (options.Relevance * scores[i] / best) - ((1 - options.Relevance) * overlap[i]);
+                if (v > value)
+                {
+                    (next, value) = (i, v);
+                }
+            }
+
+            candidates.Remove(next);
+            if (overlap[next] >= options.NearDuplicate || (selected.Count > 0 && words + lengths[next] > budget))
             {
                 continue;
             }
 
-            selected.Add(next.Index);
-            words += lengths[next.Index];
+            selected.Add(next);
+            words += lengths[next];
+            foreach (var i in candidates)
+            {
+                overlap[i] = Math.Max(overlap[i], Jaccard(sets[i], sets[next]));
+            }
         }
 
         selected.Sort();
@@ -130,8 +141,17 @@ public static class TextRank
 
     private static readonly System.Text.RegularExpressions.Regex s_pronoun = new(@"(?<![\w'])i(?=\b)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
-    private static double Jaccard(HashSet<string> a, HashSet<string> b) =>
-        a.Count + b.Count == 0 ? 0 : a.Count(b.Contains) / (double)a.Union(b).Count();
+    private static double Jaccard(HashSet<string> a, HashSet<string> b)
+    {
+        var shared = 0;
+        foreach (var word in a)
+        {
+            shared += b.Contains(word) ? 1 : 0;
+        }
+
+        var union = a.Count + b.Count - shared;
+        return union == 0 ? 0 : shared / (double)union;
+    }
 
     /// <summary>Keywords by PageRank over word co-occurrence within a window of 2 content words.</summary>
     public static IReadOnlyList<Keyword> Keywords(IReadOnlyList<string[]> tokens, int count)
