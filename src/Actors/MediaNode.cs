@@ -50,6 +50,53 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>Members of this node's cluster that are Up, as this node sees them.</summary>
     public int MembersUp => Akka.Cluster.Cluster.Get(System).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up);
 
+    /// <summary>The cluster's members as this node sees them, with leader and oldest.</summary>
+    public Messages.Api.ClusterInfo ClusterState()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(System);
+        var state = cluster.State;
+        var oldest = state.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).OrderBy(m => m, Akka.Cluster.Member.AgeOrdering).FirstOrDefault();
+        return new Messages.Api.ClusterInfo(
+            cluster.SelfAddress.ToString(),
+            state.Leader?.ToString(),
+            oldest?.Address.ToString(),
+            [.. state.Members.Select(m => new Messages.Api.MemberInfo(
+                m.Address.ToString(), [.. m.Roles.Order(StringComparer.Ordinal)], m.Status.ToString().ToLowerInvariant(), !state.Unreachable.Contains(m)))]);
+    }
+
+    /// <summary>The jobs region's shards and entities on each node that hosts it.</summary>
+    public async Task<Messages.Api.RegionStats> JobRegionStatsAsync(CancellationToken cancellationToken = default)
+    {
+        var stats = await _jobs.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(5)), _askTimeout, cancellationToken);
+        return new Messages.Api.RegionStats(
+            MediaClusterAkka.JobsTypeName,
+            [.. stats.Regions.OrderBy(r => r.Key.ToString(), StringComparer.Ordinal)
+                .Select(r => new Messages.Api.RegionInfo(r.Key.ToString(), r.Value.Stats.Count, r.Value.Stats.Values.Sum()))]);
+    }
+
+    /// <summary>Asks <paramref name="address"/> to leave the cluster gracefully (its shards are handed off).</summary>
+    public void Leave(string address) => Akka.Cluster.Cluster.Get(System).Leave(MemberAddress(address));
+
+    /// <summary>Marks <paramref name="address"/> down (for a node known dead that the resolver has not downed).</summary>
+    public void Down(string address) => Akka.Cluster.Cluster.Get(System).Down(MemberAddress(address));
+
+    /// <summary>Downs every unreachable member; returns their addresses.</summary>
+    public IReadOnlyList<string> DownUnreachable()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(System);
+        var unreachable = cluster.State.Unreachable.Select(m => m.Address).ToList();
+        unreachable.ForEach(cluster.Down);
+        return [.. unreachable.Select(a => a.ToString())];
+    }
+
+    /// <summary>A member's address from text, or an error naming the members there are.</summary>
+    private Address MemberAddress(string address)
+    {
+        var members = Akka.Cluster.Cluster.Get(System).State.Members;
+        return members.FirstOrDefault(m => m.Address.ToString() == address || $"{m.Address.Host}:{m.Address.Port}" == address)?.Address
+            ?? throw new ArgumentException($"no member '{address}' (members: {string.Join(", ", members.Select(m => m.Address))})");
+    }
+
     /// <summary>True once this node is an Up member of its cluster.</summary>
     public bool IsUp => Akka.Cluster.Cluster.Get(System).SelfMember.Status == Akka.Cluster.MemberStatus.Up;
 

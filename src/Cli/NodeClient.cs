@@ -48,6 +48,22 @@ internal sealed class NodeClient : IDisposable
     public async Task<JobInfo[]> ListAsync(CancellationToken ct) =>
         (await ReadAsync<JobInfo[]>(await SendAsync(() => _http.GetAsync("api/jobs", ct)), ct))!;
 
+    /// <summary>The cluster's members as the node sees them.</summary>
+    public async Task<ClusterInfo> ClusterAsync(CancellationToken ct) =>
+        (await ReadAsync<ClusterInfo>(await SendAsync(() => _http.GetAsync("api/cluster", ct)), ct))!;
+
+    /// <summary>A shard region's shards and entities per node.</summary>
+    public async Task<RegionStats> RegionStatsAsync(string name, CancellationToken ct) =>
+        (await ReadAsync<RegionStats>(await SendAsync(() => _http.GetAsync($"api/cluster/sharding/{Uri.EscapeDataString(name)}", ct)), ct))!;
+
+    /// <summary>The shard regions there are.</summary>
+    public async Task<string[]> RegionsAsync(CancellationToken ct) =>
+        (await ReadAsync<string[]>(await SendAsync(() => _http.GetAsync("api/cluster/sharding", ct)), ct))!;
+
+    /// <summary>A cluster command (leave, down, down-unreachable); returns what the node did.</summary>
+    public async Task<string> ClusterCommandAsync(string command, string? address, CancellationToken ct) =>
+        (await ReadAsync<ClusterCommandResult>(await SendAsync(() => _http.PostAsJsonAsync($"api/cluster/{command}", new MemberRequest(address), Json, ct)), ct))!.Message;
+
     /// <summary>What the node accepts (its upload limit).</summary>
     public async Task<NodeLimits> LimitsAsync(CancellationToken ct) =>
         (await ReadAsync<NodeLimits>(await SendAsync(() => _http.GetAsync("api/limits", ct)), ct))!;

@@ -7,10 +7,13 @@ namespace MediaCluster.Cli;
 /// pbm: <c>pbm [OPTIONS] media COMMAND …</c>, a client of a node's management endpoint. Exit status: 0 success,
 /// 1 the node refused or the job did not complete, 2 usage.
 /// </summary>
-internal static class Pbm
+internal static partial class Pbm
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")]
+    private static partial System.Text.RegularExpressions.Regex HostOperand();
+
     public const string Usage = """
-        Usage: pbm [--host HOST:PORT] [--token TOKEN] [--data-dir DIR] [--json | --plain] media COMMAND
+        Usage: pbm [HOST:PORT] [--host HOST:PORT] [--token TOKEN] [--data-dir DIR] [--json | --plain] PALETTE COMMAND
 
         The "media" palette:
           media submit FILE… [--wait] [--server-path]
@@ -24,9 +27,20 @@ internal static class Pbm
                                   download a completed job's files into DIR (default ./ID)
           media watch [ID]        follow one job until it ends, or every job until Ctrl+C
 
+        The "cluster" palette:
+          cluster show            members (address, roles, status, reachability), leader and oldest
+          cluster leave ADDRESS   a member leaves gracefully (its shards are handed off)
+          cluster down ADDRESS    mark a member down (one known dead that has not been downed)
+          cluster down-unreachable
+                                  mark every unreachable member down
+          cluster sharding regions
+                                  the shard regions
+          cluster sharding region-stats NAME
+                                  a region's shards and entities per node
+
         Options:
           --host HOST:PORT   the node's management endpoint (default: from DIR/node.json, else 127.0.0.1:9110;
-                             also MC_HOST)
+                             also MC_HOST; or as the first word, as in `pbm 10.0.0.2:9110 cluster show`)
           --token TOKEN      the API token (default: MC_TOKEN, else DIR/api-token)
           --data-dir DIR     the node's data directory (default: MC_DATA_DIR, else .data)
           --json             JSON for scripts    --plain   plain lines (the default when output is piped)
@@ -52,7 +66,13 @@ internal static class Pbm
             return UsageError(errors, "no command");
         }
 
-        if (options.ContainsKey("--help") || options.ContainsKey("-h") || operands is ["help"] or ["media"] or ["media", "help"])
+        if (operands is [var first, ..] && HostOperand().IsMatch(first) && !options.ContainsKey("--host"))
+        {
+            options["--host"] = first;
+            operands = operands[1..];
+        }
+
+        if (options.ContainsKey("--help") || options.ContainsKey("-h") || operands is ["help"] or ["media"] or ["media", "help"] or ["cluster"] or ["cluster", "help"])
         {
             output.WriteLine(Usage);
             return 0;
@@ -74,6 +94,12 @@ internal static class Pbm
                 ["media", "result", var id] => await ResultAsync(client, reporter, id, options.GetValueOrDefault("--out") ?? id, ct),
                 ["media", "watch", var id] => Exit(await reporter.FollowAsync([id], i => client.FollowAsync(i, ct), ct)),
                 ["media", "watch"] => await WatchAllAsync(client, reporter, ct),
+                ["cluster", "show"] => await ShowAsync(async () => reporter.Cluster(await client.ClusterAsync(ct))),
+                ["cluster", var command, var address] when command is "leave" or "down" =>
+                    await ShowAsync(async () => reporter.Said(await client.ClusterCommandAsync(command, address, ct))),
+                ["cluster", "down-unreachable"] => await ShowAsync(async () => reporter.Said(await client.ClusterCommandAsync("down-unreachable", null, ct))),
+                ["cluster", "sharding", "regions"] => await ShowAsync(async () => reporter.Said(string.Join("\n", await client.RegionsAsync(ct)))),
+                ["cluster", "sharding", "region-stats", var name] => await ShowAsync(async () => reporter.Region(await client.RegionStatsAsync(name, ct))),
                 _ => UsageError(errors, $"unknown command '{string.Join(' ', operands)}'"),
             };
         }

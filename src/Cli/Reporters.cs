@@ -17,6 +17,15 @@ internal abstract class Reporter(TextWriter output)
 
     public abstract void Cancelled(string id);
 
+    /// <summary>The cluster's members, leader and oldest.</summary>
+    public abstract void Cluster(ClusterInfo cluster);
+
+    /// <summary>A shard region's shards and entities per node.</summary>
+    public abstract void Region(RegionStats stats);
+
+    /// <summary>A plain fact (a list of region names, what a cluster command did).</summary>
+    public abstract void Said(string message);
+
     public abstract void Downloaded(string id, IReadOnlyList<string> files);
 
     /// <summary>Shows each job's progress until it ends; returns the final states.</summary>
@@ -109,6 +118,28 @@ internal sealed class PlainReporter(TextWriter output) : Reporter(output)
 
     public override void Cancelled(string id) => Line($"cancelling {id}");
 
+    public override void Cluster(ClusterInfo cluster)
+    {
+        Line("ADDRESS\tROLES\tSTATUS\tREACHABLE\tLEADER\tOLDEST\tSELF");
+        foreach (var m in cluster.Members)
+        {
+            Line($"{m.Address}\t{string.Join(',', m.Roles)}\t{m.Status}\t{(m.Reachable ? "yes" : "no")}\t{Mark(m.Address == cluster.Leader)}\t{Mark(m.Address == cluster.Oldest)}\t{Mark(m.Address == cluster.Self)}");
+        }
+
+        static string Mark(bool yes) => yes ? "*" : "";
+    }
+
+    public override void Region(RegionStats stats)
+    {
+        Line("ADDRESS\tSHARDS\tENTITIES");
+        foreach (var r in stats.Regions)
+        {
+            Line($"{r.Address}\t{r.Shards}\t{r.Entities}");
+        }
+    }
+
+    public override void Said(string message) => Line(message);
+
     public override void Downloaded(string id, IReadOnlyList<string> files)
     {
         foreach (var file in files)
@@ -165,6 +196,12 @@ internal sealed class JsonReporter(TextWriter output) : Reporter(output)
 
     public override void Cancelled(string id) => Write(new { id, cancelling = true });
 
+    public override void Cluster(ClusterInfo cluster) => Write(cluster);
+
+    public override void Region(RegionStats stats) => Write(stats);
+
+    public override void Said(string message) => Write(new { message });
+
     public override void Downloaded(string id, IReadOnlyList<string> files) => Write(new { id, files });
 
     public override async Task<JobInfo[]> FollowAsync(IReadOnlyList<string> ids, Func<string, IAsyncEnumerable<JobInfo>> follow, CancellationToken ct) =>
@@ -209,6 +246,33 @@ internal sealed class RichReporter(IAnsiConsole console) : Reporter(TextWriter.N
     }
 
     public override void Cancelled(string id) => console.MarkupLineInterpolated($"[yellow]cancelling[/] {id}");
+
+    public override void Cluster(ClusterInfo cluster)
+    {
+        var table = new Table().AddColumns("address", "roles", "status", "reachable", "");
+        foreach (var m in cluster.Members)
+        {
+            var marks = string.Join(' ', new[] { (m.Address == cluster.Leader, "leader"), (m.Address == cluster.Oldest, "oldest"), (m.Address == cluster.Self, "this node") }
+                .Where(x => x.Item1).Select(x => x.Item2));
+            var status = m.Status == "up" ? "[green]up[/]" : $"[yellow]{Markup.Escape(m.Status)}[/]";
+            table.AddRow(Markup.Escape(m.Address), Markup.Escape(string.Join(", ", m.Roles)), status, m.Reachable ? "yes" : "[red]no[/]", marks);
+        }
+
+        console.Write(table);
+    }
+
+    public override void Region(RegionStats stats)
+    {
+        var table = new Table().AddColumns("address", "shards", "entities");
+        foreach (var r in stats.Regions)
+        {
+            table.AddRow(Markup.Escape(r.Address), r.Shards.ToString(CultureInfo.InvariantCulture), r.Entities.ToString(CultureInfo.InvariantCulture));
+        }
+
+        console.Write(table);
+    }
+
+    public override void Said(string message) => console.WriteLine(message);
 
     public override void Downloaded(string id, IReadOnlyList<string> files)
     {

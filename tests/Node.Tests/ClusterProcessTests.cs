@@ -52,6 +52,15 @@ public sealed class ClusterProcessTests : IAsyncLifetime
 
         await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
 
+        // pbm's cluster palette, against another node (the host given as the first word, as Petabridge.Cmd takes it).
+        var (status, shown) = await _nodes[1].PbmAsync("cluster", "show");
+        Assert.True(status == 0, shown);
+        var rows = shown.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("ADDRESS\tROLES\tSTATUS\tREACHABLE\tLEADER\tOLDEST\tSELF", rows[0]);
+        Assert.Equal(ports.Select(p => $"akka.tcp://mediacluster@127.0.0.1:{p}\tapi,gpu,jobs\tup\tyes").Order(), rows[1..].Select(r => string.Join('\t', r.Split('\t')[..4])).Order());
+        Assert.Equal(1, rows.Count(r => r.Split('\t')[4] == "*"));
+        Assert.Equal($"akka.tcp://mediacluster@127.0.0.1:{ports[1]}", rows.Single(r => r.EndsWith("\t*", StringComparison.Ordinal)).Split('\t')[0]);
+
         var api = _nodes[0];
         using var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(sample.Path)), "file", "long talk.wav" } };
         var submitted = await (await api.Client.PostAsync("api/jobs", upload)).Content.ReadFromJsonAsync<JsonElement>();
@@ -61,6 +70,12 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         await UntilAsync(() => Task.FromResult((host = _nodes.SingleOrDefault(n => n.Output.Contains($"Job {id} started"))) is not null), "a node starts the job");
         var survivor = _nodes.First(n => n != host);
         await UntilAsync(async () => (await survivor.JobAsync(id))?.GetProperty("segments_transcribed").GetInt32() >= 3, "three segments are recorded");
+
+        (status, shown) = await survivor.PbmAsync("cluster", "sharding", "region-stats", "jobs");
+        Assert.True(status == 0, shown);
+        var regions = shown.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..].Select(r => r.Split('\t')).ToList();
+        Assert.Equal(3, regions.Count);
+        Assert.Equal(1, regions.Sum(r => int.Parse(r[2], System.Globalization.CultureInfo.InvariantCulture)));
 
         var transcribedAtKill = (await survivor.JobAsync(id))!.Value.GetProperty("segments_transcribed").GetInt32();
         host!.Kill();
@@ -184,6 +199,15 @@ public sealed class ClusterProcessTests : IAsyncLifetime
             node.Client = new HttpClient { BaseAddress = new Uri(listening.Api + "/"), Timeout = TimeSpan.FromSeconds(5) }; // a request lost with a killed node must not hold up the polling
             node.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             return node;
+        }
+
+        /// <summary>Runs pbm in-process against this node's management endpoint, giving the host as the first word.</summary>
+        public async Task<(int Status, string Output)> PbmAsync(params string[] args)
+        {
+            var (listening, token) = await ServedNode.ReadDataDirectoryAsync(DataDirectory);
+            var output = new StringWriter();
+            var status = await Cli.Pbm.RunAsync([new Uri(listening.Management).Authority, "--token", token, .. args], output, output, terminal: false, CancellationToken.None);
+            return (status, output.ToString().ReplaceLineEndings("\n"));
         }
 
         public async Task<int> MembersUpAsync()

@@ -130,6 +130,24 @@ public sealed class PbmTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClusterShow_OnTheEmbeddedNode_ListsItAsTheOneUpMember_LeaderAndOldest()
+    {
+        var (status, output, _) = await PbmAsync("--json", "cluster", "show");
+        Assert.Equal(0, status);
+        var cluster = JsonDocument.Parse(output).RootElement;
+        var self = cluster.GetProperty("self").GetString();
+        Assert.StartsWith("akka.tcp://mediacluster@127.0.0.1:", self);
+        Assert.Equal((self, self), (cluster.GetProperty("leader").GetString(), cluster.GetProperty("oldest").GetString()));
+        var member = Assert.Single(cluster.GetProperty("members").EnumerateArray().ToList());
+        Assert.Equal((self, "up", true), (member.GetProperty("address").GetString(), member.GetProperty("status").GetString(), member.GetProperty("reachable").GetBoolean()));
+        Assert.Equal(["api", "gpu", "jobs"], member.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+
+        (status, _, var errors) = await PbmAsync("cluster", "down", "10.9.9.9:1");
+        Assert.Equal(1, status);
+        Assert.Equal($"error: no member '10.9.9.9:1' (members: {self})\n", errors);
+    }
+
+    [Fact]
     public async Task WrongToken_MissingFile_AndUnknownCommand_FailClearly()
     {
         var (status, _, errors) = await PbmAsync("--token", "wrong", "media", "list");

@@ -78,3 +78,21 @@ public sealed record SubmitPathRequest(string? Path);
 
 /// <summary>Any refusal: what went wrong, naming the cause.</summary>
 public sealed record ApiError(string Error);
+
+/// <summary>GET /api/cluster: the members as the answering node sees them.</summary>
+public sealed record ClusterInfo(string Self, string? Leader, string? Oldest, IReadOnlyList<MemberInfo> Members);
+
+/// <summary>One member: its address, roles, status (joining, up, leaving, exiting, down, removed) and reachability.</summary>
+public sealed record MemberInfo(string Address, IReadOnlyList<string> Roles, string Status, bool Reachable);
+
+/// <summary>GET /api/cluster/sharding/NAME: a shard region's shards and entities per node.</summary>
+public sealed record RegionStats(string Name, IReadOnlyList<RegionInfo> Regions);
+
+/// <summary>One node's part of a shard region.</summary>
+public sealed record RegionInfo(string Address, int Shards, int Entities);
+
+/// <summary>POST /api/cluster/leave and /down: the member meant.</summary>
+public sealed record MemberRequest(string? Address);
+
+/// <summary>What a cluster command did, in words.</summary>
+public sealed record ClusterCommandResult(string Message);

@@ -1,0 +1,44 @@
+using MediaCluster.Actors;
+using MediaCluster.Messages.Api;
+
+namespace MediaCluster.Node;
+
+/// <summary>The cluster routes under /api/cluster (what pbm's cluster palette calls): members, the jobs region, leave and down.</summary>
+internal static class ClusterApi
+{
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/api/cluster", (MediaNode node) => Results.Json(node.ClusterState(), ApiJson.Options));
+        app.MapGet("/api/cluster/sharding/{name}", async (string name, MediaNode node, CancellationToken ct) =>
+            name == Actors.Hosting.MediaClusterAkka.JobsTypeName
+                ? Results.Json(await node.JobRegionStatsAsync(ct), ApiJson.Options)
+                : JobApi.Error($"no shard region '{name}' (regions: {Actors.Hosting.MediaClusterAkka.JobsTypeName})", StatusCodes.Status404NotFound));
+        app.MapGet("/api/cluster/sharding", () => Results.Json(new[] { Actors.Hosting.MediaClusterAkka.JobsTypeName }, ApiJson.Options));
+        app.MapPost("/api/cluster/leave", (MemberRequest request, MediaNode node) => OnMember(request, node.Leave, "leaving"));
+        app.MapPost("/api/cluster/down", (MemberRequest request, MediaNode node) => OnMember(request, node.Down, "marked down"));
+        app.MapPost("/api/cluster/down-unreachable", (MediaNode node) =>
+        {
+            var downed = node.DownUnreachable();
+            return Results.Json(
+                new ClusterCommandResult(downed.Count == 0 ? "no member is unreachable" : $"marked down: {string.Join(", ", downed)}"), ApiJson.Options);
+        });
+    }
+
+    private static IResult OnMember(MemberRequest request, Action<string> act, string done)
+    {
+        if (string.IsNullOrWhiteSpace(request.Address))
+        {
+            return JobApi.Error("'address' is required (a member's address, e.g. akka.tcp://mediacluster@10.0.0.2:4053 or 10.0.0.2:4053)", StatusCodes.Status400BadRequest);
+        }
+
+        try
+        {
+            act(request.Address);
+            return Results.Json(new ClusterCommandResult($"{request.Address}: {done}"), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+        }
+        catch (ArgumentException ex)
+        {
+            return JobApi.Error(ex.Message, StatusCodes.Status404NotFound);
+        }
+    }
+}
