@@ -104,11 +104,6 @@ public abstract class JournalContract : IAsyncLifetime
     }
 
     private JobSpec Spec(string id) => new() { JobId = id, InputPath = _sample.Path, OutputDir = Path.Combine(Directory, "out-" + id) };
-
-    private sealed class InlineProgress(Action<JobProgress> report) : IProgress<JobProgress>
-    {
-        public void Report(JobProgress value) => report(value);
-    }
 }
 
 /// <summary>The journal contract on the embedded default: SQLite in the node's data directory.</summary>

@@ -129,11 +129,6 @@ public sealed class CancelTests : IAsyncLifetime
         Assert.Contains(logs.Entries, e => e.Message.StartsWith("An engine call was still running 00:00:00.2", StringComparison.Ordinal));
     }
 
-    private sealed class InlineProgress(Action<JobProgress> report) : IProgress<JobProgress>
-    {
-        public void Report(JobProgress value) => report(value);
-    }
-
     /// <summary>Every recognition waits for the test's gate.</summary>
     private sealed class GatedRecognizer(Task<Recognition> gate) : ISpeechRecognizer
     {
@@ -203,11 +198,6 @@ public sealed class ResumeAfterDetectionTests : IAsyncLifetime
         var end = await restarted.WatchAsync("late").WaitAsync(TimeSpan.FromMinutes(1));
         Assert.Equal((JobState.Completed, 5, 5), (end.State, end.SegmentsFound, end.SegmentsTranscribed));
         Assert.Equal(3, second.Calls);
-    }
-
-    private sealed class InlineProgress(Action<JobProgress> report) : IProgress<JobProgress>
-    {
-        public void Report(JobProgress value) => report(value);
     }
 
     /// <summary>Answers its first calls with a fixed text; later calls never return.</summary>
