@@ -75,6 +75,27 @@ public sealed class NodeProcessTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Node_SigTerm_LeavesTheClusterAndExitsZero_RemovingItsEndpointsFile()
+    {
+        var node = await StartNodeAsync();
+        using (var term = Process.Start("kill", ["-TERM", node.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        await Task.WhenAny(node.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        if (!node.HasExited)
+        {
+            node.Kill();
+        }
+
+        Assert.True(node.HasExited, $"the node did not stop within 60 s of SIGTERM:\n{NodeOutput()}");
+        Assert.True(node.ExitCode == 0, $"the node exited {node.ExitCode} on SIGTERM:\n{NodeOutput()}");
+        Assert.False(File.Exists(Path.Combine(Data, NodeHost.EndpointsFile)), "node.json was left behind");
+        Assert.DoesNotContain("fail:", NodeOutput());
+    }
+
     private async Task<Process> StartNodeAsync()
     {
         var (mc, configuration) = Mc();

@@ -30,6 +30,10 @@ public static class MediaClusterAkka
 
     private const string JobIndexName = "job-index";
 
+    // While the cluster forms (and while it hands the singleton over) the proxy buffers requests; its warning that
+    // it has not found the singleton yet would be noise at every start.
+    private static readonly ClusterSingletonOptions IndexSingleton = new() { Role = JobsRole, LogSingletonIdentificationFailure = false };
+
     /// <summary>
     /// Remoting and clustering (a node with no seeds joins itself: a one-node cluster on loopback), the protobuf
     /// serializer for every <see cref="IMessage"/>, the SQL journal and snapshot store, the workers, the job index,
@@ -73,7 +77,7 @@ public static class MediaClusterAkka
         {
             // Only the jobs' proxies: this node takes requests (api) and forwards them to the jobs nodes.
             builder
-                .WithSingletonProxy<JobIndexKey>(JobIndexName, new ClusterSingletonOptions { Role = JobsRole })
+                .WithSingletonProxy<JobIndexKey>(JobIndexName, IndexSingleton)
                 .WithShardRegionProxy<JobRegionKey>(JobsTypeName, JobsRole, extractor);
         }
         else
@@ -84,7 +88,7 @@ public static class MediaClusterAkka
                     registry.Register<AsrPoolKey>(system.ActorOf(AsrPool.Props(engines, metrics), "asr"));
                     registry.Register<VadSlotsKey>(system.ActorOf(Props.Create(() => new SlotGate(vadMetrics.Slots)), "vad-slots"));
                 })
-                .WithSingleton<JobIndexKey>(JobIndexName, JobIndex.Props(), new ClusterSingletonOptions { Role = JobsRole }, createProxyToo: true)
+                .WithSingleton<JobIndexKey>(JobIndexName, JobIndex.Props(), IndexSingleton, createProxyToo: true)
                 .WithShardRegion<JobRegionKey>(
                     JobsTypeName,
                     (_, registry, _) =>

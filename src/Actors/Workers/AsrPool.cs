@@ -3,6 +3,9 @@ using MediaCluster.Messages.Jobs;
 
 namespace MediaCluster.Actors.Workers;
 
+/// <summary>A job ended: its segments still waiting for a slot are dropped (those being recognised finish).</summary>
+internal sealed record DropSegments(string JobId);
+
 /// <summary>
 /// The ASR slots of a node: one <see cref="AsrWorker"/> per slot over a shared recognizer pool. Requests
 /// queue here and go to whichever worker is idle; replies go back to the job that asked.
@@ -28,6 +31,13 @@ internal sealed class AsrPool : ReceiveActor
         {
             _waiting.Enqueue((audio, Sender));
             Dispatch();
+        });
+        Receive<DropSegments>(drop =>
+        {
+            var kept = _waiting.Where(w => w.Audio.JobId != drop.JobId).ToList();
+            _waiting.Clear();
+            kept.ForEach(_waiting.Enqueue);
+            _metrics.Pool.Set(_busy.Count, _waiting.Count);
         });
         Receive<SegmentRecognized>(Answer);
         Receive<SegmentRecognitionFailed>(Answer);

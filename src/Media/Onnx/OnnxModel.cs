@@ -65,7 +65,7 @@ public sealed class OnnxModel : IDisposable
 
         Inputs = Describe(Session.InputMetadata);
         Outputs = Describe(Session.OutputMetadata);
-        log.LogInformation("ONNX model {Model} on {Provider}{Why}", name, Provider, cudaMissing is null ? "" : $" ({cudaMissing})");
+        log.LogInformation("ONNX model {Model} on {Provider}{Why}", name, Provider, cudaMissing is null ? "" : $": {cudaMissing}");
     }
 
     /// <summary>"CUDA" or "CPU".</summary>
