@@ -77,7 +77,12 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         Assert.Equal(3, regions.Count);
         Assert.Equal(1, regions.Sum(r => int.Parse(r[2], System.Globalization.CultureInfo.InvariantCulture)));
 
-        var transcribedAtKill = (await survivor.JobAsync(id))!.Value.GetProperty("segments_transcribed").GetInt32();
+        var atKill = (await survivor.JobAsync(id))!.Value;
+        var transcribedAtKill = atKill.GetProperty("segments_transcribed").GetInt32();
+        Assert.True(
+            atKill.GetProperty("state").GetString() == "running"
+            && (!atKill.GetProperty("speech_detection_complete").GetBoolean() || transcribedAtKill < atKill.GetProperty("segments_found").GetInt32()),
+            $"every segment was recognised before the kill, so nothing is left to resume: {atKill}");
         host!.Kill();
         var killedAt = Stopwatch.StartNew();
         await UntilAsync(async () => (await survivor.JobAsync(id))?.GetProperty("segments_transcribed").GetInt32() > transcribedAtKill, "the job makes progress on a survivor after the kill");

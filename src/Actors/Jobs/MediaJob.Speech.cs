@@ -57,7 +57,20 @@ public sealed partial class MediaJob
             StopSpeechDetection();
             if (_state.DetectionComplete)
             {
-                FinishIfDone(); // a second pass, for results lost in a restart: already recorded as complete
+                // A second pass, for results lost in a restart. Every recorded segment should have come again; one
+                // that did not (the input changed, or VAD ran elsewhere on other hardware) can never be recognised.
+                var missing = _state.Found.Keys.Where(i => !_state.Transcribed.ContainsKey(i) && !_inFlight.ContainsKey(i)).ToList();
+                if (missing.Count > 0)
+                {
+                    EndWith(new JobFailed
+                    {
+                        Reason = $"speech detection, run again after a restart, did not find segment(s) {string.Join(", ", missing)} found before; did the input change?",
+                        FailedUnixMs = Now(),
+                    });
+                    return;
+                }
+
+                FinishIfDone();
                 return;
             }
 

@@ -73,9 +73,10 @@ public sealed partial class MediaJob : ReceivePersistentActor
     protected override bool AroundReceive(Receive receive, object message)
     {
         var handled = base.AroundReceive(receive, message);
-        if (_state.IsTerminal && message is not ActorClock.Tick && !IsRecovering)
+        if ((_state.IsTerminal || _state.Phase == JobState.New) && message is not ActorClock.Tick && !IsRecovering)
         {
-            // An ended job leaves memory after PassivateAfter without messages; every message re-arms the wait.
+            // An ended job (or an id asked about but never started) leaves memory after PassivateAfter without
+            // messages; every message re-arms the wait.
             _clock.StartSingle("idle", IdleCheck.Instance, _services.PassivateAfter);
         }
 
@@ -315,7 +316,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
     {
         switch (message)
         {
-            case IdleCheck when _state.IsTerminal && !_finishing:
+            case IdleCheck when (_state.IsTerminal || _state.Phase == JobState.New) && !_finishing:
                 Context.Parent.Tell(new Passivate(StopJob.Instance));
                 break;
             case RetrySegment retry:
