@@ -22,7 +22,10 @@ public sealed record MediaNodeOptions
     public int? VadSlots { get; init; }
 
     /// <summary>This node's cluster roles; the embedded node has them all.</summary>
-    public IReadOnlyCollection<string> Roles { get; init; } = ["api", "jobs", "gpu"];
+    public IReadOnlyCollection<string> Roles { get; init; } = AllRoles;
+
+    /// <summary>Every role there is (what the embedded node has).</summary>
+    public static IReadOnlyCollection<string> AllRoles { get; } = ["api", "jobs", "gpu"];
 
     /// <summary>The address Akka remoting binds (loopback for the embedded node: nothing leaves the machine).</summary>
     public string ClusterHost { get; init; } = "127.0.0.1";

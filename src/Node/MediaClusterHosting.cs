@@ -30,6 +30,6 @@ internal static class MediaClusterHosting
         ClusterPort = options.Cluster.Port,
         ClusterPublicHost = options.Cluster.PublicHostname,
         Seeds = [.. options.Cluster.Seeds.Select(SeedAddress)],
-        Roles = options.Roles is [] ? new MediaNodeOptions { DataDirectory = "" }.Roles : options.Roles,
+        Roles = options.Roles is [] ? MediaNodeOptions.AllRoles : options.Roles,
     };
 }

@@ -61,12 +61,13 @@ public sealed class NodeOptions
         var type = typeof(NodeOptions);
         var parts = key.Split(':');
         var name = "Node";
+
         for (var i = 0; i < parts.Length; i++)
         {
             var property = type.GetProperties().FirstOrDefault(p => p.Name.Equals(parts[i], StringComparison.OrdinalIgnoreCase));
             if (property is null)
             {
-                return $"Node:{key} is not a setting (known: {KnownKeys})";
+                return Unknown();
             }
 
             name += ":" + property.Name;
@@ -75,12 +76,12 @@ public sealed class NodeOptions
             {
                 return last && !string.IsNullOrEmpty(value) ? $"{name} is a list: give its items as {name}:0, {name}:1, …"
                     : last || (i == parts.Length - 2 && int.TryParse(parts[i + 1], out _)) ? null
-                    : $"Node:{key} is not a setting (known: {KnownKeys})";
+                    : Unknown();
             }
 
             if (!IsSection(property.PropertyType))
             {
-                return last ? null : $"Node:{key} is not a setting (known: {KnownKeys})";
+                return last ? null : Unknown();
             }
 
             if (last && !string.IsNullOrEmpty(value))
@@ -92,6 +93,8 @@ public sealed class NodeOptions
         }
 
         return null;
+
+        string Unknown() => $"Node:{key} is not a setting (known: {KnownKeys})";
     }
 
     private static IEnumerable<string> Keys(Type type, string prefix) => type.GetProperties().SelectMany(p =>

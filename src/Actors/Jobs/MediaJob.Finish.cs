@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Google.Protobuf;
 using MediaCluster.Media.Reports;
 using MediaCluster.Media.Summarize;
 using MediaCluster.Media.Vad;
@@ -30,16 +29,7 @@ public sealed partial class MediaJob
             return;
         }
 
-        IMessage[] events = [finished.Summary!, finished.Artifacts!, new JobCompleted { CompletedUnixMs = Now() }];
-        PersistAll(events, e =>
-        {
-            _state = _state.Apply(e);
-            if (e is JobCompleted)
-            {
-                Notify();
-                LogEnd();
-            }
-        });
+        Record([finished.Summary!, finished.Artifacts!, new JobCompleted { CompletedUnixMs = Now() }], LogEnd);
     });
 
     private void FinishIfDone()

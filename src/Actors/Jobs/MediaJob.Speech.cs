@@ -30,8 +30,10 @@ public sealed partial class MediaJob
     /// Detection is to run: it has not finished, or it has but some segments' results were lost in a restart (their
     /// audio is not journaled) — then it decodes again and only those segments are recognised.
     /// </summary>
-    private bool NeedsDetection =>
-        !_state.DetectionComplete || _state.Found.Keys.Any(i => !_state.Transcribed.ContainsKey(i) && !_inFlight.ContainsKey(i));
+    private bool NeedsDetection => !_state.DetectionComplete || LostSegments().Any();
+
+    /// <summary>Segments found whose result is neither recorded nor on its way (their audio went with a restart).</summary>
+    private IEnumerable<int> LostSegments() => _state.Found.Keys.Where(i => !_state.Transcribed.ContainsKey(i) && !_inFlight.ContainsKey(i));
 
     private void DefineSpeech()
     {
@@ -59,7 +61,7 @@ public sealed partial class MediaJob
             {
                 // A second pass, for results lost in a restart. Every recorded segment should have come again; one
                 // that did not (the input changed, or VAD ran elsewhere on other hardware) can never be recognised.
-                var missing = _state.Found.Keys.Where(i => !_state.Transcribed.ContainsKey(i) && !_inFlight.ContainsKey(i)).ToList();
+                var missing = LostSegments().ToList();
                 if (missing.Count > 0)
                 {
                     EndWith(new JobFailed

@@ -73,7 +73,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
     protected override bool AroundReceive(Receive receive, object message)
     {
         var handled = base.AroundReceive(receive, message);
-        if ((_state.IsTerminal || _state.Phase == JobState.New) && message is not ActorClock.Tick && !IsRecovering)
+        if (MayPassivate && message is not ActorClock.Tick && !IsRecovering)
         {
             // An ended job (or an id asked about but never started) leaves memory after PassivateAfter without
             // messages; every message re-arms the wait.
@@ -92,6 +92,9 @@ public sealed partial class MediaJob : ReceivePersistentActor
         _clock.Dispose();
         base.PostStop();
     }
+
+    /// <summary>Ended, or never started: nothing to do, so the entity may leave memory when idle.</summary>
+    private bool MayPassivate => _state.IsTerminal || _state.Phase == JobState.New;
 
     private long Now() => _services.Time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -219,12 +222,22 @@ public sealed partial class MediaJob : ReceivePersistentActor
     }
 
     /// <summary>Persists <paramref name="e"/>, applies it, tells subscribers, then runs <paramref name="then"/>.</summary>
-    private void Record(IMessage e, Action? then = null) => Persist(e, persisted =>
+    private void Record(IMessage e, Action? then = null) => Record([e], then);
+
+    /// <summary>Persists <paramref name="events"/> in one write and applies each; after the last, tells subscribers and runs <paramref name="then"/>.</summary>
+    private void Record(IReadOnlyList<IMessage> events, Action? then)
     {
-        _state = _state.Apply(persisted);
-        Notify();
-        then?.Invoke();
-    });
+        var last = events[^1];
+        PersistAll(events, persisted =>
+        {
+            _state = _state.Apply(persisted);
+            if (ReferenceEquals(persisted, last))
+            {
+                Notify();
+                then?.Invoke();
+            }
+        });
+    }
 
     private void Notify()
     {
@@ -256,7 +269,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
             failure.Reason = failure.Reason.Replace(spec.InputPath, spec.Title, StringComparison.Ordinal);
         }
 
-        Record(terminal, () => LogEnd());
+        Record(terminal, LogEnd);
     }
 
     private void LogEnd()
@@ -316,7 +329,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
     {
         switch (message)
         {
-            case IdleCheck when (_state.IsTerminal || _state.Phase == JobState.New) && !_finishing:
+            case IdleCheck when MayPassivate && !_finishing:
                 Context.Parent.Tell(new Passivate(StopJob.Instance));
                 break;
             case RetrySegment retry:
