@@ -10,21 +10,8 @@ namespace MediaCluster.Actors.Tests;
 /// The persistence tests, run against each journal back-end (Akka.Persistence.Sql on SQLite and on PostgreSQL): what a
 /// running node writes is the project's protobuf with its manifest, and an interrupted job resumes from it.
 /// </summary>
-public abstract class JournalContract : IAsyncLifetime
+public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.wav", 10)
 {
-    protected string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("mc-journal-").FullName;
-
-    private SpeechSample _sample = null!;
-
-    public virtual async Task InitializeAsync() =>
-        _sample = await SpeechSampleMaker.WriteAsync(Path.Combine(Directory, "ten clips.wav"), TimeSpan.Zero, clipCount: 10);
-
-    public virtual Task DisposeAsync()
-    {
-        System.IO.Directory.Delete(Directory, recursive: true);
-        return Task.CompletedTask;
-    }
-
     /// <summary>Options of a node whose journal is the back-end's store called <paramref name="name"/> (the same name: the same journal).</summary>
     protected abstract Task<MediaNodeOptions> NodeOptionsAsync(string name);
 
@@ -35,7 +22,7 @@ public abstract class JournalContract : IAsyncLifetime
     public async Task Journal_RowsWrittenByTheNode_AreProtobufWithTheirManifest_NeverAClrTypeName()
     {
         var clip = SpeechSampleMaker.LibriVoxClips()[1].Path;
-        var spec = new JobSpec { JobId = "rows", InputPath = clip, OutputDir = Path.Combine(Directory, "out-rows"), Title = "clip.wav" };
+        var spec = new JobSpec { JobId = "rows", InputPath = clip, OutputDir = Path.Combine(Folder, "out-rows"), Title = "clip.wav" };
         await using (var node = await MediaNode.StartAsync(await NodeOptionsAsync("rows")))
         {
             Assert.Equal(JobState.Completed, (await node.RunAsync(spec)).State);
@@ -98,22 +85,22 @@ public abstract class JournalContract : IAsyncLifetime
         }
 
         Assert.Equal(
-            await File.ReadAllTextAsync(Path.Combine(Directory, "out-whole", "transcript.txt")),
-            await File.ReadAllTextAsync(Path.Combine(Directory, "out-resumed", "transcript.txt")));
-        Assert.Equal(MediaJob.Artifacts.Order(), System.IO.Directory.GetFiles(Path.Combine(Directory, "out-resumed")).Select(Path.GetFileName).Order());
+            await File.ReadAllTextAsync(Path.Combine(Folder, "out-whole", "transcript.txt")),
+            await File.ReadAllTextAsync(Path.Combine(Folder, "out-resumed", "transcript.txt")));
+        Assert.Equal(MediaJob.Artifacts.Order(), Directory.GetFiles(Path.Combine(Folder, "out-resumed")).Select(Path.GetFileName).Order());
     }
 
-    private JobSpec Spec(string id) => new() { JobId = id, InputPath = _sample.Path, OutputDir = Path.Combine(Directory, "out-" + id) };
+    private JobSpec Spec(string id) => new() { JobId = id, InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out-" + id) };
 }
 
 /// <summary>The journal contract on the embedded default: SQLite in the node's data directory.</summary>
 public sealed class SqliteJournalTests : JournalContract
 {
     protected override Task<MediaNodeOptions> NodeOptionsAsync(string name) =>
-        Task.FromResult(new MediaNodeOptions { DataDirectory = Path.Combine(Directory, "data-" + name), AsrSlots = 2 });
+        Task.FromResult(new MediaNodeOptions { DataDirectory = Path.Combine(Folder, "data-" + name), AsrSlots = 2 });
 
     protected override Task<IReadOnlyList<JournalRow>> ReadJournalAsync(string name, string persistenceId) =>
-        JournalReader.ReadSqliteAsync(Path.Combine(Directory, "data-" + name), persistenceId);
+        JournalReader.ReadSqliteAsync(Path.Combine(Folder, "data-" + name), persistenceId);
 }
 
 /// <summary>The journal contract on PostgreSQL (a private server; one database per journal name).</summary>
@@ -141,7 +128,7 @@ public sealed class PostgresJournalTests : JournalContract
             _databases[name] = connection = await _server.CreateDatabaseAsync(name);
         }
 
-        return new MediaNodeOptions { DataDirectory = Path.Combine(Directory, "data-" + name), JournalConnectionString = connection, AsrSlots = 2 };
+        return new MediaNodeOptions { DataDirectory = Path.Combine(Folder, "data-" + name), JournalConnectionString = connection, AsrSlots = 2 };
     }
 
     protected override Task<IReadOnlyList<JournalRow>> ReadJournalAsync(string name, string persistenceId) =>

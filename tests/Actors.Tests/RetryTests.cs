@@ -1,30 +1,17 @@
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Media.Asr;
-using MediaCluster.Media.Samples;
 using MediaCluster.Messages.Jobs;
 
 namespace MediaCluster.Actors.Tests;
 
-public sealed class RetryTests : IAsyncLifetime
+public sealed class RetryTests() : SampleTest("mc-retry-", "two.wav", 2)
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("mc-retry-").FullName;
-    private SpeechSample _sample = null!;
-
-    public async Task InitializeAsync() =>
-        _sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "two.wav"), TimeSpan.Zero, clipCount: 2);
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_directory, recursive: true);
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task Job_TransientRecognitionFailures_AreRetriedAndTheJobCompletes()
     {
         var recognizer = new ScriptedRecognizer(failures: 2);
-        await using var node = await MediaNode.StartAsync(Path.Combine(_directory, "data-a"), recognizer: recognizer);
-        var end = await node.RunAsync(new JobSpec { JobId = "flaky", InputPath = _sample.Path, OutputDir = Path.Combine(_directory, "out-a") });
+        await using var node = await MediaNode.StartAsync(Path.Combine(Folder, "data-a"), recognizer: recognizer);
+        var end = await node.RunAsync(new JobSpec { JobId = "flaky", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out-a") });
         Assert.Equal(JobState.Completed, end.State);
         Assert.Equal(end.SegmentsFound + 2, recognizer.Calls);
         Assert.Equal(end.SegmentsFound, end.SegmentsTranscribed);
@@ -34,11 +21,11 @@ public sealed class RetryTests : IAsyncLifetime
     public async Task Job_PersistentRecognitionFailure_FailsTheJobNamingTheSegment()
     {
         var recognizer = new ScriptedRecognizer(failures: int.MaxValue);
-        await using var node = await MediaNode.StartAsync(Path.Combine(_directory, "data-b"), recognizer: recognizer);
-        var end = await node.RunAsync(new JobSpec { JobId = "broken", InputPath = _sample.Path, OutputDir = Path.Combine(_directory, "out-b") });
+        await using var node = await MediaNode.StartAsync(Path.Combine(Folder, "data-b"), recognizer: recognizer);
+        var end = await node.RunAsync(new JobSpec { JobId = "broken", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out-b") });
         Assert.Equal(JobState.Failed, end.State);
         Assert.Matches(@"^recognising segment \d+ failed 4 times: decoder exploded$", end.Error);
-        Assert.False(Directory.Exists(Path.Combine(_directory, "out-b")));
+        Assert.False(Directory.Exists(Path.Combine(Folder, "out-b")));
     }
 
     /// <summary>Fails its first calls, then answers with a fixed text (a unit double for the engine).</summary>
@@ -70,30 +57,18 @@ public sealed class RetryTests : IAsyncLifetime
     }
 }
 
-public sealed class CancelTests : IAsyncLifetime
+public sealed class CancelTests() : SampleTest("mc-cancel-", "three.wav", 3)
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("mc-cancel-").FullName;
-    private SpeechSample _sample = null!;
-
-    public async Task InitializeAsync() =>
-        _sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "three.wav"), TimeSpan.Zero, clipCount: 3);
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_directory, recursive: true);
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task Cancel_WhileRecognising_RecordsCancelledAndWritesNothing()
     {
         var gate = new TaskCompletionSource<Recognition>(TaskCreationOptions.RunContinuationsAsynchronously);
         var recognizer = new GatedRecognizer(gate.Task);
-        await using var node = await MediaNode.StartAsync(Path.Combine(_directory, "data"), recognizer: recognizer);
+        await using var node = await MediaNode.StartAsync(Path.Combine(Folder, "data"), recognizer: recognizer);
         using var cancel = new CancellationTokenSource();
         var recognising = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = node.RunAsync(
-            new JobSpec { JobId = "stop-me", InputPath = _sample.Path, OutputDir = Path.Combine(_directory, "out") },
+            new JobSpec { JobId = "stop-me", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out") },
             new InlineProgress(p =>
             {
                 if (p.SegmentsFound >= 1)
@@ -108,7 +83,7 @@ public sealed class CancelTests : IAsyncLifetime
         gate.SetResult(new Recognition("late", [], 1));
         Assert.Equal((JobState.Cancelled, "cancelled by the caller"), (end.State, end.Error));
         Assert.Equal(0, end.SegmentsTranscribed);
-        Assert.False(Directory.Exists(Path.Combine(_directory, "out")));
+        Assert.False(Directory.Exists(Path.Combine(Folder, "out")));
     }
 
     [Fact]
@@ -119,8 +94,8 @@ public sealed class CancelTests : IAsyncLifetime
         var logs = new Testing.CapturingLoggerProvider();
         using var factory = logs.CreateFactory();
         var node = await MediaNode.StartAsync(
-            new MediaNodeOptions { DataDirectory = Path.Combine(_directory, "data-hung"), ShutdownTimeout = TimeSpan.FromMilliseconds(200) }, factory, recognizer);
-        await node.StartJobAsync(new JobSpec { JobId = "hung", InputPath = _sample.Path, OutputDir = Path.Combine(_directory, "out-hung") });
+            new MediaNodeOptions { DataDirectory = Path.Combine(Folder, "data-hung"), ShutdownTimeout = TimeSpan.FromMilliseconds(200) }, factory, recognizer);
+        await node.StartJobAsync(new JobSpec { JobId = "hung", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out-hung") });
         await recognizer.Entered.WaitAsync(TimeSpan.FromMinutes(1));
 
         await node.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1));
@@ -157,27 +132,15 @@ public sealed class CancelTests : IAsyncLifetime
     }
 }
 
-public sealed class ResumeAfterDetectionTests : IAsyncLifetime
+public sealed class ResumeAfterDetectionTests() : SampleTest("mc-resume-", "five.wav", 5)
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("mc-resume-").FullName;
-    private SpeechSample _sample = null!;
-
-    public async Task InitializeAsync() =>
-        _sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "five.wav"), TimeSpan.Zero, clipCount: 5);
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_directory, recursive: true);
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task Node_StoppedAfterDetectionCompleted_WithResultsMissing_ResumesAndRecognisesOnlyTheMissingOnes()
     {
         // The first node answers two recognitions and hangs on the rest: detection completes (all five segments
         // found) while three results are still missing, and then the node goes away.
-        var data = Path.Combine(_directory, "data");
-        var spec = new JobSpec { JobId = "late", InputPath = _sample.Path, OutputDir = Path.Combine(_directory, "out") };
+        var data = Path.Combine(Folder, "data");
+        var spec = new JobSpec { JobId = "late", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out") };
         var first = new PartlyHungRecognizer(answered: 2);
         var node = await MediaNode.StartAsync(new MediaNodeOptions { DataDirectory = data, ShutdownTimeout = TimeSpan.FromMilliseconds(200) }, recognizer: first);
         var detected = new TaskCompletionSource<JobProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
