@@ -184,6 +184,28 @@ public sealed class SpeechTests(MediaFiles files, Engines engines)
     }
 
     [Fact]
+    public async Task Asr_DecodersCreatedAndUsedOnManyThreadsAtOnce_AllAnswer()
+    {
+        // pocketsphinx keeps its log file in one process-wide variable: decoders created on several threads at once
+        // (two nodes in one process, or a pool filling up) must not race on it (it once crashed a test host).
+        var (path, _) = SpeechSampleMaker.LibriVoxClips()[0];
+        var clip = (await AudioDecoder.DecodeAsync(path).ToListAsync()).SelectMany(c => c.Samples).Take(16_000 * 3).ToArray();
+        for (var round = 0; round < 4; round++)
+        {
+            var recognizers = Enumerable.Range(0, 2).Select(_ => new PocketSphinxRecognizer(concurrency: 3)).ToList();
+            try
+            {
+                var results = await Task.WhenAll(recognizers.SelectMany(r => Enumerable.Range(0, 3).Select(_ => r.RecognizeAsync(clip))));
+                Assert.All(results, r => Assert.Equal(results[0].Text, r.Text));
+            }
+            finally
+            {
+                recognizers.ForEach(r => r.Dispose());
+            }
+        }
+    }
+
+    [Fact]
     public void Wer_IgnoresCaseAndPunctuation()
     {
         Assert.Equal(0, WordErrorRate.Percent("Hello, World!", "hello world"));

@@ -27,6 +27,8 @@ public sealed record PocketSphinxOptions
 internal sealed unsafe class PocketSphinxDecoder : IDisposable
 {
     private const double FrameSeconds = 0.01;
+    private static readonly Lock s_logGate = new();
+    private static bool s_logSilenced;
     private nint _decoder;
 
     public PocketSphinxDecoder(PocketSphinxOptions options)
@@ -43,7 +45,8 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
             }
         }
 
-        string[] args = ["mediacluster", "-hmm", hmm, "-lm", lm, "-dict", dict, "-logfn", "/dev/null", .. options.ExtraArguments];
+        SilenceLog();
+        string[] args = ["mediacluster", "-hmm", hmm, "-lm", lm, "-dict", dict, .. options.ExtraArguments];
         var argv = args.Select(a => Marshal.StringToCoTaskMemUTF8(a)).ToArray();
         try
         {
@@ -145,6 +148,23 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
         {
             ps_free(_decoder);
             _decoder = 0;
+        }
+    }
+
+    /// <summary>
+    /// Turns sphinxbase's logging off, once per process. Its log stream is one global: "-logfn" on each decoder
+    /// reopened it and closed the previous one while decoders starting on other threads were still writing to it
+    /// (heap corruption: "malloc(): unaligned tcache chunk detected" when several decoders start at once).
+    /// </summary>
+    private static void SilenceLog()
+    {
+        lock (s_logGate)
+        {
+            if (!s_logSilenced)
+            {
+                err_set_logfp(0);
+                s_logSilenced = true;
+            }
         }
     }
 

@@ -59,6 +59,10 @@ internal static unsafe partial class PocketSphinxNative
     [LibraryImport(Ps)]
     public static partial void ps_seg_free(nint segment);
 
+    /// <summary>Sets sphinxbase's one process-wide log stream; NULL turns its logging off.</summary>
+    [LibraryImport(Sb)]
+    public static partial void err_set_logfp(nint stream);
+
     [LibraryImport(Sb)]
     public static partial double logmath_exp(nint logmath, int logValue);
 }
