@@ -15,8 +15,14 @@ public sealed record MediaNodeOptions
     /// <summary>Where the ONNX models run (auto: CUDA when available, else CPU).</summary>
     public Media.Onnx.InferenceDevice InferenceDevice { get; init; } = Media.Onnx.InferenceDevice.Auto;
 
-    /// <summary>ASR slots; default one per core.</summary>
+    /// <summary>ASR slots (on a gpu node); default one per core.</summary>
     public int? AsrSlots { get; init; }
+
+    /// <summary>
+    /// Segments one job may have queued or being recognised at once, over every gpu node; default twice this node's
+    /// ASR slots. The speech detector runs only this far ahead of recognition.
+    /// </summary>
+    public int? SegmentsPerJob { get; init; }
 
     /// <summary>Jobs detecting speech at once (decoder + VAD each); default one per core. More jobs wait their turn.</summary>
     public int? VadSlots { get; init; }

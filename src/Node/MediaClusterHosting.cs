@@ -23,6 +23,7 @@ internal static class MediaClusterHosting
         DataDirectory = Path.Combine(options.DataDirectory, "journal"),
         JournalConnectionString = options.Journal.ConnectionString,
         AsrSlots = options.AsrSlots,
+        SegmentsPerJob = options.SegmentsPerJob,
         InferenceDevice = options.Inference.Device,
         VadSlots = options.VadSlots,
         Inbox = options.Inbox is { } inbox ? new WatchFolderOptions(Path.GetFullPath(inbox), options.ResultsRoot) : null,

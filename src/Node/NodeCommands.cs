@@ -13,7 +13,8 @@ internal static class NodeCommands
                                            (default DIR: .artifacts/demo)
           mc node run [--Node:KEY VALUE…]  serve the HTTP API (0.0.0.0:8080) and the management endpoint
                                            for pbm (127.0.0.1:9110); keys: DataDirectory (.data),
-                                           AllowedRoots:0…, Inbox, OutputRoot, AsrSlots, VadSlots,
+                                           AllowedRoots:0…, Inbox, OutputRoot, AsrSlots, SegmentsPerJob,
+                                           VadSlots,
                                            HttpAddress, HttpPort, ManagementAddress, ManagementPort (0: any
                                            free port), MaxUploadBytes, Roles:0… (api, jobs, gpu),
                                            Journal:ConnectionString (PostgreSQL; default SQLite),

@@ -30,9 +30,9 @@ internal static class NodeMetrics
         Gauge(text, "mediacluster_asr_audio_seconds_total", "counter", "Seconds of audio recognised by this process.", asr.AudioSeconds);
         Gauge(text, "mediacluster_asr_busy_seconds_total", "counter", "Seconds the ASR slots spent recognising.", asr.BusySeconds);
         Gauge(text, "mediacluster_asr_realtime_factor", "gauge", "Recognition seconds per audio second, per slot (below 1 is faster than real time).", asr.RealTimeFactor);
-        Gauge(text, "mediacluster_asr_queue_depth", "gauge", "Segments waiting for a free ASR slot.", asr.Pool.Waiting);
-        Gauge(text, "mediacluster_asr_busy_slots", "gauge", "ASR slots recognising now.", asr.Pool.Busy);
-        Gauge(text, "mediacluster_asr_slots", "gauge", "ASR slots on this node.", asr.Pool.Slots);
+        Gauge(text, "mediacluster_asr_queue_depth", "gauge", "Segments in this node's queue waiting for an ASR worker on any gpu node.", asr.Waiting);
+        Gauge(text, "mediacluster_asr_busy_slots", "gauge", "ASR slots recognising now.", asr.Busy);
+        Gauge(text, "mediacluster_asr_slots", "gauge", "ASR slots on this node.", asr.Slots);
         Gauge(text, "mediacluster_vad_queue_depth", "gauge", "Jobs waiting for a speech-detection slot.", node.VadSlots.Waiting);
         Gauge(text, "mediacluster_vad_busy_slots", "gauge", "Speech-detection slots in use now.", node.VadSlots.Busy);
         Gauge(text, "mediacluster_vad_slots", "gauge", "Speech-detection slots on this node.", node.VadSlots.Slots);

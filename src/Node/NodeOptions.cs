@@ -18,6 +18,9 @@ public sealed class NodeOptions
     /// <summary>ASR slots; default one per core.</summary>
     public int? AsrSlots { get; set; }
 
+    /// <summary>Segments one job may have queued or being recognised at once (over every gpu node); default 2 × AsrSlots.</summary>
+    public int? SegmentsPerJob { get; set; }
+
     /// <summary>Jobs detecting speech at once; default one per core.</summary>
     public int? VadSlots { get; set; }
 

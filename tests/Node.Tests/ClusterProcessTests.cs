@@ -113,6 +113,57 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         Console.WriteLine($"failover_seconds: {failover.TotalSeconds:0.0} (host killed at {transcribedAtKill} of {found} segments)");
     }
 
+    [Fact]
+    public async Task OneJobsNodeAndTwoGpuNodes_OneFilesSegmentsAreRecognisedOnBoth_AndAGpuNodeKilledMidJobLosesNothing()
+    {
+        var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "talk.wav"), TimeSpan.FromSeconds(75));
+        var reference = Path.Combine(_directory, "reference");
+        await FileProcessor.ProcessAsync(sample.Path, reference, TextWriter.Null, CancellationToken.None);
+
+        var journal = await _postgres.CreateDatabaseAsync("spread");
+        var ports = FreePorts(3);
+        string[] seeds = [$"127.0.0.1:{ports[0]}", $"127.0.0.1:{ports[1]}"];
+        var jobs = await ClusterNode.StartAsync(Path.Combine(_directory, "jobs"), ports[0], seeds, journal, "api", "jobs");
+        _nodes.Add(jobs);
+        for (var i = 1; i < 3; i++)
+        {
+            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"gpu-{i}"), ports[i], seeds, journal, "api", "gpu"));
+        }
+
+        await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
+        var (gpu1, gpu2) = (_nodes[1], _nodes[2]);
+
+        // Submitted to a gpu node's API: the job itself can only live on the jobs node.
+        using var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(sample.Path)), "file", "talk.wav" } };
+        var submitted = await (await gpu1.Client.PostAsync("api/jobs", upload)).Content.ReadFromJsonAsync<JsonElement>();
+        var id = submitted.GetProperty("id").GetString()!;
+        await UntilAsync(async () => await gpu1.RecognitionsAsync() > 0 && await gpu2.RecognitionsAsync() > 0, "both gpu nodes recognise segments of the one file");
+
+        var atKill = (await jobs.JobAsync(id))!.Value;
+        Assert.True(
+            atKill.GetProperty("state").GetString() == "running"
+            && (!atKill.GetProperty("speech_detection_complete").GetBoolean() || atKill.GetProperty("segments_transcribed").GetInt32() < atKill.GetProperty("segments_found").GetInt32()),
+            $"the job ended before a gpu node could be killed under it: {atKill}");
+        await UntilAsync(async () => await gpu2.MetricAsync("mediacluster_asr_busy_slots") == 1, "the second gpu node is recognising");
+        gpu2.Kill();
+        await UntilAsync(async () => (await jobs.JobAsync(id))?.GetProperty("state").GetString() == "completed", "the job completes on the one gpu node left");
+
+        var job = (await jobs.JobAsync(id))!.Value;
+        var found = job.GetProperty("segments_found").GetInt32();
+        var results = (await JournalReader.ReadPostgresAsync(journal, "job-" + id)).Select(r => r.Decode()).OfType<SegmentTranscribed>().ToList();
+        Assert.Equal(Enumerable.Range(0, found), results.Select(r => r.Index).Order());
+        Assert.Equal(0, await jobs.RecognitionsAsync());
+        var output = Path.Combine(gpu1.DataDirectory, "results", id);
+        foreach (var name in new[] { "transcript.txt", "transcript.srt", "vad.rttm" })
+        {
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(reference, name)), await File.ReadAllTextAsync(Path.Combine(output, name)));
+        }
+
+        // Whether the kill caught a segment on the node (almost always: a slot is busy but for a few ms between
+        // segments) — the queue then logs that it gave it to the other node; the exact case is SegmentQueueTests'.
+        Console.WriteLine($"gpu node killed mid-segment: {jobs.Output.Contains("went away with", StringComparison.Ordinal)}; segments: {found}");
+    }
+
     /// <summary>Polls <paramref name="condition"/> (errors while the cluster heals count as "not yet"), failing after three minutes.</summary>
     private async Task UntilAsync(Func<Task<bool>> condition, string what)
     {
@@ -171,7 +222,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
             }
         }
 
-        public static async Task<ClusterNode> StartAsync(string dataDirectory, int clusterPort, string[] seeds, string journal)
+        public static async Task<ClusterNode> StartAsync(string dataDirectory, int clusterPort, string[] seeds, string journal, params string[] roles)
         {
             var dll = Path.Combine(AppContext.BaseDirectory, "MediaCluster.Node.dll");
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -180,6 +231,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
                 dll, "run", "--Node:DataDirectory", dataDirectory, "--Node:HttpPort", "0", "--Node:ManagementPort", "0", "--Node:AsrSlots", "1",
                 "--Node:Cluster:Port", clusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--Node:Cluster:Seeds:0", seeds[0], "--Node:Cluster:Seeds:1", seeds[1], "--Node:Journal:ConnectionString", journal,
+                .. roles.SelectMany((role, i) => new[] { $"--Node:Roles:{i}", role }),
             ];
             foreach (var arg in args)
             {
@@ -215,11 +267,16 @@ public sealed class ClusterProcessTests : IAsyncLifetime
             return (status, output.ToString().ReplaceLineEndings("\n"));
         }
 
-        public async Task<int> MembersUpAsync()
+        public async Task<int> MembersUpAsync() => (int)await MetricAsync("mediacluster_cluster_members_up");
+
+        /// <summary>Segments this process has recognised.</summary>
+        public async Task<int> RecognitionsAsync() => (int)await MetricAsync("mediacluster_asr_recognitions_total");
+
+        public async Task<double> MetricAsync(string name)
         {
             var metrics = await Client.GetStringAsync("metrics");
-            var line = metrics.Split('\n').Single(l => l.StartsWith("mediacluster_cluster_members_up ", StringComparison.Ordinal));
-            return int.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            var line = metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+            return double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         }
 
         public async Task<JsonElement?> JobAsync(string id)

@@ -6,8 +6,8 @@ public sealed class JobRegionKey;
 /// <summary>Registry key of the job listing.</summary>
 public sealed class JobIndexKey;
 
-/// <summary>Registry key of the ASR slots.</summary>
-public sealed class AsrPoolKey;
+/// <summary>Registry key of a jobs node's segment queue (pulled by the ASR workers of every gpu node).</summary>
+public sealed class SegmentQueueKey;
 
 /// <summary>Registry key of the VAD slots.</summary>
 public sealed class VadSlotsKey;

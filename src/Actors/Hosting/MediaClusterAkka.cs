@@ -25,8 +25,18 @@ public static class MediaClusterAkka
     /// <summary>The shard region's type name.</summary>
     public const string JobsTypeName = "jobs";
 
-    /// <summary>The role of nodes that host job shards, the job index and (today) the workers those jobs use.</summary>
+    /// <summary>The role of nodes that host job shards (with their speech detection and segment queue) and the job index.</summary>
     public const string JobsRole = "jobs";
+
+    /// <summary>The role of nodes whose ASR workers pull segments from every jobs node.</summary>
+    public const string GpuRole = "gpu";
+
+    /// <summary>
+    /// Akka.Remote's frame limit, raised deliberately from its 128 kB so that the largest message between nodes fits:
+    /// a segment's audio to a worker on another node — a maximum-length VAD segment with its padding, PCM16 at 16 kHz
+    /// (≈ 0.97 MB at the default 30 s) — plus room for the envelope. The socket buffers hold two frames.
+    /// </summary>
+    public static readonly int MaxFrameBytes = LargestSegmentBytes(new Media.Vad.VadOptions()) + 64 * 1024;
 
     private const string JobIndexName = "job-index";
 
@@ -36,9 +46,10 @@ public static class MediaClusterAkka
 
     /// <summary>
     /// Remoting and clustering (a node with no seeds joins itself: a one-node cluster on loopback), the protobuf
-    /// serializer for every <see cref="IMessage"/>, the SQL journal and snapshot store, the workers, the job index,
-    /// and the jobs shard region with remember-entities in the journal (event-sourced), so unfinished jobs wake after
-    /// a restart. Akka's own logging goes to <see cref="ILoggerFactory"/> at Warning.
+    /// serializer for every <see cref="IMessage"/>, the SQL journal and snapshot store; on a jobs node the segment queue,
+    /// the VAD slots, the job index and the jobs shard region with remember-entities in the journal (event-sourced), so unfinished jobs wake after
+    /// a restart; on a gpu node the ASR workers, which pull segments from every jobs node's queue. Akka's own logging goes
+    /// to <see cref="ILoggerFactory"/> at Warning.
     /// </summary>
     public static AkkaConfigurationBuilder WithMediaCluster(
         this AkkaConfigurationBuilder builder, MediaNodeOptions options, IServiceProvider services)
@@ -49,6 +60,7 @@ public static class MediaClusterAkka
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
         var (connectionString, provider) = Journal(options);
         var hostsJobs = options.Roles.Contains(JobsRole);
+        var hostsWorkers = options.Roles.Contains(GpuRole);
         var extractor = new JobMessageExtractor(options.JobShards);
         builder
             .ConfigureLoggers(logging =>
@@ -59,7 +71,15 @@ public static class MediaClusterAkka
                 logging.AddLoggerFactory(loggerFactory);
             })
             .AddHocon(FailoverHocon(options.Failover), HoconAddMode.Prepend)
-            .WithRemoting(new RemoteOptions { HostName = options.ClusterHost, Port = options.ClusterPort, PublicHostName = options.ClusterPublicHost })
+            .WithRemoting(new RemoteOptions
+            {
+                HostName = options.ClusterHost,
+                Port = options.ClusterPort,
+                PublicHostName = options.ClusterPublicHost,
+                MaxFrameSize = MaxFrameBytes,
+                SendBufferSize = 2 * MaxFrameBytes,
+                ReceiveBufferSize = 2 * MaxFrameBytes,
+            })
             .WithClustering(new ClusterOptions
             {
                 Roles = [.. options.Roles],
@@ -85,7 +105,7 @@ public static class MediaClusterAkka
             builder
                 .WithActors((system, registry) =>
                 {
-                    registry.Register<AsrPoolKey>(system.ActorOf(AsrPool.Props(engines, metrics), "asr"));
+                    registry.Register<SegmentQueueKey>(system.ActorOf(SegmentQueue.Props(metrics), SegmentQueue.Name));
                     registry.Register<VadSlotsKey>(system.ActorOf(Props.Create(() => new SlotGate(vadMetrics.Slots)), "vad-slots"));
                 })
                 .WithSingleton<JobIndexKey>(JobIndexName, JobIndex.Props(), IndexSingleton, createProxyToo: true)
@@ -94,11 +114,11 @@ public static class MediaClusterAkka
                     (_, registry, _) =>
                     {
                         var jobServices = new JobServices(
-                            registry.Get<AsrPoolKey>(),
+                            registry.Get<SegmentQueueKey>(),
                             registry.Get<VadSlotsKey>(),
                             registry.Get<JobIndexKey>(),
                             engines,
-                            engines.Recognizer.Concurrency * 2,
+                            options.SegmentsPerJob ?? engines.Recognizer.Concurrency * 2,
                             options.PassivateAfter,
                             options.TimeProvider,
                             loggerFactory.CreateLogger<MediaJob>());
@@ -117,6 +137,11 @@ public static class MediaClusterAkka
         return builder
             .WithActors((system, registry) =>
             {
+                if (hostsWorkers)
+                {
+                    system.ActorOf(AsrWorkers.Props(engines, metrics), "asr-workers");
+                }
+
                 if (options.Inbox is { } inbox)
                 {
                     var starter = system.ActorOf(InboxJobStarter.Props(registry.Get<JobIndexKey>(), registry.Get<JobRegionKey>()), "inbox-jobs");
@@ -145,6 +170,9 @@ public static class MediaClusterAkka
             akka.cluster.sharding.retry-interval = {{failover.ShardingRetry.TotalMilliseconds}}ms
             akka.cluster.sharding.shard-start-timeout = {{failover.ShardingRetry.TotalMilliseconds * 4}}ms
             """));
+
+    private static int LargestSegmentBytes(Media.Vad.VadOptions vad) =>
+        (int)((vad.MaxSegment + 2 * vad.SpeechPad).TotalSeconds * 16_000) * sizeof(short);
 
     /// <summary>The journal's connection string and linq2db provider: PostgreSQL when configured, else SQLite in the data directory.</summary>
     private static (string ConnectionString, string Provider) Journal(MediaNodeOptions options)

@@ -3,9 +3,12 @@ using Microsoft.Extensions.Logging;
 
 namespace MediaCluster.Actors.Jobs;
 
-/// <summary>What a job needs from its node: the workers, the job index, the engines, its clock and its log.</summary>
+/// <summary>
+/// What a job needs from its node: the segment queue (ASR on every gpu node), the VAD slots, the job index, the
+/// engines (VAD), its clock and its log.
+/// </summary>
 public sealed record JobServices(
-    IActorRef AsrPool,
+    IActorRef Segments,
     IActorRef VadSlots,
     IActorRef Index,
     NodeEngines Engines,

@@ -164,7 +164,7 @@ public sealed partial class MediaJob
     private void Recognize(SpeechAudio audio)
     {
         _inFlight[audio.Index] = audio;
-        _services.AsrPool.Tell(audio);
+        _services.Segments.Tell(audio);
     }
 
     private void OnRecognized(SegmentRecognized recognized)
@@ -214,7 +214,7 @@ public sealed partial class MediaJob
     {
         if (!_state.IsTerminal && _inFlight.TryGetValue(retry.Index, out var audio))
         {
-            _services.AsrPool.Tell(audio);
+            _services.Segments.Tell(audio);
         }
     }
 

@@ -262,7 +262,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
         }
 
         StopSpeechDetection();
-        _services.AsrPool.Tell(new Workers.DropSegments(_jobId));
+        _services.Segments.Tell(new Workers.DropSegments(_jobId));
         if (terminal is JobFailed failure && _state.Spec is { Title.Length: > 0 } spec)
         {
             // An upload's stored path means nothing to its sender: name the file as they did.

@@ -2,8 +2,8 @@ namespace MediaCluster.Actors.Workers;
 
 /// <summary>
 /// What a node's ASR slots have done and are doing: recognitions (so operators and tests can see work is never
-/// done twice), audio seconds against recognition seconds (the real-time factor), and the pool's queue.
-/// Written by the pool and its workers, read by /metrics from any thread.
+/// done twice), audio seconds against recognition seconds (the real-time factor), the slots and the queue.
+/// Written by the queue and the workers, read by /metrics from any thread.
 /// </summary>
 public sealed class AsrMetrics
 {
@@ -23,8 +23,25 @@ public sealed class AsrMetrics
     /// <summary>Recognition seconds per audio second, per slot (below 1 is faster than real time); 0 before any work.</summary>
     public double RealTimeFactor => AudioSeconds > 0 ? BusySeconds / AudioSeconds : 0;
 
-    /// <summary>The slots: how many, how many recognising, how many segments wait for one.</summary>
-    public SlotGauge Pool { get; } = new();
+    private int _busy;
+    private int _waiting;
+
+    /// <summary>ASR slots on this node (a gpu node).</summary>
+    public int Slots { get; internal set; }
+
+    /// <summary>Slots recognising now.</summary>
+    public int Busy
+    {
+        get => Volatile.Read(ref _busy);
+        internal set => Volatile.Write(ref _busy, value);
+    }
+
+    /// <summary>Segments in this node's queue (a jobs node) waiting for a worker on any gpu node.</summary>
+    public int Waiting
+    {
+        get => Volatile.Read(ref _waiting);
+        internal set => Volatile.Write(ref _waiting, value);
+    }
 
     internal void Recognized(double audioSeconds, TimeSpan took)
     {

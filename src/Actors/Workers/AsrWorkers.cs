@@ -1,0 +1,164 @@
+using Akka.Actor;
+using Akka.Cluster;
+using MediaCluster.Messages.Jobs;
+
+namespace MediaCluster.Actors.Workers;
+
+/// <summary>
+/// A gpu node's ASR slots: one <see cref="AsrWorker"/> per slot over the shared recognizer. They register with the
+/// <see cref="SegmentQueue"/> of every jobs node (when it joins, and again every <see cref="RegisterEvery"/>, so a
+/// queue that missed it learns of them) and pull: each free slot asks one queue that said segments are waiting
+/// for one segment, recognises it, and sends the answer back to that queue. No more segments than slots are ever
+/// on this node.
+/// </summary>
+internal sealed class AsrWorkers : ReceiveActor, IWithTimers
+{
+    /// <summary>How often the workers register again with every jobs node's queue.</summary>
+    public static readonly TimeSpan RegisterEvery = TimeSpan.FromSeconds(5);
+
+    private readonly Stack<IActorRef> _idle = new();
+    private readonly Dictionary<IActorRef, IActorRef> _busy = [];
+    private readonly List<IActorRef> _announced = [];
+    private readonly Dictionary<IActorRef, int> _asked = [];
+    private readonly HashSet<Address> _jobsNodes = [];
+    private readonly AsrMetrics _metrics;
+    private readonly bool _discover;
+
+    public AsrWorkers(NodeEngines engines, AsrMetrics metrics, bool discover)
+    {
+        _metrics = metrics;
+        _discover = discover;
+        metrics.Slots = engines.Recognizer.Concurrency;
+        for (var i = 0; i < engines.Recognizer.Concurrency; i++)
+        {
+            _idle.Push(Context.ActorOf(AsrWorker.Props(engines, metrics), $"asr-{i}"));
+        }
+
+        Receive<ClusterEvent.MemberUp>(up =>
+        {
+            if (up.Member.HasRole(Hosting.MediaClusterAkka.JobsRole) && _jobsNodes.Add(up.Member.Address))
+            {
+                Register(up.Member.Address);
+            }
+        });
+        Receive<ClusterEvent.MemberRemoved>(removed => _jobsNodes.Remove(removed.Member.Address));
+        Receive<RegisterAgain>(_ =>
+        {
+            foreach (var address in _jobsNodes)
+            {
+                Register(address);
+            }
+        });
+        Receive<SegmentsWaiting>(_ =>
+        {
+            if (!_announced.Contains(Sender))
+            {
+                _announced.Add(Sender);
+                Context.Watch(Sender);
+            }
+
+            Pull();
+        });
+        Receive<SpeechAudio>(audio =>
+        {
+            Asked(Sender, -1);
+            if (!_idle.TryPop(out var worker))
+            {
+                Sender.Tell(new SegmentRecognitionFailed { JobId = audio.JobId, Index = audio.Index, Reason = "no free ASR slot (a segment arrived unasked)" });
+                return;
+            }
+
+            _busy[worker] = Sender;
+            worker.Tell(audio);
+            Gauge();
+        });
+        Receive<NoSegment>(_ =>
+        {
+            Asked(Sender, -1);
+            _announced.Remove(Sender);
+            Pull();
+        });
+        Receive<SegmentRecognized>(Answer);
+        Receive<SegmentRecognitionFailed>(Answer);
+        Receive<Terminated>(terminated =>
+        {
+            // A queue's node is gone: its pending requests will never be answered.
+            _announced.Remove(terminated.ActorRef);
+            _asked.Remove(terminated.ActorRef);
+            Pull();
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Slots neither recognising nor promised to a request in flight.</summary>
+    private int Free => _idle.Count - _asked.Values.Sum();
+
+    public static Props Props(NodeEngines engines, AsrMetrics metrics, bool discover = true) =>
+        Akka.Actor.Props.Create(() => new AsrWorkers(engines, metrics, discover));
+
+    protected override void PreStart()
+    {
+        if (_discover)
+        {
+            Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.InitialStateAsEvents, typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
+            Timers.StartPeriodicTimer("register", RegisterAgain.Instance, RegisterEvery);
+        }
+    }
+
+    protected override void PostStop()
+    {
+        if (_discover)
+        {
+            Cluster.Get(Context.System).Unsubscribe(Self);
+        }
+    }
+
+    private void Register(Address jobsNode) =>
+        Context.ActorSelection(new RootActorPath(jobsNode) / "user" / SegmentQueue.Name).Tell(new RegisterAsrWorkers());
+
+    /// <summary>Asks the queues that have segments, in turn, for one segment per free slot.</summary>
+    private void Pull()
+    {
+        while (Free > 0 && _announced.Count > 0)
+        {
+            var queue = _announced[0];
+            _announced.RemoveAt(0);
+            _announced.Add(queue);
+            Asked(queue, +1);
+            queue.Tell(new RequestSegment());
+        }
+    }
+
+    private void Asked(IActorRef queue, int change)
+    {
+        var asked = _asked.GetValueOrDefault(queue) + change;
+        if (asked > 0)
+        {
+            _asked[queue] = asked;
+        }
+        else
+        {
+            _asked.Remove(queue);
+        }
+    }
+
+    private void Answer(object answer)
+    {
+        if (_busy.Remove(Sender, out var queue))
+        {
+            queue.Tell(answer);
+            _idle.Push(Sender);
+        }
+
+        Gauge();
+        Pull();
+    }
+
+    private void Gauge() => _metrics.Busy = _busy.Count;
+
+    private sealed class RegisterAgain
+    {
+        public static readonly RegisterAgain Instance = new();
+    }
+}
