@@ -42,6 +42,12 @@ public sealed record MediaNodeOptions
     /// <summary>The name other nodes reach this one by (a container's or pod's DNS name); null: <see cref="ClusterHost"/>.</summary>
     public string? ClusterPublicHost { get; init; }
 
+    /// <summary>
+    /// The cluster's certificate (with its private key), held by every node: when set, remoting is TLS with mutual
+    /// authentication and a peer is accepted only if it presents this same certificate (pinned by thumbprint).
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClusterCertificate { get; init; }
+
     /// <summary>Seed nodes as Akka addresses (<c>akka.tcp://mediacluster@host:port</c>); none: the node joins itself.</summary>
     public IReadOnlyList<string> Seeds { get; init; } = [];
 

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using MediaCluster.Actors;
 using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Jobs;
@@ -11,10 +13,10 @@ internal static class MediaClusterHosting
     public static IServiceCollection AddMediaCluster(this IServiceCollection services, NodeOptions options) =>
         services.AddMediaNode(ActorOptions(options));
 
-    /// <summary>A seed given as host:port as an Akka address of this cluster's actor system.</summary>
-    private static string SeedAddress(string seed) =>
+    /// <summary>A seed given as host:port as an Akka address of this cluster's actor system (akka.ssl.tcp when the cluster has a certificate).</summary>
+    private static string SeedAddress(string seed, bool tls) =>
         seed.LastIndexOf(':') is var colon and > 0 && int.TryParse(seed[(colon + 1)..], out var port) && port is > 0 and < 65536
-            ? $"akka.tcp://{MediaClusterAkka.SystemName}@{seed[..colon]}:{port}"
+            ? $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{MediaClusterAkka.SystemName}@{seed[..colon]}:{port}"
             : throw new NodeSettingsException($"Node:Cluster:Seeds '{seed}' is not host:port (e.g. mc-0.mc:4053)");
 
     /// <summary>The actors' view of the node's settings.</summary>
@@ -30,7 +32,30 @@ internal static class MediaClusterHosting
         ClusterHost = options.Cluster.Host,
         ClusterPort = options.Cluster.Port,
         ClusterPublicHost = options.Cluster.PublicHostname,
-        Seeds = [.. options.Cluster.Seeds.Select(SeedAddress)],
+        Seeds = [.. options.Cluster.Seeds.Select(seed => SeedAddress(seed, tls: options.Cluster.Certificate is { Length: > 0 }))],
         Roles = options.Roles is [] ? MediaNodeOptions.AllRoles : options.Roles,
+        ClusterCertificate = options.Cluster.Certificate is { Length: > 0 } path ? ClusterCertificate(path, options.Cluster.CertificatePassword) : null,
     };
+
+    /// <summary>Loads the cluster's PKCS#12 file, or says why it cannot be the cluster's credentials.</summary>
+    private static X509Certificate2 ClusterCertificate(string path, string? password)
+    {
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new NodeSettingsException($"Node:Cluster:Certificate '{path}' could not be read as a PKCS#12 file (certificate and private key): {ex.Message}");
+        }
+
+        if (!certificate.HasPrivateKey)
+        {
+            certificate.Dispose();
+            throw new NodeSettingsException($"Node:Cluster:Certificate '{path}' has no private key; the node needs it to prove it belongs to the cluster");
+        }
+
+        return certificate;
+    }
 }

@@ -19,7 +19,9 @@ internal static class NodeCommands
                                            free port), MaxUploadBytes, Roles:0… (api, jobs, gpu),
                                            Journal:ConnectionString (PostgreSQL; default SQLite),
                                            Inference:Device (auto|cpu|cuda), Cluster:Host, Cluster:Port,
-                                           Cluster:PublicHostname, Cluster:Seeds:0… (host:port); also from
+                                           Cluster:PublicHostname, Cluster:Seeds:0… (host:port),
+                                           Cluster:Certificate (PKCS#12 file every node holds: TLS
+                                           with mutual authentication), Cluster:CertificatePassword; also from
                                            appsettings.json and MC_Node__KEY variables. The API token is
                                            in DataDirectory/api-token, the bound endpoints in node.json.
         Progress goes to stderr. Exit status: 0 done, 1 the input could not be processed, 2 usage.

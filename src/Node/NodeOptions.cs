@@ -140,4 +140,14 @@ public sealed class ClusterSettings
 
     /// <summary>Seed nodes as host:port (the same list on every node; the first one starts the cluster).</summary>
     public List<string> Seeds { get; set; } = [];
+
+    /// <summary>
+    /// The cluster's credentials: a PKCS#12 file (certificate and private key) that every node of the cluster holds.
+    /// Set: the nodes talk TLS with mutual authentication and accept only a peer presenting this same certificate.
+    /// Unset: plain TCP (the embedded node on loopback; never for nodes on a network).
+    /// </summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>The password of <see cref="Certificate"/>, if it has one (better: the MC_Node__Cluster__CertificatePassword variable).</summary>
+    public string? CertificatePassword { get; set; }
 }

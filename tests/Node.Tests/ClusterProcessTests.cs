@@ -12,7 +12,8 @@ using MediaCluster.Testing;
 namespace MediaCluster.Node.Tests;
 
 /// <summary>
-/// Three node processes on loopback form one cluster over one PostgreSQL journal; a job submitted to one node runs
+/// Three node processes on loopback form one cluster (TLS with mutual authentication, one cluster certificate) over one
+/// PostgreSQL journal; a job submitted to one node runs
 /// wherever its shard lives, and when that node is killed with SIGKILL the job resumes on a survivor, finishes, and
 /// leaves exactly one result per segment.
 /// </summary>
@@ -20,9 +21,16 @@ public sealed class ClusterProcessTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("mc-cluster-").FullName;
     private readonly List<ClusterNode> _nodes = [];
+    private const string CertificatePassword = "cluster-test";
     private PostgresServer _postgres = null!;
+    private string _certificate = null!;
 
-    public async Task InitializeAsync() => _postgres = await PostgresServer.StartAsync(durable: false);
+    public async Task InitializeAsync()
+    {
+        using var certificate = TestCertificates.SelfSigned();
+        _certificate = TestCertificates.WritePkcs12(certificate, Path.Combine(_directory, "cluster.pfx"), CertificatePassword);
+        _postgres = await PostgresServer.StartAsync(durable: false);
+    }
 
     public async Task DisposeAsync()
     {
@@ -47,7 +55,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         string[] seeds = [$"127.0.0.1:{ports[0]}", $"127.0.0.1:{ports[1]}"];
         foreach (var (port, i) in ports.Select((p, i) => (p, i)))
         {
-            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"node-{i}"), port, seeds, journal));
+            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"node-{i}"), port, seeds, journal, _certificate));
         }
 
         await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
@@ -57,9 +65,9 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         Assert.True(status == 0, shown);
         var rows = shown.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("ADDRESS\tROLES\tSTATUS\tREACHABLE\tLEADER\tOLDEST\tSELF", rows[0]);
-        Assert.Equal(ports.Select(p => $"akka.tcp://mediacluster@127.0.0.1:{p}\tapi,gpu,jobs\tup\tyes").Order(), rows[1..].Select(r => string.Join('\t', r.Split('\t')[..4])).Order());
+        Assert.Equal(ports.Select(p => $"akka.ssl.tcp://mediacluster@127.0.0.1:{p}\tapi,gpu,jobs\tup\tyes").Order(), rows[1..].Select(r => string.Join('\t', r.Split('\t')[..4])).Order());
         Assert.Equal(1, rows.Count(r => r.Split('\t')[4] == "*"));
-        Assert.Equal($"akka.tcp://mediacluster@127.0.0.1:{ports[1]}", rows.Single(r => r.EndsWith("\t*", StringComparison.Ordinal)).Split('\t')[0]);
+        Assert.Equal($"akka.ssl.tcp://mediacluster@127.0.0.1:{ports[1]}", rows.Single(r => r.EndsWith("\t*", StringComparison.Ordinal)).Split('\t')[0]);
 
         var api = _nodes[0];
         using var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(sample.Path)), "file", "long talk.wav" } };
@@ -123,11 +131,11 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         var journal = await _postgres.CreateDatabaseAsync("spread");
         var ports = FreePorts(3);
         string[] seeds = [$"127.0.0.1:{ports[0]}", $"127.0.0.1:{ports[1]}"];
-        var jobs = await ClusterNode.StartAsync(Path.Combine(_directory, "jobs"), ports[0], seeds, journal, "api", "jobs");
+        var jobs = await ClusterNode.StartAsync(Path.Combine(_directory, "jobs"), ports[0], seeds, journal, _certificate, "api", "jobs");
         _nodes.Add(jobs);
         for (var i = 1; i < 3; i++)
         {
-            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"gpu-{i}"), ports[i], seeds, journal, "api", "gpu"));
+            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"gpu-{i}"), ports[i], seeds, journal, _certificate, "api", "gpu"));
         }
 
         await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
@@ -222,7 +230,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
             }
         }
 
-        public static async Task<ClusterNode> StartAsync(string dataDirectory, int clusterPort, string[] seeds, string journal, params string[] roles)
+        public static async Task<ClusterNode> StartAsync(string dataDirectory, int clusterPort, string[] seeds, string journal, string certificate, params string[] roles)
         {
             var dll = Path.Combine(AppContext.BaseDirectory, "MediaCluster.Node.dll");
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -231,6 +239,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
                 dll, "run", "--Node:DataDirectory", dataDirectory, "--Node:HttpPort", "0", "--Node:ManagementPort", "0", "--Node:AsrSlots", "1",
                 "--Node:Cluster:Port", clusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--Node:Cluster:Seeds:0", seeds[0], "--Node:Cluster:Seeds:1", seeds[1], "--Node:Journal:ConnectionString", journal,
+                "--Node:Cluster:Certificate", certificate,
                 .. roles.SelectMany((role, i) => new[] { $"--Node:Roles:{i}", role }),
             ];
             foreach (var arg in args)
@@ -238,6 +247,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
                 info.ArgumentList.Add(arg);
             }
 
+            info.Environment["MC_Node__Cluster__CertificatePassword"] = CertificatePassword;
             var node = new ClusterNode(Process.Start(info)!, dataDirectory);
             node._process.OutputDataReceived += (_, e) => node.Append(e.Data);
             node._process.ErrorDataReceived += (_, e) => node.Append(e.Data);

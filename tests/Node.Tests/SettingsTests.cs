@@ -15,17 +15,36 @@ public sealed class SettingsTests : IDisposable
     [InlineData("--Node:AsrSlots", "banana", "Node:AsrSlots 'banana' is not a whole number")]
     [InlineData("--Node:AsrSlots", "0", "Node:AsrSlots must be at least 1 (it is 0; leave it unset for one per core)")]
     [InlineData("--Node:VadSlots", "-2", "Node:VadSlots must be at least 1 (it is -2; leave it unset for one per core)")]
-    [InlineData("--Node:Journal:Bogus", "x", "Node:Journal:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
+    [InlineData("--Node:Journal:Bogus", "x", "Node:Journal:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
     [InlineData("--Node:Inference:Device", "tpu", "Node:Inference:Device 'tpu' is not one of auto, cpu, cuda")]
     [InlineData("--Node:Cluster:Seeds:0", "nowhere", "Node:Cluster:Seeds 'nowhere' is not host:port (e.g. mc-0.mc:4053)")]
     [InlineData("--Node:AllowedRoots", "/srv", "Node:AllowedRoots is a list: give its items as Node:AllowedRoots:0, Node:AllowedRoots:1, …")]
     [InlineData("--Node:Journal", "Host=db", "Node:Journal is a section: set Node:Journal:ConnectionString")]
-    [InlineData("--Node:Bogus", "1", "Node:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
+    [InlineData("--Node:Bogus", "1", "Node:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
     public async Task BadSettings_AreRefusedNamingTheKey(string key, string value, string expected)
     {
         var error = await Assert.ThrowsAsync<NodeSettingsException>(() => NodeHost.BuildAsync(["--Node:DataDirectory", Path.Combine(_directory, "data"), key, value]));
         Assert.Equal(expected, error.Message);
     }
+
+    [Fact]
+    public async Task ClusterCertificate_ThatIsNotAKeyPair_RefusesToStartNamingTheFile()
+    {
+        using var withKey = MediaCluster.Testing.TestCertificates.SelfSigned();
+        using var publicOnly = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(withKey.RawData);
+        var noKey = MediaCluster.Testing.TestCertificates.WritePkcs12(publicOnly, Path.Combine(_directory, "public.pfx"));
+        var notPkcs12 = Path.Combine(_directory, "cluster.pem");
+        await File.WriteAllTextAsync(notPkcs12, "-----BEGIN CERTIFICATE-----\nnot really\n");
+
+        var error = await Assert.ThrowsAsync<NodeSettingsException>(() => Build("--Node:Cluster:Certificate", noKey));
+        Assert.Equal($"Node:Cluster:Certificate '{noKey}' has no private key; the node needs it to prove it belongs to the cluster", error.Message);
+        error = await Assert.ThrowsAsync<NodeSettingsException>(() => Build("--Node:Cluster:Certificate", notPkcs12));
+        Assert.StartsWith($"Node:Cluster:Certificate '{notPkcs12}' could not be read as a PKCS#12 file (certificate and private key): ", error.Message);
+        error = await Assert.ThrowsAsync<NodeSettingsException>(() => Build("--Node:Cluster:Certificate", Path.Combine(_directory, "missing.pfx")));
+        Assert.StartsWith($"Node:Cluster:Certificate '{Path.Combine(_directory, "missing.pfx")}' could not be read", error.Message);
+    }
+
+    private Task Build(params string[] flags) => NodeHost.BuildAsync(["--Node:DataDirectory", Path.Combine(_directory, "data"), .. flags]);
 
     [Fact]
     public async Task InferenceDeviceCuda_OnTheCpuBuild_RefusesToStartNamingWhatIsMissing()

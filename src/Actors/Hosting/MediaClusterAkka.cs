@@ -3,6 +3,7 @@ using System.Globalization;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
+using Akka.Event;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
@@ -62,6 +63,21 @@ public static class MediaClusterAkka
         var hostsJobs = options.Roles.Contains(JobsRole);
         var hostsWorkers = options.Roles.Contains(GpuRole);
         var extractor = new JobMessageExtractor(options.JobShards);
+        var remote = new RemoteOptions
+        {
+            HostName = options.ClusterHost,
+            Port = options.ClusterPort,
+            PublicHostName = options.ClusterPublicHost,
+            MaxFrameSize = MaxFrameBytes,
+            SendBufferSize = 2 * MaxFrameBytes,
+            ReceiveBufferSize = 2 * MaxFrameBytes,
+        };
+        if (options.ClusterCertificate is { } certificate)
+        {
+            remote.EnableSsl = true;
+            remote.Ssl = MutualTls(certificate);
+        }
+
         builder
             .ConfigureLoggers(logging =>
             {
@@ -71,15 +87,7 @@ public static class MediaClusterAkka
                 logging.AddLoggerFactory(loggerFactory);
             })
             .AddHocon(FailoverHocon(options.Failover), HoconAddMode.Prepend)
-            .WithRemoting(new RemoteOptions
-            {
-                HostName = options.ClusterHost,
-                Port = options.ClusterPort,
-                PublicHostName = options.ClusterPublicHost,
-                MaxFrameSize = MaxFrameBytes,
-                SendBufferSize = 2 * MaxFrameBytes,
-                ReceiveBufferSize = 2 * MaxFrameBytes,
-            })
+            .WithRemoting(remote)
             .WithClustering(new ClusterOptions
             {
                 Roles = [.. options.Roles],
@@ -170,6 +178,33 @@ public static class MediaClusterAkka
             akka.cluster.sharding.retry-interval = {{failover.ShardingRetry.TotalMilliseconds}}ms
             akka.cluster.sharding.shard-start-timeout = {{failover.ShardingRetry.TotalMilliseconds * 4}}ms
             """));
+
+    /// <summary>
+    /// TLS with mutual authentication: this node presents the cluster certificate and accepts a peer (inbound or
+    /// outbound) only when it presents the same one — pinned by thumbprint, so chain and host name do not matter
+    /// (the certificate is the cluster's own, self-signed, and nodes are reached by pod names or IPs).
+    /// </summary>
+    private static SslOptions MutualTls(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        var thumbprint = certificate.Thumbprint;
+        return new SslOptions
+        {
+            X509Certificate = certificate,
+            SuppressValidation = false,
+            RequireMutualAuthentication = true,
+            ValidateCertificateHostname = false,
+            CustomValidator = (peer, _, remote, _, log) =>
+            {
+                if (peer is not null && string.Equals(peer.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+
+                log.Warning("Refused {0}: it did not present the cluster's certificate ({1})", remote, peer is null ? "no certificate" : $"certificate {peer.Subject}, {peer.Thumbprint}");
+                return false;
+            },
+        };
+    }
 
     private static int LargestSegmentBytes(Media.Vad.VadOptions vad) =>
         (int)((vad.MaxSegment + 2 * vad.SpeechPad).TotalSeconds * 16_000) * sizeof(short);

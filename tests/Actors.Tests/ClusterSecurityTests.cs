@@ -1,0 +1,97 @@
+using Akka.Actor;
+using Akka.Configuration;
+using MediaCluster.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace MediaCluster.Actors.Tests;
+
+/// <summary>
+/// A node with the cluster's certificate talks TLS with mutual authentication: a peer presenting the same certificate
+/// reaches its actors and joins; a peer with another certificate, or speaking plain TCP, does neither.
+/// </summary>
+public sealed class ClusterSecurityTests : IDisposable
+{
+    private const string Password = "s3cret";
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-tls-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task OnlyAPeerWithTheClusterCertificate_ReachesAnActorAndJoins()
+    {
+        using var clusterCertificate = TestCertificates.SelfSigned();
+        using var strangerCertificate = TestCertificates.SelfSigned(); // the same subject, another key
+        var clusterFile = TestCertificates.WritePkcs12(clusterCertificate, Path.Combine(_directory, "cluster.pfx"), Password);
+        var strangerFile = TestCertificates.WritePkcs12(strangerCertificate, Path.Combine(_directory, "stranger.pfx"), Password);
+
+        var logs = new CapturingLoggerProvider();
+        using var loggerFactory = logs.CreateFactory();
+        await using var node = await MediaNode.StartAsync(
+            new MediaNodeOptions { DataDirectory = Path.Combine(_directory, "data"), AsrSlots = 1, ClusterCertificate = clusterCertificate }, loggerFactory);
+        var address = Akka.Cluster.Cluster.Get(node.System).SelfAddress;
+
+        using var stranger = Peer("stranger", address, strangerFile);
+        using var plain = Peer("plain", address, certificate: null);
+        using var friend = Peer("friend", address, clusterFile);
+
+        Assert.True(await ReachesAsync(friend, $"{address}/user/asr"), "a peer with the cluster's certificate reaches the node's segment queue");
+        var friendAddress = Akka.Cluster.Cluster.Get(friend).SelfAddress;
+        await UntilAsync(() => MemberAddresses(node).Contains(friendAddress), "the friend joins the node's cluster");
+
+        Assert.False(await ReachesAsync(stranger, $"{address}/user/asr"), "a peer with another certificate reaches the node's segment queue");
+        Assert.False(await ReachesAsync(plain, $"{address}/user/asr"), "a peer without TLS reaches the node's segment queue");
+        Assert.Equal(new[] { address, friendAddress }.Order(), MemberAddresses(node).Order());
+        await logs.WaitForAsync(e => e.Level == LogLevel.Warning && e.Message.Contains("did not present the cluster's certificate", StringComparison.Ordinal) && e.Message.Contains(strangerCertificate.Thumbprint, StringComparison.Ordinal), "the node logs the stranger's refused certificate");
+        await Task.WhenAll(friend.Terminate(), stranger.Terminate(), plain.Terminate());
+    }
+
+    /// <summary>Whether <paramref name="peer"/> finds the actor at <paramref name="path"/> (an unreachable one is answered by dead letters with no subject, or not at all).</summary>
+    private static async Task<bool> ReachesAsync(ActorSystem peer, string path)
+    {
+        try
+        {
+            return (await peer.ActorSelection(path).Ask<ActorIdentity>(new Identify(path), TimeSpan.FromSeconds(5))).Subject is not null;
+        }
+        catch (Exception ex) when (ex is AskTimeoutException or Akka.Remote.RemoteTransportException)
+        {
+            return false;
+        }
+    }
+
+    private static List<Address> MemberAddresses(MediaNode node) =>
+        [.. Akka.Cluster.Cluster.Get(node.System).State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).Select(m => m.Address)];
+
+    /// <summary>A bare actor system that tries to join <paramref name="seed"/> — over TLS with <paramref name="certificate"/>, or plain TCP.</summary>
+    private static ActorSystem Peer(string name, Address seed, string? certificate)
+    {
+        var tls = certificate is null ? "enable-ssl = off" : $$"""
+            enable-ssl = on
+            ssl {
+              suppress-validation = on
+              certificate { path = "{{certificate}}", password = "{{Password}}" }
+            }
+            """;
+        var config = ConfigurationFactory.ParseString($$"""
+            akka.loglevel = ERROR
+            akka.actor.provider = cluster
+            akka.remote.dot-netty.tcp {
+              hostname = 127.0.0.1
+              port = 0
+              {{tls}}
+            }
+            akka.cluster.seed-nodes = ["{{seed}}"]
+            akka.cluster.roles = [{{name}}]
+            """);
+        return ActorSystem.Create(Hosting.MediaClusterAkka.SystemName, config);
+    }
+
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{what}: not within 60 s");
+            await Task.Delay(100);
+        }
+    }
+}
