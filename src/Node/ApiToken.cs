@@ -2,19 +2,35 @@ using System.Security.Cryptography;
 
 namespace MediaCluster.Node;
 
-/// <summary>The bearer token every API call needs: created on first start in the data directory (mode 600).</summary>
+/// <summary>
+/// The bearer token every API call needs: created on first start in the data directory (mode 600), or read from the
+/// file <c>Node:ApiTokenFile</c> names (a secret every node of a cluster shares).
+/// </summary>
 internal static class ApiToken
 {
     public const string FileName = "api-token";
 
-    /// <summary>Reads the token, creating it if missing; <paramref name="created"/> says whether it is new.</summary>
-    public static string LoadOrCreate(string dataDirectory, out bool created)
+    /// <summary>Where the token lives: <paramref name="tokenFile"/> when given, else DataDirectory/api-token.</summary>
+    public static string PathOf(string dataDirectory, string? tokenFile) =>
+        Path.GetFullPath(tokenFile is { Length: > 0 } ? tokenFile : Path.Combine(dataDirectory, FileName));
+
+    /// <summary>
+    /// Reads the token, creating it in the data directory if missing (<paramref name="created"/> says so); a token file
+    /// named by <paramref name="tokenFile"/> must exist and hold a token.
+    /// </summary>
+    public static string LoadOrCreate(string dataDirectory, string? tokenFile, out bool created)
     {
         Directory.CreateDirectory(dataDirectory);
-        var path = Path.Combine(dataDirectory, FileName);
+        var path = PathOf(dataDirectory, tokenFile);
+        created = false;
+        if (tokenFile is { Length: > 0 })
+        {
+            var given = File.Exists(path) ? File.ReadAllText(path).Trim() : throw new NodeSettingsException($"Node:ApiTokenFile '{tokenFile}' does not exist");
+            return given.Length >= 16 ? given : throw new NodeSettingsException($"Node:ApiTokenFile '{tokenFile}' holds {given.Length} characters; a token has at least 16");
+        }
+
         if (File.Exists(path))
         {
-            created = false;
             return File.ReadAllText(path).Trim();
         }
 

@@ -16,7 +16,8 @@ internal static class NodeCommands
                                            AllowedRoots:0…, Inbox, OutputRoot, AsrSlots, SegmentsPerJob,
                                            VadSlots,
                                            HttpAddress, HttpPort, ManagementAddress, ManagementPort (0: any
-                                           free port), MaxUploadBytes, Roles:0… (api, jobs, gpu),
+                                           free port), MaxUploadBytes, ApiTokenFile, Roles:0… (api,
+                                           jobs, gpu),
                                            Journal:ConnectionString (PostgreSQL; default SQLite),
                                            Inference:Device (auto|cpu|cuda), Cluster:Host, Cluster:Port,
                                            Cluster:PublicHostname, Cluster:Seeds:0… (host:port),

@@ -61,7 +61,7 @@ internal static partial class NodeHost
             }
         }
 
-        var token = ApiToken.LoadOrCreate(options.DataDirectory, out var created);
+        var token = ApiToken.LoadOrCreate(options.DataDirectory, options.ApiTokenFile, out var created);
         ListenOptions? api = null, management = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -72,7 +72,7 @@ internal static partial class NodeHost
         builder.Services.AddMediaCluster(options);
         var app = builder.Build();
         var log = app.Logger;
-        var tokenPath = Path.GetFullPath(Path.Combine(options.DataDirectory, ApiToken.FileName));
+        var tokenPath = ApiToken.PathOf(options.DataDirectory, options.ApiTokenFile);
         if (created)
         {
             log.LogWarning("Created an API token in {Path}: clients (pbm, curl) send it as 'Authorization: Bearer TOKEN'", tokenPath);

@@ -48,6 +48,9 @@ public sealed class NodeOptions
     /// <summary>The management endpoint's port (0: any free port).</summary>
     public int ManagementPort { get; set; } = 9110;
 
+    /// <summary>A file holding the API token (a secret all nodes share); default: DataDirectory/api-token, made on first start.</summary>
+    public string? ApiTokenFile { get; set; }
+
     /// <summary>The largest upload accepted, in bytes (default 2 GiB).</summary>
     public long MaxUploadBytes { get; set; } = 2L << 30;
 

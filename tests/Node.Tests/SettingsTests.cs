@@ -15,12 +15,12 @@ public sealed class SettingsTests : IDisposable
     [InlineData("--Node:AsrSlots", "banana", "Node:AsrSlots 'banana' is not a whole number")]
     [InlineData("--Node:AsrSlots", "0", "Node:AsrSlots must be at least 1 (it is 0; leave it unset for one per core)")]
     [InlineData("--Node:VadSlots", "-2", "Node:VadSlots must be at least 1 (it is -2; leave it unset for one per core)")]
-    [InlineData("--Node:Journal:Bogus", "x", "Node:Journal:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
+    [InlineData("--Node:Journal:Bogus", "x", "Node:Journal:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, HttpAddress, HttpPort, ManagementAddress, ManagementPort, ApiTokenFile, MaxUploadBytes)")]
     [InlineData("--Node:Inference:Device", "tpu", "Node:Inference:Device 'tpu' is not one of auto, cpu, cuda")]
     [InlineData("--Node:Cluster:Seeds:0", "nowhere", "Node:Cluster:Seeds 'nowhere' is not host:port (e.g. mc-0.mc:4053)")]
     [InlineData("--Node:AllowedRoots", "/srv", "Node:AllowedRoots is a list: give its items as Node:AllowedRoots:0, Node:AllowedRoots:1, …")]
     [InlineData("--Node:Journal", "Host=db", "Node:Journal is a section: set Node:Journal:ConnectionString")]
-    [InlineData("--Node:Bogus", "1", "Node:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, HttpAddress, HttpPort, ManagementAddress, ManagementPort, MaxUploadBytes)")]
+    [InlineData("--Node:Bogus", "1", "Node:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, HttpAddress, HttpPort, ManagementAddress, ManagementPort, ApiTokenFile, MaxUploadBytes)")]
     public async Task BadSettings_AreRefusedNamingTheKey(string key, string value, string expected)
     {
         var error = await Assert.ThrowsAsync<NodeSettingsException>(() => NodeHost.BuildAsync(["--Node:DataDirectory", Path.Combine(_directory, "data"), key, value]));
@@ -42,6 +42,29 @@ public sealed class SettingsTests : IDisposable
         Assert.StartsWith($"Node:Cluster:Certificate '{notPkcs12}' could not be read as a PKCS#12 file (certificate and private key): ", error.Message);
         error = await Assert.ThrowsAsync<NodeSettingsException>(() => Build("--Node:Cluster:Certificate", Path.Combine(_directory, "missing.pfx")));
         Assert.StartsWith($"Node:Cluster:Certificate '{Path.Combine(_directory, "missing.pfx")}' could not be read", error.Message);
+    }
+
+    [Fact]
+    public async Task ApiTokenFile_IsTheTokenTheNodeTakes_AndAShortOneIsRefused()
+    {
+        const string Token = "0123456789abcdef0123456789abcdef";
+        var tokenFile = Path.Combine(_directory, "shared-token");
+        await File.WriteAllTextAsync(tokenFile, Token + "\n");
+        var data = Path.Combine(_directory, "data");
+        await using (var app = await NodeHost.BuildAsync(["--Node:DataDirectory", data, "--Node:HttpPort", "0", "--Node:ManagementPort", "0", "--Node:ApiTokenFile", tokenFile]))
+        {
+            await app.StartAsync();
+            var endpoints = System.Text.Json.JsonSerializer.Deserialize<NodeEndpoints>(await File.ReadAllTextAsync(Path.Combine(data, NodeHost.EndpointsFile)))!;
+            using var client = new HttpClient { BaseAddress = new Uri(endpoints.Api) };
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/jobs")).StatusCode);
+            Assert.False(File.Exists(Path.Combine(data, ApiToken.FileName)), "the node made a token of its own beside the given one");
+            await app.StopAsync();
+        }
+
+        await File.WriteAllTextAsync(tokenFile, "short");
+        var error = await Assert.ThrowsAsync<NodeSettingsException>(() => Build("--Node:ApiTokenFile", tokenFile));
+        Assert.Equal($"Node:ApiTokenFile '{tokenFile}' holds 5 characters; a token has at least 16", error.Message);
     }
 
     private Task Build(params string[] flags) => NodeHost.BuildAsync(["--Node:DataDirectory", Path.Combine(_directory, "data"), .. flags]);
