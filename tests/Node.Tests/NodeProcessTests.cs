@@ -182,13 +182,7 @@ public sealed class NodeProcessTests : IDisposable
     private static (string Mc, string Configuration) Mc()
     {
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        var root = testBin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Cluster.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var mc = Path.Combine(root?.FullName ?? throw new InvalidOperationException("no Cluster.sln above the test folder"), "mc");
+        var mc = Path.Combine(Checkout.Root, "mc");
         Assert.True(File.Exists(mc), $"{mc} is missing");
         return (mc, testBin.Parent!.Name);
     }
