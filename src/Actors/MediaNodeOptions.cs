@@ -24,7 +24,11 @@ public sealed record MediaNodeOptions
     /// </summary>
     public int? SegmentsPerJob { get; init; }
 
-    /// <summary>Jobs detecting speech at once (decoder + VAD each); default one per core. More jobs wait their turn.</summary>
+    /// <summary>
+    /// Jobs detecting speech at once (an ffmpeg decoder + a VAD stream each); default four per core. More jobs wait their
+    /// turn. A detection runs only a few segments ahead of recognition, so it spends most of its life waiting: one slot
+    /// per core left jobs (a resumed one too) queued behind idle detections.
+    /// </summary>
     public int? VadSlots { get; init; }
 
     /// <summary>This node's cluster roles; the embedded node has them all.</summary>

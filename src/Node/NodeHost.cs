@@ -57,7 +57,7 @@ internal static partial class NodeHost
         {
             if (slots is < 1)
             {
-                throw new NodeSettingsException($"Node:{name} must be at least 1 (it is {slots}; leave it unset for one per core)");
+                throw new NodeSettingsException($"Node:{name} must be at least 1 (it is {slots}; leave it unset for the default)");
             }
         }
 

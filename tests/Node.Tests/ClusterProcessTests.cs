@@ -20,7 +20,7 @@ namespace MediaCluster.Node.Tests;
 public sealed class ClusterProcessTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("mc-cluster-").FullName;
-    private readonly List<ClusterNode> _nodes = [];
+    private readonly List<NodeProcess> _nodes = [];
     private const string CertificatePassword = "cluster-test";
     private PostgresServer _postgres = null!;
     private string _certificate = null!;
@@ -61,7 +61,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
 
         // pbm's cluster palette, against another node (the host given as the first word, as Petabridge.Cmd takes it).
-        var (status, shown) = await _nodes[1].PbmAsync("cluster", "show");
+        var (status, shown) = await PbmAsync(_nodes[1], "cluster", "show");
         Assert.True(status == 0, shown);
         var rows = shown.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("ADDRESS\tROLES\tSTATUS\tREACHABLE\tLEADER\tOLDEST\tSELF", rows[0]);
@@ -70,16 +70,14 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         Assert.Equal($"akka.ssl.tcp://mediacluster@127.0.0.1:{ports[1]}", rows.Single(r => r.EndsWith("\t*", StringComparison.Ordinal)).Split('\t')[0]);
 
         var api = _nodes[0];
-        using var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(sample.Path)), "file", "long talk.wav" } };
-        var submitted = await (await api.Client.PostAsync("api/jobs", upload)).Content.ReadFromJsonAsync<JsonElement>();
-        var id = submitted.GetProperty("id").GetString()!;
+        var id = await api.SubmitAsync(sample.Path);
 
-        ClusterNode? host = null;
+        NodeProcess? host = null;
         await UntilAsync(() => Task.FromResult((host = _nodes.SingleOrDefault(n => n.Output.Contains($"Job {id} started"))) is not null), "a node starts the job");
         var survivor = _nodes.First(n => n != host);
         await UntilAsync(async () => (await survivor.JobAsync(id))?.GetProperty("segments_transcribed").GetInt32() >= 3, "three segments are recorded");
 
-        (status, shown) = await survivor.PbmAsync("cluster", "sharding", "region-stats", "jobs");
+        (status, shown) = await PbmAsync(survivor, "cluster", "sharding", "region-stats", "jobs");
         Assert.True(status == 0, shown);
         var regions = shown.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..].Select(r => r.Split('\t')).ToList();
         Assert.Equal(3, regions.Count);
@@ -142,9 +140,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         var (gpu1, gpu2) = (_nodes[1], _nodes[2]);
 
         // Submitted to a gpu node's API: the job itself can only live on the jobs node.
-        using var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(sample.Path)), "file", "talk.wav" } };
-        var submitted = await (await gpu1.Client.PostAsync("api/jobs", upload)).Content.ReadFromJsonAsync<JsonElement>();
-        var id = submitted.GetProperty("id").GetString()!;
+        var id = await gpu1.SubmitAsync(sample.Path);
         await UntilAsync(async () => await gpu1.RecognitionsAsync() > 0 && await gpu2.RecognitionsAsync() > 0, "both gpu nodes recognise segments of the one file");
 
         var atKill = (await jobs.JobAsync(id))!.Value;
@@ -189,9 +185,8 @@ public sealed class ClusterProcessTests : IAsyncLifetime
 
         await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
         var api = _nodes[0];
-        using var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(sample.Path)), "file", "talk.wav" } };
-        var id = (await (await api.Client.PostAsync("api/jobs", upload)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        ClusterNode? host = null;
+        var id = await api.SubmitAsync(sample.Path);
+        NodeProcess? host = null;
         await UntilAsync(() => Task.FromResult((host = _nodes.SingleOrDefault(n => n.Output.Contains($"Job {id} started"))) is not null), "a node starts the job");
         var survivor = _nodes.First(n => n != host);
         await UntilAsync(async () => (await survivor.JobAsync(id))?.GetProperty("segments_transcribed").GetInt32() >= 2, "two segments are recorded");
@@ -254,128 +249,27 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         return ports;
     }
 
-    /// <summary>One `MediaCluster.Node run` process, its captured output, and a client of its API.</summary>
-    private sealed class ClusterNode
+    /// <summary>A node process of this test's cluster: the seeds, the journal, the cluster certificate, one ASR slot.</summary>
+    private static class ClusterNode
     {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
+        public static Task<NodeProcess> StartAsync(string dataDirectory, int clusterPort, string[] seeds, string journal, string certificate, params string[] roles) =>
+            NodeProcess.StartAsync(
+                Path.Combine(AppContext.BaseDirectory, "MediaCluster.Node.dll"),
+                dataDirectory,
+                [
+                    "--Node:AsrSlots", "1", "--Node:Cluster:Port", clusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "--Node:Cluster:Seeds:0", seeds[0], "--Node:Cluster:Seeds:1", seeds[1], "--Node:Journal:ConnectionString", journal,
+                    "--Node:Cluster:Certificate", certificate,
+                    .. roles.SelectMany((role, i) => new[] { $"--Node:Roles:{i}", role }),
+                ],
+                new Dictionary<string, string> { ["MC_Node__Cluster__CertificatePassword"] = CertificatePassword });
+    }
 
-        private ClusterNode(Process process, string dataDirectory)
-        {
-            _process = process;
-            DataDirectory = dataDirectory;
-        }
-
-        public string DataDirectory { get; }
-
-        public HttpClient Client { get; private set; } = null!;
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public static async Task<ClusterNode> StartAsync(string dataDirectory, int clusterPort, string[] seeds, string journal, string certificate, params string[] roles)
-        {
-            var dll = Path.Combine(AppContext.BaseDirectory, "MediaCluster.Node.dll");
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            string[] args =
-            [
-                dll, "run", "--Node:DataDirectory", dataDirectory, "--Node:HttpPort", "0", "--Node:ManagementPort", "0", "--Node:AsrSlots", "1",
-                "--Node:Cluster:Port", clusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--Node:Cluster:Seeds:0", seeds[0], "--Node:Cluster:Seeds:1", seeds[1], "--Node:Journal:ConnectionString", journal,
-                "--Node:Cluster:Certificate", certificate,
-                .. roles.SelectMany((role, i) => new[] { $"--Node:Roles:{i}", role }),
-            ];
-            foreach (var arg in args)
-            {
-                info.ArgumentList.Add(arg);
-            }
-
-            info.Environment["MC_Node__Cluster__CertificatePassword"] = CertificatePassword;
-            var node = new ClusterNode(Process.Start(info)!, dataDirectory);
-            node._process.OutputDataReceived += (_, e) => node.Append(e.Data);
-            node._process.ErrorDataReceived += (_, e) => node.Append(e.Data);
-            node._process.BeginOutputReadLine();
-            node._process.BeginErrorReadLine();
-            var endpoints = Path.Combine(dataDirectory, NodeHost.EndpointsFile);
-            var deadline = DateTime.UtcNow.AddMinutes(2);
-            while (!File.Exists(endpoints))
-            {
-                Assert.False(node._process.HasExited, $"the node in {dataDirectory} exited before listening:\n{node.Output}");
-                Assert.True(DateTime.UtcNow < deadline, $"the node in {dataDirectory} did not listen within two minutes:\n{node.Output}");
-                await Task.Delay(100);
-            }
-
-            var (listening, token) = await ServedNode.ReadDataDirectoryAsync(dataDirectory);
-            node.Client = new HttpClient { BaseAddress = new Uri(listening.Api + "/"), Timeout = TimeSpan.FromSeconds(5) }; // a request lost with a killed node must not hold up the polling
-            node.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return node;
-        }
-
-        /// <summary>Runs pbm in-process against this node's management endpoint, giving the host as the first word.</summary>
-        public async Task<(int Status, string Output)> PbmAsync(params string[] args)
-        {
-            var (listening, token) = await ServedNode.ReadDataDirectoryAsync(DataDirectory);
-            var output = new StringWriter();
-            var status = await Cli.Pbm.RunAsync([new Uri(listening.Management).Authority, "--token", token, .. args], output, output, terminal: false, CancellationToken.None);
-            return (status, output.ToString().ReplaceLineEndings("\n"));
-        }
-
-        public async Task<int> MembersUpAsync() => (int)await MetricAsync("mediacluster_cluster_members_up");
-
-        /// <summary>Segments this process has recognised.</summary>
-        public async Task<int> RecognitionsAsync() => (int)await MetricAsync("mediacluster_asr_recognitions_total");
-
-        public async Task<double> MetricAsync(string name)
-        {
-            var metrics = await Client.GetStringAsync("metrics");
-            var line = metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
-            return double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        public async Task<JsonElement?> JobAsync(string id)
-        {
-            using var response = await Client.GetAsync($"api/jobs/{id}");
-            return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
-        }
-
-        public bool HasExited => _process.HasExited;
-
-        /// <summary>Sends the process a signal (STOP freezes it as a long GC pause or a hung VM would, CONT resumes it).</summary>
-        public void Signal(string signal)
-        {
-            using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
-            Assert.True(kill.ExitCode == 0, $"kill -{signal} {_process.Id} failed");
-        }
-
-        public void Kill()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit();
-            }
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
+    /// <summary>Runs pbm in-process against <paramref name="node"/>'s management endpoint, giving the host as the first word.</summary>
+    private static async Task<(int Status, string Output)> PbmAsync(NodeProcess node, params string[] args)
+    {
+        var output = new StringWriter();
+        var status = await Cli.Pbm.RunAsync([node.PbmTarget.Management, "--token", node.PbmTarget.Token, .. args], output, output, terminal: false, CancellationToken.None);
+        return (status, output.ToString().ReplaceLineEndings("\n"));
     }
 }

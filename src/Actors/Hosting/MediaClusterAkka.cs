@@ -170,6 +170,9 @@ public static class MediaClusterAkka
     /// <summary>
     /// The timings with no typed Akka.Hosting option: the resolver's stable-after, the down-removal margin, and the
     /// shard regions' retry interval (built from <see cref="FailoverTimings"/>, so the few lines of HOCON follow the options).
+    /// And the threads membership runs on: the cluster's actors (gossip, heartbeats, the resolver) and remoting get
+    /// dedicated threads instead of the shared thread pool, so that a node busy recognising speech still answers
+    /// heartbeats in time — on a loaded 2-core machine, heartbeats queued behind pool work got healthy nodes downed.
     /// </summary>
     private static Akka.Configuration.Config FailoverHocon(FailoverTimings failover) =>
         Akka.Configuration.ConfigurationFactory.ParseString(string.Create(CultureInfo.InvariantCulture, $$"""
@@ -177,6 +180,13 @@ public static class MediaClusterAkka
             akka.cluster.down-removal-margin = {{failover.DownRemovalMargin.TotalMilliseconds}}ms
             akka.cluster.sharding.retry-interval = {{failover.ShardingRetry.TotalMilliseconds}}ms
             akka.cluster.sharding.shard-start-timeout = {{failover.ShardingRetry.TotalMilliseconds * 4}}ms
+            akka.cluster.use-dispatcher = mediacluster.membership-dispatcher
+            akka.remote.default-remote-dispatcher.executor = fork-join-executor
+            mediacluster.membership-dispatcher {
+              type = Dispatcher
+              executor = fork-join-executor
+              fork-join-executor { parallelism-min = 2, parallelism-factor = 1.0, parallelism-max = 2 }
+            }
             """));
 
     /// <summary>

@@ -20,7 +20,7 @@ public static class MediaNodeServices
     {
         services.AddSingleton(options);
         services.AddSingleton(new AsrMetrics());
-        services.AddSingleton(new VadMetrics(options.VadSlots ?? Environment.ProcessorCount));
+        services.AddSingleton(new VadMetrics(options.VadSlots ?? 4 * Environment.ProcessorCount));
         services.AddSingleton(sp => new NodeEngines(
             new SileroVad(log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<SileroVad>(), device: options.InferenceDevice),
             recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots)));

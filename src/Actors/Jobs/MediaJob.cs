@@ -21,6 +21,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
     private readonly JobServices _services;
     private readonly ActorClock _clock;
     private readonly HashSet<IActorRef> _subscribers = [];
+    private readonly string _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
     private MediaJobState _state = MediaJobState.Empty;
     private bool _probing;
 
@@ -98,7 +99,12 @@ public sealed partial class MediaJob : ReceivePersistentActor
 
     private long Now() => _services.Time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private JobProgress Progress() => _state.Progress(_jobId);
+    private JobProgress Progress()
+    {
+        var progress = _state.Progress(_jobId);
+        progress.Node = _node;
+        return progress;
+    }
 
     private void OnRecovered()
     {

@@ -37,7 +37,7 @@ public sealed class PocketSphinxRecognizer : ISpeechRecognizer
         var decoder = await RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await Task.Run(() => decoder.Decode(samples.Span), cancellationToken).ConfigureAwait(false);
+            return await OnOwnThread(() => decoder.Decode(samples.Span), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -85,7 +85,7 @@ public sealed class PocketSphinxRecognizer : ISpeechRecognizer
 
         try
         {
-            decoder = await Task.Run(() => new PocketSphinxDecoder(_options), cancellationToken).ConfigureAwait(false);
+            decoder = await OnOwnThread(() => new PocketSphinxDecoder(_options), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -101,6 +101,14 @@ public sealed class PocketSphinxRecognizer : ISpeechRecognizer
 
         return decoder;
     }
+
+    /// <summary>
+    /// Runs a call that holds its thread for seconds (decoding a segment, loading a model) on a thread of its own, not
+    /// on a thread-pool thread: blocked pool threads starve everything else on the pool (the actors, the HTTP server)
+    /// until the pool grows, which on a loaded node delays even cluster heartbeats.
+    /// </summary>
+    private static Task<T> OnOwnThread<T>(Func<T> call, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(call, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void Return(PocketSphinxDecoder decoder)
     {

@@ -14,7 +14,10 @@ public static class ApiJson
     };
 }
 
-/// <summary>A job as the API shows it (GET /api/jobs, /api/jobs/ID, and each server-sent progress event).</summary>
+/// <summary>
+/// A job as the API shows it (GET /api/jobs, /api/jobs/ID, and each server-sent progress event); <c>Node</c> is the
+/// cluster member holding it (for an ended job, the last one).
+/// </summary>
 public sealed record JobInfo(
     string Id,
     string State,
@@ -25,7 +28,8 @@ public sealed record JobInfo(
     double DurationSeconds,
     int SegmentsFound,
     int SegmentsTranscribed,
-    bool SpeechDetectionComplete)
+    bool SpeechDetectionComplete,
+    string? Node)
 {
     [JsonIgnore]
     public bool IsTerminal => State is "completed" or "failed" or "cancelled";
@@ -63,7 +67,8 @@ public sealed record JobInfo(
             p.DurationSeconds,
             p.SegmentsFound,
             p.SegmentsTranscribed,
-            p.SpeechDetectionComplete);
+            p.SpeechDetectionComplete,
+            p.Node is { Length: > 0 } node ? node : null);
     }
 }
 

@@ -1,0 +1,345 @@
+using System.Diagnostics;
+using System.Globalization;
+using MediaCluster.Bench;
+using MediaCluster.Media.Samples;
+using MediaCluster.Messages.Jobs;
+using MediaCluster.Testing;
+
+// ./mc bench cluster: one batch of speech jobs three times on node processes over one PostgreSQL — on one node (the
+// fault-free reference and the baseline time), on three nodes, and on three nodes with three SIGKILLs spread over
+// different nodes (each restarted) — then one long file on three nodes for how its segments spread.
+const int Jobs = 12;
+AppDomain.CurrentDomain.ProcessExit += (_, _) => NodeProcess.KillAll();
+AppDomain.CurrentDomain.UnhandledException += (_, _) => NodeProcess.KillAll();
+var root = BenchTools.Root();
+var work = Path.Combine(root, ".artifacts", "bench", "cluster");
+if (Directory.Exists(work))
+{
+    Directory.Delete(work, recursive: true);
+}
+
+Directory.CreateDirectory(work);
+var nodeDll = Path.Combine(root, "src", "Node", "bin", "Release", "net10.0", "MediaCluster.Node.dll");
+await using var postgres = await PostgresServer.StartAsync(durable: false);
+using (var certificate = TestCertificates.SelfSigned())
+{
+    TestCertificates.WritePkcs12(certificate, Path.Combine(work, "cluster.pfx"), "bench");
+}
+
+Console.Error.WriteLine($"# generating {Jobs} recordings of 100–155 s from the LibriVox clips");
+var files = new List<string>();
+for (var i = 0; i < Jobs; i++)
+{
+    var path = Path.Combine(work, $"talk-{i:00}.wav");
+    await SpeechSampleMaker.WriteAsync(path, TimeSpan.FromSeconds(100 + (5 * i)), seed: i);
+    files.Add(path);
+}
+
+Console.Error.WriteLine("# one node: the batch (reference outputs, baseline time)");
+var (single, singleSeconds, _) = await RunBatchAsync("single", nodes: 1, kills: 0);
+Console.Error.WriteLine("# three nodes: the same batch");
+var (clustered, clusterSeconds, clusterRun) = await RunBatchAsync("cluster", nodes: 3, kills: 0);
+var identicalFaultFree = files.Count(f => SameOutputs(single, clustered, f));
+Console.Error.WriteLine("# three nodes, three SIGKILLs of different nodes (each restarted)");
+var (killed, _, killRun) = await RunBatchAsync("kills", nodes: 3, kills: 3);
+var spread = await SpreadAsync();
+
+BenchTools.Print("jobs_submitted", Jobs);
+BenchTools.Print("jobs_completed", killRun.Completed);
+BenchTools.Print("outputs_identical", files.Count(f => SameOutputs(single, killed, f)));
+BenchTools.Print("outputs_identical_without_faults", identicalFaultFree);
+BenchTools.Print("duplicate_segment_results", killRun.Duplicates);
+BenchTools.Print("kills", killRun.Failovers.Count);
+BenchTools.Print("unexpected_node_exits", killRun.UnexpectedExits + clusterRun.UnexpectedExits);
+BenchTools.Print("failover_seconds_max", killRun.Failovers.DefaultIfEmpty().Max());
+BenchTools.Print("failover_seconds_p50", Median(killRun.Failovers));
+Console.WriteLine($"segments_per_node: {string.Join(" / ", spread)}");
+BenchTools.Print("single_node_seconds", singleSeconds);
+BenchTools.Print("cluster_seconds", clusterSeconds);
+BenchTools.Print("cluster_vs_single_node_time", clusterSeconds / singleSeconds);
+return killRun.Completed == Jobs ? 0 : 1;
+
+// One batch: all files submitted (round-robin over the nodes' APIs), kills while jobs run, until every job ended.
+async Task<(Dictionary<string, string> Outputs, double Seconds, Run Run)> RunBatchAsync(string name, int nodes, int kills)
+{
+    var cluster = await StartClusterAsync(name, nodes);
+    var run = new Run();
+    var outputs = new Dictionary<string, string>();
+    var watch = Stopwatch.StartNew();
+    var ids = new Dictionary<string, string>();
+    for (var i = 0; i < files.Count; i++)
+    {
+        ids[files[i]] = await cluster.Nodes[i % nodes].SubmitAsync(files[i]);
+    }
+
+    for (var k = 0; k < kills; k++)
+    {
+        // The victim: a node holding a running job (the API says where each job is), a different node each time.
+        var victimIndex = -1;
+        List<string> hosted = [];
+        await Until(async () =>
+        {
+            await cluster.ReviveAsync();
+            var running = await RunningAsync(cluster, ids.Values);
+            for (var offset = 0; offset < nodes; offset++)
+            {
+                var index = (k + offset) % nodes;
+                hosted = running.Where(r => r.Node == cluster.Address(index)).Select(r => r.Id).ToList();
+                if (hosted.Count > 0)
+                {
+                    victimIndex = index;
+                    return true;
+                }
+            }
+
+            return running.Count == 0;
+        }, "a node hosting a running job", TimeSpan.FromMinutes(5));
+        if (victimIndex < 0)
+        {
+            Console.Error.WriteLine($"# no job left running before kill {k + 1}");
+            break;
+        }
+
+        var before = new Dictionary<string, int>();
+        await Until(async () =>
+        {
+            foreach (var id in hosted)
+            {
+                before[id] = (await JobFromAnyAsync(cluster, id, except: victimIndex))?.GetProperty("segments_transcribed").GetInt32() ?? 0;
+            }
+
+            return true;
+        }, "the other nodes answer before the kill", TimeSpan.FromMinutes(2));
+
+        cluster.Kill(victimIndex);
+        var killedAt = Stopwatch.StartNew();
+        await Until(async () =>
+        {
+            await cluster.ReviveAsync();
+            foreach (var id in hosted)
+            {
+                var job = await JobFromAnyAsync(cluster, id, except: victimIndex);
+                if (job?.GetProperty("segments_transcribed").GetInt32() > before[id] || job?.GetProperty("state").GetString() == "completed")
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }, $"the jobs of killed node {victimIndex} make progress on the others", TimeSpan.FromMinutes(3));
+        run.Failovers.Add(killedAt.Elapsed.TotalSeconds);
+        Console.Error.WriteLine($"# kill {k + 1}: node {victimIndex} (holding {hosted.Count} running job(s)); its jobs moved on after {killedAt.Elapsed.TotalSeconds:0.0} s");
+        await cluster.RestartAsync(victimIndex);
+        await Until(async () => (await cluster.Nodes[(victimIndex + 1) % nodes].MembersUpAsync()) == nodes, "the restarted node is Up", TimeSpan.FromMinutes(2));
+    }
+
+    await Until(async () => await cluster.ReviveAsync() >= 0 && (await RunningAsync(cluster, ids.Values)).Count == 0, "every job ends", TimeSpan.FromMinutes(20));
+    run.UnexpectedExits = cluster.UnexpectedExits;
+    var seconds = watch.Elapsed.TotalSeconds;
+    foreach (var (file, id) in ids)
+    {
+        var job = (await JobFromAnyAsync(cluster, id, except: -1))!.Value;
+        if (job.GetProperty("state").GetString() == "completed")
+        {
+            run.Completed++;
+            outputs[file] = Path.Combine(cluster.Results, id);
+        }
+
+        var results = (await JournalReader.ReadPostgresAsync(cluster.Journal, "job-" + id)).Select(r => r.Decode()).OfType<SegmentTranscribed>().ToList();
+        run.Duplicates += results.Count - results.Select(r => r.Index).Distinct().Count();
+    }
+
+    cluster.Stop();
+    return (outputs, seconds, run);
+}
+
+// One long recording on three nodes: how many of its segments each node recognised.
+async Task<List<int>> SpreadAsync()
+{
+    Console.Error.WriteLine("# one 10-minute recording on three nodes");
+    var file = Path.Combine(work, "long.wav");
+    await SpeechSampleMaker.WriteAsync(file, TimeSpan.FromMinutes(10), seed: 99);
+    var cluster = await StartClusterAsync("spread", 3);
+    var before = await Task.WhenAll(cluster.Nodes.Select(n => n.RecognitionsAsync()));
+    var id = await cluster.Nodes[0].SubmitAsync(file);
+    await Until(async () => (await RunningAsync(cluster, [id])).Count == 0, "the long job ends", TimeSpan.FromMinutes(10));
+    var after = await Task.WhenAll(cluster.Nodes.Select(n => n.RecognitionsAsync()));
+    cluster.Stop();
+    return [.. after.Zip(before, (a, b) => a - b)];
+}
+
+async Task<LocalCluster> StartClusterAsync(string name, int nodes)
+{
+    var cluster = new LocalCluster(nodeDll, Path.Combine(work, name), await postgres.CreateDatabaseAsync(name), Path.Combine(work, "cluster.pfx"), nodes);
+    for (var i = 0; i < nodes; i++)
+    {
+        cluster.Nodes.Add(await cluster.StartNodeAsync(i));
+    }
+
+    await Until(async () => (await Task.WhenAll(cluster.Nodes.Select(n => n.MembersUpAsync()))).All(up => up == nodes), $"{nodes} nodes Up", TimeSpan.FromMinutes(2));
+    return cluster;
+}
+
+// A job as the first live node (other than `except`) that answers shows it.
+static async Task<System.Text.Json.JsonElement?> JobFromAnyAsync(LocalCluster cluster, string id, int except)
+{
+    foreach (var node in cluster.Nodes.Where((n, i) => i != except && !n.HasExited))
+    {
+        try
+        {
+            return await node.JobAsync(id);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+        }
+    }
+
+    throw new InvalidOperationException("no node answers");
+}
+
+// Jobs not yet ended and the node holding each, as any reachable node sees them.
+static async Task<List<(string Id, string? Node)>> RunningAsync(LocalCluster cluster, IEnumerable<string> ids)
+{
+    foreach (var node in cluster.Nodes.Where(n => !n.HasExited))
+    {
+        try
+        {
+            var running = new List<(string, string?)>();
+            foreach (var id in ids)
+            {
+                var job = await node.JobAsync(id);
+                var state = job?.GetProperty("state").GetString();
+                if (state is null or "new" or "running")
+                {
+                    running.Add((id, job?.TryGetProperty("node", out var at) == true ? at.GetString() : null));
+                }
+            }
+
+            return running;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+        }
+    }
+
+    throw new InvalidOperationException("no node answers");
+}
+
+static bool SameOutputs(Dictionary<string, string> reference, Dictionary<string, string> other, string file) =>
+    reference.TryGetValue(file, out var a) && other.TryGetValue(file, out var b)
+    && new[] { "transcript.txt", "transcript.srt", "vad.rttm" }.All(name => File.ReadAllText(Path.Combine(a, name)) == File.ReadAllText(Path.Combine(b, name)));
+
+static double Median(List<double> values) => values.Count == 0 ? 0 : values.Order().ElementAt(values.Count / 2);
+
+static async Task Until(Func<Task<bool>> condition, string what, TimeSpan bound)
+{
+    var deadline = DateTime.UtcNow + bound;
+    while (true)
+    {
+        try
+        {
+            if (await condition())
+            {
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
+        {
+        }
+
+        if (DateTime.UtcNow > deadline)
+        {
+            throw new TimeoutException($"{what}: not within {bound.TotalMinutes:0} min");
+        }
+
+        await Task.Delay(250);
+    }
+}
+
+/// <summary>What a batch left: completed jobs, duplicate results in the journal, seconds from each kill to progress.</summary>
+internal sealed class Run
+{
+    public int Completed { get; set; }
+
+    public int Duplicates { get; set; }
+
+    public List<double> Failovers { get; } = [];
+
+    public int UnexpectedExits { get; set; }
+}
+
+/// <summary>N node processes on loopback (fixed cluster ports, so a killed node restarts at its address) over one journal.</summary>
+internal sealed class LocalCluster(string nodeDll, string directory, string journal, string certificate, int count)
+{
+    private readonly int[] _ports = FreePorts(count);
+
+    public List<NodeProcess> Nodes { get; } = [];
+
+    public string Journal => journal;
+
+    public string Results => Path.Combine(directory, "results");
+
+    /// <summary>Node <paramref name="index"/>'s cluster address, as the API names a job's node.</summary>
+    public string Address(int index) => $"akka.ssl.tcp://mediacluster@127.0.0.1:{_ports[index]}";
+
+    public Task<NodeProcess> StartNodeAsync(int index)
+    {
+        var seeds = _ports.Take(Math.Min(2, count)).SelectMany((p, i) => new[] { $"--Node:Cluster:Seeds:{i}", $"127.0.0.1:{p}" });
+        return NodeProcess.StartAsync(
+            nodeDll,
+            Path.Combine(directory, $"node-{index}"),
+            [
+                "--Node:Cluster:Port", _ports[index].ToString(CultureInfo.InvariantCulture), .. seeds,
+                "--Node:Journal:ConnectionString", journal, "--Node:Cluster:Certificate", certificate, "--Node:OutputRoot", Results,
+                "--Node:AsrSlots", count == 1 ? "2" : "1",
+            ],
+            new Dictionary<string, string> { ["MC_Node__Cluster__CertificatePassword"] = "bench" });
+    }
+
+    /// <summary>Nodes that stopped without being killed (e.g. downed by the others as unreachable) and were started again.</summary>
+    public int UnexpectedExits { get; private set; }
+
+    private readonly HashSet<int> _killed = [];
+
+    public void Kill(int index)
+    {
+        _killed.Add(index);
+        Nodes[index].Kill();
+    }
+
+    public async Task RestartAsync(int index)
+    {
+        Nodes[index] = await StartNodeAsync(index);
+        _killed.Remove(index);
+    }
+
+    /// <summary>Starts again every node that exited by itself; how many there were.</summary>
+    public async Task<int> ReviveAsync()
+    {
+        var revived = 0;
+        for (var i = 0; i < Nodes.Count; i++)
+        {
+            if (Nodes[i].HasExited && !_killed.Contains(i))
+            {
+                var lines = Nodes[i].Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                Console.Error.WriteLine($"# node {i} exited by itself; its last lines:\n{string.Join('\n', lines.TakeLast(4))}");
+                UnexpectedExits++;
+                revived++;
+                Nodes[i] = await StartNodeAsync(i);
+            }
+        }
+
+        return revived;
+    }
+
+    public void Stop() => Nodes.ForEach(n => n.Kill());
+
+    private static int[] FreePorts(int n)
+    {
+        var listeners = Enumerable.Range(0, n).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+}

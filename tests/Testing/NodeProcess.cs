@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace MediaCluster.Testing;
+
+/// <summary>
+/// One <c>MediaCluster.Node run</c> process (for process tests and benchmarks): its captured output, a client of its API
+/// holding its token, its metrics, and signals (kill, stop, continue).
+/// </summary>
+public sealed class NodeProcess
+{
+    private static readonly List<NodeProcess> s_started = [];
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private NodeProcess(Process process, string dataDirectory)
+    {
+        _process = process;
+        DataDirectory = dataDirectory;
+    }
+
+    public string DataDirectory { get; }
+
+    /// <summary>A client of the node's API with its token (5 s timeout: a request lost with a killed node must not hold a poll up).</summary>
+    public HttpClient Client { get; private set; } = null!;
+
+    /// <summary>The management endpoint's authority (host:port) and the token, for pbm.</summary>
+    public (string Management, string Token) PbmTarget { get; private set; }
+
+    public bool HasExited => _process.HasExited;
+
+    public int Pid => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="nodeDll"/> <c>run</c> on free HTTP ports with its data in <paramref name="dataDirectory"/>,
+    /// more <c>--Node:Key VALUE</c> flags and environment variables, and returns once it listens (within two minutes).
+    /// </summary>
+    public static async Task<NodeProcess> StartAsync(string nodeDll, string dataDirectory, IEnumerable<string> flags, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { nodeDll, "run", "--Node:DataDirectory", dataDirectory, "--Node:HttpPort", "0", "--Node:ManagementPort", "0" }.Concat(flags))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var node = new NodeProcess(Process.Start(info)!, dataDirectory);
+        lock (s_started)
+        {
+            s_started.Add(node);
+        }
+
+        node._process.OutputDataReceived += (_, e) => node.Append(e.Data);
+        node._process.ErrorDataReceived += (_, e) => node.Append(e.Data);
+        node._process.BeginOutputReadLine();
+        node._process.BeginErrorReadLine();
+        var endpoints = Path.Combine(dataDirectory, "node.json");
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!File.Exists(endpoints))
+        {
+            if (node._process.HasExited || DateTime.UtcNow > deadline)
+            {
+                node.Kill();
+                throw new InvalidOperationException($"the node in {dataDirectory} {(node._process.HasExited ? "exited" : "did not listen within two minutes")}:\n{node.Output}");
+            }
+
+            await Task.Delay(100);
+        }
+
+        using var listening = JsonDocument.Parse(await File.ReadAllTextAsync(endpoints));
+        var token = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "api-token"))).Trim();
+        node.Client = new HttpClient { BaseAddress = new Uri(listening.RootElement.GetProperty("Api").GetString() + "/"), Timeout = TimeSpan.FromSeconds(5) };
+        node.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        node.PbmTarget = (new Uri(listening.RootElement.GetProperty("Management").GetString()!).Authority, token);
+        return node;
+    }
+
+    /// <summary>Uploads <paramref name="file"/> as a job; its id.</summary>
+    public async Task<string> SubmitAsync(string file)
+    {
+        using var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(file)), "file", Path.GetFileName(file) } };
+        using var client = new HttpClient { BaseAddress = Client.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        client.DefaultRequestHeaders.Authorization = Client.DefaultRequestHeaders.Authorization;
+        var response = await client.PostAsync("api/jobs", upload);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>A job as the API shows it, or null when this node does not know it (yet).</summary>
+    public async Task<JsonElement?> JobAsync(string id)
+    {
+        using var response = await Client.GetAsync($"api/jobs/{id}");
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
+    }
+
+    public async Task<int> MembersUpAsync() => (int)await MetricAsync("mediacluster_cluster_members_up");
+
+    /// <summary>Segments this process has recognised.</summary>
+    public async Task<int> RecognitionsAsync() => (int)await MetricAsync("mediacluster_asr_recognitions_total");
+
+    public async Task<double> MetricAsync(string name)
+    {
+        var metrics = await Client.GetStringAsync("metrics");
+        var line = metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+        return double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Sends the process a signal (STOP freezes it as a long GC pause or a hung VM would, CONT resumes it).</summary>
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} failed");
+        }
+    }
+
+    /// <summary>Kills every node process this process started that still runs (a benchmark's clean-up, also after a crash).</summary>
+    public static void KillAll()
+    {
+        lock (s_started)
+        {
+            s_started.ForEach(n => n.Kill());
+        }
+    }
+
+    /// <summary>SIGKILL, and waits for the process to be gone.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
