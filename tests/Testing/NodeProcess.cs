@@ -25,7 +25,7 @@ public sealed class NodeProcess
 
     public string DataDirectory { get; }
 
-    /// <summary>A client of the node's API with its token (5 s timeout: a request lost with a killed node must not hold a poll up).</summary>
+    /// <summary>A client of the node's API with its token (default 5 s timeout: a request lost with a killed node must not hold a poll up).</summary>
     public HttpClient Client { get; private set; } = null!;
 
     /// <summary>The management endpoint's authority (host:port) and the token, for pbm.</summary>
@@ -50,7 +50,8 @@ public sealed class NodeProcess
     /// Starts <paramref name="nodeDll"/> <c>run</c> on free HTTP ports with its data in <paramref name="dataDirectory"/>,
     /// more <c>--Node:Key VALUE</c> flags and environment variables, and returns once it listens (within two minutes).
     /// </summary>
-    public static async Task<NodeProcess> StartAsync(string nodeDll, string dataDirectory, IEnumerable<string> flags, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<NodeProcess> StartAsync(
+        string nodeDll, string dataDirectory, IEnumerable<string> flags, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? requestTimeout = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { nodeDll, "run", "--Node:DataDirectory", dataDirectory, "--Node:HttpPort", "0", "--Node:ManagementPort", "0" }.Concat(flags))
@@ -88,7 +89,7 @@ public sealed class NodeProcess
 
         using var listening = JsonDocument.Parse(await File.ReadAllTextAsync(endpoints));
         var token = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "api-token"))).Trim();
-        node.Client = new HttpClient { BaseAddress = new Uri(listening.RootElement.GetProperty("Api").GetString() + "/"), Timeout = TimeSpan.FromSeconds(5) };
+        node.Client = new HttpClient { BaseAddress = new Uri(listening.RootElement.GetProperty("Api").GetString() + "/"), Timeout = requestTimeout ?? TimeSpan.FromSeconds(5) };
         node.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         node.PbmTarget = (new Uri(listening.RootElement.GetProperty("Management").GetString()!).Authority, token);
         return node;
