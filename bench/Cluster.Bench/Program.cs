@@ -270,7 +270,7 @@ internal sealed class Run
 /// <summary>N node processes on loopback (fixed cluster ports, so a killed node restarts at its address) over one journal.</summary>
 internal sealed class LocalCluster(string nodeDll, string directory, string journal, string certificate, int count)
 {
-    private readonly int[] _ports = FreePorts(count);
+    private readonly int[] _ports = NodeProcess.FreePorts(count);
 
     public List<NodeProcess> Nodes { get; } = [];
 
@@ -333,13 +333,4 @@ internal sealed class LocalCluster(string nodeDll, string directory, string jour
     }
 
     public void Stop() => Nodes.ForEach(n => n.Kill());
-
-    private static int[] FreePorts(int n)
-    {
-        var listeners = Enumerable.Range(0, n).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
 }

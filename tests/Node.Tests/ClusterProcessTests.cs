@@ -46,19 +46,9 @@ public sealed class ClusterProcessTests : IAsyncLifetime
     [Fact]
     public async Task ThreeNodes_TheNodeRunningAJobIsKilled_TheJobResumesOnASurvivor_WithOneResultPerSegment()
     {
-        var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "long talk.wav"), TimeSpan.FromSeconds(90));
-        var reference = Path.Combine(_directory, "reference");
-        await FileProcessor.ProcessAsync(sample.Path, reference, TextWriter.Null, CancellationToken.None);
+        var (sample, reference) = await SampleWithReferenceAsync("long talk.wav", 90);
 
-        var journal = await _postgres.CreateDatabaseAsync("cluster");
-        var ports = FreePorts(3);
-        string[] seeds = [$"127.0.0.1:{ports[0]}", $"127.0.0.1:{ports[1]}"];
-        foreach (var (port, i) in ports.Select((p, i) => (p, i)))
-        {
-            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"node-{i}"), port, seeds, journal, _certificate));
-        }
-
-        await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
+        var (journal, ports) = await StartThreeNodesAsync("cluster", [], [], []);
 
         // pbm's cluster palette, against another node (the host given as the first word, as Petabridge.Cmd takes it).
         var (status, shown) = await PbmAsync(_nodes[1], "cluster", "show");
@@ -97,14 +87,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
 
         var job = (await survivor.JobAsync(id))!.Value;
         var found = job.GetProperty("segments_found").GetInt32();
-        var results = (await JournalReader.ReadPostgresAsync(journal, "job-" + id)).Select(r => r.Decode()).OfType<SegmentTranscribed>().ToList();
-        Assert.Equal(found, results.Count);
-        Assert.Equal(Enumerable.Range(0, found), results.Select(r => r.Index).Order());
-        var output = Path.Combine(api.DataDirectory, "results", id);
-        foreach (var name in new[] { "transcript.txt", "transcript.srt", "vad.rttm" })
-        {
-            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(reference, name)), await File.ReadAllTextAsync(Path.Combine(output, name)));
-        }
+        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(api.DataDirectory, "results", id));
 
         // Progress events follow the job from any node, the one holding it or not (subscription across nodes).
         foreach (var node in _nodes.Where(n => n != host))
@@ -122,22 +105,10 @@ public sealed class ClusterProcessTests : IAsyncLifetime
     [Fact]
     public async Task OneJobsNodeAndTwoGpuNodes_OneFilesSegmentsAreRecognisedOnBoth_AndAGpuNodeKilledMidJobLosesNothing()
     {
-        var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "talk.wav"), TimeSpan.FromSeconds(75));
-        var reference = Path.Combine(_directory, "reference");
-        await FileProcessor.ProcessAsync(sample.Path, reference, TextWriter.Null, CancellationToken.None);
+        var (sample, reference) = await SampleWithReferenceAsync("talk.wav", 75);
 
-        var journal = await _postgres.CreateDatabaseAsync("spread");
-        var ports = FreePorts(3);
-        string[] seeds = [$"127.0.0.1:{ports[0]}", $"127.0.0.1:{ports[1]}"];
-        var jobs = await ClusterNode.StartAsync(Path.Combine(_directory, "jobs"), ports[0], seeds, journal, _certificate, "api", "jobs");
-        _nodes.Add(jobs);
-        for (var i = 1; i < 3; i++)
-        {
-            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"gpu-{i}"), ports[i], seeds, journal, _certificate, "api", "gpu"));
-        }
-
-        await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
-        var (gpu1, gpu2) = (_nodes[1], _nodes[2]);
+        var (journal, _) = await StartThreeNodesAsync("spread", ["api", "jobs"], ["api", "gpu"], ["api", "gpu"]);
+        var (jobs, gpu1, gpu2) = (_nodes[0], _nodes[1], _nodes[2]);
 
         // Submitted to a gpu node's API: the job itself can only live on the jobs node.
         var id = await gpu1.SubmitAsync(sample.Path);
@@ -154,14 +125,8 @@ public sealed class ClusterProcessTests : IAsyncLifetime
 
         var job = (await jobs.JobAsync(id))!.Value;
         var found = job.GetProperty("segments_found").GetInt32();
-        var results = (await JournalReader.ReadPostgresAsync(journal, "job-" + id)).Select(r => r.Decode()).OfType<SegmentTranscribed>().ToList();
-        Assert.Equal(Enumerable.Range(0, found), results.Select(r => r.Index).Order());
         Assert.Equal(0, await jobs.RecognitionsAsync());
-        var output = Path.Combine(gpu1.DataDirectory, "results", id);
-        foreach (var name in new[] { "transcript.txt", "transcript.srt", "vad.rttm" })
-        {
-            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(reference, name)), await File.ReadAllTextAsync(Path.Combine(output, name)));
-        }
+        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(gpu1.DataDirectory, "results", id));
 
         // Whether the kill caught a segment on the node (almost always: a slot is busy but for a few ms between
         // segments) — the queue then logs that it gave it to the other node; the exact case is SegmentQueueTests'.
@@ -171,19 +136,9 @@ public sealed class ClusterProcessTests : IAsyncLifetime
     [Fact]
     public async Task TheNodeRunningAJobIsFrozenPastBeingDowned_ThenResumed_ItStopsItself_AndTheJobEndsOnASurvivorWithOneResultPerSegment()
     {
-        var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "talk.wav"), TimeSpan.FromSeconds(75));
-        var reference = Path.Combine(_directory, "reference");
-        await FileProcessor.ProcessAsync(sample.Path, reference, TextWriter.Null, CancellationToken.None);
+        var (sample, reference) = await SampleWithReferenceAsync("talk.wav", 75);
 
-        var journal = await _postgres.CreateDatabaseAsync("frozen");
-        var ports = FreePorts(3);
-        string[] seeds = [$"127.0.0.1:{ports[0]}", $"127.0.0.1:{ports[1]}"];
-        foreach (var (port, i) in ports.Select((p, i) => (p, i)))
-        {
-            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"node-{i}"), port, seeds, journal, _certificate));
-        }
-
-        await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
+        var (journal, _) = await StartThreeNodesAsync("frozen", [], [], []);
         var api = _nodes[0];
         var id = await api.SubmitAsync(sample.Path);
         NodeProcess? host = null;
@@ -209,9 +164,42 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         await UntilAsync(async () => (await survivor.JobAsync(id))?.GetProperty("state").GetString() == "completed", "the job completes");
 
         var found = (await survivor.JobAsync(id))!.Value.GetProperty("segments_found").GetInt32();
+        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(api.DataDirectory, "results", id));
+    }
+
+    /// <summary>A speech recording of at least <paramref name="seconds"/> s and its fault-free outputs (processed in this process).</summary>
+    private async Task<(SpeechSample Sample, string Reference)> SampleWithReferenceAsync(string name, int seconds)
+    {
+        var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, name), TimeSpan.FromSeconds(seconds));
+        var reference = Path.Combine(_directory, "reference");
+        await FileProcessor.ProcessAsync(sample.Path, reference, TextWriter.Null, CancellationToken.None);
+        return (sample, reference);
+    }
+
+    /// <summary>
+    /// Three node processes (roles per node; none: every role) over a new journal database, the first two the seeds;
+    /// returns once every node sees three Up members.
+    /// </summary>
+    private async Task<(string Journal, int[] Ports)> StartThreeNodesAsync(string name, string[] roles0, string[] roles1, string[] roles2)
+    {
+        var journal = await _postgres.CreateDatabaseAsync(name);
+        var ports = NodeProcess.FreePorts(3);
+        string[] seeds = [$"127.0.0.1:{ports[0]}", $"127.0.0.1:{ports[1]}"];
+        foreach (var (roles, i) in new[] { roles0, roles1, roles2 }.Select((roles, i) => (roles, i)))
+        {
+            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"node-{i}"), ports[i], seeds, journal, _certificate, roles));
+        }
+
+        await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
+        return (journal, ports);
+    }
+
+    /// <summary>The journal holds exactly one result per segment, and transcript, SRT and RTTM equal the fault-free run's.</summary>
+    private static async Task AssertOneResultPerSegmentAndReferenceOutputsAsync(string journal, string id, int found, string reference, string output)
+    {
         var results = (await JournalReader.ReadPostgresAsync(journal, "job-" + id)).Select(r => r.Decode()).OfType<SegmentTranscribed>().ToList();
+        Assert.Equal(found, results.Count);
         Assert.Equal(Enumerable.Range(0, found), results.Select(r => r.Index).Order());
-        var output = Path.Combine(api.DataDirectory, "results", id);
         foreach (var name in new[] { "transcript.txt", "transcript.srt", "vad.rttm" })
         {
             Assert.Equal(await File.ReadAllTextAsync(Path.Combine(reference, name)), await File.ReadAllTextAsync(Path.Combine(output, name)));
@@ -238,15 +226,6 @@ public sealed class ClusterProcessTests : IAsyncLifetime
             Assert.True(DateTime.UtcNow < deadline, $"{what}: not within three minutes\n{string.Join("\n", _nodes.Select(n => $"--- {n.DataDirectory}\n{n.Output}"))}");
             await Task.Delay(200);
         }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 
     /// <summary>A node process of this test's cluster: the seeds, the journal, the cluster certificate, one ASR slot.</summary>

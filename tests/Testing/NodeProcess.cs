@@ -136,6 +136,16 @@ public sealed class NodeProcess
         }
     }
 
+    /// <summary><paramref name="count"/> distinct free TCP ports on loopback (held together while chosen).</summary>
+    public static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+
     /// <summary>Kills every node process this process started that still runs (a benchmark's clean-up, also after a crash).</summary>
     public static void KillAll()
     {
