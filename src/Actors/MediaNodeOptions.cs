@@ -15,7 +15,10 @@ public sealed record MediaNodeOptions
     /// <summary>Where the ONNX models run (auto: CUDA when available, else CPU).</summary>
     public Media.Onnx.InferenceDevice InferenceDevice { get; init; } = Media.Onnx.InferenceDevice.Auto;
 
-    /// <summary>ASR slots (on a gpu node); default one per core.</summary>
+    /// <summary>The recogniser a gpu node runs (default pocketsphinx).</summary>
+    public Media.Asr.RecognizerOptions Recognizer { get; init; } = new();
+
+    /// <summary>ASR slots (on a gpu node); default: one per core for pocketsphinx, cores ÷ threads for whisper.</summary>
     public int? AsrSlots { get; init; }
 
     /// <summary>

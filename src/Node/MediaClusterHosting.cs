@@ -24,6 +24,7 @@ internal static class MediaClusterHosting
     {
         DataDirectory = Path.Combine(options.DataDirectory, "journal"),
         JournalConnectionString = options.Journal.ConnectionString,
+        Recognizer = Recognizer(options.Asr),
         AsrSlots = options.AsrSlots,
         SegmentsPerJob = options.SegmentsPerJob,
         InferenceDevice = options.Inference.Device,
@@ -36,6 +37,48 @@ internal static class MediaClusterHosting
         Roles = options.Roles is [] ? MediaNodeOptions.AllRoles : options.Roles,
         ClusterCertificate = options.Cluster.Certificate is { Length: > 0 } path ? ClusterCertificate(path, options.Cluster.CertificatePassword) : null,
     };
+
+    /// <summary>The recogniser settings; a whisper model is checked here, so a bad file stops the node at start, not a job.</summary>
+    private static Media.Asr.RecognizerOptions Recognizer(AsrSettings asr)
+    {
+        if (asr.Engine != Media.Asr.AsrEngine.Whisper)
+        {
+            return new Media.Asr.RecognizerOptions();
+        }
+
+        if (string.IsNullOrWhiteSpace(asr.WhisperModel))
+        {
+            throw new NodeSettingsException(
+                "Node:Asr:Engine is whisper but Node:Asr:WhisperModel is not set: give the path of a whisper.cpp ggml model (e.g. ggml-base.en.bin)");
+        }
+
+        if (asr.Threads is < 1 || asr.BeamSize < 1)
+        {
+            throw new NodeSettingsException($"Node:Asr:Threads and Node:Asr:BeamSize must be at least 1 (got {asr.Threads}, {asr.BeamSize})");
+        }
+
+        try
+        {
+            Media.Asr.WhisperModelFile.Read(asr.WhisperModel);
+        }
+        catch (Media.MediaException ex)
+        {
+            throw new NodeSettingsException($"Node:Asr:WhisperModel: {ex.Message}");
+        }
+
+        return new Media.Asr.RecognizerOptions
+        {
+            Engine = Media.Asr.AsrEngine.Whisper,
+            Whisper = new Media.Asr.WhisperOptions
+            {
+                ModelPath = Path.GetFullPath(asr.WhisperModel),
+                Threads = asr.Threads,
+                Language = asr.Language,
+                BeamSize = asr.BeamSize,
+                TemperatureFallback = asr.TemperatureFallback,
+            },
+        };
+    }
 
     /// <summary>Loads the cluster's PKCS#12 file, or says why it cannot be the cluster's credentials.</summary>
     private static X509Certificate2 ClusterCertificate(string path, string? password)

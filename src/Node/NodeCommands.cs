@@ -19,7 +19,12 @@ internal static class NodeCommands
                                            free port), MaxUploadBytes, ApiTokenFile, Roles:0… (api,
                                            jobs, gpu),
                                            Journal:ConnectionString (PostgreSQL; default SQLite),
-                                           Inference:Device (auto|cpu|cuda), Cluster:Host, Cluster:Port,
+                                           Inference:Device (auto|cpu|cuda),
+                                           Asr:Engine (pocketsphinx|whisper), Asr:WhisperModel (a
+                                           whisper.cpp ggml file you provide, e.g. ggml-base.en.bin; none
+                                           is installed), Asr:Threads, Asr:Language (en|…|auto),
+                                           Asr:BeamSize (1: greedy), Asr:TemperatureFallback (true),
+                                           Cluster:Host, Cluster:Port,
                                            Cluster:PublicHostname, Cluster:Seeds:0… (host:port),
                                            Cluster:Certificate (PKCS#12 file every node holds: TLS
                                            with mutual authentication), Cluster:CertificatePassword; also from

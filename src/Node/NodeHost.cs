@@ -130,6 +130,7 @@ internal static partial class NodeHost
                 var t when t.Contains("Int", StringComparison.Ordinal) => "a whole number",
                 var t when t.Contains("Boolean", StringComparison.Ordinal) => "true or false",
                 var t when t.Contains("InferenceDevice", StringComparison.Ordinal) => "one of auto, cpu, cuda",
+                var t when t.Contains("AsrEngine", StringComparison.Ordinal) => "one of pocketsphinx, whisper",
                 var t => t,
             };
             throw new NodeSettingsException($"{bad.Groups["key"].Value} '{bad.Groups["value"].Value}' is not {kind}");

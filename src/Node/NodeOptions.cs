@@ -15,7 +15,10 @@ public sealed class NodeOptions
     /// <summary>An inbox folder to watch; files that stop growing become jobs.</summary>
     public string? Inbox { get; set; }
 
-    /// <summary>ASR slots; default one per core.</summary>
+    /// <summary>Which speech recogniser this node runs, and how.</summary>
+    public AsrSettings Asr { get; set; } = new();
+
+    /// <summary>ASR slots (segments recognised at once); default one per core, for whisper cores ÷ Asr:Threads.</summary>
     public int? AsrSlots { get; set; }
 
     /// <summary>Segments one job may have queued or being recognised at once (over every gpu node); default 2 × AsrSlots.</summary>
@@ -120,6 +123,28 @@ public sealed class JournalSettings
 {
     /// <summary>A PostgreSQL connection string (e.g. <c>Host=db;Username=mc;Password=…;Database=mediacluster</c>); empty: SQLite in DataDirectory/journal.</summary>
     public string? ConnectionString { get; set; }
+}
+
+/// <summary>Section Node:Asr.</summary>
+public sealed class AsrSettings
+{
+    /// <summary><c>pocketsphinx</c> (default, installed by mc setup) or <c>whisper</c> (needs <see cref="WhisperModel"/>).</summary>
+    public Media.Asr.AsrEngine Engine { get; set; } = Media.Asr.AsrEngine.PocketSphinx;
+
+    /// <summary>A whisper.cpp ggml model file (e.g. ggml-base.en.bin) the operator provides; checked when the node starts.</summary>
+    public string? WhisperModel { get; set; }
+
+    /// <summary>Threads per whisper recognition; default every core.</summary>
+    public int? Threads { get; set; }
+
+    /// <summary>The spoken language for a multilingual whisper model ("en", "de", …, or "auto").</summary>
+    public string Language { get; set; } = "en";
+
+    /// <summary>Whisper's beam width; 1 (default) decodes greedily.</summary>
+    public int BeamSize { get; set; } = 1;
+
+    /// <summary>Whether whisper decodes a segment again at higher temperatures when the result looks wrong (default true).</summary>
+    public bool TemperatureFallback { get; set; } = true;
 }
 
 /// <summary>Section Node:Inference.</summary>

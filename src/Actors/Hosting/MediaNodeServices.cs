@@ -12,7 +12,7 @@ namespace MediaCluster.Actors.Hosting;
 public static class MediaNodeServices
 {
     /// <summary>
-    /// Adds the node: engines (Silero VAD, and pocketsphinx on <see cref="MediaNodeOptions.AsrSlots"/> slots unless
+    /// Adds the node: engines (Silero VAD, and the recogniser of <see cref="MediaNodeOptions.Recognizer"/> on <see cref="MediaNodeOptions.AsrSlots"/> slots unless
     /// <paramref name="recognizer"/> is given; the node then owns it), the actor system built by
     /// <see cref="MediaClusterAkka.WithMediaCluster"/>, and <see cref="MediaNode"/>, the facade callers use.
     /// </summary>
@@ -23,7 +23,7 @@ public static class MediaNodeServices
         services.AddSingleton(new VadMetrics(options.VadSlots ?? 4 * Environment.ProcessorCount));
         services.AddSingleton(sp => new NodeEngines(
             new SileroVad(log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<SileroVad>(), device: options.InferenceDevice),
-            recognizer ?? new PocketSphinxRecognizer(concurrency: options.AsrSlots)));
+            recognizer ?? options.Recognizer.Create(options.AsrSlots)));
 
         // Registered before Akka's hosted service, so it stops after the actor system has terminated.
         services.AddHostedService<EngineShutdown>();
