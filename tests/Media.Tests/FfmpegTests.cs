@@ -1,4 +1,5 @@
 using MediaCluster.Media.Ffmpeg;
+using MediaCluster.Media.Samples;
 
 namespace MediaCluster.Media.Tests;
 
@@ -96,6 +97,33 @@ public sealed class FfmpegTests(MediaFiles files)
             }
         });
         Assert.Equal(2, seen);
+    }
+
+    [Fact]
+    public async Task Decode_FilesNamedLikeArgumentsOrProtocols_ReadThatFileAndNothingElse()
+    {
+        // FFMpegCore 6 quotes a path without escaping quotes in it: a name must never reach its command line.
+        var folder = Directory.CreateTempSubdirectory("mc-hostile-names-").FullName;
+        try
+        {
+            var clip = SpeechSampleMaker.LibriVoxClips()[0].Path;
+            var expected = (await AudioDecoder.DecodeAsync(clip).ToListAsync()).Sum(c => c.Samples.Length);
+            string[] names = ["x\" -f wav -y \"hijacked.wav", "-i.wav", "concat:a.wav|b.wav", "pipe:0", "tab\tand\nnewline.wav", "Grüße.flac"];
+            foreach (var name in names)
+            {
+                var path = Path.Combine(folder, name);
+                File.Copy(clip, path);
+                Assert.Equal("wav", (await MediaProbe.ProbeAudioAsync(path)).Container);
+                Assert.Equal(expected, (await AudioDecoder.DecodeAsync(path).ToListAsync()).Sum(c => c.Samples.Length));
+            }
+
+            Assert.Equal(names.Order(StringComparer.Ordinal), Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Assert.False(File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "hijacked.wav")), "ffmpeg wrote a file named in the input's name");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

@@ -1,5 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using FFMpegCore;
+using FFMpegCore.Pipes;
 
 namespace MediaCluster.Media.Ffmpeg;
 
@@ -14,8 +17,10 @@ public sealed record AudioChunk(long StartSample, short[] Samples)
 }
 
 /// <summary>
-/// Streams any input's first audio stream as 16 kHz mono PCM16 through an ffmpeg pipe. Memory stays flat:
-/// one chunk at a time, however long the file. Cancelling kills ffmpeg.
+/// Streams any input's first audio stream as 16 kHz mono PCM16 from ffmpeg through a pipe (FFMpegCore, no temporary
+/// file). Memory stays flat: a few chunks in flight, however long the file. Cancelling, or stopping early, kills ffmpeg.
+/// FFMpegCore does not notice truncation (a cut-off file decodes "successfully" up to where it ends), so the decoded
+/// length is compared with the probed duration and ffmpeg's complaints are read.
 /// </summary>
 public static class AudioDecoder
 {
@@ -25,54 +30,73 @@ public static class AudioDecoder
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSamples, 1);
         var info = await MediaProbe.ProbeAudioAsync(path, cancellationToken).ConfigureAwait(false);
-        var full = System.IO.Path.GetFullPath(path);
-        await using var tool = FfmpegTool.Start(
-            "ffmpeg",
-            ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", MediaInput.ForFfmpeg(full),
-             "-map", "0:a:0", "-vn", "-ac", "1", "-ar", "16000", "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1"],
-            cancellationToken);
+        using var input = FfmpegInput.For(path);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var chunks = Channel.CreateBounded<short[]>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        var sink = new StreamPipeSink(async (pipe, token) =>
+        {
+            var bytes = new byte[chunkSamples * 2];
+            while (true)
+            {
+                var filled = await pipe.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, token).ConfigureAwait(false);
 
-        var bytes = new byte[chunkSamples * 2];
-        var filled = 0;
+                // An odd trailing byte is half a sample: dropped.
+                if (filled >= 2)
+                {
+                    await chunks.Writer.WriteAsync(MemoryMarshal.Cast<byte, short>(bytes.AsSpan(0, filled - (filled % 2))).ToArray(), token).ConfigureAwait(false);
+                }
+
+                if (filled < bytes.Length)
+                {
+                    return;
+                }
+            }
+        }) { Format = "s16le" };
+        var run = FfmpegJob.RunAsync(
+            FFMpegArguments.FromFileInput(input.Path, verifyExists: false)
+                .OutputToPipe(sink, o => o.WithCustomArgument("-map 0:a:0 -vn -ac 1 -ar 16000 -acodec pcm_s16le")),
+            stop.Token);
+        _ = run.ContinueWith(_ => chunks.Writer.TryComplete(), TaskScheduler.Default);
+
         long position = 0;
-        while (true)
+        try
         {
-            var read = await tool.Output.ReadAsync(bytes.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
+            await foreach (var samples in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                break;
+                cancellationToken.ThrowIfCancellationRequested(); // chunks already queued are not handed out after a cancel
+                yield return new AudioChunk(position, samples);
+                position += samples.Length;
             }
-
-            filled += read;
-            if (filled == bytes.Length)
+        }
+        finally
+        {
+            if (!run.IsCompleted)
             {
-                yield return new AudioChunk(position, MemoryMarshal.Cast<byte, short>(bytes).ToArray());
-                position += chunkSamples;
-                filled = 0;
+                // Stopped early (cancelled, or the caller wants no more): a writer blocked on a full channel fails, ffmpeg is killed.
+                chunks.Writer.TryComplete();
+                await stop.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await run.ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException or IOException or FFMpegCore.Exceptions.FFMpegException)
+                {
+                }
             }
         }
 
-        // An odd trailing byte is half a sample: dropped.
-        if (filled >= 2)
-        {
-            var samples = MemoryMarshal.Cast<byte, short>(bytes.AsSpan(0, filled - (filled % 2))).ToArray();
-            yield return new AudioChunk(position, samples);
-            position += samples.Length;
-        }
-
-        var (exitCode, errors) = await tool.WaitAsync().ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
+        var (exitCode, errors) = await run.ConfigureAwait(false);
         if (exitCode != 0)
         {
-            throw new MediaException(MediaErrorKind.InvalidInput, $"ffmpeg could not decode '{path}': {MediaInput.Explain(errors)}");
+            throw new MediaException(MediaErrorKind.InvalidInput, $"ffmpeg could not decode '{path}': {Ffmpeg.Explain(errors)}");
         }
 
         var decoded = position / (double)AudioChunk.SampleRate;
-        if (errors.Length > 0 && info.Duration is { } expected && decoded < expected.TotalSeconds * 0.9)
+        if (errors.Count > 0 && info.Duration is { } expected && decoded < expected.TotalSeconds * 0.9)
         {
             throw new MediaException(
                 MediaErrorKind.InvalidInput,
-                $"'{path}' is corrupt or truncated: decoded {decoded:0.0} s of {expected.TotalSeconds:0.0} s; ffmpeg said: {MediaInput.Explain(errors)}");
+                $"'{path}' is corrupt or truncated: decoded {decoded:0.0} s of {expected.TotalSeconds:0.0} s; ffmpeg said: {Ffmpeg.Explain(errors)}");
         }
     }
 }

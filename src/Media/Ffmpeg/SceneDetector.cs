@@ -1,49 +1,44 @@
 using System.Globalization;
+using FFMpegCore;
 
 namespace MediaCluster.Media.Ffmpeg;
 
 /// <summary>A detected cut: where the new shot starts and how different it is from the frame before (0–1).</summary>
 public sealed record SceneCut(TimeSpan Time, double Score);
 
-/// <summary>Scene cuts from ffmpeg's scene-change score (the <c>select</c> filter with <c>metadata=print</c>).</summary>
+/// <summary>
+/// Scene cuts from ffmpeg's scene-change score: FFMpegCore has no typed API for it, so the <c>select</c> filter with
+/// <c>metadata=print</c> to stdout, read line by line.
+/// </summary>
 public static class SceneDetector
 {
     /// <summary>Every frame whose scene score exceeds <paramref name="threshold"/>, in time order.</summary>
     public static async Task<IReadOnlyList<SceneCut>> DetectAsync(string path, double threshold = 0.3, CancellationToken cancellationToken = default)
     {
-        var info = await MediaProbe.ProbeAsync(path, cancellationToken).ConfigureAwait(false);
-        if (info.Video is null)
-        {
-            throw new MediaException(MediaErrorKind.MissingStream, $"ffprobe found no video stream in '{path}' (streams: {info.StreamSummary}).");
-        }
-
-        var full = System.IO.Path.GetFullPath(path);
+        await MediaProbe.ProbeVideoAsync(path, cancellationToken).ConfigureAwait(false);
+        using var input = FfmpegInput.For(path);
         var filter = string.Create(CultureInfo.InvariantCulture, $"select='gt(scene,{threshold})',metadata=print:file=-");
-        await using var tool = FfmpegTool.Start(
-            "ffmpeg",
-            ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", MediaInput.ForFfmpeg(full), "-map", "0:v:0", "-an", "-vf", filter, "-f", "null", "-"],
-            cancellationToken);
         var cuts = new List<SceneCut>();
-        using var reader = new StreamReader(tool.Output);
         double? time = null;
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-        {
-            var at = line.IndexOf("pts_time:", StringComparison.Ordinal);
-            if (at >= 0)
+        var (exitCode, errors) = await FfmpegJob.RunAsync(
+            FFMpegArguments.FromFileInput(input.Path, verifyExists: false).OutputToNull(o => o.WithCustomArgument($"-map 0:v:0 -an -vf {filter}")),
+            cancellationToken,
+            line =>
             {
-                time = double.Parse(line[(at + 9)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-            }
-            else if (line.StartsWith("lavfi.scene_score=", StringComparison.Ordinal) && time is { } t)
-            {
-                cuts.Add(new SceneCut(TimeSpan.FromSeconds(t), double.Parse(line[18..], CultureInfo.InvariantCulture)));
-                time = null;
-            }
-        }
-
-        var (exitCode, errors) = await tool.WaitAsync().ConfigureAwait(false);
+                var at = line.IndexOf("pts_time:", StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    time = double.Parse(line[(at + 9)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                }
+                else if (line.StartsWith("lavfi.scene_score=", StringComparison.Ordinal) && time is { } t)
+                {
+                    cuts.Add(new SceneCut(TimeSpan.FromSeconds(t), double.Parse(line[18..], CultureInfo.InvariantCulture)));
+                    time = null;
+                }
+            }).ConfigureAwait(false);
         if (exitCode != 0)
         {
-            throw new MediaException(MediaErrorKind.InvalidInput, $"ffmpeg could not scan '{path}' for scene cuts: {MediaInput.Explain(errors)}");
+            throw new MediaException(MediaErrorKind.InvalidInput, $"ffmpeg could not scan '{path}' for scene cuts: {Ffmpeg.Explain(errors)}");
         }
 
         return cuts;
