@@ -6,8 +6,9 @@ using MediaCluster.Media.Vad;
 using MediaCluster.Testing;
 
 // ./mc bench asr [FILE REF] [--engine whisper --model FILE] [--seconds N]
-// The engines alone, on the VAD segments of one recording, one segment at a time: Silero VAD's real-time factor, then
-// pocketsphinx's, then whisper's with 1 and 2 threads on the first N seconds of speech (and pocketsphinx's on the same
+// The engines alone (no actors), on the VAD segments of one recording: decode + Silero VAD + pocketsphinx on every core
+// against pocketsphinx_continuous on the same audio (time and WER), then one segment at a time: pocketsphinx's
+// real-time factor, then whisper's with 1 and 2 threads on the first N seconds of speech (and pocketsphinx's on the same
 // segments); with --seconds covering the whole recording and a real model, whisper's WER too. Without --model, whisper runs a generated file with the exact shapes of base.en and random weights:
 // its compute cost is honest, its words are not (it is not scored).
 var modelArgument = Option("--model");
@@ -23,7 +24,9 @@ var (file, reference) = await BenchTools.SpeechInputAsync(args);
 var work = Path.Combine(BenchTools.Root(), ".artifacts", "bench");
 
 Console.Error.WriteLine("# decoding and detecting speech (Silero VAD)");
+var total = Stopwatch.StartNew();
 var audio = await AudioDecoder.DecodeAsync(file).ToListAsync();
+var decodeSeconds = total.Elapsed.TotalSeconds;
 var seconds = audio.Sum(c => c.Samples.Length) / 16000.0;
 using var vad = new SileroVad();
 var watch = Stopwatch.StartNew();
@@ -34,12 +37,33 @@ BenchTools.Print("audio_seconds", seconds);
 BenchTools.Print("speech_segments", segments.Count);
 BenchTools.Print("vad_realtime_factor", vadSeconds / seconds);
 
+Console.Error.WriteLine($"# pocketsphinx on every core ({Environment.ProcessorCount} decoders), every segment");
+using (var pool = new PocketSphinxRecognizer())
+{
+    await pool.WarmUpAsync();
+    watch.Restart();
+    var texts = await Task.WhenAll(segments.Select(s => pool.RecognizeAsync(s.Samples)));
+    var oursSeconds = decodeSeconds + vadSeconds + watch.Elapsed.TotalSeconds;
+
+    Console.Error.WriteLine("# baseline: pocketsphinx_continuous on a 16 kHz mono copy");
+    var wav = Path.Combine(work, "asr-baseline-input.wav");
+    await FfmpegRunner.RunAsync(["-i", file, "-ac", "1", "-ar", "16000", "-acodec", "pcm_s16le", wav]);
+    watch.Restart();
+    var (baselineText, _) = await BenchTools.RunAsync("pocketsphinx_continuous", ["-infile", wav, "-logfn", "/dev/null"]);
+    var baselineSeconds = watch.Elapsed.TotalSeconds;
+    File.Delete(wav);
+    BenchTools.Print("seconds", oursSeconds);
+    BenchTools.Print("baseline_seconds", baselineSeconds);
+    BenchTools.Print("speedup", baselineSeconds / oursSeconds);
+    BenchTools.Print("wer_percent", WordErrorRate.Percent(reference, string.Join(' ', texts.Select(t => t.Text))));
+    BenchTools.Print("baseline_wer_percent", WordErrorRate.Percent(reference, baselineText));
+}
+
 Console.Error.WriteLine("# pocketsphinx, one decoder, every segment");
 using var pocketsphinx = new PocketSphinxRecognizer(concurrency: 1);
 await pocketsphinx.WarmUpAsync();
-var (psSeconds, psText) = await RecognizeAsync(pocketsphinx, segments);
+var (psSeconds, _) = await RecognizeAsync(pocketsphinx, segments);
 BenchTools.Print("pocketsphinx_realtime_factor", psSeconds / speech);
-BenchTools.Print("pocketsphinx_wer_percent", WordErrorRate.Percent(reference, psText));
 
 var subset = segments.TakeWhile((_, i) => segments.Take(i).Sum(s => s.Samples!.Length) / 16000.0 < whisperSeconds).ToList();
 var subsetSpeech = subset.Sum(s => s.Samples!.Length) / 16000.0;

@@ -36,6 +36,16 @@ for (var i = 0; i < Jobs; i++)
 }
 
 // Each figure is printed as soon as its phase has ended, so a run that fails later still leaves them.
+// --only kills runs just the phase with kills (no reference to compare outputs with): for chasing a failover problem.
+if (args is ["--only", "kills"])
+{
+    var (_, _, only) = await RunBatchAsync("kills", nodes: 3, kills: 3);
+    BenchTools.Print("jobs_completed", only.Completed);
+    BenchTools.Print("duplicate_segment_results", only.Duplicates);
+    BenchTools.Print("failover_seconds_max", only.Failovers.DefaultIfEmpty().Max());
+    return only.Completed == Jobs ? 0 : 1;
+}
+
 Console.Error.WriteLine("# one node: the batch (reference outputs, baseline time)");
 var (single, singleSeconds, _) = await RunBatchAsync("single", nodes: 1, kills: 0);
 BenchTools.Print("single_node_seconds", singleSeconds);
@@ -62,6 +72,25 @@ return killRun.Completed == Jobs ? 0 : 1;
 async Task<(Dictionary<string, string> Outputs, double Seconds, Run Run)> RunBatchAsync(string name, int nodes, int kills)
 {
     var cluster = await StartClusterAsync(name, nodes);
+    try
+    {
+        return await RunOnAsync(cluster, name, nodes, kills);
+    }
+    catch (TimeoutException)
+    {
+        // Keep what every node said (its log), killed incarnations included, to see why the cluster stopped answering.
+        foreach (var (log, i) in cluster.Logs.Select((l, i) => (l, i)))
+        {
+            await File.WriteAllTextAsync(Path.Combine(work, $"{name}-node-log-{i}.txt"), log);
+        }
+
+        Console.Error.WriteLine($"# node logs: {Path.Combine(work, name + "-node-log-*.txt")}");
+        throw;
+    }
+}
+
+async Task<(Dictionary<string, string> Outputs, double Seconds, Run Run)> RunOnAsync(LocalCluster cluster, string name, int nodes, int kills)
+{
     var run = new Run();
     var outputs = new Dictionary<string, string>();
     var watch = Stopwatch.StartNew();
@@ -301,10 +330,16 @@ internal sealed class LocalCluster(string nodeDll, string directory, string jour
 
     private readonly HashSet<int> _killed = [];
 
+    /// <summary>Every incarnation's output so far (killed ones too), as "node I (incarnation N)" sections.</summary>
+    public IEnumerable<string> Logs => _past.Concat(Nodes.Select((n, i) => $"== node {i} (current)\n{n.Output}"));
+
+    private readonly List<string> _past = [];
+
     public void Kill(int index)
     {
         _killed.Add(index);
         Nodes[index].Kill();
+        _past.Add($"== node {index} (killed)\n{Nodes[index].Output}");
     }
 
     public async Task RestartAsync(int index)
@@ -325,6 +360,7 @@ internal sealed class LocalCluster(string nodeDll, string directory, string jour
                 Console.Error.WriteLine($"# node {i} exited by itself; its last lines:\n{string.Join('\n', lines.TakeLast(4))}");
                 UnexpectedExits++;
                 revived++;
+                _past.Add($"== node {i} (exited by itself)\n{Nodes[i].Output}");
                 Nodes[i] = await StartNodeAsync(i);
             }
         }

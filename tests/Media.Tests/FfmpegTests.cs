@@ -100,6 +100,24 @@ public sealed class FfmpegTests(MediaFiles files)
     }
 
     [Fact]
+    public async Task Decode_ByAConsumerSlowerThanFfmpeg_GivesEverySample()
+    {
+        // ffmpeg exits with the end of the audio still in the pipe; FFMpegCore then cancels the token it gave the sink.
+        // A sink that honoured it dropped the end of every recording whose recognition was slower than its decoding.
+        var clip = SpeechSampleMaker.LibriVoxClips()[0].Path;
+        var expected = (await AudioDecoder.DecodeAsync(clip).ToListAsync()).Sum(c => c.Samples.Length);
+        var slow = 0;
+        await foreach (var chunk in AudioDecoder.DecodeAsync(clip, chunkSamples: 1600))
+        {
+            slow += chunk.Samples.Length;
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(expected, slow);
+        Assert.Equal(expected, (int)(new FileInfo(clip).Length - 44) / 2); // the clip's data: 16 kHz mono PCM16 after a 44-byte header
+    }
+
+    [Fact]
     public async Task Decode_FilesNamedLikeArgumentsOrProtocols_ReadThatFileAndNothingElse()
     {
         // FFMpegCore 6 quotes a path without escaping quotes in it: a name must never reach its command line.

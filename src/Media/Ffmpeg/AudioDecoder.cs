@@ -33,8 +33,12 @@ public static class AudioDecoder
         using var input = FfmpegInput.For(path);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var chunks = Channel.CreateBounded<short[]>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
-        var sink = new StreamPipeSink(async (pipe, token) =>
+        // The sink ignores the token FFMpegCore passes: FFMpegCore cancels it the moment ffmpeg exits, while the last
+        // seconds of audio may still sit in the pipe (or the sink wait for room in the channel); honouring it lost the end
+        // of a recording whenever recognition was slower than decoding. The sink stops on this decode's own token only.
+        var sink = new StreamPipeSink(async (pipe, _) =>
         {
+            var token = stop.Token;
             var bytes = new byte[chunkSamples * 2];
             while (true)
             {

@@ -23,9 +23,12 @@ public static class FrameExtractor
         var info = await MediaProbe.ProbeVideoAsync(path, cancellationToken).ConfigureAwait(false);
         using var input = FfmpegInput.For(path);
         using var buffer = new MemoryStream();
+
+        // Not StreamPipeSink(buffer), and not the token FFMpegCore passes the sink: it cancels that token as soon as
+        // ffmpeg exits, which can cut off the end of the frame still in the pipe.
         var (exitCode, errors) = await FfmpegJob.RunAsync(
             FFMpegArguments.FromFileInput(input.Path, verifyExists: false, o => o.WithStartTime(at))
-                .OutputToPipe(new StreamPipeSink(buffer) { Format = format }, o => o.WithCustomArgument(output)),
+                .OutputToPipe(new StreamPipeSink((pipe, _) => pipe.CopyToAsync(buffer, cancellationToken)) { Format = format }, o => o.WithCustomArgument(output)),
             cancellationToken).ConfigureAwait(false);
         if (exitCode != 0 || buffer.Length == 0 || (expectedBytes is { } n && buffer.Length != n))
         {
