@@ -45,18 +45,7 @@ using (var pool = new PocketSphinxRecognizer())
     var texts = await Task.WhenAll(segments.Select(s => pool.RecognizeAsync(s.Samples)));
     var oursSeconds = decodeSeconds + vadSeconds + watch.Elapsed.TotalSeconds;
 
-    Console.Error.WriteLine("# baseline: pocketsphinx_continuous on a 16 kHz mono copy");
-    var wav = Path.Combine(work, "asr-baseline-input.wav");
-    await FfmpegRunner.RunAsync(["-i", file, "-ac", "1", "-ar", "16000", "-acodec", "pcm_s16le", wav]);
-    watch.Restart();
-    var (baselineText, _) = await BenchTools.RunAsync("pocketsphinx_continuous", ["-infile", wav, "-logfn", "/dev/null"]);
-    var baselineSeconds = watch.Elapsed.TotalSeconds;
-    File.Delete(wav);
-    BenchTools.Print("seconds", oursSeconds);
-    BenchTools.Print("baseline_seconds", baselineSeconds);
-    BenchTools.Print("speedup", baselineSeconds / oursSeconds);
-    BenchTools.Print("wer_percent", WordErrorRate.Percent(reference, string.Join(' ', texts.Select(t => t.Text))));
-    BenchTools.Print("baseline_wer_percent", WordErrorRate.Percent(reference, baselineText));
+    await BenchTools.PrintAgainstBaselineAsync(file, reference, oursSeconds, string.Join(' ', texts.Select(t => t.Text)));
 }
 
 Console.Error.WriteLine("# pocketsphinx, one decoder, every segment");

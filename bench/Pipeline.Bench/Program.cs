@@ -15,19 +15,7 @@ var (file, reference) = await BenchTools.SpeechInputAsync(args);
 var node = Path.Combine(root, "src", "Node", "bin", "Release", "net10.0", "MediaCluster.Node.dll");
 var (seconds, rss, text) = await ProcessAsync(file, Path.Combine(work, "pipeline-out"));
 
-Console.Error.WriteLine("# baseline: pocketsphinx_continuous on a 16 kHz mono copy");
-var wav = Path.Combine(work, "baseline-input.wav");
-await FfmpegRunner.RunAsync(["-i", file, "-ac", "1", "-ar", "16000", "-acodec", "pcm_s16le", wav]);
-var watch = Stopwatch.StartNew();
-var (baselineText, _) = await BenchTools.RunAsync("pocketsphinx_continuous", ["-infile", wav, "-logfn", "/dev/null"]);
-var baselineSeconds = watch.Elapsed.TotalSeconds;
-File.Delete(wav);
-
-BenchTools.Print("seconds", seconds);
-BenchTools.Print("baseline_seconds", baselineSeconds);
-BenchTools.Print("speedup", baselineSeconds / seconds);
-BenchTools.Print("wer_percent", WordErrorRate.Percent(reference, text));
-BenchTools.Print("baseline_wer_percent", WordErrorRate.Percent(reference, baselineText));
+await BenchTools.PrintAgainstBaselineAsync(file, reference, seconds, text);
 BenchTools.Print("peak_rss_mb", rss);
 
 if (!args.Contains("--skip-60min"))

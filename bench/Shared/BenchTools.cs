@@ -57,6 +57,26 @@ internal static class BenchTools
         return (file, sample.ReferenceText);
     }
 
+    /// <summary>
+    /// The speech baseline: <c>pocketsphinx_continuous</c> on a 16 kHz mono WAV copy of <paramref name="file"/> (the copy
+    /// is not timed); then prints seconds, baseline_seconds, speedup, wer_percent and baseline_wer_percent.
+    /// </summary>
+    public static async Task PrintAgainstBaselineAsync(string file, string reference, double seconds, string text)
+    {
+        Console.Error.WriteLine("# baseline: pocketsphinx_continuous on a 16 kHz mono copy");
+        var wav = Path.Combine(Root(), ".artifacts", "bench", "baseline-input.wav");
+        await Media.Ffmpeg.FfmpegRunner.RunAsync(["-i", file, "-ac", "1", "-ar", "16000", "-acodec", "pcm_s16le", wav]);
+        var watch = Stopwatch.StartNew();
+        var (baselineText, _) = await RunAsync("pocketsphinx_continuous", ["-infile", wav, "-logfn", "/dev/null"]);
+        var baselineSeconds = watch.Elapsed.TotalSeconds;
+        File.Delete(wav);
+        Print("seconds", seconds);
+        Print("baseline_seconds", baselineSeconds);
+        Print("speedup", baselineSeconds / seconds);
+        Print("wer_percent", Media.Asr.WordErrorRate.Percent(reference, text));
+        Print("baseline_wer_percent", Media.Asr.WordErrorRate.Percent(reference, baselineText));
+    }
+
     /// <summary>The repository root (the folder with Cluster.sln).</summary>
     public static string Root()
     {

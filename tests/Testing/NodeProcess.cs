@@ -107,9 +107,10 @@ public sealed class NodeProcess
     }
 
     /// <summary>A job as the API shows it, or null when this node does not know it (yet).</summary>
-    public async Task<JsonElement?> JobAsync(string id)
+    public async Task<JsonElement?> JobAsync(string id, TimeSpan? timeout = null)
     {
-        using var response = await Client.GetAsync($"api/jobs/{id}");
+        using var cancel = new CancellationTokenSource(timeout ?? Timeout.InfiniteTimeSpan);
+        using var response = await Client.GetAsync($"api/jobs/{id}", cancel.Token);
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
     }
 
