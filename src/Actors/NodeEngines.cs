@@ -4,7 +4,9 @@ using MediaCluster.Media.Vad;
 namespace MediaCluster.Actors;
 
 /// <summary>
-/// A node's native engines (Silero VAD, the recognizer), shared by its workers, and a count of calls inside them.
+/// A node's native engines (Silero VAD, the recognizer), shared by its workers, and a count of calls inside them. Each
+/// is made on first use, so a node loads only what its roles use (VAD on jobs nodes, the recogniser on gpu nodes; an
+/// api-only node neither).
 /// Freeing an engine while a call is inside it would crash the process, so <see cref="CloseAsync"/> frees them only
 /// once no call is in flight, and leaves them open when one is still running after the timeout (a hung engine).
 /// </summary>
@@ -14,15 +16,18 @@ public sealed class NodeEngines
     private int _inUse;
     private TaskCompletionSource? _idle;
 
-    public NodeEngines(SileroVad vad, ISpeechRecognizer recognizer)
+    private readonly Lazy<SileroVad> _vad;
+    private readonly Lazy<ISpeechRecognizer> _recognizer;
+
+    public NodeEngines(Func<SileroVad> vad, Func<ISpeechRecognizer> recognizer)
     {
-        Vad = vad;
-        Recognizer = recognizer;
+        _vad = new Lazy<SileroVad>(vad, LazyThreadSafetyMode.ExecutionAndPublication);
+        _recognizer = new Lazy<ISpeechRecognizer>(recognizer, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    public SileroVad Vad { get; }
+    public SileroVad Vad => _vad.Value;
 
-    public ISpeechRecognizer Recognizer { get; }
+    public ISpeechRecognizer Recognizer => _recognizer.Value;
 
     /// <summary>Marks a call into an engine until the result is disposed.</summary>
     public IDisposable Use()
@@ -49,8 +54,16 @@ public sealed class NodeEngines
             return false;
         }
 
-        Recognizer.Dispose();
-        Vad.Dispose();
+        if (_recognizer.IsValueCreated)
+        {
+            _recognizer.Value.Dispose();
+        }
+
+        if (_vad.IsValueCreated)
+        {
+            _vad.Value.Dispose();
+        }
+
         return true;
     }
 

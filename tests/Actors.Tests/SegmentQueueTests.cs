@@ -103,7 +103,7 @@ public sealed class SegmentQueueTests : TestKit
     /// <summary>A gpu node's workers over <paramref name="recognizer"/>, registered with <paramref name="queue"/>.</summary>
     private IActorRef Workers(IActorRef queue, ISpeechRecognizer recognizer)
     {
-        var workers = Sys.ActorOf(AsrWorkers.Props(new NodeEngines(_vad, recognizer), new AsrMetrics(), discover: false));
+        var workers = Sys.ActorOf(AsrWorkers.Props(new NodeEngines(() => _vad, () => recognizer), new AsrMetrics(), discover: false));
         queue.Tell(new RegisterAsrWorkers(), workers);
         return workers;
     }

@@ -43,6 +43,12 @@ public sealed class WhisperNodeTests : IDisposable
             Assert.NotEmpty(s.Words);
             Assert.All(s.Words, w => Assert.True(w.Start >= s.Start && w.End <= s.End + TimeSpan.FromMilliseconds(1), $"'{w.Text}' {w.Start}–{w.End} outside its segment {s.Start}–{s.End}"));
         });
+        // Each journaled result names the recogniser that produced it; the transcript names what its segments name.
+        var results = (await JournalReader.ReadSqliteAsync(Path.Combine(node.DataDirectory, "journal"), "job-" + id))
+            .Select(r => r.Decode()).OfType<MediaCluster.Messages.Jobs.SegmentTranscribed>().ToList();
+        Assert.Equal(transcript.Segments.Count, results.Count);
+        Assert.All(results, r => Assert.Equal(("whisper", "2-layer.en"), (r.Engine, r.Model)));
+
         // One thread per recognition: a slot per core.
         Assert.Contains($"mediacluster_asr_slots {Environment.ProcessorCount}\n", await node.Client.GetStringAsync("/metrics"));
     }

@@ -64,6 +64,14 @@ public sealed class NodeProcess
             info.Environment[key] = value;
         }
 
+        // A node killed with SIGKILL leaves its node.json (with its old ports) behind: the file is the new process's only
+        // once it names this process's pid, and a stale one is removed first.
+        var endpoints = Path.Combine(dataDirectory, "node.json");
+        if (File.Exists(endpoints))
+        {
+            File.Delete(endpoints);
+        }
+
         var node = new NodeProcess(Process.Start(info)!, dataDirectory);
         lock (s_started)
         {
@@ -74,9 +82,8 @@ public sealed class NodeProcess
         node._process.ErrorDataReceived += (_, e) => node.Append(e.Data);
         node._process.BeginOutputReadLine();
         node._process.BeginErrorReadLine();
-        var endpoints = Path.Combine(dataDirectory, "node.json");
         var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!File.Exists(endpoints))
+        while (!File.Exists(endpoints) || !WrittenBy(endpoints, node._process.Id))
         {
             if (node._process.HasExited || DateTime.UtcNow > deadline)
             {
@@ -93,6 +100,19 @@ public sealed class NodeProcess
         node.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         node.PbmTarget = (new Uri(listening.RootElement.GetProperty("Management").GetString()!).Authority, token);
         return node;
+    }
+
+    private static bool WrittenBy(string endpoints, int pid)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(endpoints));
+            return json.RootElement.GetProperty("Pid").GetInt32() == pid;
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or KeyNotFoundException)
+        {
+            return false; // being written, or gone again
+        }
     }
 
     /// <summary>Uploads <paramref name="file"/> as a job; its id.</summary>
@@ -112,6 +132,22 @@ public sealed class NodeProcess
         using var cancel = new CancellationTokenSource(timeout ?? Timeout.InfiniteTimeSpan);
         using var response = await Client.GetAsync($"api/jobs/{id}", cancel.Token);
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
+    }
+
+    /// <summary>What this node answers for a job, in words (status and body, or why there was no answer): for diagnostics.</summary>
+    public async Task<string> DescribeJobAsync(string id, TimeSpan timeout)
+    {
+        try
+        {
+            using var cancel = new CancellationTokenSource(timeout);
+            using var response = await Client.GetAsync($"api/jobs/{id}", cancel.Token);
+            var body = await response.Content.ReadAsStringAsync(cancel.Token);
+            return $"{(int)response.StatusCode} {body[..Math.Min(300, body.Length)]}";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+        {
+            return $"no answer ({ex.GetType().Name}: {ex.Message})";
+        }
     }
 
     public async Task<int> MembersUpAsync() => (int)await MetricAsync("mediacluster_cluster_members_up");

@@ -62,6 +62,19 @@ public static class MediaClusterAkka
         var (connectionString, provider) = Journal(options);
         var hostsJobs = options.Roles.Contains(JobsRole);
         var hostsWorkers = options.Roles.Contains(GpuRole);
+
+        // The engines this node's roles use are made now, so one that cannot start (a CUDA-only VAD on a CPU build, a
+        // bad whisper model) stops the node at start; the others are never made.
+        if (hostsJobs)
+        {
+            _ = engines.Vad;
+        }
+
+        if (hostsWorkers)
+        {
+            _ = engines.Recognizer;
+        }
+
         var extractor = new JobMessageExtractor(options.JobShards);
         var remote = new RemoteOptions
         {
@@ -126,7 +139,7 @@ public static class MediaClusterAkka
                             registry.Get<VadSlotsKey>(),
                             registry.Get<JobIndexKey>(),
                             engines,
-                            options.SegmentsPerJob ?? engines.Recognizer.Concurrency * 2,
+                            options.SegmentsPerJob ?? 2 * (hostsWorkers ? engines.Recognizer.Concurrency : options.AsrSlots ?? Environment.ProcessorCount),
                             options.PassivateAfter,
                             options.TimeProvider,
                             loggerFactory.CreateLogger<MediaJob>());

@@ -22,8 +22,8 @@ public static class MediaNodeServices
         services.AddSingleton(new AsrMetrics());
         services.AddSingleton(new VadMetrics(options.VadSlots ?? 4 * Environment.ProcessorCount));
         services.AddSingleton(sp => new NodeEngines(
-            new SileroVad(log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<SileroVad>(), device: options.InferenceDevice),
-            recognizer ?? options.Recognizer.Create(options.AsrSlots)));
+            () => new SileroVad(log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<SileroVad>(), device: options.InferenceDevice),
+            () => recognizer ?? options.Recognizer.Create(options.AsrSlots)));
 
         // Registered before Akka's hosted service, so it stops after the actor system has terminated.
         services.AddHostedService<EngineShutdown>();

@@ -67,19 +67,36 @@ public sealed partial class MediaJob
         }
     }
 
-    private Transcript BuildTranscript() => new(
-        TitleOf(_state.Spec!),
-        TimeSpan.FromSeconds(_state.Probed?.DurationSeconds ?? 0),
-        _services.Engines.Recognizer.Engine,
-        _services.Engines.Recognizer.Model,
-        _state.Transcribed.Values.Select(t => new TranscriptSegment(
-            t.Index,
-            TimeSpan.FromSeconds(t.StartSeconds),
-            TimeSpan.FromSeconds(t.EndSeconds),
-            t.Text,
-            t.Confidence,
-            t.Words.Select(w => new Media.Asr.RecognizedWord(w.Text, TimeSpan.FromSeconds(w.StartSeconds), TimeSpan.FromSeconds(w.EndSeconds), w.Confidence)).ToList()))
-            .ToList());
+    /// <summary>
+    /// The recogniser(s) named in the transcript: those that recognised its segments, on whichever gpu node (joined with
+    /// " + " when nodes ran different ones); with no segment (or only ones journaled before segments carried it), this
+    /// node's own.
+    /// </summary>
+    private (string Engine, string Model) EngineOf(IEnumerable<SegmentTranscribed> segments)
+    {
+        var used = segments.Where(s => s.Engine.Length > 0).Select(s => (s.Engine, s.Model)).Distinct().Order().ToList();
+        return used.Count == 0
+            ? (_services.Engines.Recognizer.Engine, _services.Engines.Recognizer.Model)
+            : (string.Join(" + ", used.Select(u => u.Engine).Distinct()), string.Join(" + ", used.Select(u => u.Model)));
+    }
+
+    private Transcript BuildTranscript()
+    {
+        var (engine, model) = EngineOf(_state.Transcribed.Values);
+        return new(
+            TitleOf(_state.Spec!),
+            TimeSpan.FromSeconds(_state.Probed?.DurationSeconds ?? 0),
+            engine,
+            model,
+            _state.Transcribed.Values.Select(t => new TranscriptSegment(
+                t.Index,
+                TimeSpan.FromSeconds(t.StartSeconds),
+                TimeSpan.FromSeconds(t.EndSeconds),
+                t.Text,
+                t.Confidence,
+                t.Words.Select(w => new Media.Asr.RecognizedWord(w.Text, TimeSpan.FromSeconds(w.StartSeconds), TimeSpan.FromSeconds(w.EndSeconds), w.Confidence)).ToList()))
+                .ToList());
+    }
 
     private static async Task WriteArtifactsAsync(JobSpec spec, MediaProbed probed, Transcript transcript, Summary summary, List<SpeechSegment> speech)
     {

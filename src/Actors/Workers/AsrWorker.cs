@@ -48,6 +48,8 @@ internal sealed class AsrWorker : ReceiveActor
             EndSeconds = audio.EndSample / (double)rate,
             Text = result.Text,
             Confidence = result.MeanWordConfidence,
+            Engine = engines.Recognizer.Engine,
+            Model = engines.Recognizer.Model,
         };
         transcribed.Words.AddRange(result.WordsShiftedBy(start).Select(w => new Messages.Jobs.RecognizedWord
         {
