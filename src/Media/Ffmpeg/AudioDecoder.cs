@@ -29,8 +29,8 @@ public static class AudioDecoder
         string path, int chunkSamples = 8000, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSamples, 1);
-        var info = await MediaProbe.ProbeAudioAsync(path, cancellationToken).ConfigureAwait(false);
         using var input = FfmpegInput.For(path);
+        var info = MediaProbe.WithAudio(await MediaProbe.ProbeAsync(path, input, cancellationToken).ConfigureAwait(false));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var chunks = Channel.CreateBounded<short[]>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
         // The sink ignores the token FFMpegCore passes: FFMpegCore cancels it the moment ffmpeg exits, while the last

@@ -50,14 +50,18 @@ internal sealed partial class FfmpegInput : IDisposable
 {
     private readonly string? _folder;
 
-    private FfmpegInput(string path, string? folder)
+    private FfmpegInput(string path, long sizeBytes, string? folder)
     {
         Path = path;
+        SizeBytes = sizeBytes;
         _folder = folder;
     }
 
     /// <summary>What ffmpeg opens.</summary>
     public string Path { get; }
+
+    /// <summary>The file's size, read when it was checked.</summary>
+    public long SizeBytes { get; }
 
     /// <summary>Checks <paramref name="path"/> (missing or empty: a clear error) and names it for ffmpeg.</summary>
     public static FfmpegInput For(string path)
@@ -76,14 +80,14 @@ internal sealed partial class FfmpegInput : IDisposable
 
         if (Plain().IsMatch(full))
         {
-            return new FfmpegInput(full, null);
+            return new FfmpegInput(full, info.Length, null);
         }
 
         var folder = Directory.CreateTempSubdirectory("mc-input-").FullName;
         var extension = System.IO.Path.GetExtension(full) is { Length: > 1 and <= 9 } ext && Plain().IsMatch(ext) ? ext : string.Empty;
         var link = System.IO.Path.Combine(folder, "input" + extension);
         File.CreateSymbolicLink(link, full);
-        return new FfmpegInput(link, folder);
+        return new FfmpegInput(link, info.Length, folder);
     }
 
     public void Dispose()

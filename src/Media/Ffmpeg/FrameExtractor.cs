@@ -20,8 +20,8 @@ public static class FrameExtractor
 
     private static async Task<byte[]> ExtractAsync(string path, TimeSpan at, string format, string output, int? expectedBytes, CancellationToken cancellationToken)
     {
-        var info = await MediaProbe.ProbeVideoAsync(path, cancellationToken).ConfigureAwait(false);
         using var input = FfmpegInput.For(path);
+        var info = MediaProbe.WithVideo(await MediaProbe.ProbeAsync(path, input, cancellationToken).ConfigureAwait(false));
         using var buffer = new MemoryStream();
 
         // Not StreamPipeSink(buffer), and not the token FFMpegCore passes the sink: it cancels that token as soon as

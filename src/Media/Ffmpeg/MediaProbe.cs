@@ -9,12 +9,24 @@ public static class MediaProbe
     /// <summary>Probes <paramref name="path"/>; a missing, empty or unreadable file gives a <see cref="MediaException"/> naming it.</summary>
     public static async Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken = default)
     {
-        var options = Ffmpeg.Options();
         using var input = FfmpegInput.For(path);
+        return await ProbeAsync(path, input, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Probes and insists on an audio stream, listing what was found otherwise.</summary>
+    public static async Task<MediaInfo> ProbeAudioAsync(string path, CancellationToken cancellationToken = default) =>
+        WithAudio(await ProbeAsync(path, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// Probes an input already checked and named for ffmpeg (<paramref name="path"/> is the caller's name for it, used in
+    /// messages), so a decoder or extractor probes and then reads through the same <see cref="FfmpegInput"/>.
+    /// </summary>
+    internal static async Task<MediaInfo> ProbeAsync(string path, FfmpegInput input, CancellationToken cancellationToken)
+    {
         IMediaAnalysis analysis;
         try
         {
-            analysis = await FFProbe.AnalyseAsync(input.Path, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            analysis = await FFProbe.AnalyseAsync(input.Path, Ffmpeg.Options(), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (FFProbeProcessException ex)
         {
@@ -40,33 +52,17 @@ public static class MediaProbe
             path,
             string.IsNullOrEmpty(analysis.Format.FormatName) ? "unknown" : analysis.Format.FormatName,
             duration > TimeSpan.Zero ? duration : null,
-            new FileInfo(path).Length,
+            input.SizeBytes,
             streams);
     }
 
-    /// <summary>Probes and insists on an audio stream, listing what was found otherwise.</summary>
-    public static async Task<MediaInfo> ProbeAudioAsync(string path, CancellationToken cancellationToken = default)
-    {
-        var info = await ProbeAsync(path, cancellationToken).ConfigureAwait(false);
-        if (info.Audio is null)
-        {
-            throw new MediaException(MediaErrorKind.MissingStream, $"ffprobe found no audio stream in '{path}' (streams: {info.StreamSummary}).");
-        }
+    /// <summary><paramref name="info"/>, if it has an audio stream; otherwise an error listing what it has.</summary>
+    internal static MediaInfo WithAudio(MediaInfo info) => info.Audio is not null ? info
+        : throw new MediaException(MediaErrorKind.MissingStream, $"ffprobe found no audio stream in '{info.Path}' (streams: {info.StreamSummary}).");
 
-        return info;
-    }
-
-    /// <summary>Probes and insists on a picture stream (cover art does not count).</summary>
-    internal static async Task<MediaInfo> ProbeVideoAsync(string path, CancellationToken cancellationToken)
-    {
-        var info = await ProbeAsync(path, cancellationToken).ConfigureAwait(false);
-        if (info.Video is null)
-        {
-            throw new MediaException(MediaErrorKind.MissingStream, $"ffprobe found no video stream in '{path}' (streams: {info.StreamSummary}).");
-        }
-
-        return info;
-    }
+    /// <summary><paramref name="info"/>, if it has a picture stream (cover art does not count); otherwise an error listing what it has.</summary>
+    internal static MediaInfo WithVideo(MediaInfo info) => info.Video is not null ? info
+        : throw new MediaException(MediaErrorKind.MissingStream, $"ffprobe found no video stream in '{info.Path}' (streams: {info.StreamSummary}).");
 
     private static bool IsAttachedPicture(VideoStream stream) =>
         stream.Disposition is { } disposition && disposition.TryGetValue("attached_pic", out var attached) && attached;

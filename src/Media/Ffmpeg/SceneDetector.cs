@@ -15,8 +15,8 @@ public static class SceneDetector
     /// <summary>Every frame whose scene score exceeds <paramref name="threshold"/>, in time order.</summary>
     public static async Task<IReadOnlyList<SceneCut>> DetectAsync(string path, double threshold = 0.3, CancellationToken cancellationToken = default)
     {
-        await MediaProbe.ProbeVideoAsync(path, cancellationToken).ConfigureAwait(false);
         using var input = FfmpegInput.For(path);
+        MediaProbe.WithVideo(await MediaProbe.ProbeAsync(path, input, cancellationToken).ConfigureAwait(false));
         var filter = string.Create(CultureInfo.InvariantCulture, $"select='gt(scene,{threshold})',metadata=print:file=-");
         var cuts = new List<SceneCut>();
         double? time = null;
