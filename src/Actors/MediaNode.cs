@@ -28,10 +28,14 @@ public sealed class MediaNode : IAsyncDisposable
     private IHost? _ownedHost;
     private int _disposed;
 
-    public MediaNode(ActorSystem system, IReadOnlyActorRegistry registry, MediaNodeOptions options, AsrMetrics metrics, VadMetrics vad)
+    private readonly MediaNodeOptions _options;
+
+    public MediaNode(ActorSystem system, IReadOnlyActorRegistry registry, MediaNodeOptions options, AsrMetrics metrics, VadMetrics vad, Live.LiveMetrics live)
     {
         System = system;
         Metrics = metrics;
+        LiveMetrics = live;
+        _options = options;
         VadSlots = vad.Slots;
         _jobs = registry.Get<JobRegionKey>();
         _index = registry.Get<JobIndexKey>();
@@ -43,6 +47,20 @@ public sealed class MediaNode : IAsyncDisposable
 
     /// <summary>Recognition counts, real-time factor, the ASR slots.</summary>
     public AsrMetrics Metrics { get; }
+
+    /// <summary>Live sessions and streams, partial latency, live real-time factor.</summary>
+    public Live.LiveMetrics LiveMetrics { get; }
+
+    /// <summary>The live-audio limits and utterance settings of this node.</summary>
+    public Live.LiveLimits LiveLimits => _options.Live;
+
+    /// <summary>
+    /// Opens a live session (<see cref="Live.LiveSession"/>) whose results go to <paramref name="output"/>; the caller sends it
+    /// <see cref="Live.LiveSession.Audio"/> (asking, to wait for room) and <see cref="Live.LiveSession.End"/>, and stops it
+    /// when its client goes away.
+    /// </summary>
+    public IActorRef OpenLiveSession(string id, System.Threading.Channels.ChannelWriter<Live.LiveOutput> output) =>
+        System.ActorOf(Live.LiveSession.Props(id, _options.Live, LiveMetrics, output, _options.TimeProvider), $"live-{id}");
 
     /// <summary>The speech-detection slots (one decoder + VAD per slot; more jobs wait).</summary>
     public SlotGauge VadSlots { get; }

@@ -37,6 +37,9 @@ public sealed record MediaNodeOptions
     /// <summary>This node's cluster roles; the embedded node has them all.</summary>
     public IReadOnlyCollection<string> Roles { get; init; } = AllRoles;
 
+    /// <summary>Live audio sessions: limits and utterance settings.</summary>
+    public Live.LiveLimits Live { get; init; } = new();
+
     /// <summary>Every role there is (what the embedded node has).</summary>
     public static IReadOnlyCollection<string> AllRoles { get; } = ["api", "jobs", "gpu"];
 

@@ -18,16 +18,25 @@ public sealed class NodeEngines
 
     private readonly Lazy<SileroVad> _vad;
     private readonly Lazy<ISpeechRecognizer> _recognizer;
+    private readonly Lazy<ISpeechRecognizer> _liveRecognizer;
 
-    public NodeEngines(Func<SileroVad> vad, Func<ISpeechRecognizer> recognizer)
+    /// <summary>
+    /// Engines made by the factories on first use; <paramref name="liveRecognizer"/> gives live streams a recogniser
+    /// (a pool) of their own, so that they never wait behind batch segments (default: the batch one).
+    /// </summary>
+    public NodeEngines(Func<SileroVad> vad, Func<ISpeechRecognizer> recognizer, Func<ISpeechRecognizer>? liveRecognizer = null)
     {
         _vad = new Lazy<SileroVad>(vad, LazyThreadSafetyMode.ExecutionAndPublication);
         _recognizer = new Lazy<ISpeechRecognizer>(recognizer, LazyThreadSafetyMode.ExecutionAndPublication);
+        _liveRecognizer = liveRecognizer is null ? _recognizer : new Lazy<ISpeechRecognizer>(liveRecognizer, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public SileroVad Vad => _vad.Value;
 
     public ISpeechRecognizer Recognizer => _recognizer.Value;
+
+    /// <summary>The recogniser of live streams: one engine per open utterance.</summary>
+    public ISpeechRecognizer LiveRecognizer => _liveRecognizer.Value;
 
     /// <summary>Marks a call into an engine until the result is disposed.</summary>
     public IDisposable Use()
@@ -57,6 +66,11 @@ public sealed class NodeEngines
         if (_recognizer.IsValueCreated)
         {
             _recognizer.Value.Dispose();
+        }
+
+        if (_liveRecognizer != _recognizer && _liveRecognizer.IsValueCreated)
+        {
+            _liveRecognizer.Value.Dispose();
         }
 
         if (_vad.IsValueCreated)

@@ -54,8 +54,10 @@ internal static class ApiToken
             return false;
         }
 
-        var given = System.Text.Encoding.UTF8.GetBytes(header[prefix.Length..].Trim());
-        var expected = System.Text.Encoding.UTF8.GetBytes(token);
-        return CryptographicOperations.FixedTimeEquals(given, expected);
+        return Matches(header[prefix.Length..].Trim(), token);
     }
+
+    /// <summary>True when <paramref name="given"/> is the token (compared in constant time).</summary>
+    public static bool Matches(string given, string token) =>
+        CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(given), System.Text.Encoding.UTF8.GetBytes(token));
 }

@@ -36,7 +36,46 @@ internal static class MediaClusterHosting
         Seeds = [.. options.Cluster.Seeds.Select(seed => SeedAddress(seed, tls: options.Cluster.Certificate is { Length: > 0 }))],
         Roles = options.Roles is [] ? MediaNodeOptions.AllRoles : options.Roles,
         ClusterCertificate = options.Cluster.Certificate is { Length: > 0 } path ? ClusterCertificate(path, options.Cluster.CertificatePassword) : null,
+        Live = LiveLimitsOf(options.Live),
     };
+
+    /// <summary>The live-audio limits, each checked for a value that cannot work.</summary>
+    private static Actors.Live.LiveLimits LiveLimitsOf(LiveSettings live)
+    {
+        var defaults = new Actors.Live.LiveLimits();
+        foreach (var (name, value, least) in new (string, double, double)[]
+        {
+            ("MaxSessions", live.MaxSessions ?? defaults.MaxSessions, 1), ("MaxStreams", live.MaxStreams ?? defaults.MaxStreams, 1),
+            ("MaxFrameBytes", live.MaxFrameBytes, 1024), ("MaxSessionMinutes", live.MaxSessionMinutes, 0.1),
+            ("IdleTimeoutSeconds", live.IdleTimeoutSeconds, 1), ("EndOfUtteranceSeconds", live.EndOfUtteranceSeconds, 0.1),
+            ("MaxUtteranceSeconds", live.MaxUtteranceSeconds, 2),
+        })
+        {
+            if (value < least || double.IsNaN(value))
+            {
+                throw new NodeSettingsException($"Node:Live:{name} must be at least {least} (it is {value})");
+            }
+        }
+
+        if (live.MaxUtteranceSeconds > 30)
+        {
+            throw new NodeSettingsException($"Node:Live:MaxUtteranceSeconds must be at most 30, the longest segment a recogniser takes (it is {live.MaxUtteranceSeconds})");
+        }
+
+        return defaults with
+        {
+            MaxSessions = live.MaxSessions ?? defaults.MaxSessions,
+            MaxStreams = live.MaxStreams ?? defaults.MaxStreams,
+            MaxFrameBytes = live.MaxFrameBytes,
+            MaxSessionLength = TimeSpan.FromMinutes(live.MaxSessionMinutes),
+            IdleTimeout = TimeSpan.FromSeconds(live.IdleTimeoutSeconds),
+            Utterances = new Media.Live.LiveOptions
+            {
+                EndOfUtterance = TimeSpan.FromSeconds(live.EndOfUtteranceSeconds),
+                MaxUtterance = TimeSpan.FromSeconds(live.MaxUtteranceSeconds),
+            },
+        };
+    }
 
     /// <summary>The recogniser settings; a whisper model is checked here, so a bad file stops the node at start, not a job.</summary>
     private static Media.Asr.RecognizerOptions Recognizer(AsrSettings asr)

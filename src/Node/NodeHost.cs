@@ -102,6 +102,7 @@ internal static partial class NodeHost
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (MediaNode node) => node.IsUp ? Results.Text("ready") : Results.Text("not yet a cluster member", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/metrics", async (MediaNode node, CancellationToken ct) => Results.Text(await NodeMetrics.TextAsync(node, ct), "text/plain; version=0.0.4"));
+        LiveApi.Map(app, options, token);
         JobApi.Map(app, options);
         ClusterApi.Map(app);
         return app;

@@ -36,6 +36,17 @@ internal static class NodeMetrics
         Gauge(text, "mediacluster_vad_queue_depth", "gauge", "Jobs waiting for a speech-detection slot.", node.VadSlots.Waiting);
         Gauge(text, "mediacluster_vad_busy_slots", "gauge", "Speech-detection slots in use now.", node.VadSlots.Busy);
         Gauge(text, "mediacluster_vad_slots", "gauge", "Speech-detection slots on this node.", node.VadSlots.Slots);
+        var live = node.LiveMetrics;
+        Gauge(text, "mediacluster_live_sessions", "gauge", "Live audio sessions (WebSocket connections) open on this node.", live.Sessions);
+        Gauge(text, "mediacluster_live_streams", "gauge", "Live streams this node recognises (for sessions on any node).", live.Streams);
+        Gauge(text, "mediacluster_live_audio_seconds_total", "counter", "Seconds of live audio this node recognised.", live.AudioSeconds);
+        Gauge(text, "mediacluster_live_realtime_factor", "gauge", "Live recognition seconds per audio second (below 1 is faster than real time).", live.RealTimeFactor);
+        Header(text, "mediacluster_live_partial_latency_seconds", "summary", "From audio leaving a session to the partial it produced (last 1000 partials).");
+        foreach (var q in new[] { 0.5, 0.95 })
+        {
+            text.Append(CultureInfo.InvariantCulture, $"mediacluster_live_partial_latency_seconds{{quantile=\"{q}\"}} {live.PartialLatencyQuantile(q):0.######}\n");
+        }
+
         return text.ToString();
     }
 

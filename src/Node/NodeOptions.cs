@@ -30,6 +30,9 @@ public sealed class NodeOptions
     /// <summary>This node's cluster roles (api, jobs, gpu); empty: all of them, as the embedded node has.</summary>
     public List<string> Roles { get; set; } = [];
 
+    /// <summary>Live audio over the WebSocket /ws/live: limits and utterance settings.</summary>
+    public LiveSettings Live { get; set; } = new();
+
     /// <summary>Where the journal and snapshots live.</summary>
     public JournalSettings Journal { get; set; } = new();
 
@@ -116,6 +119,31 @@ public sealed class NodeOptions
     internal string ResultsRoot => Path.GetFullPath(OutputRoot ?? Path.Combine(DataDirectory, "results"));
 
     internal string UploadsRoot => Path.GetFullPath(Path.Combine(DataDirectory, "uploads"));
+}
+
+/// <summary>Section Node:Live.</summary>
+public sealed class LiveSettings
+{
+    /// <summary>Live sessions this node holds at once (default three per core); more are refused with close code 1013.</summary>
+    public int? MaxSessions { get; set; }
+
+    /// <summary>Live streams this gpu node recognises at once (default three per core); a session then goes to another gpu node.</summary>
+    public int? MaxStreams { get; set; }
+
+    /// <summary>The largest WebSocket message a client may send, in bytes (default 262144); larger closes with 1009.</summary>
+    public int MaxFrameBytes { get; set; } = 256 * 1024;
+
+    /// <summary>A session's longest audio, in minutes (default 120); it then gets its finals and is closed.</summary>
+    public double MaxSessionMinutes { get; set; } = 120;
+
+    /// <summary>Seconds without a message after which a client is closed (default 15).</summary>
+    public double IdleTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>Silence, in seconds, that ends an utterance and brings its final (default 0.8).</summary>
+    public double EndOfUtteranceSeconds { get; set; } = 0.8;
+
+    /// <summary>The longest utterance, in seconds (default 20); longer speech gets a final at its least speech-like point.</summary>
+    public double MaxUtteranceSeconds { get; set; } = 20;
 }
 
 /// <summary>Section Node:Journal.</summary>

@@ -180,7 +180,10 @@ public sealed class SpeechTests(MediaFiles files, Engines engines)
         await recognizer.RecognizeAsync(clips[2]);
         var warm = await recognizer.RecognizeAsync(clips[0]);
         Assert.Equal(cold.Text, warm.Text);
+
+        // Times too: a reused decoder numbered its frames on from earlier utterances (words timed 14 s into a 7 s clip).
         Assert.Equal(cold.Words, warm.Words);
+        Assert.All(warm.Words, w => Assert.True(w.End.TotalSeconds <= clips[0].Length / 16000.0, $"'{w.Text}' ends at {w.End} in a {clips[0].Length / 16000.0:0.00} s clip"));
     }
 
     [Fact]

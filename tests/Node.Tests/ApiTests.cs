@@ -80,7 +80,7 @@ public sealed class ApiTests : IAsyncLifetime
         var id = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
         // Server-sent events: progress in order, ending with the terminal state.
-        var updates = await EventsAsync(id);
+        var updates = await _node.EventsAsync(id);
         Assert.Equal("completed", updates[^1].GetProperty("state").GetString());
         var transcribed = updates.Select(u => u.GetProperty("segments_transcribed").GetInt32()).ToList();
         Assert.Equal(transcribed.Order(), transcribed);
@@ -109,7 +109,7 @@ public sealed class ApiTests : IAsyncLifetime
     {
         var id = await UploadAsync(await File.ReadAllBytesAsync(SpeechSampleMaker.LibriVoxClips()[1].Path), "../../x");
 
-        Assert.Equal("completed", (await EventsAsync(id))[^1].GetProperty("state").GetString());
+        Assert.Equal("completed", (await _node.EventsAsync(id))[^1].GetProperty("state").GetString());
         Assert.False(Directory.Exists(Path.Combine(Data, "uploads", id)), "the upload should be deleted once its job has ended");
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(_directory)!, "x"));
         Assert.Empty(Directory.GetFiles(_directory, "x", SearchOption.AllDirectories));
@@ -159,10 +159,10 @@ public sealed class ApiTests : IAsyncLifetime
 
         var good = await UploadAsync(clip, "good.wav");
 
-        Assert.Equal("completed", (await EventsAsync(good))[^1].GetProperty("state").GetString());
+        Assert.Equal("completed", (await _node.EventsAsync(good))[^1].GetProperty("state").GetString());
         foreach (var (name, (_, expected)) in hostile)
         {
-            var end = (await EventsAsync(ids[name]))[^1];
+            var end = (await _node.EventsAsync(ids[name]))[^1];
             Assert.Equal("failed", end.GetProperty("state").GetString());
             var error = end.GetProperty("error").GetString()!;
             Assert.True(expected.All(e => error.Contains(e, StringComparison.Ordinal)), $"{name}: expected '{string.Join("' and '", expected)}' in '{error}'");
@@ -176,21 +176,5 @@ public sealed class ApiTests : IAsyncLifetime
         var response = await Client.PostAsync("/api/jobs", content);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"upload of '{name}' answered {response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
-
-    private async Task<List<JsonElement>> EventsAsync(string id)
-    {
-        using var events = await Client.GetStreamAsync($"/api/jobs/{id}/events").WaitAsync(TimeSpan.FromMinutes(2));
-        using var reader = new StreamReader(events);
-        var updates = new List<JsonElement>();
-        while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2)) is { } line)
-        {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                updates.Add(JsonDocument.Parse(line[6..]).RootElement);
-            }
-        }
-
-        return updates;
     }
 }

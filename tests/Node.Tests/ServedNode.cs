@@ -46,6 +46,23 @@ public sealed class ServedNode : IAsyncDisposable
         (JsonSerializer.Deserialize<NodeEndpoints>(await File.ReadAllTextAsync(Path.Combine(dataDirectory, NodeHost.EndpointsFile)))!,
          (await File.ReadAllTextAsync(Path.Combine(dataDirectory, ApiToken.FileName))).Trim());
 
+    /// <summary>A job's server-sent progress events, until its end.</summary>
+    public async Task<List<JsonElement>> EventsAsync(string id)
+    {
+        using var events = await Client.GetStreamAsync($"/api/jobs/{id}/events").WaitAsync(TimeSpan.FromMinutes(2));
+        using var reader = new StreamReader(events);
+        var updates = new List<JsonElement>();
+        while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2)) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                updates.Add(JsonDocument.Parse(line[6..]).RootElement);
+            }
+        }
+
+        return updates;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();

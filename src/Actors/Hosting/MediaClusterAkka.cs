@@ -161,6 +161,7 @@ public static class MediaClusterAkka
                 if (hostsWorkers)
                 {
                     system.ActorOf(AsrWorkers.Props(engines, metrics), "asr-workers");
+                    system.ActorOf(Live.LiveStreams.Props(engines, services.GetRequiredService<Live.LiveMetrics>(), options.Live), Live.LiveStreams.Name);
                 }
 
                 if (options.Inbox is { } inbox)

@@ -21,9 +21,11 @@ public static class MediaNodeServices
         services.AddSingleton(options);
         services.AddSingleton(new AsrMetrics());
         services.AddSingleton(new VadMetrics(options.VadSlots ?? 4 * Environment.ProcessorCount));
+        services.AddSingleton(new Live.LiveMetrics());
         services.AddSingleton(sp => new NodeEngines(
             () => new SileroVad(log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<SileroVad>(), device: options.InferenceDevice),
-            () => recognizer ?? options.Recognizer.Create(options.AsrSlots)));
+            () => recognizer ?? options.Recognizer.Create(options.AsrSlots),
+            recognizer is null ? () => options.Recognizer.Create(options.Live.MaxStreams) : null));
 
         // Registered before Akka's hosted service, so it stops after the actor system has terminated.
         services.AddHostedService<EngineShutdown>();

@@ -121,21 +121,26 @@ internal sealed unsafe class PocketSphinxDecoder : IDisposable
         var logmath = ps_get_logmath(_decoder);
         var utteranceConfidence = Math.Clamp(logmath_exp(logmath, ps_get_prob(_decoder)), 0, 1);
         var words = new List<RecognizedWord>();
+
+        // The segmentation covers the utterance from its first frame, but a decoder that has decoded utterances before
+        // numbers its frames on from theirs (pocketsphinx 5prealpha): the first segment's start is the utterance's frame 0.
+        int? firstFrame = null;
         for (var seg = ps_seg_iter(_decoder); seg != 0; seg = ps_seg_next(seg))
         {
+            int start, end, acoustic, language, backoff;
+            ps_seg_frames(seg, &start, &end);
+            firstFrame ??= start;
             var word = Marshal.PtrToStringUTF8(ps_seg_word(seg)) ?? string.Empty;
             if (IsFiller(word))
             {
                 continue;
             }
 
-            int start, end, acoustic, language, backoff;
-            ps_seg_frames(seg, &start, &end);
             var posterior = ps_seg_prob(seg, &acoustic, &language, &backoff);
             words.Add(new RecognizedWord(
                 StripAlternate(word),
-                TimeSpan.FromSeconds(start * FrameSeconds),
-                TimeSpan.FromSeconds((end + 1) * FrameSeconds),
+                TimeSpan.FromSeconds((start - firstFrame.Value) * FrameSeconds),
+                TimeSpan.FromSeconds((end + 1 - firstFrame.Value) * FrameSeconds),
                 Math.Clamp(logmath_exp(logmath, posterior), 0, 1)));
         }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using MediaCluster.Media.Ffmpeg;
 
 namespace MediaCluster.Media.Samples;
@@ -62,7 +61,8 @@ public static class SpeechSampleMaker
         Directory.CreateDirectory(directory);
         await using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
         await using var writer = new BinaryWriter(file);
-        WriteHeader(writer, 0);
+        writer.Flush();
+        Live.Pcm16WavWriter.WriteHeader(file, 0);
         long written = 0;
         WriteSilence(writer, (long)(lead * 16000), ref written);
         for (var i = 0; clipCount is { } count ? i < count : written < minimumDuration.TotalSeconds * 16000; i++)
@@ -87,7 +87,7 @@ public static class SpeechSampleMaker
         WriteSilence(writer, (long)(lead * 16000), ref written);
         writer.Flush();
         file.Position = 0;
-        WriteHeader(writer, written);
+        Live.Pcm16WavWriter.WriteHeader(file, written);
         return new SpeechSample(path, string.Join(' ', texts), bounds, TimeSpan.FromSeconds(written / 16000.0));
     }
 
@@ -99,23 +99,5 @@ public static class SpeechSampleMaker
         }
 
         written += samples;
-    }
-
-    /// <summary>A 44-byte PCM WAV header for 16 kHz mono 16-bit audio of <paramref name="samples"/> samples.</summary>
-    private static void WriteHeader(BinaryWriter writer, long samples)
-    {
-        var dataBytes = (uint)(samples * 2);
-        writer.Write(Encoding.ASCII.GetBytes("RIFF"));
-        writer.Write(36 + dataBytes);
-        writer.Write(Encoding.ASCII.GetBytes("WAVEfmt "));
-        writer.Write(16u);
-        writer.Write((ushort)1);
-        writer.Write((ushort)1);
-        writer.Write(16000u);
-        writer.Write(32000u);
-        writer.Write((ushort)2);
-        writer.Write((ushort)16);
-        writer.Write(Encoding.ASCII.GetBytes("data"));
-        writer.Write(dataBytes);
     }
 }

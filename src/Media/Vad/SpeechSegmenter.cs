@@ -35,6 +35,12 @@ public sealed class SpeechSegmenter
     /// <summary>The earliest sample a future segment (with padding) can start at; audio before it can be dropped.</summary>
     public long EarliestNeededSample => Math.Max(0, Math.Max(_lastEmittedEnd, (_start ?? _position) - _pad));
 
+    /// <summary>Where the open segment's speech starts (before padding), or null while no segment is open.</summary>
+    public long? OpenSince => _start;
+
+    /// <summary>The padding, in samples, a segment gets before and after its speech.</summary>
+    public long PadSamples => _pad;
+
     /// <summary>Feeds the probability of the next window; returns the segments this completed (usually none).</summary>
     public IReadOnlyList<SpeechSegment> Push(float probability)
     {

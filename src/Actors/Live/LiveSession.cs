@@ -1,0 +1,339 @@
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using Google.Protobuf;
+using MediaCluster.Actors.Hosting;
+using MediaCluster.Messages.Jobs;
+
+namespace MediaCluster.Actors.Live;
+
+/// <summary>What a live session tells its connection.</summary>
+public abstract record LiveOutput;
+
+/// <summary>The open utterance's hypothesis so far.</summary>
+public sealed record LivePartialOutput(string Text) : LiveOutput;
+
+/// <summary>An utterance's final result; word and utterance times in seconds from the session's start.</summary>
+public sealed record LiveFinalOutput(string Text, IReadOnlyList<Media.Asr.RecognizedWord> Words, double Start, double End, double Confidence) : LiveOutput;
+
+/// <summary>The session is over: after its last final (<see cref="LiveEnd.Completed"/>), or for the reason given.</summary>
+public sealed record LiveClosedOutput(LiveEnd Reason, string Message) : LiveOutput;
+
+/// <summary>Why a live session ended.</summary>
+public enum LiveEnd
+{
+    /// <summary>The client sent its end of audio and has every final.</summary>
+    Completed,
+
+    /// <summary>The client sent nothing for <see cref="LiveLimits.IdleTimeout"/>.</summary>
+    Idle,
+
+    /// <summary>The audio reached <see cref="LiveLimits.MaxSessionLength"/> (its finals were sent).</summary>
+    TooLong,
+
+    /// <summary>No gpu node took the session's stream within <see cref="LiveLimits.AttachTimeout"/>.</summary>
+    NoRecognizer,
+}
+
+/// <summary>
+/// One live connection, on the node holding its socket. Audio (16 kHz PCM16) arrives with <see cref="Audio"/> and is
+/// acknowledged with <see cref="Accepted"/> while less than <see cref="LiveLimits.MaxPendingAudio"/> of it awaits
+/// processing — the connection reads the next frame only then, so a client faster than the recogniser is slowed by
+/// TCP, not buffered without bound. The audio goes on to a <see cref="LiveStream"/> on a gpu node (any member with
+/// the role; several sessions spread over them), which answers each piece with its partials and finals. The session
+/// keeps the audio from the stream's <c>keep_from</c> on: if the stream or its node is lost, it opens a stream on another
+/// gpu node at that sample and sends the kept audio again, so no final is lost and none repeats (a final that ends at or
+/// before the last one sent is dropped). <see cref="End"/> asks for the last finals; the session then closes.
+/// </summary>
+public sealed class LiveSession : ReceiveActor
+{
+    private const int ChunkSamples = 8000;
+    private readonly string _id;
+    private readonly LiveLimits _limits;
+    private readonly LiveMetrics _metrics;
+    private readonly System.Threading.Channels.ChannelWriter<LiveOutput> _output;
+    private readonly ActorClock _clock;
+    private readonly Cluster _cluster;
+    private readonly List<short> _kept = [];
+    private readonly Dictionary<long, (long Samples, long SentAt)> _inFlight = [];
+    private readonly HashSet<Address> _lost = [];
+    private long _keptFrom;
+    private long _received;
+    private long _processed;
+    private long _lastFinalEnd;
+    private long _seq;
+    private int _attempt;
+    private int _failedStreams;
+    private long _attachingSince;
+    private IActorRef? _stream;
+    private IActorRef? _waitingForRoom;
+    private LiveEnd? _ending;
+
+    public LiveSession(string id, LiveLimits limits, LiveMetrics metrics, System.Threading.Channels.ChannelWriter<LiveOutput> output, TimeProvider time)
+    {
+        _id = id;
+        _limits = limits;
+        _metrics = metrics;
+        _output = output;
+        _clock = new ActorClock(time, Self);
+        _cluster = Cluster.Get(Context.System);
+        Receive<Audio>(OnAudio);
+        Receive<End>(_ => Finish(LiveEnd.Completed));
+        Receive<LiveStreamStarted>(started => started.Attempt == _attempt && _stream is null, OnStarted);
+        Receive<LiveStreamStarted>(_ => Sender.Tell(PoisonPill.Instance));
+        Receive<LiveStreamRefused>(refused => refused.Attempt == _attempt && _stream is null, refused =>
+        {
+            Context.GetLogger().Info("Live session {0}: {1}", _id, refused.Reason);
+            _lost.Add(Sender.Path.Address);
+            Attach();
+        });
+        Receive<LiveAudioProcessed>(_ => Sender.Equals(_stream), OnProcessed);
+        Receive<Terminated>(t => t.ActorRef.Equals(_stream), t =>
+        {
+            _stream = null;
+            _inFlight.Clear();
+            _lost.Add(t.ActorRef.Path.Address);
+            Context.GetLogger().Warning("Live session {0} lost its stream on {1}; re-attaching from {2:0.00} s", _id, t.ActorRef.Path.Address, _keptFrom / 16000.0);
+            Attach();
+        });
+        Receive<ActorClock.Tick>(tick => _clock.IsCurrent(tick), tick =>
+        {
+            switch (tick.Message)
+            {
+                case IdleCheck:
+                    Finish(LiveEnd.Idle);
+                    break;
+                case AttachAgain:
+                    Attach();
+                    break;
+            }
+        });
+        Receive<ActorClock.Tick>(_ => { });
+    }
+
+    /// <summary>The next audio from the client (16 kHz PCM16); answered with <see cref="Accepted"/> when there is room for more.</summary>
+    public sealed record Audio(short[] Samples);
+
+    /// <summary>The client's end of audio.</summary>
+    public sealed record End
+    {
+        public static End Instance { get; } = new();
+    }
+
+    /// <summary>The audio was taken; the connection may read the next frame.</summary>
+    public sealed record Accepted
+    {
+        public static Accepted Instance { get; } = new();
+    }
+
+    public static Props Props(string id, LiveLimits limits, LiveMetrics metrics, System.Threading.Channels.ChannelWriter<LiveOutput> output, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new LiveSession(id, limits, metrics, output, time));
+
+    private long PendingSamples => _received - _processed;
+
+    private static long SamplesOf(TimeSpan t) => (long)(t.TotalSeconds * 16000);
+
+    protected override void PreStart()
+    {
+        _attachingSince = Environment.TickCount64;
+        _clock.StartSingle("idle", IdleCheck.Instance, _limits.IdleTimeout);
+        Attach();
+    }
+
+    protected override void PostStop()
+    {
+        _clock.Dispose();
+        _stream?.Tell(PoisonPill.Instance);
+        _output.TryComplete();
+    }
+
+    private void OnAudio(Audio audio)
+    {
+        if (_ending is not null)
+        {
+            Sender.Tell(Accepted.Instance);
+            return;
+        }
+
+        _clock.StartSingle("idle", IdleCheck.Instance, _limits.IdleTimeout);
+        var start = _received;
+        _kept.AddRange(audio.Samples);
+        _received += audio.Samples.Length;
+        if (_stream is not null)
+        {
+            Send(start, audio.Samples);
+        }
+
+        if (_received >= SamplesOf(_limits.MaxSessionLength))
+        {
+            Sender.Tell(Accepted.Instance);
+            Finish(LiveEnd.TooLong);
+            return;
+        }
+
+        if (PendingSamples < SamplesOf(_limits.MaxPendingAudio))
+        {
+            Sender.Tell(Accepted.Instance);
+        }
+        else
+        {
+            _waitingForRoom = Sender;
+        }
+    }
+
+    private void Finish(LiveEnd reason)
+    {
+        if (_ending is not null)
+        {
+            return;
+        }
+
+        _ending = reason;
+        _clock.Cancel("idle");
+        if (reason == LiveEnd.Idle)
+        {
+            Close(reason, $"no audio for {_limits.IdleTimeout.TotalSeconds:0} s (Node:Live:IdleTimeoutSeconds)");
+            return;
+        }
+
+        _stream?.Tell(new EndLiveStream());
+    }
+
+    /// <summary>Asks the next gpu member not known lost to open a stream at the first kept sample.</summary>
+    private void Attach()
+    {
+        if (_stream is not null)
+        {
+            return;
+        }
+
+        var members = _cluster.State.Members
+            .Where(m => m.Status == MemberStatus.Up && m.HasRole(MediaClusterAkka.GpuRole) && !_cluster.State.Unreachable.Contains(m))
+            .OrderBy(m => m.Address.ToString(), StringComparer.Ordinal)
+            .ToList();
+        var candidates = members.Where(m => !_lost.Contains(m.Address)).ToList();
+        if (candidates.Count == 0)
+        {
+            if (Environment.TickCount64 - _attachingSince > _limits.AttachTimeout.TotalMilliseconds)
+            {
+                Close(LiveEnd.NoRecognizer, members.Count == 0
+                    ? $"no speech recognition node (role gpu) is in the cluster; gave up after {_limits.AttachTimeout.TotalSeconds:0} s"
+                    : $"no speech recognition node took the session within {_limits.AttachTimeout.TotalSeconds:0} s (all busy or failing)");
+                return;
+            }
+
+            // Lost and refusing members get another chance once every member has been tried.
+            _lost.Clear();
+            _clock.StartSingle("attach", AttachAgain.Instance, TimeSpan.FromMilliseconds(500));
+            return;
+        }
+
+        // Sessions spread over the gpu members by their id; a member that failed is skipped.
+        var member = candidates[(int)((uint)_id.GetHashCode(StringComparison.Ordinal) % candidates.Count)];
+        _attempt++;
+        Context.ActorSelection(new RootActorPath(member.Address) / "user" / LiveStreams.Name)
+            .Tell(new StartLiveStream { SessionId = _id, StartSample = _keptFrom, Attempt = _attempt });
+        _clock.StartSingle("attach", AttachAgain.Instance, TimeSpan.FromSeconds(3));
+    }
+
+    private void OnStarted(LiveStreamStarted started)
+    {
+        _clock.Cancel("attach");
+        if (++_failedStreams > 5)
+        {
+            Sender.Tell(PoisonPill.Instance);
+            Close(LiveEnd.NoRecognizer, "the speech recogniser failed on this session's audio five times");
+            return;
+        }
+
+        _stream = Sender;
+        Context.Watch(_stream);
+        _processed = _keptFrom;
+        for (var offset = 0; offset < _kept.Count; offset += ChunkSamples)
+        {
+            var piece = CollectionsMarshal.AsSpan(_kept).Slice(offset, Math.Min(ChunkSamples, _kept.Count - offset)).ToArray();
+            Send(_keptFrom + offset, piece);
+        }
+
+        if (_ending is not null)
+        {
+            _stream.Tell(new EndLiveStream());
+        }
+    }
+
+    private void Send(long start, short[] samples)
+    {
+        var seq = ++_seq;
+        _inFlight[seq] = (samples.Length, Environment.TickCount64);
+        _stream!.Tell(new LiveAudio { Seq = seq, StartSample = start, Pcm = ByteString.CopyFrom(MemoryMarshal.AsBytes(samples.AsSpan())) });
+    }
+
+    private void OnProcessed(LiveAudioProcessed processed)
+    {
+        _attachingSince = Environment.TickCount64;
+        long? sentAt = null;
+        if (_inFlight.Remove(processed.Seq, out var piece))
+        {
+            _processed += piece.Samples;
+            _failedStreams = 0;
+            sentAt = piece.SentAt;
+        }
+
+        var drop = (int)Math.Clamp(processed.KeepFrom - _keptFrom, 0, _kept.Count);
+        _kept.RemoveRange(0, drop);
+        _keptFrom += drop;
+        foreach (var update in processed.Updates)
+        {
+            if (!update.Final)
+            {
+                _output.TryWrite(new LivePartialOutput(update.Text));
+                if (sentAt is { } sent)
+                {
+                    _metrics.PartialLatency(TimeSpan.FromMilliseconds(Environment.TickCount64 - sent));
+                }
+            }
+            else if (update.EndSample > _lastFinalEnd)
+            {
+                _lastFinalEnd = update.EndSample;
+                _output.TryWrite(new LiveFinalOutput(
+                    update.Text,
+                    [.. update.Words.Select(w => new Media.Asr.RecognizedWord(w.Text, TimeSpan.FromSeconds(w.StartSeconds), TimeSpan.FromSeconds(w.EndSeconds), w.Confidence))],
+                    update.StartSample / 16000.0,
+                    update.EndSample / 16000.0,
+                    update.Confidence));
+            }
+        }
+
+        if (processed.Ended)
+        {
+            _stream = null;
+            Close(_ending ?? LiveEnd.Completed, _ending == LiveEnd.TooLong
+                ? $"the session reached its maximum length of {_limits.MaxSessionLength.TotalMinutes:0} min (Node:Live:MaxSessionMinutes)"
+                : "end of audio");
+            return;
+        }
+
+        if (_waitingForRoom is not null && PendingSamples < SamplesOf(_limits.MaxPendingAudio))
+        {
+            _waitingForRoom.Tell(Accepted.Instance);
+            _waitingForRoom = null;
+        }
+    }
+
+    private void Close(LiveEnd reason, string message)
+    {
+        _output.TryWrite(new LiveClosedOutput(reason, message));
+        Context.Stop(Self);
+    }
+
+    private sealed class IdleCheck
+    {
+        public static readonly IdleCheck Instance = new();
+    }
+
+    private sealed class AttachAgain
+    {
+        public static readonly AttachAgain Instance = new();
+    }
+}

@@ -1,0 +1,407 @@
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Akka.Actor;
+using MediaCluster.Actors;
+using MediaCluster.Actors.Live;
+using MediaCluster.Media.Live;
+using MediaCluster.Messages.Jobs;
+
+namespace MediaCluster.Node;
+
+/// <summary>
+/// <c>/ws/live</c>: live audio in, partial and final transcripts out, in the message shapes of vosk-server (see
+/// docs/protocol.md). The connection's audio goes to a <see cref="LiveSession"/> (resampled to 16 kHz first) and is
+/// recorded; when the session ends the recording becomes a job under the id sent at the start.
+/// </summary>
+internal static class LiveApi
+{
+    /// <summary>Close codes (RFC 6455 §7.4.1), one per kind of end.</summary>
+    public const WebSocketCloseStatus BadData = WebSocketCloseStatus.InvalidPayloadData;        // 1007: bad config or message
+    public const WebSocketCloseStatus Refused = WebSocketCloseStatus.PolicyViolation;           // 1008: token, idle, too long
+    public const WebSocketCloseStatus TooBig = WebSocketCloseStatus.MessageTooBig;              // 1009: a frame over the limit
+    public const WebSocketCloseStatus Failed = WebSocketCloseStatus.InternalServerError;        // 1011: no recogniser
+    public const WebSocketCloseStatus TryLater = (WebSocketCloseStatus)1013;                    // 1013: node at its session limit
+
+    /// <summary>The cookie the web page keeps the token in (HttpOnly); programs send the Authorization header instead.</summary>
+    public const string TokenCookie = "mc_token";
+
+    public static void Map(WebApplication app, NodeOptions options, string token)
+    {
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        app.Map("/ws/live", async (HttpContext context, MediaNode node, ILoggerFactory logs) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                await JobApi.Error("/ws/live is a WebSocket endpoint: connect with ws://HOST:PORT/ws/live (see docs/protocol.md)", StatusCodes.Status400BadRequest).ExecuteAsync(context);
+                return;
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            await RunAsync(context, socket, node, options, token, logs.CreateLogger("MediaCluster.Node.Live"));
+        });
+    }
+
+    private static async Task RunAsync(HttpContext context, WebSocket socket, MediaNode node, NodeOptions options, string token, ILogger log)
+    {
+        var aborted = context.RequestAborted;
+        var limits = node.LiveLimits;
+        if (!ApiToken.IsAuthorized(context.Request, token) && !(context.Request.Cookies.TryGetValue(TokenCookie, out var cookie) && ApiToken.Matches(cookie, token)))
+        {
+            await CloseAsync(socket, Refused, "missing or wrong token: send 'Authorization: Bearer TOKEN' (the api-token in the node's data directory)", aborted);
+            return;
+        }
+
+        if (!node.LiveMetrics.TryOpenSession(limits.MaxSessions))
+        {
+            await CloseAsync(socket, TryLater, $"this node already holds {limits.MaxSessions} live sessions (Node:Live:MaxSessions); try again later or another node", aborted);
+            return;
+        }
+
+        try
+        {
+            var reader = new FrameReader(socket, limits.MaxFrameBytes);
+            var first = await reader.ReadAsync(limits.IdleTimeout, aborted);
+            if (first.Problem is { } problem)
+            {
+                await CloseAsync(socket, first.Status, problem, aborted);
+                return;
+            }
+
+            var config = first.Type == WebSocketMessageType.Binary ? new LiveConfig(16000, false) : LiveConfig.Parse(first.Text);
+            if (config.Error is { } error)
+            {
+                await CloseAsync(socket, BadData, error, aborted);
+                return;
+            }
+
+            await SessionAsync(socket, reader, config, first.Type == WebSocketMessageType.Binary ? first.Bytes : null, node, options, log, aborted);
+        }
+        finally
+        {
+            node.LiveMetrics.SessionClosed();
+        }
+    }
+
+    private static async Task SessionAsync(
+        WebSocket socket, FrameReader reader, LiveConfig config, byte[]? firstAudio, MediaNode node, NodeOptions options, ILogger log, CancellationToken aborted)
+    {
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var folder = Path.Combine(options.UploadsRoot, id);
+        Directory.CreateDirectory(folder);
+        var recordingPath = Path.Combine(folder, "live.wav");
+        var recording = new Pcm16WavWriter(recordingPath);
+        var output = Channel.CreateUnbounded<LiveOutput>(new UnboundedChannelOptions { SingleReader = true });
+        var session = node.OpenLiveSession(id, output.Writer);
+        using var sessionGone = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var finals = 0;
+        string? reason = null;
+        log.LogInformation("Live session {Id} opened ({Rate} Hz); it will be recorded as job {Id}", id, config.SampleRate, id);
+        await SendAsync(socket, new JsonObject { ["job"] = id }, aborted);
+
+        // The one sender on the socket: results, then the close (with {"error"} first unless a normal end).
+        var writer = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var message in output.Reader.ReadAllAsync(aborted))
+                {
+                    switch (message)
+                    {
+                        case LivePartialOutput partial:
+                            await SendAsync(socket, new JsonObject { ["partial"] = partial.Text }, aborted);
+                            break;
+                        case LiveFinalOutput final:
+                            finals++;
+                            await SendAsync(socket, FinalJson(final, config.Words), aborted);
+                            break;
+                        case LiveClosedOutput end:
+                            reason = end.Message;
+                            await CloseAsync(socket, end.Reason switch
+                            {
+                                LiveEnd.Completed => WebSocketCloseStatus.NormalClosure,
+                                LiveEnd.NoRecognizer => Failed,
+                                _ => Refused,
+                            }, end.Reason == LiveEnd.Completed ? null : end.Message, aborted);
+                            return;
+                        case Refusal refusal:
+                            reason = refusal.Message;
+                            await CloseAsync(socket, refusal.Status, refusal.Message, aborted);
+                            return;
+                    }
+                }
+
+                await CloseAsync(socket, Failed, "the live session stopped unexpectedly", aborted);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                reason = "the client went away";
+            }
+            finally
+            {
+                await sessionGone.CancelAsync();
+            }
+        });
+
+        var resampler = new Pcm16Resampler(config.SampleRate);
+        var pcm = new PcmBytes();
+        try
+        {
+            if (firstAudio is not null)
+            {
+                await AudioAsync(firstAudio);
+            }
+
+            while (!sessionGone.IsCancellationRequested)
+            {
+                var frame = await reader.ReadAsync(Timeout.InfiniteTimeSpan, aborted);
+                if (frame.Problem is { } problem)
+                {
+                    output.Writer.TryWrite(new Refusal(frame.Status, problem));
+                    break;
+                }
+
+                if (frame.Type == WebSocketMessageType.Close || (frame.Type == WebSocketMessageType.Text && IsEof(frame.Text)))
+                {
+                    // The end of audio (a client's close counts as one): the last finals, then the session closes.
+                    await AudioAsync([], flush: true);
+                    session.Tell(LiveSession.End.Instance);
+                    break;
+                }
+
+                if (frame.Type == WebSocketMessageType.Text)
+                {
+                    output.Writer.TryWrite(new Refusal(BadData, $"a text message must be {{\"eof\": 1}} once audio has started; got {Shorten(frame.Text)}"));
+                    break;
+                }
+
+                await AudioAsync(frame.Bytes);
+            }
+
+            await writer.WaitAsync(node.LiveLimits.MaxPendingAudio + node.LiveLimits.AttachTimeout, aborted);
+            if (socket.State == WebSocketState.CloseSent)
+            {
+                // The client's half of the closing handshake.
+                using var handshake = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                while ((await reader.ReadAsync(Timeout.InfiniteTimeSpan, handshake.Token)).Type != WebSocketMessageType.Close)
+                {
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or TimeoutException)
+        {
+            // The client went away, or the session ended while a frame waited for room (the writer says why).
+            reason ??= "the client went away";
+        }
+        finally
+        {
+            session.Tell(PoisonPill.Instance);
+            recording.Complete();
+            recording.Dispose();
+            if (socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
+            {
+                socket.Abort();
+            }
+        }
+
+        var seconds = recording.Samples / 16000.0;
+        if (recording.Samples == 0)
+        {
+            UploadStore.Delete(folder);
+            log.LogInformation("Live session {Id} ended ({Reason}) with no audio; no job", id, reason);
+            return;
+        }
+
+        var title = string.Create(CultureInfo.InvariantCulture, $"live session {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        await node.StartJobAsync(new JobSpec { JobId = id, InputPath = recordingPath, OutputDir = Path.Combine(options.ResultsRoot, id), Title = title, OwnsInput = true }, CancellationToken.None);
+        log.LogInformation("Live session {Id} ended ({Reason}): {Seconds:0.0} s of audio, {Finals} finals; recorded as job {Id}", id, reason, seconds, finals, id);
+
+        async Task AudioAsync(byte[] bytes, bool flush = false)
+        {
+            var samples = resampler.Process(pcm.Take(bytes));
+            if (flush)
+            {
+                samples = [.. samples, .. resampler.Flush()];
+            }
+
+            if (samples.Length == 0)
+            {
+                return;
+            }
+
+            recording.Write(samples);
+            await session.Ask<LiveSession.Accepted>(new LiveSession.Audio(samples), Timeout.InfiniteTimeSpan, sessionGone.Token);
+        }
+    }
+
+    private static JsonObject FinalJson(LiveFinalOutput final, bool words)
+    {
+        var json = new JsonObject();
+        if (words)
+        {
+            json["result"] = new JsonArray([.. final.Words.Select(w => (JsonNode)new JsonObject
+            {
+                ["conf"] = Math.Round(w.Confidence, 6),
+                ["end"] = Math.Round(w.End.TotalSeconds, 3),
+                ["start"] = Math.Round(w.Start.TotalSeconds, 3),
+                ["word"] = w.Text,
+            })]);
+        }
+
+        json["text"] = final.Text;
+        return json;
+    }
+
+    private static bool IsEof(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text) is JsonObject o && o.TryGetPropertyValue("eof", out var eof) && eof is not null;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string Shorten(string text) => text.Length > 80 ? text[..80] + "…" : text;
+
+    private static Task SendAsync(WebSocket socket, JsonObject message, CancellationToken ct) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, endOfMessage: true, ct);
+
+    /// <summary>Sends {"error": …} (unless a normal end) and closes with <paramref name="status"/>.</summary>
+    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string? error, CancellationToken ct)
+    {
+        try
+        {
+            if (error is not null && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await SendAsync(socket, new JsonObject { ["error"] = error }, ct);
+            }
+
+            // A close reason is limited to 123 bytes; the error message carries the whole reason.
+            var shortReason = error is null ? "end of audio" : error.Length > 60 ? error[..60] : error;
+            await socket.CloseAsync(status, shortReason, ct);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // The client went away first.
+        }
+    }
+
+    /// <summary>The connection's own reason to close (a frame too big, a bad message), queued behind what was already sent.</summary>
+    private sealed record Refusal(WebSocketCloseStatus Status, string Message) : LiveOutput;
+
+    /// <summary>Binary frames as PCM16: a sample split over two frames is joined.</summary>
+    private sealed class PcmBytes
+    {
+        private byte? _carry;
+
+        public ReadOnlySpan<short> Take(byte[] bytes)
+        {
+            var joined = _carry is { } c ? [c, .. bytes] : bytes;
+            _carry = joined.Length % 2 == 1 ? joined[^1] : null;
+            return MemoryMarshal.Cast<byte, short>(joined.AsSpan(0, joined.Length & ~1));
+        }
+    }
+
+    /// <summary>One whole WebSocket message, or the reason the connection must close.</summary>
+    private sealed record Frame(WebSocketMessageType Type, byte[] Bytes, string? Problem = null, WebSocketCloseStatus Status = WebSocketCloseStatus.NormalClosure)
+    {
+        public string Text => Encoding.UTF8.GetString(Bytes);
+    }
+
+    /// <summary>Reads whole messages of at most the frame limit.</summary>
+    private sealed class FrameReader(WebSocket socket, int maxBytes)
+    {
+        private readonly byte[] _buffer = new byte[maxBytes + 1];
+
+        public async Task<Frame> ReadAsync(TimeSpan idle, CancellationToken ct)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (idle != Timeout.InfiniteTimeSpan)
+            {
+                timeout.CancelAfter(idle);
+            }
+
+            var length = 0;
+            while (true)
+            {
+                ValueWebSocketReceiveResult result;
+                try
+                {
+                    result = await socket.ReceiveAsync(_buffer.AsMemory(length), timeout.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return new Frame(WebSocketMessageType.Close, [], $"no message for {idle.TotalSeconds:0} s (Node:Live:IdleTimeoutSeconds)", Refused);
+                }
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return new Frame(WebSocketMessageType.Close, []);
+                }
+
+                length += result.Count;
+                if (length > maxBytes)
+                {
+                    return new Frame(result.MessageType, [], $"a message was larger than {maxBytes} bytes (Node:Live:MaxFrameBytes); send audio in smaller frames", TooBig);
+                }
+
+                if (result.EndOfMessage)
+                {
+                    return new Frame(result.MessageType, _buffer.AsSpan(0, length).ToArray());
+                }
+            }
+        }
+    }
+
+    /// <summary>The client's {"config": {...}}.</summary>
+    private sealed record LiveConfig(int SampleRate, bool Words, string? Error = null)
+    {
+        public static LiveConfig Parse(string text)
+        {
+            const string shape = "the first message must be {\"config\": {\"sample_rate\": 16000, \"words\": true}} (or audio at 16000 Hz)";
+            JsonNode? json;
+            try
+            {
+                json = JsonNode.Parse(text);
+            }
+            catch (JsonException)
+            {
+                return new LiveConfig(0, false, $"{shape}; got text that is not JSON: {Shorten(text)}");
+            }
+
+            if (json is not JsonObject root || !root.TryGetPropertyValue("config", out var node) || node is not JsonObject config)
+            {
+                return new LiveConfig(0, false, $"{shape}; got {Shorten(text)}");
+            }
+
+            var rate = 16000;
+            if (config.TryGetPropertyValue("sample_rate", out var rateNode))
+            {
+                if (rateNode is not JsonValue value || !value.TryGetValue<double>(out var number) || number != Math.Floor(number) || number is < 8000 or > 192000)
+                {
+                    return new LiveConfig(0, false, $"config.sample_rate must be a whole number of Hz from 8000 to 192000; got {rateNode?.ToJsonString() ?? "null"}");
+                }
+
+                rate = (int)number;
+            }
+
+            var words = false;
+            if (config.TryGetPropertyValue("words", out var wordsNode))
+            {
+                if (wordsNode is not JsonValue flag || !flag.TryGetValue<bool>(out words))
+                {
+                    return new LiveConfig(0, false, $"config.words must be true or false; got {wordsNode?.ToJsonString() ?? "null"}");
+                }
+            }
+
+            return new LiveConfig(rate, words);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json;
+using MediaCluster.Media.Asr;
+using MediaCluster.Media.Samples;
+using MediaCluster.Messages.Api;
+
+namespace MediaCluster.Node.Tests;
+
+/// <summary>/ws/live on a node served in this process: a recording streamed in, partials and finals out, refusals.</summary>
+public sealed class LiveApiTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-live-").FullName;
+    private ServedNode _node = null!;
+
+    public async Task InitializeAsync() =>
+        _node = await ServedNode.StartAsync(Path.Combine(_directory, "data"), "--Node:Live:IdleTimeoutSeconds", "2", "--Node:Live:MaxFrameBytes", "65536");
+
+    public async Task DisposeAsync()
+    {
+        await _node.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Live_ThreeClips_PartialsThenFinalsMatchingTheSessionsBatchJob()
+    {
+        var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "three.wav"), TimeSpan.Zero, minGap: 1.2, maxGap: 1.2, lead: 0.5, clipCount: 3);
+        var pcm = (await File.ReadAllBytesAsync(sample.Path))[44..];
+        await using var live = await LiveClient.ConnectAsync(_node.Api, _node.Token);
+        var job = (await live.ReadAsync())?.Job;
+        Assert.False(string.IsNullOrEmpty(job), "the server did not send the session's job id first");
+
+        // The whole recording as fast as the server takes it (it paces the client), in 0.1-s frames, while another
+        // task reads what comes back.
+        var messages = new List<LiveMessage>();
+        var reading = Task.Run(async () =>
+        {
+            while (await live.ReadAsync() is { } message)
+            {
+                messages.Add(message);
+            }
+        });
+        for (var offset = 0; offset < pcm.Length; offset += 3200)
+        {
+            await live.SendAudioAsync(pcm.AsMemory(offset, Math.Min(3200, pcm.Length - offset)));
+        }
+
+        await live.SendEofAsync();
+        await reading.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, live.CloseStatus);
+        Assert.DoesNotContain(messages, m => m.Error is not null);
+        var finals = messages.Where(m => m.IsFinal && m.Text!.Length > 0).ToList();
+        Assert.True(finals.Count >= 3, $"{finals.Count} finals for three clips 1.2 s apart: {string.Join(" | ", messages.Select(m => m.Raw))}");
+        Assert.True(messages.FindIndex(m => m.Partial is { Length: > 0 }) < messages.FindIndex(m => m.IsFinal), "no partial before the first final");
+        var words = finals.SelectMany(f => f.Result ?? []).ToList();
+        Assert.Equal(finals.Sum(f => f.Text!.Split(' ').Length), words.Count);
+        Assert.Equal(words.Select(w => w.Start).Order(), words.Select(w => w.Start));
+        Assert.All(words, w => Assert.InRange(w.End, w.Start, sample.Duration.TotalSeconds));
+
+        // The session is a job: it completes, and its (batch) transcript says what the finals said.
+        var updates = await _node.EventsAsync(job!);
+        Assert.Equal("completed", updates[^1].GetProperty("state").GetString());
+        var batch = await _node.Client.GetStringAsync($"/api/jobs/{job}/artifacts/transcript.txt");
+        var liveText = string.Join(' ', finals.Select(f => f.Text));
+        var wer = WordErrorRate.Percent(batch, liveText);
+        Assert.True(wer <= 20, $"live vs the session's job: WER {wer:0.0}%\nlive:  {liveText}\nbatch: {batch}");
+        var metrics = await _node.Client.GetStringAsync("/metrics");
+        Assert.Contains("mediacluster_live_sessions 0\n", metrics);
+        Assert.Contains("mediacluster_live_streams 0\n", metrics);
+    }
+
+    [Fact]
+    public async Task Live_At48kHz_IsResampled()
+    {
+        var clip = SpeechSampleMaker.LibriVoxClips()[1];
+        var at48 = Path.Combine(_directory, "clip48.raw");
+        await Media.Ffmpeg.FfmpegRunner.RunAsync(["-v", "error", "-i", clip.Path, "-ar", "48000", "-ac", "1", "-f", "s16le", at48]);
+        var pcm = await File.ReadAllBytesAsync(at48);
+        await using var live = await LiveClient.ConnectAsync(_node.Api, _node.Token, sampleRate: 48000);
+        var messages = await StreamAsync(live, pcm, frameBytes: 9600);
+        var text = string.Join(' ', messages.Where(m => m.IsFinal).Select(m => m.Text));
+        Assert.True(WordErrorRate.Percent(clip.Text, text) <= 40, text);
+    }
+
+    [Fact]
+    public async Task Live_WrongToken_IsClosedWith1008AndSaysWhy()
+    {
+        await using var live = await LiveClient.ConnectAsync(_node.Api, "not-the-token", sampleRate: null);
+        var message = await live.ReadAsync();
+        Assert.Contains("missing or wrong token", message?.Error);
+        Assert.Null(await live.ReadAsync());
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, live.CloseStatus);
+    }
+
+    [Theory]
+    [InlineData("{\"config\": {\"sample_rate\": \"fast\"}}", "config.sample_rate must be a whole number of Hz")]
+    [InlineData("{\"config\": {\"sample_rate\": 4000}}", "config.sample_rate must be a whole number of Hz from 8000 to 192000; got 4000")]
+    [InlineData("{\"config\": {\"words\": 3}}", "config.words must be true or false")]
+    [InlineData("hello", "got text that is not JSON: hello")]
+    [InlineData("{\"eof\": 1}", "the first message must be {\"config\"")]
+    public async Task Live_BadConfig_IsClosedWith1007AndSaysWhy(string config, string error)
+    {
+        await using var live = await LiveClient.ConnectAsync(_node.Api, _node.Token, sampleRate: null);
+        await live.SendTextAsync(config);
+        Assert.Contains(error, (await live.ReadAsync())?.Error);
+        Assert.Null(await live.ReadAsync());
+        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, live.CloseStatus);
+    }
+
+    [Fact]
+    public async Task Live_OversizedFrame_IsClosedWith1009()
+    {
+        await using var live = await LiveClient.ConnectAsync(_node.Api, _node.Token);
+        Assert.NotNull((await live.ReadAsync())?.Job);
+        await live.SendAudioAsync(new byte[65536 + 2]);
+        var message = await live.ReadAsync();
+        Assert.Contains("larger than 65536 bytes (Node:Live:MaxFrameBytes)", message?.Error);
+        Assert.Null(await live.ReadAsync());
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, live.CloseStatus);
+    }
+
+    [Fact]
+    public async Task Live_StalledClient_IsClosedAfterTheIdleTimeout()
+    {
+        await using var live = await LiveClient.ConnectAsync(_node.Api, _node.Token);
+        Assert.NotNull((await live.ReadAsync())?.Job);
+        await live.SendAudioAsync(new byte[3200]);
+        var message = await live.ReadAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("no audio for 2 s (Node:Live:IdleTimeoutSeconds)", message?.Error);
+        Assert.Null(await live.ReadAsync());
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, live.CloseStatus);
+    }
+
+    [Fact]
+    public async Task Live_PlainHttp_IsToldItIsAWebSocket()
+    {
+        using var anonymous = new HttpClient { BaseAddress = _node.Api };
+        var response = await anonymous.GetAsync("/ws/live");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("WebSocket endpoint", await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<List<LiveMessage>> StreamAsync(LiveClient live, byte[] pcm, int frameBytes)
+    {
+        var messages = new List<LiveMessage>();
+        var reading = Task.Run(async () =>
+        {
+            while (await live.ReadAsync() is { } message)
+            {
+                messages.Add(message);
+            }
+        });
+        for (var offset = 0; offset < pcm.Length; offset += frameBytes)
+        {
+            await live.SendAudioAsync(pcm.AsMemory(offset, Math.Min(frameBytes, pcm.Length - offset)));
+        }
+
+        await live.SendEofAsync();
+        await reading.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, live.CloseStatus);
+        return messages;
+    }
+}
