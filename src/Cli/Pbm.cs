@@ -27,6 +27,14 @@ internal static partial class Pbm
                                   download a completed job's files into DIR (default ./ID)
           media watch [ID]        follow one job until it ends, or every job until Ctrl+C
 
+        The "live" command:
+          live FILE|- [--speed N] [--rate HZ]
+                                  stream speech to the node and show the transcript as it is spoken: the
+                                  partial line rewritten in place, each final on its own line; FILE is sent
+                                  at real time (--speed N: N times that, 0: as fast as the node takes it),
+                                  `-` reads raw 16-bit mono PCM at --rate HZ (default 16000) from stdin;
+                                  --json prints the node's messages as they come. The session is also a job.
+
         The "cluster" palette:
           cluster show            members (address, roles, status, reachability), leader and oldest
           cluster leave ADDRESS   a member leaves gracefully (its shards are handed off)
@@ -49,7 +57,7 @@ internal static partial class Pbm
         """;
 
     private static readonly HashSet<string> Flags = ["--wait", "--server-path", "--json", "--plain", "--help", "-h"];
-    private static readonly HashSet<string> Valued = ["--host", "--token", "--data-dir", "--out"];
+    private static readonly HashSet<string> Valued = ["--host", "--token", "--data-dir", "--out", "--speed", "--rate"];
 
     /// <summary>Runs pbm; <paramref name="terminal"/> says whether <paramref name="output"/> is a terminal (rich output).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, bool terminal, CancellationToken ct)
@@ -72,7 +80,7 @@ internal static partial class Pbm
             operands = operands[1..];
         }
 
-        if (options.ContainsKey("--help") || options.ContainsKey("-h") || operands is ["help"] or ["media"] or ["media", "help"] or ["cluster"] or ["cluster", "help"])
+        if (options.ContainsKey("--help") || options.ContainsKey("-h") || operands is ["help"] or ["media"] or ["media", "help"] or ["cluster"] or ["cluster", "help"] or ["live"])
         {
             output.WriteLine(Usage);
             return 0;
@@ -94,6 +102,7 @@ internal static partial class Pbm
                 ["media", "result", var id] => await ResultAsync(client, reporter, id, options.GetValueOrDefault("--out") ?? id, ct),
                 ["media", "watch", var id] => Exit(await reporter.FollowAsync([id], i => client.FollowAsync(i, ct), ct)),
                 ["media", "watch"] => await WatchAllAsync(client, reporter, ct),
+                ["live", var source] => await LiveCommand.RunAsync(connection.BaseAddress, connection.Token, source, options, output, errors, terminal, ct),
                 ["cluster", "show"] => await ShowAsync(async () => reporter.Cluster(await client.ClusterAsync(ct))),
                 ["cluster", var command, var address] when command is "leave" or "down" =>
                     await ShowAsync(async () => reporter.Said(await client.ClusterCommandAsync(command, address, ct))),

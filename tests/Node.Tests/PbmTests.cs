@@ -187,6 +187,52 @@ public sealed class PbmTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Live_File_PrintsEachFinalWithItsTime_ThenTheSessionsJob()
+    {
+        var clip = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "live clips.wav"), TimeSpan.Zero, minGap: 1.2, maxGap: 1.2, clipCount: 3);
+
+        var (status, output, errors) = await PbmAsync("live", clip.Path, "--speed", "0");
+
+        Assert.True(status == 0, $"live exited {status}: {errors}{output}");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var finals = lines[..^1];
+        Assert.True(finals.Length >= 3, output);
+        Assert.All(finals, line => Assert.Matches(@"^\[\d\d:\d\d\.\d–\d\d:\d\d\.\d\] \w", line));
+        var job = System.Text.RegularExpressions.Regex.Match(lines[^1], "^The session is job ([0-9a-f]{12}): `pbm media result \\1`").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(job), lines[^1]);
+        Assert.Equal("completed", (await _node.EventsAsync(job))[^1].GetProperty("state").GetString());
+
+        // --json: the node's messages as they came, the job id first.
+        (status, output, errors) = await PbmAsync("--json", "live", SpeechSampleMaker.LibriVoxClips()[1].Path, "--speed", "0");
+        Assert.True(status == 0, errors);
+        var messages = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.True(messages[0].TryGetProperty("job", out _), output);
+        Assert.Contains(messages, m => m.TryGetProperty("partial", out _));
+        Assert.Contains(messages, m => m.TryGetProperty("text", out var text) && text.GetString()!.Contains("young man", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Live_OnATerminal_RewritesThePartialInPlace()
+    {
+        var output = new StringWriter();
+        var status = await Pbm.RunAsync(["--data-dir", Data, "live", SpeechSampleMaker.LibriVoxClips()[1].Path, "--speed", "0"], output, new StringWriter(), terminal: true, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.Equal(0, status);
+        var text = output.ToString();
+        Assert.Contains("\r\u001b[2K\u001b[2m", text);
+        Assert.Matches(@"\r\u001b\[2K\[00:00\.\d–00:0\d\.\d\] .*young man", text);
+    }
+
+    [Fact]
+    public async Task Live_MissingFileOrBadSpeed_SaysSo()
+    {
+        var (status, _, errors) = await PbmAsync("live", Path.Combine(_directory, "nope.wav"));
+        Assert.Equal((1, $"error: no file '{Path.Combine(_directory, "nope.wav")}'\n"), (status, errors));
+        (status, _, errors) = await PbmAsync("live", "x.wav", "--speed", "fast");
+        Assert.Equal(2, status);
+        Assert.Contains("--speed takes a number", errors);
+    }
+
     private async Task<(int Status, string Output, string Errors)> PbmAsync(params string[] args)
     {
         var output = new StringWriter();

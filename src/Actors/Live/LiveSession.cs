@@ -101,6 +101,10 @@ public sealed class LiveSession : ReceiveActor
         {
             switch (tick.Message)
             {
+                case IdleCheck when _waitingForRoom is not null:
+                    // The client is silent because it is held back (the recogniser is behind or being replaced).
+                    _clock.StartSingle("idle", IdleCheck.Instance, _limits.IdleTimeout);
+                    break;
                 case IdleCheck:
                     Finish(LiveEnd.Idle);
                     break;

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using MediaCluster.Messages.Api;
+
+namespace MediaCluster.Cli;
+
+/// <summary>
+/// <c>pbm live FILE|-</c>: streams audio to the node's /ws/live and shows what comes back — on a terminal the partial
+/// hypothesis rewritten in place and each final on a line of its own with its time; piped, the finals only; with
+/// --json every server message as it came. A FILE is decoded by ffmpeg to 16 kHz mono and sent at real time (or
+/// --speed N times it; 0 as fast as the node takes it); <c>-</c> reads raw PCM16 mono at --rate Hz from stdin.
+/// </summary>
+internal static class LiveCommand
+{
+    private const double FrameSeconds = 0.1;
+
+    public static async Task<int> RunAsync(
+        Uri node, string token, string source, Dictionary<string, string?> options, TextWriter output, TextWriter errors, bool terminal, CancellationToken ct)
+    {
+        var fromStdin = source == "-";
+        var speed = fromStdin ? 0 : 1.0;
+        var rate = 16000;
+        if ((options.GetValueOrDefault("--speed") is { } s && (!double.TryParse(s, CultureInfo.InvariantCulture, out speed) || speed < 0))
+            || (options.GetValueOrDefault("--rate") is { } r && (!int.TryParse(r, CultureInfo.InvariantCulture, out rate) || rate is < 8000 or > 192000)))
+        {
+            errors.WriteLine("pbm: --speed takes a number ≥ 0 (1 = real time, 0 = as fast as the node takes it) and --rate a sample rate from 8000 to 192000 Hz");
+            return 2;
+        }
+
+        var json = options.ContainsKey("--json");
+        if (!fromStdin && !File.Exists(source))
+        {
+            errors.WriteLine($"error: no file '{source}'");
+            return 1;
+        }
+
+        LiveClient live;
+        try
+        {
+            live = await LiveClient.ConnectAsync(node, token, fromStdin ? rate : 16000, words: true, ct);
+        }
+        catch (System.Net.WebSockets.WebSocketException ex)
+        {
+            errors.WriteLine($"error: could not open a live session at {LiveClient.LiveUri(node)}: {ex.Message}");
+            return 1;
+        }
+
+        await using var _ = live;
+        var view = new View(output, json, terminal && !options.ContainsKey("--plain"));
+        string? job = null, error = null;
+        var reading = Task.Run(async () =>
+        {
+            while (await live.ReadAsync(ct) is { } message)
+            {
+                job ??= message.Job;
+                error ??= message.Error;
+                view.Show(message);
+            }
+        }, ct);
+
+        using var ffmpeg = fromStdin ? null : StartFfmpeg(source);
+        var audio = fromStdin ? Console.OpenStandardInput() : ffmpeg!.StandardOutput.BaseStream;
+        var frame = new byte[(int)(FrameSeconds * (fromStdin ? rate : 16000)) * 2];
+        var clock = Stopwatch.StartNew();
+        var sent = 0L;
+        try
+        {
+            int read;
+            while (!reading.IsCompleted && (read = await ReadFullAsync(audio, frame, ct)) > 0)
+            {
+                await live.SendAudioAsync(frame.AsMemory(0, read), ct);
+                sent += read;
+                if (speed > 0)
+                {
+                    var due = TimeSpan.FromSeconds(sent / 2.0 / (fromStdin ? rate : 16000) / speed) - clock.Elapsed;
+                    if (due > TimeSpan.Zero)
+                    {
+                        await Task.Delay(due, ct);
+                    }
+                }
+            }
+
+            if (!reading.IsCompleted)
+            {
+                await live.SendEofAsync(ct);
+            }
+        }
+        catch (System.Net.WebSockets.WebSocketException)
+        {
+            // The node closed the connection; the reader has its reason.
+        }
+
+        await reading;
+        view.End();
+        if (ffmpeg is { HasExited: false })
+        {
+            ffmpeg.Kill();
+        }
+
+        if (ffmpeg is { ExitCode: not 0 } && sent == 0)
+        {
+            errors.WriteLine($"error: ffmpeg could not decode '{source}': {(await ffmpeg.StandardError.ReadToEndAsync(ct)).Trim()}");
+            return 1;
+        }
+
+        if (error is not null)
+        {
+            errors.WriteLine($"error: {error} (closed with {(int?)live.CloseStatus})");
+            return 1;
+        }
+
+        if (!json && job is not null)
+        {
+            output.WriteLine($"The session is job {job}: `pbm media result {job}` gets its transcript, SRT, VTT, JSON, RTTM, summary and report once it completes.");
+        }
+
+        return 0;
+    }
+
+    private static Process StartFfmpeg(string file)
+    {
+        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-nostdin", "-v", "error", "-i", file, "-ac", "1", "-ar", "16000", "-f", "s16le", "-" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            return Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new IOException($"ffmpeg is needed to decode '{file}' and could not be started ({ex.Message}); install it (./mc setup) or pipe PCM into `pbm live -`", ex);
+        }
+    }
+
+    private static async Task<int> ReadFullAsync(Stream stream, byte[] buffer, CancellationToken ct)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = await stream.ReadAsync(buffer.AsMemory(total), ct);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    /// <summary>What the person sees.</summary>
+    private sealed class View(TextWriter output, bool json, bool terminal)
+    {
+        private bool _partialShown;
+
+        public void Show(LiveMessage message)
+        {
+            if (json)
+            {
+                output.WriteLine(message.Raw);
+                return;
+            }
+
+            if (message.Partial is { } partial && terminal)
+            {
+                var width = Math.Max(20, Console.IsOutputRedirected ? 100 : Console.WindowWidth) - 1;
+                var line = partial.Length > width ? "…" + partial[^(width - 1)..] : partial;
+                output.Write($"\r\u001b[2K\u001b[2m{line}\u001b[0m");
+                _partialShown = true;
+            }
+            else if (message.IsFinal && message.Text!.Length > 0)
+            {
+                var time = message.Result is [var first, .., var last] ? $"[{Clock(first.Start)}–{Clock(last.End)}] "
+                    : message.Result is [var only] ? $"[{Clock(only.Start)}–{Clock(only.End)}] " : "";
+                output.WriteLine(terminal ? $"\r\u001b[2K{time}{message.Text}" : $"{time}{message.Text}");
+                _partialShown = false;
+            }
+        }
+
+        public void End()
+        {
+            if (_partialShown)
+            {
+                output.Write("\r\u001b[2K");
+            }
+
+            output.Flush();
+        }
+
+        private static string Clock(double seconds) => TimeSpan.FromSeconds(seconds).ToString(@"mm\:ss\.f", CultureInfo.InvariantCulture);
+    }
+}
