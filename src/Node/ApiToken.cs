@@ -44,17 +44,16 @@ internal static class ApiToken
         return token;
     }
 
-    /// <summary>True when the request carries "Authorization: Bearer TOKEN" (compared in constant time).</summary>
+    /// <summary>
+    /// True when the request carries "Authorization: Bearer TOKEN" or the page's token cookie (compared in constant time).
+    /// </summary>
     public static bool IsAuthorized(HttpRequest request, string token)
     {
         var header = request.Headers.Authorization.ToString();
         const string prefix = "Bearer ";
-        if (!header.StartsWith(prefix, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        return Matches(header[prefix.Length..].Trim(), token);
+        return header.StartsWith(prefix, StringComparison.Ordinal)
+            ? Matches(header[prefix.Length..].Trim(), token)
+            : request.Cookies.TryGetValue(LiveApi.TokenCookie, out var cookie) && Matches(cookie, token);
     }
 
     /// <summary>True when <paramref name="given"/> is the token (compared in constant time).</summary>

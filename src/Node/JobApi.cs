@@ -80,6 +80,14 @@ internal static partial class JobApi
             await ExistsAsync(node, id, ct)
                 ? Results.Ok(MediaJob.Artifacts.Where(name => File.Exists(Path.Combine(options.ResultsRoot, id, name))))
                 : NoSuchJob(id));
+        app.MapMethods("/api/jobs/{id}/media", [HttpMethods.Get, HttpMethods.Head], (string id) =>
+        {
+            var folder = Path.Combine(options.ResultsRoot, id);
+            var media = JobId().IsMatch(id) && Directory.Exists(folder) ? Directory.EnumerateFiles(folder, MediaJob.MediaFileName + ".*").FirstOrDefault() : null;
+            return media is null
+                ? Error($"job '{id}' has no media kept (only a completed upload's or live session's is; one read from a server path stays there)", StatusCodes.Status404NotFound)
+                : Results.File(media, ContentTypes.TryGetContentType(media, out var type) ? type : "application/octet-stream", enableRangeProcessing: true);
+        });
         app.MapGet("/api/jobs/{id}/artifacts/{name}", (string id, string name) =>
         {
             if (!MediaJob.Artifacts.Contains(name) || !JobId().IsMatch(id))
@@ -93,6 +101,8 @@ internal static partial class JobApi
                 : Error($"job '{id}' has no '{name}' (yet)", StatusCodes.Status404NotFound);
         });
     }
+
+    private static readonly Microsoft.AspNetCore.StaticFiles.FileExtensionContentTypeProvider ContentTypes = new();
 
     private static async Task<bool> ExistsAsync(MediaNode node, string id, CancellationToken ct) =>
         await node.FindJobAsync(id, ct) is not null;

@@ -50,7 +50,7 @@ internal static class LiveApi
     {
         var aborted = context.RequestAborted;
         var limits = node.LiveLimits;
-        if (!ApiToken.IsAuthorized(context.Request, token) && !(context.Request.Cookies.TryGetValue(TokenCookie, out var cookie) && ApiToken.Matches(cookie, token)))
+        if (!ApiToken.IsAuthorized(context.Request, token))
         {
             await CloseAsync(socket, Refused, "missing or wrong token: send 'Authorization: Bearer TOKEN' (the api-token in the node's data directory)", aborted);
             return;

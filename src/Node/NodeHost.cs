@@ -91,7 +91,9 @@ internal static partial class NodeHost
         app.Use(async (context, next) =>
         {
             var path = context.Request.Path;
-            if ((path.StartsWithSegments("/api") || path.StartsWithSegments("/metrics")) && !ApiToken.IsAuthorized(context.Request, token))
+            if ((path.StartsWithSegments("/api") || path.StartsWithSegments("/metrics"))
+                && !(context.Request.Method == HttpMethods.Post && path.Equals("/api/session", StringComparison.Ordinal))
+                && !ApiToken.IsAuthorized(context.Request, token))
             {
                 await JobApi.Error("missing or wrong bearer token (see api-token in the data directory)", StatusCodes.Status401Unauthorized).ExecuteAsync(context);
                 return;
@@ -99,6 +101,7 @@ internal static partial class NodeHost
 
             await next();
         });
+        WebPage.Map(app, token);
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (MediaNode node) => node.IsUp ? Results.Text("ready") : Results.Text("not yet a cluster member", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/metrics", async (MediaNode node, CancellationToken ct) => Results.Text(await NodeMetrics.TextAsync(node, ct), "text/plain; version=0.0.4"));

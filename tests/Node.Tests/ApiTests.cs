@@ -110,7 +110,15 @@ public sealed class ApiTests : IAsyncLifetime
         var id = await UploadAsync(await File.ReadAllBytesAsync(SpeechSampleMaker.LibriVoxClips()[1].Path), "../../x");
 
         Assert.Equal("completed", (await _node.EventsAsync(id))[^1].GetProperty("state").GetString());
-        Assert.False(Directory.Exists(Path.Combine(Data, "uploads", id)), "the upload should be deleted once its job has ended");
+        Assert.False(Directory.Exists(Path.Combine(Data, "uploads", id)), "the upload should leave the uploads once its job has ended");
+
+        // It moved beside the results (the page plays it), served with ranges; only a known job's media is.
+        using var range = new HttpRequestMessage(HttpMethod.Get, $"/api/jobs/{id}/media") { Headers = { Range = new RangeHeaderValue(0, 43) } };
+        var media = await Client.SendAsync(range);
+        Assert.Equal(HttpStatusCode.PartialContent, media.StatusCode);
+        Assert.Equal("application/octet-stream", media.Content.Headers.ContentType?.MediaType); // "x" has no extension to tell
+        Assert.Equal((await File.ReadAllBytesAsync(SpeechSampleMaker.LibriVoxClips()[1].Path))[..44], await media.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/api/jobs/nope/media")).StatusCode);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(_directory)!, "x"));
         Assert.Empty(Directory.GetFiles(_directory, "x", SearchOption.AllDirectories));
         Assert.StartsWith("SPEAKER x 1 ", await Client.GetStringAsync($"/api/jobs/{id}/artifacts/vad.rttm"));

@@ -9,6 +9,9 @@ namespace MediaCluster.Actors.Jobs;
 /// <summary>The end of a job: summary, artifacts written atomically (off the actor), then <see cref="JobCompleted"/>.</summary>
 public sealed partial class MediaJob
 {
+    /// <summary>A completed upload's media, kept beside its results as <c>media.EXT</c> (not an artifact: it is the input).</summary>
+    public const string MediaFileName = "media";
+
     /// <summary>The files a completed job leaves in its output folder.</summary>
     public static readonly string[] Artifacts =
         ["transcript.txt", "transcript.srt", "transcript.vtt", "transcript.json", "vad.rttm", "summary.txt", "report.pdf"];

@@ -247,15 +247,17 @@ public sealed partial class MediaJob : ReceivePersistentActor
 
     private void Notify()
     {
+        // An ended job settles first (its upload moved beside the results or deleted), so that whoever hears of the end
+        // finds things as they stay.
+        if (_state.IsTerminal)
+        {
+            OnEnded();
+        }
+
         var progress = Progress();
         foreach (var subscriber in _subscribers)
         {
             subscriber.Tell(progress);
-        }
-
-        if (_state.IsTerminal)
-        {
-            OnEnded();
         }
     }
 
@@ -309,7 +311,11 @@ public sealed partial class MediaJob : ReceivePersistentActor
         _clock.StartSingle("idle", IdleCheck.Instance, _services.PassivateAfter);
     }
 
-    /// <summary>Deletes an input the node owns (an upload) once the job has ended; idempotent.</summary>
+    /// <summary>
+    /// Once the job has ended, an input the node owns (an upload, a live recording) leaves the uploads: a completed
+    /// job's moves beside its results as <c>media.EXT</c> (the page plays it), a failed or cancelled one's is deleted.
+    /// Idempotent.
+    /// </summary>
     private void ReleaseInput()
     {
         if (_state.Spec is not { OwnsInput: true } spec || !File.Exists(spec.InputPath))
@@ -319,7 +325,15 @@ public sealed partial class MediaJob : ReceivePersistentActor
 
         try
         {
-            File.Delete(spec.InputPath);
+            if (_state.Phase == JobState.Completed && Directory.Exists(spec.OutputDir))
+            {
+                File.Move(spec.InputPath, Path.Combine(spec.OutputDir, MediaFileName + Path.GetExtension(spec.InputPath)), overwrite: true);
+            }
+            else
+            {
+                File.Delete(spec.InputPath);
+            }
+
             if (Path.GetDirectoryName(spec.InputPath) is { } folder && !Directory.EnumerateFileSystemEntries(folder).Any())
             {
                 Directory.Delete(folder);

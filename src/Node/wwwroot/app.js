@@ -1,0 +1,410 @@
+'use strict';
+// The MediaCluster page: no build step, no framework. Every call goes to this node's API with the token cookie
+// (set by POST /api/session; HttpOnly, so this script never sees the token after sign-in).
+
+const $ = (selector) => document.querySelector(selector);
+const sections = ['login', 'jobs', 'job', 'live', 'cluster'];
+const followers = new Map(); // job id → EventSource
+let listTimer = null;
+let uploadLimit = null;
+
+class ApiError extends Error {
+  constructor(message, status) { super(message); this.status = status; }
+}
+
+async function api(path, options = {}) {
+  let response;
+  try {
+    response = await fetch(path, { credentials: 'same-origin', ...options });
+  } catch {
+    throw new ApiError('The node cannot be reached; is it running?', 0);
+  }
+  if (response.status === 401 && path !== '/api/session') {
+    showLogin();
+    throw new ApiError('Sign in with the API token.', 401);
+  }
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try { message = (await response.json()).error || message; } catch { /* not JSON */ }
+    throw new ApiError(message, response.status);
+  }
+  const type = response.headers.get('content-type') || '';
+  return type.includes('json') ? response.json() : response.text();
+}
+
+function banner(message) {
+  const b = $('#banner');
+  b.textContent = message || '';
+  b.hidden = !message;
+}
+
+function show(name) {
+  for (const s of sections) $('#' + s).hidden = s !== name;
+  for (const a of document.querySelectorAll('nav a')) {
+    a.toggleAttribute('aria-current', a.id === 'nav-' + (name === 'job' ? 'jobs' : name));
+    if (a.hasAttribute('aria-current')) a.setAttribute('aria-current', 'page');
+  }
+}
+
+function showLogin() {
+  $('#nav').hidden = true;
+  show('login');
+  $('#token').focus();
+}
+
+const clock = (seconds) => {
+  const s = Math.max(0, seconds || 0);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = Math.floor(s % 60);
+  return (h ? h + ':' + String(m).padStart(2, '0') : String(m)) + ':' + String(r).padStart(2, '0');
+};
+const bytes = (n) => n >= 1 << 30 ? (n / (1 << 30)).toFixed(1) + ' GiB' : n >= 1 << 20 ? (n / (1 << 20)).toFixed(1) + ' MiB' : Math.round(n / 1024) + ' KiB';
+const ended = (state) => ['completed', 'failed', 'cancelled'].includes(state);
+
+// ---- routing ----
+async function route() {
+  banner('');
+  stopFollowing();
+  const [, view, id] = location.hash.split('/');
+  try {
+    if (view === 'job' && id) await openJob(decodeURIComponent(id));
+    else if (view === 'live') showLive();
+    else if (view === 'cluster') await showCluster();
+    else await showJobs();
+  } catch (e) {
+    if (e.status !== 401) banner(e.message);
+  }
+}
+
+function stopFollowing() {
+  for (const source of followers.values()) source.close();
+  followers.clear();
+  clearInterval(listTimer);
+  listTimer = null;
+}
+
+// ---- sign-in ----
+$('#login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  $('#login-error').textContent = '';
+  try {
+    await api('/api/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: $('#token').value.trim() }) });
+    $('#token').value = '';
+    $('#nav').hidden = false;
+    await route();
+  } catch (e) {
+    $('#login-error').textContent = e.message;
+  }
+});
+
+$('#logout').addEventListener('click', async () => {
+  await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' });
+  stopFollowing();
+  showLogin();
+});
+
+// ---- jobs ----
+async function showJobs() {
+  show('jobs');
+  if (uploadLimit === null) {
+    uploadLimit = (await api('/api/limits')).max_upload_bytes;
+    $('#limit').textContent = bytes(uploadLimit);
+  }
+  await refreshJobs();
+  listTimer = setInterval(() => refreshJobs().catch((e) => banner(e.message)), 5000);
+}
+
+async function refreshJobs() {
+  const jobs = await api('/api/jobs');
+  jobs.sort((a, b) => (b.submitted_at || '').localeCompare(a.submitted_at || ''));
+  const body = $('#job-table tbody');
+  for (const job of jobs) {
+    renderRow(job);
+    if (!ended(job.state) && !followers.has(job.id)) follow(job.id, renderRow);
+  }
+  body.dataset.count = jobs.length;
+}
+
+function renderRow(job) {
+  const body = $('#job-table tbody');
+  let row = body.querySelector(`tr[data-id="${CSS.escape(job.id)}"]`);
+  if (!row) {
+    row = document.createElement('tr');
+    row.dataset.id = job.id;
+    row.innerHTML = '<td><a></a></td><td></td><td><progress max="1"></progress></td><td></td><td></td><td></td><td></td>';
+    body.prepend(row);
+  }
+  const cells = row.children;
+  const link = cells[0].firstChild;
+  link.href = '#/job/' + encodeURIComponent(job.id);
+  link.textContent = job.title || job.id;
+  cells[1].textContent = job.state;
+  cells[1].className = 'state-' + job.state;
+  const done = job.state === 'completed' ? 1 : job.segments_found ? job.segments_transcribed / job.segments_found * (job.speech_detection_complete ? 1 : 0.95) : 0;
+  cells[2].firstChild.value = done;
+  cells[2].firstChild.textContent = Math.round(done * 100) + ' %';
+  cells[3].textContent = job.duration_seconds ? clock(job.duration_seconds) : '';
+  cells[4].textContent = clock(job.elapsed_seconds);
+  cells[5].textContent = job.duration_seconds && job.elapsed_seconds ? (job.elapsed_seconds / job.duration_seconds).toFixed(2) : '';
+  cells[6].textContent = job.error || '';
+}
+
+function follow(id, onUpdate) {
+  const source = new EventSource(`/api/jobs/${encodeURIComponent(id)}/events`, { withCredentials: true });
+  followers.set(id, source);
+  source.addEventListener('progress', (event) => {
+    const job = JSON.parse(event.data);
+    onUpdate(job);
+    if (ended(job.state)) { source.close(); followers.delete(id); }
+  });
+  source.onerror = () => { source.close(); followers.delete(id); };
+}
+
+function upload(file) {
+  const item = document.createElement('li');
+  item.innerHTML = '<span></span><progress max="1" value="0"></progress><span class="status"></span>';
+  item.firstChild.textContent = file.name;
+  const status = item.querySelector('.status');
+  $('#uploads').append(item);
+  if (uploadLimit !== null && file.size > uploadLimit) {
+    status.textContent = `${bytes(file.size)} is larger than this node's limit of ${bytes(uploadLimit)}`;
+    status.className = 'status error';
+    return;
+  }
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const request = new XMLHttpRequest();
+  request.open('POST', '/api/jobs');
+  request.upload.onprogress = (e) => { if (e.lengthComputable) item.querySelector('progress').value = e.loaded / e.total; };
+  request.onload = () => {
+    let answer = {};
+    try { answer = JSON.parse(request.responseText); } catch { /* not JSON */ }
+    if (request.status === 202) {
+      item.querySelector('progress').value = 1;
+      status.textContent = 'uploaded: job ' + answer.id;
+      refreshJobs().catch((e) => banner(e.message));
+    } else {
+      status.textContent = answer.error || `upload failed (${request.status})`;
+      status.className = 'status error';
+      if (request.status === 401) showLogin();
+    }
+  };
+  request.onerror = () => { status.textContent = 'the node cannot be reached'; status.className = 'status error'; };
+  request.send(form);
+}
+
+$('#files').addEventListener('change', (e) => { [...e.target.files].forEach(upload); e.target.value = ''; });
+const drop = $('#drop');
+drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); [...e.dataTransfer.files].forEach(upload); });
+drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('#files').click(); } });
+
+// ---- one job ----
+async function openJob(id) {
+  show('job');
+  for (const part of ['#player', '#timeline', '#summary', '#artifacts', '#transcript']) $(part).replaceChildren();
+  const job = await api(`/api/jobs/${encodeURIComponent(id)}`);
+  renderJob(job);
+  if (!ended(job.state)) follow(id, (update) => { renderJob(update); if (update.state === 'completed') loadResults(update); });
+  if (job.state === 'completed') await loadResults(job);
+}
+
+function renderJob(job) {
+  $('#job-title').textContent = job.title || job.id;
+  const parts = [job.state];
+  if (job.duration_seconds) parts.push(clock(job.duration_seconds) + ' of media');
+  if (job.segments_found) parts.push(`${job.segments_transcribed}/${job.segments_found} segments`);
+  if (job.elapsed_seconds) parts.push(clock(job.elapsed_seconds) + ' elapsed');
+  if (job.node) parts.push('on ' + job.node);
+  $('#job-state').textContent = parts.join(' · ') + (job.error ? ' — ' + job.error : '');
+  $('#job-state').className = job.error ? 'error' : '';
+  const cancel = $('#cancel');
+  cancel.hidden = ended(job.state);
+  cancel.onclick = async () => {
+    try { renderJob(await api(`/api/jobs/${encodeURIComponent(job.id)}`, { method: 'DELETE' })); } catch (e) { banner(e.message); }
+  };
+}
+
+async function loadResults(job) {
+  const id = encodeURIComponent(job.id);
+  const [transcript, summary, names] = await Promise.all([
+    api(`/api/jobs/${id}/artifacts/transcript.json`).then((t) => typeof t === 'string' ? JSON.parse(t) : t),
+    api(`/api/jobs/${id}/artifacts/summary.txt`).catch(() => ''),
+    api(`/api/jobs/${id}/artifacts`),
+  ]);
+  const artifacts = $('#artifacts');
+  artifacts.replaceChildren(...names.map((name) => {
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = `/api/jobs/${id}/artifacts/${name}`;
+    a.download = name;
+    a.textContent = name;
+    li.append(a);
+    return li;
+  }));
+  const summaryBox = $('#summary');
+  summaryBox.replaceChildren(...summary.split('\n').filter((l) => l.trim()).map((line) => Object.assign(document.createElement('p'), { textContent: line })));
+
+  const media = await fetch(`/api/jobs/${id}/media`, { method: 'HEAD', credentials: 'same-origin' });
+  let player = null;
+  if (media.ok) {
+    player = document.createElement((media.headers.get('content-type') || '').startsWith('video/') ? 'video' : 'audio');
+    player.controls = true;
+    player.preload = 'metadata';
+    player.src = `/api/jobs/${id}/media`;
+    $('#player').append(player);
+  } else {
+    $('#player').append(Object.assign(document.createElement('p'), { className: 'help', textContent: 'The media is not kept for this job (it was read from a path on the server).' }));
+  }
+
+  const duration = transcript.duration_seconds || 1;
+  const timeline = $('#timeline');
+  timeline.replaceChildren(...transcript.segments.map((s) => {
+    const span = document.createElement('span');
+    span.style.left = (100 * s.start / duration) + '%';
+    span.style.width = Math.max(0.2, 100 * (s.end - s.start) / duration) + '%';
+    span.title = `${clock(s.start)}–${clock(s.end)}`;
+    return span;
+  }));
+  const head = document.createElement('i');
+  timeline.append(head);
+
+  const list = $('#transcript');
+  const lines = transcript.segments.map((s) => {
+    const li = document.createElement('li');
+    li.tabIndex = 0;
+    li.dataset.start = s.start;
+    li.dataset.end = s.end;
+    li.innerHTML = '<time></time><span></span>';
+    li.firstChild.textContent = clock(s.start);
+    li.lastChild.textContent = s.text;
+    const seek = () => { if (player) { player.currentTime = s.start; player.play().catch(() => {}); } };
+    li.addEventListener('click', seek);
+    li.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); seek(); } });
+    return li;
+  });
+  list.replaceChildren(...lines);
+  if (player) {
+    player.addEventListener('timeupdate', () => {
+      const t = player.currentTime;
+      head.style.left = (100 * t / duration) + '%';
+      let current = null;
+      for (const li of lines) if (+li.dataset.start <= t + 0.05) current = li;
+      for (const li of lines) li.classList.toggle('current', li === current);
+      if (current && document.activeElement !== current) current.scrollIntoView({ block: 'nearest' });
+    });
+  }
+}
+
+// ---- live ----
+let liveSession = null;
+
+function showLive() {
+  show('live');
+}
+
+$('#live-start').addEventListener('click', async () => {
+  $('#live-status').textContent = 'Starting the microphone…';
+  $('#live-finals').replaceChildren();
+  $('#live-partial').textContent = '';
+  let stream, context;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true } });
+    context = new AudioContext();
+    await context.audioWorklet.addModule('live-worklet.js');
+  } catch (e) {
+    $('#live-status').textContent = 'No microphone: ' + e.message;
+    return;
+  }
+  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/live`);
+  socket.binaryType = 'arraybuffer';
+  const capture = new AudioWorkletNode(context, 'pcm-capture');
+  context.createMediaStreamSource(stream).connect(capture);
+  liveSession = { socket, stream, context };
+  socket.onopen = () => socket.send(JSON.stringify({ config: { sample_rate: context.sampleRate, words: true } }));
+  capture.port.onmessage = (e) => { if (socket.readyState === WebSocket.OPEN) socket.send(e.data); };
+  socket.onmessage = (e) => {
+    const message = JSON.parse(e.data);
+    if (message.job) {
+      liveSession.job = message.job;
+      $('#live-status').textContent = 'Listening. This session is job ' + message.job + '.';
+    } else if (message.partial !== undefined) {
+      $('#live-partial').textContent = message.partial;
+    } else if (message.text !== undefined) {
+      $('#live-partial').textContent = '';
+      if (message.text) {
+        const p = document.createElement('p');
+        const start = message.result && message.result.length ? clock(message.result[0].start) + ' ' : '';
+        p.textContent = start + message.text;
+        $('#live-finals').append(p);
+      }
+    } else if (message.error) {
+      $('#live-status').textContent = message.error;
+      $('#live-status').className = 'error';
+    }
+  };
+  socket.onclose = () => {
+    stopCapture();
+    if (liveSession && liveSession.job && !$('#live-status').classList.contains('error')) {
+      const link = Object.assign(document.createElement('a'), { href: '#/job/' + liveSession.job, textContent: 'the session\'s job' });
+      $('#live-status').replaceChildren('Stopped. The recording is being processed as ', link, '.');
+    }
+    $('#live-start').disabled = false;
+    $('#live-stop').disabled = true;
+  };
+  $('#live-start').disabled = true;
+  $('#live-stop').disabled = false;
+});
+
+function stopCapture() {
+  if (!liveSession) return;
+  liveSession.stream.getTracks().forEach((t) => t.stop());
+  liveSession.context.close().catch(() => {});
+}
+
+$('#live-stop').addEventListener('click', () => {
+  if (liveSession && liveSession.socket.readyState === WebSocket.OPEN) {
+    stopCapture();
+    liveSession.socket.send(JSON.stringify({ eof: 1 }));
+  }
+  $('#live-stop').disabled = true;
+});
+
+// ---- cluster ----
+async function showCluster() {
+  show('cluster');
+  const [cluster, region, metrics] = await Promise.all([
+    api('/api/cluster'),
+    api('/api/cluster/sharding/jobs').catch(() => ({ regions: [] })),
+    api('/metrics'),
+  ]);
+  const jobsAt = new Map(region.regions.map((r) => [r.address, r.entities]));
+  const body = $('#members tbody');
+  body.replaceChildren(...cluster.members.map((m) => {
+    const tr = document.createElement('tr');
+    const cells = [m.address, m.roles.join(', '), m.status, m.reachable ? 'yes' : 'no', jobsAt.get(m.address) ?? '',
+      [m.address === cluster.self ? 'this node' : '', m.address === cluster.leader ? 'leader' : ''].filter(Boolean).join(', ')];
+    for (const value of cells) tr.append(Object.assign(document.createElement('td'), { textContent: String(value) }));
+    return tr;
+  }));
+  const wanted = {
+    mediacluster_asr_slots: 'ASR slots', mediacluster_asr_busy_slots: 'ASR slots busy', mediacluster_asr_queue_depth: 'Segments waiting',
+    mediacluster_asr_realtime_factor: 'ASR real-time factor', mediacluster_live_sessions: 'Live sessions', mediacluster_live_streams: 'Live streams',
+  };
+  const dl = $('#node-metrics');
+  dl.replaceChildren();
+  const values = new Map(metrics.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' ')));
+  for (const [name, label] of Object.entries(wanted)) {
+    if (values.has(name)) dl.append(Object.assign(document.createElement('dt'), { textContent: label }), Object.assign(document.createElement('dd'), { textContent: values.get(name) }));
+  }
+}
+
+// ---- start ----
+window.addEventListener('hashchange', route);
+(async () => {
+  const probe = await fetch('/api/session', { credentials: 'same-origin' }).catch(() => null);
+  if (!probe) { banner('The node cannot be reached; is it running?'); return; }
+  if (probe.status === 401) { showLogin(); return; }
+  $('#nav').hidden = false;
+  await route();
+})();

@@ -1,0 +1,187 @@
+using System.Text.RegularExpressions;
+using MediaCluster.Media.Samples;
+using Microsoft.Playwright;
+
+namespace MediaCluster.Node.Tests;
+
+/// <summary>
+/// The web page in a real browser: Debian's Chromium (never a downloaded one) driven by Playwright against a node served in
+/// this process. Screenshots of each view go to .artifacts/page/ for a person to look at.
+/// </summary>
+public sealed partial class PageTests : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-page-").FullName;
+    private readonly string _screenshots = Path.Combine(Checkout.Root, ".artifacts", "page");
+    private ServedNode _node = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+    private SpeechSample _speech = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./mc setup installs Debian's chromium");
+        Directory.CreateDirectory(_screenshots);
+        _speech = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "two clips.wav"), TimeSpan.Zero, minGap: 1.2, maxGap: 1.2, clipCount: 2);
+        _node = await ServedNode.StartAsync(Path.Combine(_directory, "data"), "--Node:MaxUploadBytes", "4000000");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                $"--use-file-for-fake-audio-capture={_speech.Path}", "--autoplay-policy=no-user-gesture-required",
+            ],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _node.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Page_SignIn_Upload_Progress_Result_SeekFromTheTranscript_Download_AndAHostileUpload()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(_node.Api.ToString());
+
+        // A wrong token is refused saying so; the right one opens the jobs view.
+        await page.FillAsync("#token", "not-the-token");
+        await page.ClickAsync("#login-form button");
+        await Expect(page.Locator("#login-error")).ToContainTextAsync("wrong token");
+        await Shot(page, "login-refused");
+        await SignInAsync(page);
+        await Expect(page.Locator("#limit")).ToHaveTextAsync("3.8 MiB");
+
+        // Real speech and a hostile file (text named .wav), uploaded together.
+        var hostile = Path.Combine(_directory, "notes.wav");
+        await File.WriteAllTextAsync(hostile, "these are not the sounds you are looking for\n");
+        await page.SetInputFilesAsync("#files", [_speech.Path, hostile]);
+        await Expect(page.Locator("#uploads li")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#uploads li .status").First).ToContainTextAsync("uploaded: job", new() { Timeout = 30_000 });
+        var id = JobIdIn(await page.Locator("#uploads li", new() { HasText = "two clips.wav" }).Locator(".status").InnerTextAsync());
+        var row = page.Locator($"tr[data-id='{id}']");
+        await Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("completed", new() { Timeout = 120_000 });
+        var failed = page.Locator("#job-table tr", new() { HasText = "notes.wav" });
+        await Expect(failed.Locator("td").Nth(1)).ToHaveTextAsync("failed", new() { Timeout = 60_000 });
+        await Expect(failed.Locator("td").Nth(6)).ToContainTextAsync("notes.wav");
+        await Shot(page, "jobs");
+
+        // The result: player, transcript lines, timeline, summary, files.
+        await row.Locator("a").ClickAsync();
+        var lines = page.Locator("#transcript li");
+        await Expect(lines).ToHaveCountAsync(await SegmentCountAsync(id));
+        Assert.True(await lines.CountAsync() >= 2, "two clips should make at least two transcript lines");
+        await Expect(page.Locator("#player audio")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#timeline span")).ToHaveCountAsync(await lines.CountAsync());
+        await Expect(page.Locator("#summary p").First).Not.ToBeEmptyAsync();
+
+        // Clicking a line moves the player there, and the line becomes the current one.
+        var second = lines.Nth(1);
+        var start = double.Parse(await second.GetAttributeAsync("data-start") ?? "", System.Globalization.CultureInfo.InvariantCulture);
+        await page.WaitForFunctionAsync("() => document.querySelector('#player audio').readyState >= 1");
+        await second.ClickAsync();
+        var time = await page.EvaluateAsync<double>("() => document.querySelector('#player audio').currentTime");
+        Assert.InRange(time, start - 0.05, start + 1.5);
+        await Expect(second).ToHaveClassAsync(new Regex(@"\bcurrent\b"));
+        await Shot(page, "job");
+
+        // Each file downloads.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#artifacts a[download='transcript.srt']"));
+        var saved = Path.Combine(_directory, "downloaded.srt");
+        await download.SaveAsAsync(saved);
+        Assert.Equal(await _node.Client.GetStringAsync($"/api/jobs/{id}/artifacts/transcript.srt"), await File.ReadAllTextAsync(saved));
+
+        // The hostile upload's page says why it failed; the cluster view shows this node.
+        await page.GotoAsync(_node.Api + $"#/job/{JobIdOfRow(await failed.GetAttributeAsync("data-id"))}");
+        await Expect(page.Locator("#job-state")).ToContainTextAsync("failed");
+        await Expect(page.Locator("#job-state")).ToHaveClassAsync("error");
+        await page.ClickAsync("#nav-cluster");
+        await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#members tbody td").Nth(1)).ToHaveTextAsync("api, gpu, jobs");
+        await Expect(page.Locator("#node-metrics dt").First).ToHaveTextAsync("ASR slots");
+        await Shot(page, "cluster");
+    }
+
+    [Fact]
+    public async Task Page_Live_ShowsTheWordsSpokenIntoTheMicrophone_ThenTheSessionsJob()
+    {
+        // Chromium's fake capture plays the two LibriVox clips (in a loop) as the microphone.
+        var page = await NewPageAsync();
+        await page.GotoAsync(_node.Api + "#/live");
+        await SignInAsync(page);
+        await page.ClickAsync("#nav-live");
+        await page.ClickAsync("#live-start");
+        await Expect(page.Locator("#live-status")).ToContainTextAsync("This session is job", new() { Timeout = 30_000 });
+        var first = page.Locator("#live-finals p").First;
+        await Expect(first).ToContainTextAsync(new Regex(@"\w+ \w+ \w+"), new() { Timeout = 60_000 });
+        await Shot(page, "live");
+        var heard = await page.Locator("#live-finals").InnerTextAsync();
+        var reference = string.Join(' ', SpeechSampleMaker.LibriVoxClips().Take(2).Select(c => c.Text));
+        var words = Media.Asr.WordErrorRate.Normalize(heard).ToHashSet();
+        Assert.True(Media.Asr.WordErrorRate.Normalize(reference).Count(words.Contains) >= 5, $"heard: {heard}");
+        await page.ClickAsync("#live-stop");
+        await Expect(page.Locator("#live-status a")).ToHaveTextAsync("the session's job", new() { Timeout = 30_000 });
+    }
+
+    [Fact]
+    public async Task Page_WithoutSignIn_ShowsTheSignInForm_AndTheApiStillNeedsTheToken()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(_node.Api + "#/jobs");
+        await Expect(page.Locator("#login")).ToBeVisibleAsync();
+        await Expect(page.Locator("#jobs")).ToBeHiddenAsync();
+        var status = await page.EvaluateAsync<int>("async () => (await fetch('/api/jobs')).status");
+        Assert.Equal(401, status);
+
+        // The token lives in an HttpOnly cookie: the page's script cannot read it.
+        await SignInAsync(page);
+        Assert.Equal("", await page.EvaluateAsync<string>("() => document.cookie"));
+        var cookie = Assert.Single(await page.Context.CookiesAsync(), c => c.Name == "mc_token");
+        Assert.True(cookie.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+        await page.ClickAsync("#logout");
+        await Expect(page.Locator("#login")).ToBeVisibleAsync();
+        Assert.Equal(401, await page.EvaluateAsync<int>("async () => (await fetch('/api/jobs')).status"));
+    }
+
+    private async Task<IPage> NewPageAsync()
+    {
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { AcceptDownloads = true, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        await context.GrantPermissionsAsync(["microphone"], new BrowserContextGrantPermissionsOptions { Origin = _node.Api.GetLeftPart(UriPartial.Authority) });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+        return page;
+    }
+
+    private async Task SignInAsync(IPage page)
+    {
+        await page.FillAsync("#token", _node.Token);
+        await page.ClickAsync("#login-form button");
+        await Expect(page.Locator("#nav")).ToBeVisibleAsync();
+    }
+
+    private async Task<int> SegmentCountAsync(string id)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(await _node.Client.GetStringAsync($"/api/jobs/{id}/artifacts/transcript.json"));
+        return json.RootElement.GetProperty("segments").GetArrayLength();
+    }
+
+    private Task Shot(IPage page, string name) => page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(_screenshots, name + ".png"), FullPage = true });
+
+    private static string JobIdIn(string status) => JobIdPattern().Match(status) is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException($"no job id in '{status}'");
+
+    private static string JobIdOfRow(string? id) => id ?? throw new InvalidOperationException("the failed row has no job id");
+
+    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+
+    [GeneratedRegex("job ([0-9a-f]{12})")]
+    private static partial Regex JobIdPattern();
+}
