@@ -65,6 +65,25 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>The speech-detection slots (one decoder + VAD per slot; more jobs wait).</summary>
     public SlotGauge VadSlots { get; }
 
+    /// <summary>What every Up member is doing now (slots, queue, live sessions); a member that does not answer within 2 s is left out.</summary>
+    public async Task<IReadOnlyList<Messages.Jobs.NodeStatusReport>> NodeStatusesAsync(CancellationToken cancellationToken = default)
+    {
+        var members = Akka.Cluster.Cluster.Get(System).State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).ToList();
+        var answers = await Task.WhenAll(members.Select(async member =>
+        {
+            try
+            {
+                return await System.ActorSelection(new RootActorPath(member.Address) / "user" / NodeStatus.Name)
+                    .Ask<Messages.Jobs.NodeStatusReport>(new Messages.Jobs.GetNodeStatus(), TimeSpan.FromSeconds(2), cancellationToken);
+            }
+            catch (AskTimeoutException)
+            {
+                return null;
+            }
+        }));
+        return [.. answers.OfType<Messages.Jobs.NodeStatusReport>()];
+    }
+
     /// <summary>Members of this node's cluster that are Up, as this node sees them.</summary>
     public int MembersUp => Akka.Cluster.Cluster.Get(System).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up);
 

@@ -13,6 +13,9 @@ internal static class ClusterApi
             name == Actors.Hosting.MediaClusterAkka.JobsTypeName
                 ? Results.Json(await node.JobRegionStatsAsync(ct), ApiJson.Options)
                 : JobApi.Error($"no shard region '{name}' (regions: {Actors.Hosting.MediaClusterAkka.JobsTypeName})", StatusCodes.Status404NotFound));
+        app.MapGet("/api/cluster/nodes", async (MediaNode node, CancellationToken ct) => Results.Json(
+            (await node.NodeStatusesAsync(ct)).Select(s => new NodeStatusInfo(s.Address, s.AsrSlots, s.AsrBusy, s.AsrQueue, s.LiveSessions, s.LiveStreams, s.AsrRealtimeFactor)),
+            ApiJson.Options));
         app.MapGet("/api/cluster/sharding", () => Results.Json(new[] { Actors.Hosting.MediaClusterAkka.JobsTypeName }, ApiJson.Options));
         app.MapPost("/api/cluster/leave", (MemberRequest request, MediaNode node) => OnMember(request, node.Leave, "leaving"));
         app.MapPost("/api/cluster/down", (MemberRequest request, MediaNode node) => OnMember(request, node.Down, "marked down"));

@@ -106,7 +106,8 @@ public sealed partial class PageTests : IAsyncLifetime
         await page.ClickAsync("#nav-cluster");
         await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(1);
         await Expect(page.Locator("#members tbody td").Nth(1)).ToHaveTextAsync("api, gpu, jobs");
-        await Expect(page.Locator("#node-metrics dt").First).ToHaveTextAsync("ASR slots");
+        await Expect(page.Locator("#members tbody td").Nth(5)).ToHaveTextAsync(new Regex(@"^\d+/\d+$"));
+        await Expect(page.Locator("#members tbody td").Nth(8)).ToHaveTextAsync("this node, leader");
         await Shot(page, "cluster");
     }
 
@@ -132,7 +133,7 @@ public sealed partial class PageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Page_WithoutSignIn_ShowsTheSignInForm_AndTheApiStillNeedsTheToken()
+    public async Task Page_WithoutSignIn_ShowsTheSignInForm_TheCookieIsHttpOnly_ErrorsAreSentences()
     {
         var page = await NewPageAsync();
         await page.GotoAsync(_node.Api + "#/jobs");
@@ -147,6 +148,17 @@ public sealed partial class PageTests : IAsyncLifetime
         var cookie = Assert.Single(await page.Context.CookiesAsync(), c => c.Name == "mc_token");
         Assert.True(cookie.HttpOnly);
         Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+
+        // Readable errors: a file over the node's limit is refused before it is sent; a node that cannot be reached says so.
+        var big = Path.Combine(_directory, "big.wav");
+        await File.WriteAllBytesAsync(big, new byte[4_100_000]);
+        await page.SetInputFilesAsync("#files", big);
+        await Expect(page.Locator("#uploads li .status.error")).ToHaveTextAsync("3.9 MiB is larger than this node's limit of 3.8 MiB");
+        await page.RouteAsync("**/api/jobs", route => route.AbortAsync());
+        await page.EvaluateAsync("() => { location.hash = '#/cluster'; }");
+        await page.EvaluateAsync("() => { location.hash = '#/jobs'; }");
+        await Expect(page.Locator("#banner")).ToHaveTextAsync("The node cannot be reached; is it running?");
+        await page.UnrouteAsync("**/api/jobs");
         await page.ClickAsync("#logout");
         await Expect(page.Locator("#login")).ToBeVisibleAsync();
         Assert.Equal(401, await page.EvaluateAsync<int>("async () => (await fetch('/api/jobs')).status"));

@@ -158,6 +158,7 @@ public static class MediaClusterAkka
         return builder
             .WithActors((system, registry) =>
             {
+                system.ActorOf(NodeStatus.Props(metrics, services.GetRequiredService<Live.LiveMetrics>()), NodeStatus.Name);
                 if (hostsWorkers)
                 {
                     system.ActorOf(AsrWorkers.Props(engines, metrics), "asr-workers");

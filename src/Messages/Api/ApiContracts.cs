@@ -90,6 +90,9 @@ public sealed record ClusterInfo(string Self, string? Leader, string? Oldest, IR
 /// <summary>One member: its address, roles, status (joining, up, leaving, exiting, down, removed) and reachability.</summary>
 public sealed record MemberInfo(string Address, IReadOnlyList<string> Roles, string Status, bool Reachable);
 
+/// <summary>GET /api/cluster/nodes: what one member is doing now.</summary>
+public sealed record NodeStatusInfo(string Address, int AsrSlots, int AsrBusy, int AsrQueue, int LiveSessions, int LiveStreams, double AsrRealtimeFactor);
+
 /// <summary>GET /api/cluster/sharding/NAME: a shard region's shards and entities per node.</summary>
 public sealed record RegionStats(string Name, IReadOnlyList<RegionInfo> Regions);
 

@@ -373,30 +373,23 @@ $('#live-stop').addEventListener('click', () => {
 // ---- cluster ----
 async function showCluster() {
   show('cluster');
-  const [cluster, region, metrics] = await Promise.all([
+  const [cluster, region, nodes] = await Promise.all([
     api('/api/cluster'),
     api('/api/cluster/sharding/jobs').catch(() => ({ regions: [] })),
-    api('/metrics'),
+    api('/api/cluster/nodes'),
   ]);
   const jobsAt = new Map(region.regions.map((r) => [r.address, r.entities]));
+  const statusOf = new Map(nodes.map((n) => [n.address, n]));
   const body = $('#members tbody');
   body.replaceChildren(...cluster.members.map((m) => {
     const tr = document.createElement('tr');
+    const n = statusOf.get(m.address);
     const cells = [m.address, m.roles.join(', '), m.status, m.reachable ? 'yes' : 'no', jobsAt.get(m.address) ?? '',
+      n && n.asr_slots ? `${n.asr_busy}/${n.asr_slots}` : '', n ? n.asr_queue : '', n ? `${n.live_sessions} / ${n.live_streams}` : '',
       [m.address === cluster.self ? 'this node' : '', m.address === cluster.leader ? 'leader' : ''].filter(Boolean).join(', ')];
     for (const value of cells) tr.append(Object.assign(document.createElement('td'), { textContent: String(value) }));
     return tr;
   }));
-  const wanted = {
-    mediacluster_asr_slots: 'ASR slots', mediacluster_asr_busy_slots: 'ASR slots busy', mediacluster_asr_queue_depth: 'Segments waiting',
-    mediacluster_asr_realtime_factor: 'ASR real-time factor', mediacluster_live_sessions: 'Live sessions', mediacluster_live_streams: 'Live streams',
-  };
-  const dl = $('#node-metrics');
-  dl.replaceChildren();
-  const values = new Map(metrics.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' ')));
-  for (const [name, label] of Object.entries(wanted)) {
-    if (values.has(name)) dl.append(Object.assign(document.createElement('dt'), { textContent: label }), Object.assign(document.createElement('dd'), { textContent: values.get(name) }));
-  }
 }
 
 // ---- start ----
