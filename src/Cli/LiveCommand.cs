@@ -66,7 +66,7 @@ internal static class LiveCommand
         try
         {
             int read;
-            while (!reading.IsCompleted && (read = await ReadFullAsync(audio, frame, ct)) > 0)
+            while (!reading.IsCompleted && (read = await audio.ReadAtLeastAsync(frame, frame.Length, throwOnEndOfStream: false, ct)) > 0)
             {
                 await live.SendAudioAsync(frame.AsMemory(0, read), ct);
                 sent += read;
@@ -133,23 +133,6 @@ internal static class LiveCommand
         {
             throw new IOException($"ffmpeg is needed to decode '{file}' and could not be started ({ex.Message}); install it (./mc setup) or pipe PCM into `pbm live -`", ex);
         }
-    }
-
-    private static async Task<int> ReadFullAsync(Stream stream, byte[] buffer, CancellationToken ct)
-    {
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var read = await stream.ReadAsync(buffer.AsMemory(total), ct);
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-        }
-
-        return total;
     }
 
     /// <summary>What the person sees.</summary>

@@ -31,24 +31,8 @@ public sealed class LiveApiTests : IAsyncLifetime
         var job = (await live.ReadAsync())?.Job;
         Assert.False(string.IsNullOrEmpty(job), "the server did not send the session's job id first");
 
-        // The whole recording as fast as the server takes it (it paces the client), in 0.1-s frames, while another
-        // task reads what comes back.
-        var messages = new List<LiveMessage>();
-        var reading = Task.Run(async () =>
-        {
-            while (await live.ReadAsync() is { } message)
-            {
-                messages.Add(message);
-            }
-        });
-        for (var offset = 0; offset < pcm.Length; offset += 3200)
-        {
-            await live.SendAudioAsync(pcm.AsMemory(offset, Math.Min(3200, pcm.Length - offset)));
-        }
-
-        await live.SendEofAsync();
-        await reading.WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.Equal(WebSocketCloseStatus.NormalClosure, live.CloseStatus);
+        // The whole recording as fast as the server takes it (it paces the client), in 0.1-s frames.
+        var messages = await StreamAsync(live, pcm, frameBytes: 3200);
         Assert.DoesNotContain(messages, m => m.Error is not null);
         var finals = messages.Where(m => m.IsFinal && m.Text!.Length > 0).ToList();
         Assert.True(finals.Count >= 3, $"{finals.Count} finals for three clips 1.2 s apart: {string.Join(" | ", messages.Select(m => m.Raw))}");
