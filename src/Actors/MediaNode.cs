@@ -24,14 +24,17 @@ public sealed class MediaNode : IAsyncDisposable
 {
     private readonly IActorRef _jobs;
     private readonly IActorRef _index;
+    private readonly IActorRef _trainer;
     private readonly TimeSpan _askTimeout;
     private IHost? _ownedHost;
     private int _disposed;
 
     private readonly MediaNodeOptions _options;
 
-    public MediaNode(ActorSystem system, IReadOnlyActorRegistry registry, MediaNodeOptions options, AsrMetrics metrics, VadMetrics vad, Live.LiveMetrics live)
+    public MediaNode(ActorSystem system, IReadOnlyActorRegistry registry, MediaNodeOptions options, AsrMetrics metrics, VadMetrics vad, Live.LiveMetrics live, Training.ModelRegistry models)
     {
+        Models = models;
+        _trainer = registry.Get<TrainerKey>();
         System = system;
         Metrics = metrics;
         LiveMetrics = live;
@@ -44,6 +47,21 @@ public sealed class MediaNode : IAsyncDisposable
 
     /// <summary>The node's actor system.</summary>
     public ActorSystem System { get; }
+
+    /// <summary>The cluster's model registry (versions, metrics, status).</summary>
+    public Training.ModelRegistry Models { get; }
+
+    /// <summary>Asks the trainer to train <paramref name="task"/> on the data at <paramref name="paths"/> (paths the jobs nodes can read).</summary>
+    public Task<TrainingAccepted> TrainAsync(string task, IEnumerable<string> paths, string origin, CancellationToken cancellationToken = default) =>
+        _trainer.Ask<TrainingAccepted>(new TrainModel { Task = task, Paths = { paths }, Origin = origin }, _askTimeout, cancellationToken);
+
+    /// <summary>Promotes a registered version (rollback, or roll forward); every classifier switches to it.</summary>
+    public Task<PromoteModelResult> PromoteModelAsync(string task, int version, CancellationToken cancellationToken = default) =>
+        _trainer.Ask<PromoteModelResult>(new PromoteModel { Task = task, Version = version }, _askTimeout, cancellationToken);
+
+    /// <summary>What the trainer is doing and what it did lately.</summary>
+    public Task<TrainerStatus> TrainerStatusAsync(CancellationToken cancellationToken = default) =>
+        _trainer.Ask<TrainerStatus>(new GetTrainerStatus(), _askTimeout, cancellationToken);
 
     /// <summary>Recognition counts, real-time factor, the ASR slots.</summary>
     public AsrMetrics Metrics { get; }

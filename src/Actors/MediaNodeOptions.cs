@@ -40,6 +40,30 @@ public sealed record MediaNodeOptions
     /// <summary>Live audio sessions: limits and utterance settings.</summary>
     public Live.LiveLimits Live { get; init; } = new();
 
+    /// <summary>How jobs find and label a video's scenes.</summary>
+    public Jobs.SceneSettings Scenes { get; init; } = Jobs.SceneSettings.Default;
+
+    /// <summary>Scenes a gpu node labels at once; default one per core.</summary>
+    public int? SceneSlots { get; init; }
+
+    /// <summary>The trainer's watched dataset folders (one per task) and config files; default DataDirectory/datasets.</summary>
+    public string? DatasetsDirectory { get; init; }
+
+    /// <summary>Where generated default datasets are made once per machine; default ~/.cache/mediacluster (XDG_CACHE_HOME).</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>How often the trainer looks at the dataset folders.</summary>
+    public TimeSpan DatasetPoll { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The trainer's folders, with their defaults filled in.</summary>
+    public Training.TrainerOptions TrainerFolders() => new(
+        Path.GetFullPath(DatasetsDirectory ?? Path.Combine(DataDirectory, "datasets")),
+        Path.GetFullPath(Path.Combine(DataDirectory, "models")),
+        CacheDirectory ?? Path.Combine(
+            Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
+            "mediacluster"),
+        DatasetPoll);
+
     /// <summary>Every role there is (what the embedded node has).</summary>
     public static IReadOnlyCollection<string> AllRoles { get; } = ["api", "jobs", "gpu"];
 

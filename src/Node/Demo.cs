@@ -3,7 +3,10 @@ using MediaCluster.Media.Samples;
 
 namespace MediaCluster.Node;
 
-/// <summary>Makes a sample video (LibriVox speech over an ffmpeg test pattern), processes it, and shows the results.</summary>
+/// <summary>
+/// Makes a sample video (LibriVox speech over generated shots: held, panned, pushed in and pulled out, 5 s each),
+/// processes it, and shows the results.
+/// </summary>
 internal static class Demo
 {
     public static async Task RunAsync(string outputDirectory, CancellationToken cancellationToken)
@@ -11,13 +14,16 @@ internal static class Demo
         Directory.CreateDirectory(outputDirectory);
         var speech = Path.Combine(outputDirectory, "sample-speech.wav");
         var video = Path.Combine(outputDirectory, "sample.mp4");
-        Console.Error.WriteLine("making a sample video: the LibriVox clips of pocketsphinx-testdata over an ffmpeg test pattern");
+        var shots = Path.Combine(outputDirectory, "sample-shots.mp4");
+        Console.Error.WriteLine("making a sample video: the LibriVox clips of pocketsphinx-testdata over generated shots");
         var sample = await SpeechSampleMaker.WriteAsync(speech, TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
+        var scenes = await ShotClips.WriteScenesAsync(
+            shots, [.. Enumerable.Range(0, (int)Math.Ceiling(sample.Duration.TotalSeconds / 5)).Select(i => (ShotMovement.Labels[i % 4], TimeSpan.FromSeconds(5)))], seed: 11, cancellationToken: cancellationToken);
         await FfmpegRunner.RunAsync(
-            ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-i", speech, "-shortest",
-             "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", video],
+            ["-i", shots, "-i", speech, "-shortest", "-c:v", "copy", "-c:a", "aac", "-b:a", "96k", video],
             cancellationToken);
         File.Delete(speech);
+        File.Delete(shots);
 
         var results = Path.Combine(outputDirectory, "results");
         var (transcript, summary) = await FileProcessor.ProcessAsync(video, results, Console.Error, cancellationToken);
@@ -38,7 +44,16 @@ internal static class Demo
         Console.WriteLine();
         Console.WriteLine($"Word error rate against the LibriVox reference text: {wer:0.0}%");
         Console.WriteLine($"Input: {Path.GetFullPath(video)}");
-        Console.WriteLine($"Files: {Path.GetFullPath(results)}/{{{string.Join(",", FileProcessor.Outputs)}}}");
+        Console.WriteLine();
+        Console.WriteLine("Scenes (made as → labelled):");
+        var labelled = Media.Video.SceneFormats.ParseCsv(await File.ReadAllTextAsync(Path.Combine(results, "scenes.csv"), cancellationToken));
+        foreach (var (index, start, label) in labelled)
+        {
+            var made = scenes.FirstOrDefault(s => s.Start <= start + TimeSpan.FromSeconds(0.5) && start < s.End).Movement;
+            Console.WriteLine($"  #{index + 1} at {start.TotalSeconds:0.0} s: {made ?? "?"} → {label}");
+        }
+
+        Console.WriteLine($"Files: {Path.GetFullPath(results)}/{{{string.Join(",", Actors.Jobs.MediaJob.ArtifactsOf(video: true))}}}");
         Console.WriteLine();
         Console.WriteLine("Next: serve a node with `./mc node run`, then `./mc pbm media submit FILE --wait` (see README).");
     }

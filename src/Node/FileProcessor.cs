@@ -15,9 +15,6 @@ namespace MediaCluster.Node;
 /// </summary>
 internal static class FileProcessor
 {
-    /// <summary>The files written into the output folder.</summary>
-    public static IReadOnlyList<string> Outputs => MediaJob.Artifacts;
-
     /// <summary>Runs the job; returns the transcript and summary it wrote. A failed job throws with its reason.</summary>
     public static async Task<(Transcript Transcript, string Summary)> ProcessAsync(
         string file, string outputDirectory, TextWriter progress, CancellationToken cancellationToken)
@@ -38,7 +35,8 @@ internal static class FileProcessor
                 }
 
                 var line = string.Create(CultureInfo.InvariantCulture,
-                    $"  {JobInfo.StateName(p.State)}: {p.SegmentsFound} speech segments found{(p.SpeechDetectionComplete ? " (all)" : string.Empty)}, {p.SegmentsTranscribed} transcribed");
+                    $"  {JobInfo.StateName(p.State)}: {p.SegmentsFound} speech segments found{(p.SpeechDetectionComplete ? " (all)" : string.Empty)}, {p.SegmentsTranscribed} transcribed")
+                    + (p.ScenesFound > 0 ? string.Create(CultureInfo.InvariantCulture, $"; {p.ScenesFound} scenes, {p.ScenesClassified} labelled") : string.Empty);
                 if (line != last)
                 {
                     last = line;
@@ -54,7 +52,7 @@ internal static class FileProcessor
             var summary = await File.ReadAllTextAsync(Path.Combine(outputDirectory, "summary.txt"), cancellationToken);
             var rtf = watch.Elapsed.TotalSeconds / Math.Max(0.001, transcript.Duration.TotalSeconds);
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"done in {watch.Elapsed.TotalSeconds:0.0} s (real-time factor {rtf:0.00}): {end.SegmentsFound} speech segments, {transcript.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length} words"));
+                $"done in {watch.Elapsed.TotalSeconds:0.0} s (real-time factor {rtf:0.00}): {end.SegmentsFound} speech segments, {transcript.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length} words{(end.ScenesFound > 0 ? $", {end.ScenesFound} scenes" : string.Empty)}"));
             return (transcript, summary);
         }
         finally

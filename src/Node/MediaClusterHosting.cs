@@ -37,7 +37,26 @@ internal static class MediaClusterHosting
         Roles = options.Roles is [] ? MediaNodeOptions.AllRoles : options.Roles,
         ClusterCertificate = options.Cluster.Certificate is { Length: > 0 } path ? ClusterCertificate(path, options.Cluster.CertificatePassword) : null,
         Live = LiveLimitsOf(options.Live),
+        Scenes = ScenesOf(options.Scenes),
+        SceneSlots = options.Scenes.Slots is { } slots ? (slots >= 1 ? slots : throw new NodeSettingsException($"Node:Scenes:Slots must be at least 1 (it is {slots})")) : null,
+        DatasetsDirectory = Path.GetFullPath(options.Datasets ?? Path.Combine(options.DataDirectory, "datasets")),
     };
+
+    /// <summary>The scene settings, checked (a bad one names its key).</summary>
+    private static Actors.Jobs.SceneSettings ScenesOf(SceneSettings scenes)
+    {
+        try
+        {
+            return Actors.Jobs.SceneSettings.Default with
+            {
+                Options = new Media.Video.SceneOptions { Threshold = scenes.Threshold, MinScene = TimeSpan.FromSeconds(scenes.MinSceneSeconds) }.Validated(),
+            };
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new NodeSettingsException($"Node:Scenes:{(ex.ParamName == "MinScene" ? "MinSceneSeconds" : ex.ParamName)}: {ex.Message.Split(" (Parameter")[0]}");
+        }
+    }
 
     /// <summary>The live-audio limits, each checked for a value that cannot work.</summary>
     private static Actors.Live.LiveLimits LiveLimitsOf(LiveSettings live)

@@ -108,6 +108,7 @@ internal static partial class NodeHost
         LiveApi.Map(app, options, token);
         JobApi.Map(app, options);
         ClusterApi.Map(app);
+        ModelApi.Map(app, options);
         return app;
     }
 

@@ -33,6 +33,12 @@ public sealed class NodeOptions
     /// <summary>Live audio over the WebSocket /ws/live: limits and utterance settings.</summary>
     public LiveSettings Live { get; set; } = new();
 
+    /// <summary>A video's scenes: cut threshold, shortest scene, scenes labelled at once on a gpu node.</summary>
+    public SceneSettings Scenes { get; set; } = new();
+
+    /// <summary>The trainer's watched dataset folders (DATASETS/shot-movement, …) and task configs (DATASETS/TASK.json); default DataDirectory/datasets.</summary>
+    public string? Datasets { get; set; }
+
     /// <summary>Where the journal and snapshots live.</summary>
     public JournalSettings Journal { get; set; } = new();
 
@@ -119,6 +125,19 @@ public sealed class NodeOptions
     internal string ResultsRoot => Path.GetFullPath(OutputRoot ?? Path.Combine(DataDirectory, "results"));
 
     internal string UploadsRoot => Path.GetFullPath(Path.Combine(DataDirectory, "uploads"));
+}
+
+/// <summary>Section Node:Scenes.</summary>
+public sealed class SceneSettings
+{
+    /// <summary>ffmpeg's scene score (0–1, exclusive) above which a frame starts a new scene.</summary>
+    public double Threshold { get; set; } = 0.2;
+
+    /// <summary>A cut closer than this to the last one is ignored.</summary>
+    public double MinSceneSeconds { get; set; } = 1;
+
+    /// <summary>Scenes a gpu node labels at once; default one per core.</summary>
+    public int? Slots { get; set; }
 }
 
 /// <summary>Section Node:Live.</summary>

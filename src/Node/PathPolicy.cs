@@ -25,22 +25,26 @@ internal static class PathPolicy
             return (null, "'path' is required", StatusCodes.Status400BadRequest);
         }
 
-        string full;
+        return Check(request.Path, options, out var full) is { } refusal
+            ? (null, refusal, StatusCodes.Status400BadRequest)
+            : (new JobSpec { JobId = id, InputPath = full, OutputDir = Path.Combine(options.ResultsRoot, id) }, null, 0);
+    }
+
+    /// <summary>Null if <paramref name="path"/> lies inside an allowed root once its links are resolved (<paramref name="full"/>), else why not.</summary>
+    public static string? Check(string path, NodeOptions options, out string full)
+    {
         try
         {
-            full = RealPath(request.Path);
+            full = RealPath(path);
         }
         catch (IOException ex)
         {
-            return (null, ex.Message, StatusCodes.Status400BadRequest);
+            full = string.Empty;
+            return ex.Message;
         }
 
-        if (!options.AllowedRoots.Any(root => IsInside(full, RealPath(root))))
-        {
-            return (null, $"'{request.Path}' is not inside an allowed root (Node:AllowedRoots)", StatusCodes.Status400BadRequest);
-        }
-
-        return (new JobSpec { JobId = id, InputPath = full, OutputDir = Path.Combine(options.ResultsRoot, id) }, null, 0);
+        var resolved = full;
+        return options.AllowedRoots.Any(root => IsInside(resolved, RealPath(root))) ? null : $"'{path}' is not inside an allowed root (Node:AllowedRoots)";
     }
 
     private static bool IsInside(string path, string root) => path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal);

@@ -145,15 +145,6 @@ public sealed class FfmpegTests(MediaFiles files)
     }
 
     [Fact]
-    public async Task Frames_AtATime_AreJpegAndRgbOfTheRequestedSize()
-    {
-        var jpeg = await FrameExtractor.JpegAsync(files.Video, TimeSpan.FromSeconds(1));
-        Assert.Equal([0xFF, 0xD8], jpeg[..2]);
-        var rgb = await FrameExtractor.RgbAsync(files.Video, TimeSpan.FromSeconds(1), 64, 48);
-        Assert.Equal(64 * 48 * 3, rgb.Length);
-    }
-
-    [Fact]
     public async Task Scenes_TwoPatterns_OneCutAtTheSeam()
     {
         var cuts = await SceneDetector.DetectAsync(files.Scenes);

@@ -19,7 +19,7 @@ public sealed class ProcessCommandTests : IDisposable
 
         var (transcript, summary) = await FileProcessor.ProcessAsync(sample.Path, output, progress, CancellationToken.None);
 
-        Assert.Equal(FileProcessor.Outputs.Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
+        Assert.Equal(Actors.Jobs.MediaJob.ArtifactsOf(video: false).Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
         Assert.Contains("done in", progress.ToString());
         Assert.Equal(transcript.Segments.Count, SubtitleParser.ParseSrt(await File.ReadAllTextAsync(Path.Combine(output, "transcript.srt"))).Count);
         Assert.Equal(transcript.Segments.Count, (await File.ReadAllLinesAsync(Path.Combine(output, "vad.rttm"))).Length);
@@ -28,6 +28,39 @@ public sealed class ProcessCommandTests : IDisposable
         var pdf = await RunAsync("pdftotext", Path.Combine(output, "report.pdf"), "-");
         Assert.Contains("Report: in put – ä.wav", pdf);
         Assert.Contains(transcript.Segments[0].Text.Split(' ')[0], pdf);
+    }
+
+    [Fact]
+    public async Task Process_SilentVideoOfFourShots_FindsAndLabelsEachScene()
+    {
+        var video = Path.Combine(_directory, "four shots.mp4");
+        var made = await ShotClips.WriteScenesAsync(
+            video,
+            [(ShotMovement.Static, TimeSpan.FromSeconds(3)), (ShotMovement.Motion, TimeSpan.FromSeconds(3)), (ShotMovement.Push, TimeSpan.FromSeconds(3)), (ShotMovement.Static, TimeSpan.FromSeconds(3))],
+            seed: 21);
+        var output = Path.Combine(_directory, "out-video");
+        var progress = new StringWriter();
+
+        var (transcript, _) = await FileProcessor.ProcessAsync(video, output, progress, CancellationToken.None);
+
+        Assert.Empty(transcript.Segments); // no audio: nothing to transcribe, and the job does not fail for it
+        Assert.Equal(Actors.Jobs.MediaJob.ArtifactsOf(video: true).Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
+        var scenes = Media.Video.SceneFormats.ParseCsv(await File.ReadAllTextAsync(Path.Combine(output, "scenes.csv")));
+        Assert.Equal(4, scenes.Count);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True((scenes[i].Start - made[i].Start).Duration() <= TimeSpan.FromSeconds(0.5), $"scene {i + 1} starts at {scenes[i].Start.TotalSeconds} s, made at {made[i].Start.TotalSeconds} s");
+        }
+
+        Assert.Equal([ShotMovement.Static, ShotMovement.Motion, ShotMovement.Push, ShotMovement.Static], scenes.Select(s => s.Label));
+        using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "scenes.json")));
+        var first = json.RootElement.GetProperty("scenes")[0];
+        Assert.Equal(8, first.GetProperty("frames").GetArrayLength());
+        Assert.Equal(1, first.GetProperty("labels").GetProperty("shot-movement").GetProperty("model_version").GetInt32());
+        Assert.Equal([0xFF, 0xD8], (await File.ReadAllBytesAsync(Path.Combine(output, "contact-sheet.jpg")))[..2]);
+        var pdf = await RunAsync("pdftotext", Path.Combine(output, "report.pdf"), "-");
+        Assert.Contains("Scenes (4)", pdf);
+        Assert.Contains("4 scenes", progress.ToString());
     }
 
     [Fact]

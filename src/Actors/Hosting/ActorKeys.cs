@@ -11,3 +11,9 @@ public sealed class SegmentQueueKey;
 
 /// <summary>Registry key of the VAD slots.</summary>
 public sealed class VadSlotsKey;
+
+/// <summary>Registry key of the trainer singleton (or its proxy).</summary>
+public sealed class TrainerKey;
+
+/// <summary>Registry key of a jobs node's router over every gpu node's scene classifiers.</summary>
+public sealed class SceneClassifiersKey;

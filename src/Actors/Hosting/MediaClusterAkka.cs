@@ -41,6 +41,10 @@ public static class MediaClusterAkka
 
     private const string JobIndexName = "job-index";
 
+    private const string TrainerName = "trainer";
+
+    private static readonly ClusterSingletonOptions TrainerSingleton = new() { Role = JobsRole, LogSingletonIdentificationFailure = false };
+
     // While the cluster forms (and while it hands the singleton over) the proxy buffers requests; its warning that
     // it has not found the singleton yet would be noise at every start.
     private static readonly ClusterSingletonOptions IndexSingleton = new() { Role = JobsRole, LogSingletonIdentificationFailure = false };
@@ -59,6 +63,7 @@ public static class MediaClusterAkka
         var metrics = services.GetRequiredService<AsrMetrics>();
         var vadMetrics = services.GetRequiredService<VadMetrics>();
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
+        var models = services.GetRequiredService<Training.ModelRegistry>();
         var (connectionString, provider) = Journal(options);
         var hostsJobs = options.Roles.Contains(JobsRole);
         var hostsWorkers = options.Roles.Contains(GpuRole);
@@ -112,6 +117,7 @@ public static class MediaClusterAkka
                     AcceptableHeartbeatPause = options.Failover.AcceptableHeartbeatPause,
                 },
             })
+            .WithDistributedPubSub(role: string.Empty)
             .WithCustomSerializer(ProtobufSerializer.Name, ProtobufSerializer.BoundTypes, system => new ProtobufSerializer(system))
             .WithSqlPersistence(connectionString, provider, autoInitialize: true);
         if (!hostsJobs)
@@ -119,6 +125,7 @@ public static class MediaClusterAkka
             // Only the jobs' proxies: this node takes requests (api) and forwards them to the jobs nodes.
             builder
                 .WithSingletonProxy<JobIndexKey>(JobIndexName, IndexSingleton)
+                .WithSingletonProxy<TrainerKey>(TrainerName, TrainerSingleton)
                 .WithShardRegionProxy<JobRegionKey>(JobsTypeName, JobsRole, extractor);
         }
         else
@@ -128,8 +135,21 @@ public static class MediaClusterAkka
                 {
                     registry.Register<SegmentQueueKey>(system.ActorOf(SegmentQueue.Props(metrics), SegmentQueue.Name));
                     registry.Register<VadSlotsKey>(system.ActorOf(Props.Create(() => new SlotGate(vadMetrics.Slots)), "vad-slots"));
+
+                    // Scenes go to the classifiers of every gpu member (this one too), in turn; a member that leaves drops out.
+                    var classifiers = new[] { "/user/" + Training.SceneClassifiers.Name };
+                    registry.Register<SceneClassifiersKey>(system.ActorOf(
+                        Props.Empty.WithRouter(new Akka.Cluster.Routing.ClusterRouterGroup(
+                            new Akka.Routing.RoundRobinGroup(classifiers),
+                            new Akka.Cluster.Routing.ClusterRouterGroupSettings(10_000, classifiers, allowLocalRoutees: true, useRole: GpuRole))),
+                        "scene-classifiers-router"));
                 })
                 .WithSingleton<JobIndexKey>(JobIndexName, JobIndex.Props(), IndexSingleton, createProxyToo: true)
+                .WithSingleton<TrainerKey>(
+                    TrainerName,
+                    Training.Trainer.Props(options.TrainerFolders(), models, options.TimeProvider, loggerFactory.CreateLogger<Training.Trainer>()),
+                    TrainerSingleton,
+                    createProxyToo: true)
                 .WithShardRegion<JobRegionKey>(
                     JobsTypeName,
                     (_, registry, _) =>
@@ -142,7 +162,9 @@ public static class MediaClusterAkka
                             options.SegmentsPerJob ?? 2 * (hostsWorkers ? engines.Recognizer.Concurrency : options.AsrSlots ?? Environment.ProcessorCount),
                             options.PassivateAfter,
                             options.TimeProvider,
-                            loggerFactory.CreateLogger<MediaJob>());
+                            loggerFactory.CreateLogger<MediaJob>(),
+                            registry.Get<SceneClassifiersKey>(),
+                            options.Scenes);
                         return jobId => MediaJob.Props(jobId, jobServices);
                     },
                     extractor,
@@ -163,6 +185,9 @@ public static class MediaClusterAkka
                 {
                     system.ActorOf(AsrWorkers.Props(engines, metrics), "asr-workers");
                     system.ActorOf(Live.LiveStreams.Props(engines, services.GetRequiredService<Live.LiveMetrics>(), options.Live), Live.LiveStreams.Name);
+                    system.ActorOf(
+                        Training.SceneClassifiers.Props(models, registry.Get<TrainerKey>(), options.SceneSlots ?? Environment.ProcessorCount, loggerFactory.CreateLogger<Training.SceneClassifiers>()),
+                        Training.SceneClassifiers.Name);
                 }
 
                 if (options.Inbox is { } inbox)

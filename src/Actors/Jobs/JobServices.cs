@@ -5,7 +5,7 @@ namespace MediaCluster.Actors.Jobs;
 
 /// <summary>
 /// What a job needs from its node: the segment queue (ASR on every gpu node), the VAD slots, the job index, the
-/// engines (VAD), its clock and its log.
+/// scene classifiers (a router over every gpu node's), the engines (VAD), its clock and its log.
 /// </summary>
 public sealed record JobServices(
     IActorRef Segments,
@@ -15,4 +15,6 @@ public sealed record JobServices(
     int SegmentsInFlight,
     TimeSpan PassivateAfter,
     TimeProvider Time,
-    ILogger Log);
+    ILogger Log,
+    IActorRef SceneClassifiers,
+    SceneSettings Scenes);

@@ -2,6 +2,7 @@ using Akka.Actor;
 using MediaCluster.Media.Reports;
 using MediaCluster.Media.Summarize;
 using MediaCluster.Media.Vad;
+using MediaCluster.Media.Video;
 using MediaCluster.Messages.Jobs;
 
 namespace MediaCluster.Actors.Jobs;
@@ -12,9 +13,12 @@ public sealed partial class MediaJob
     /// <summary>A completed upload's media, kept beside its results as <c>media.EXT</c> (not an artifact: it is the input).</summary>
     public const string MediaFileName = "media";
 
-    /// <summary>The files a completed job leaves in its output folder.</summary>
+    /// <summary>Every file a completed job may leave in its output folder (a video's also has its scenes).</summary>
     public static readonly string[] Artifacts =
-        ["transcript.txt", "transcript.srt", "transcript.vtt", "transcript.json", "vad.rttm", "summary.txt", "report.pdf"];
+        ["transcript.txt", "transcript.srt", "transcript.vtt", "transcript.json", "vad.rttm", "summary.txt", "report.pdf", "scenes.json", "scenes.csv", "contact-sheet.jpg"];
+
+    /// <summary>The files a completed job leaves: the speech ones, and with a video the scene ones.</summary>
+    public static IReadOnlyList<string> ArtifactsOf(bool video) => video ? Artifacts : Artifacts[..7];
 
     private bool _finishing;
 
@@ -47,21 +51,27 @@ public sealed partial class MediaJob
         var speech = _state.Found.Values.Select(f => new SpeechSegment(f.Index, f.StartSample, f.EndSample)).ToList();
         var spec = _state.Spec!;
         var probed = _state.Probed!;
-        Task.Run(() => WriteAsync(spec, probed, transcript, speech))
+        var scenes = _state.Scenes?.Scenes.Select(f => new Scene(
+            f.Index,
+            TimeSpan.FromSeconds(f.StartSeconds),
+            TimeSpan.FromSeconds(f.EndSeconds),
+            [.. f.FrameSeconds.Select(TimeSpan.FromSeconds)],
+            [.. _state.Classified[f.Index].Labels.Select(l => new Media.Video.SceneLabel(l.Task, l.Label, l.Confidence, l.ModelVersion))])).ToList();
+        Task.Run(() => WriteAsync(spec, probed, transcript, speech, scenes))
             .PipeTo(Self, failure: ex => new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}"));
     }
 
-    private static async Task<Finished> WriteAsync(JobSpec spec, MediaProbed probed, Transcript transcript, List<SpeechSegment> speech)
+    private static async Task<Finished> WriteAsync(JobSpec spec, MediaProbed probed, Transcript transcript, List<SpeechSegment> speech, List<Scene>? scenes)
     {
         try
         {
             var spoken = transcript.Segments.Where(s => s.Text.Length > 0).ToList();
             var summary = TextRank.Summarize([.. spoken.Select(s => s.Text)], starts: [.. spoken.Select(s => s.Start)]);
-            await WriteArtifactsAsync(spec, probed, transcript, summary, speech);
+            await WriteArtifactsAsync(spec, probed, transcript, summary, speech, scenes);
             var written = new SummaryWritten { Text = summary.Text };
             written.Keywords.AddRange(summary.Keywords.Select(k => k.Word));
             var artifacts = new ArtifactsWritten { Directory = spec.OutputDir };
-            artifacts.Names.AddRange(Artifacts);
+            artifacts.Names.AddRange(ArtifactsOf(scenes is not null));
             return new Finished(written, artifacts, null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Media.MediaException)
@@ -101,10 +111,21 @@ public sealed partial class MediaJob
                 .ToList());
     }
 
-    private static async Task WriteArtifactsAsync(JobSpec spec, MediaProbed probed, Transcript transcript, Summary summary, List<SpeechSegment> speech)
+    private static async Task WriteArtifactsAsync(JobSpec spec, MediaProbed probed, Transcript transcript, Summary summary, List<SpeechSegment> speech, List<Scene>? scenes)
     {
         var dir = spec.OutputDir;
         Directory.CreateDirectory(dir);
+        List<SceneSheetRow>? sheetRows = null;
+        if (scenes is { Count: > 0 })
+        {
+            var thumbnails = await SceneFormats.ThumbnailsAsync(spec.InputPath, scenes);
+            await AtomicFile.WriteTextAsync(Path.Combine(dir, "scenes.json"), SceneFormats.Json(scenes));
+            await AtomicFile.WriteTextAsync(Path.Combine(dir, "scenes.csv"), SceneFormats.Csv(scenes));
+            var sheet = SceneFormats.ContactSheet(scenes, thumbnails);
+            await AtomicFile.WriteAsync(Path.Combine(dir, "contact-sheet.jpg"), stream => stream.WriteAsync(sheet).AsTask());
+            sheetRows = [.. thumbnails.Select((frames, i) => new SceneSheetRow(SceneFormats.Caption(scenes[i]), [.. frames.Select(SceneFormats.Jpeg)]))];
+        }
+
         await AtomicFile.WriteTextAsync(Path.Combine(dir, "transcript.txt"), TranscriptFormats.Txt(transcript));
         await AtomicFile.WriteTextAsync(Path.Combine(dir, "transcript.srt"), TranscriptFormats.Srt(transcript));
         await AtomicFile.WriteTextAsync(Path.Combine(dir, "transcript.vtt"), TranscriptFormats.Vtt(transcript));
@@ -117,7 +138,8 @@ public sealed partial class MediaJob
              ("Duration", TranscriptFormats.Time(transcript.Duration, '.')), ("Engine", $"{transcript.Engine} ({transcript.Model}), Silero VAD v5")],
             transcript,
             summary,
-            speech));
+            speech,
+            sheetRows));
     }
 
     private sealed record Finished(SummaryWritten? Summary, ArtifactsWritten? Artifacts, string? Error);

@@ -30,7 +30,7 @@ public sealed partial class MediaJob
     /// Detection is to run: it has not finished, or it has but some segments' results were lost in a restart (their
     /// audio is not journaled) — then it decodes again and only those segments are recognised.
     /// </summary>
-    private bool NeedsDetection => !_state.DetectionComplete || LostSegments().Any();
+    private bool NeedsDetection => _state.Probed?.NoAudio != true && (!_state.DetectionComplete || LostSegments().Any());
 
     /// <summary>Segments found whose result is neither recorded nor on its way (their audio went with a restart).</summary>
     private IEnumerable<int> LostSegments() => _state.Found.Keys.Where(i => !_state.Transcribed.ContainsKey(i) && !_inFlight.ContainsKey(i));

@@ -58,6 +58,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
         Command<ProbeResult>(OnProbed);
         Command<Terminated>(OnTerminated);
         DefineSpeech();
+        DefineScenes();
         DefineFinish();
     }
 
@@ -183,6 +184,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
             return;
         }
 
+        AdvanceScenes(spec);
         if (NeedsDetection)
         {
             StartSpeechDetection(spec);
@@ -196,8 +198,17 @@ public sealed partial class MediaJob : ReceivePersistentActor
     {
         try
         {
-            var info = await Media.Ffmpeg.MediaProbe.ProbeAudioAsync(path);
-            return new ProbeResult(new MediaProbed { DurationSeconds = info.Duration?.TotalSeconds ?? 0, Container = info.Container, Streams = info.StreamSummary }, null);
+            var info = await Media.Ffmpeg.MediaProbe.ProbeMediaAsync(path);
+            return new ProbeResult(
+                new MediaProbed
+                {
+                    DurationSeconds = info.Duration?.TotalSeconds ?? 0,
+                    Container = info.Container,
+                    Streams = info.StreamSummary,
+                    HasVideo = info.Video is not null,
+                    NoAudio = info.Audio is null,
+                },
+                null);
         }
         catch (Media.MediaException ex)
         {
@@ -354,6 +365,9 @@ public sealed partial class MediaJob : ReceivePersistentActor
                 break;
             case RetrySegment retry:
                 Retry(retry);
+                break;
+            case SceneTimedOut or RetryScene:
+                OnSceneTimer(message);
                 break;
         }
     }

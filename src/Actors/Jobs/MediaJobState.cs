@@ -36,10 +36,25 @@ public sealed record MediaJobState
 
     public SummaryWritten? Summary { get; private init; }
 
+    /// <summary>A video's scenes, once cut detection is done.</summary>
+    public ScenesDetected? Scenes { get; private init; }
+
+    /// <summary>Recorded scene labels, by scene index (a second answer for an index is never recorded).</summary>
+    public ImmutableSortedDictionary<int, SceneClassified> Classified { get; private init; } = ImmutableSortedDictionary<int, SceneClassified>.Empty;
+
+    /// <summary>The input has a picture stream: scenes are part of the job.</summary>
+    public bool HasVideo => Probed?.HasVideo == true;
+
+    /// <summary>Speech is done: there is no audio, or detection is over and every segment found has its result.</summary>
+    public bool SpeechDone => Probed?.NoAudio == true || (DetectionComplete && Transcribed.Count >= Found.Count);
+
+    /// <summary>Scenes are done: there is no video, or every scene found has its labels.</summary>
+    public bool ScenesDone => !HasVideo || (Scenes is not null && Classified.Count >= Scenes.Scenes.Count);
+
     public bool IsTerminal => Phase is JobState.Completed or JobState.Failed or JobState.Cancelled;
 
-    /// <summary>Detection is over and every segment found has its result: time for the summary and artifacts.</summary>
-    public bool ReadyToFinish => !IsTerminal && DetectionComplete && Transcribed.Count >= Found.Count && Spec is not null;
+    /// <summary>Speech and scenes are done: time for the summary and artifacts.</summary>
+    public bool ReadyToFinish => !IsTerminal && SpeechDone && ScenesDone && Spec is not null;
 
     /// <summary>
     /// The state after <paramref name="e"/>. An event this type does not know, or any event after the job ended, is an
@@ -55,6 +70,8 @@ public sealed record MediaJobState
         SpeechDetectionCompleted => this with { DetectionComplete = true },
         SegmentTranscribed transcribed => Transcribed.ContainsKey(transcribed.Index) ? this : this with { Transcribed = Transcribed.Add(transcribed.Index, transcribed) },
         SummaryWritten summary => this with { Summary = summary },
+        ScenesDetected scenes => this with { Scenes = scenes },
+        SceneClassified classified => Classified.ContainsKey(classified.Index) ? this : this with { Classified = Classified.Add(classified.Index, classified) },
         ArtifactsWritten => this,
         JobCompleted completed => this with { Phase = JobState.Completed, EndedUnixMs = completed.CompletedUnixMs },
         JobFailed failed => this with { Phase = JobState.Failed, Error = failed.Reason, EndedUnixMs = failed.FailedUnixMs },
@@ -75,5 +92,7 @@ public sealed record MediaJobState
         SegmentsFound = Found.Count,
         SegmentsTranscribed = Transcribed.Count,
         SpeechDetectionComplete = DetectionComplete,
+        ScenesFound = Scenes?.Scenes.Count ?? 0,
+        ScenesClassified = Classified.Count,
     };
 }

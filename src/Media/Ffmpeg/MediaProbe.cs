@@ -17,6 +17,14 @@ public static class MediaProbe
     public static async Task<MediaInfo> ProbeAudioAsync(string path, CancellationToken cancellationToken = default) =>
         WithAudio(await ProbeAsync(path, cancellationToken).ConfigureAwait(false));
 
+    /// <summary>Probes and insists on something to work on: an audio stream, or a picture stream (a silent video has scenes).</summary>
+    public static async Task<MediaInfo> ProbeMediaAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var info = await ProbeAsync(path, cancellationToken).ConfigureAwait(false);
+        return info.Audio is not null || info.Video is not null ? info
+            : throw new MediaException(MediaErrorKind.MissingStream, $"ffprobe found no audio or video stream in '{info.Path}' (streams: {info.StreamSummary}).");
+    }
+
     /// <summary>
     /// Probes an input already checked and named for ffmpeg (<paramref name="path"/> is the caller's name for it, used in
     /// messages), so a decoder or extractor probes and then reads through the same <see cref="FfmpegInput"/>.

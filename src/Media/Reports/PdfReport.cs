@@ -12,11 +12,16 @@ public sealed record ReportContent(
     IReadOnlyList<(string Name, string Value)> Facts,
     Transcript Transcript,
     Summary Summary,
-    IReadOnlyList<SpeechSegment> Speech);
+    IReadOnlyList<SpeechSegment> Speech,
+    IReadOnlyList<SceneSheetRow>? Scenes = null);
+
+/// <summary>A scene in the report: its caption and its frames as JPEG thumbnails.</summary>
+public sealed record SceneSheetRow(string Caption, IReadOnlyList<byte[]> Thumbnails);
 
 /// <summary>
 /// An A4 PDF report (PdfSharp 6, DejaVu Sans): title and media facts, summary, keywords, a vector figure of
-/// the voice-activity timeline, and the timestamped transcript over as many pages as it needs.
+/// the voice-activity timeline, the timestamped transcript over as many pages as it needs, and for a video its scenes
+/// (caption and a row of thumbnails each).
 /// </summary>
 public static class PdfReport
 {
@@ -58,6 +63,17 @@ public static class PdfReport
         foreach (var segment in content.Transcript.Segments.Where(s => s.Text.Length > 0))
         {
             writer.Paragraph($"[{TranscriptFormats.Time(segment.Start, '.')} – {TranscriptFormats.Time(segment.End, '.')}]  {segment.Text}", 10);
+        }
+
+        if (content.Scenes is { Count: > 0 } scenes)
+        {
+            writer.Gap(10);
+            writer.Heading($"Scenes ({scenes.Count})", 13);
+            foreach (var scene in scenes)
+            {
+                writer.Line(scene.Caption, 9);
+                writer.Thumbnails(scene.Thumbnails);
+            }
         }
 
         writer.Finish();
@@ -146,6 +162,33 @@ public static class PdfReport
             _y = axis + 20;
             var speechSeconds = speech.Sum(s => s.Duration.TotalSeconds);
             Line(string.Create(CultureInfo.InvariantCulture, $"{speech.Count} speech regions, {speechSeconds:0.0} s of speech in {total:0.0} s ({100 * speechSeconds / total:0}%)"), 9);
+        }
+
+        /// <summary>A row of pictures across the page's width, each keeping its aspect.</summary>
+        public void Thumbnails(IReadOnlyList<byte[]> jpegs)
+        {
+            if (jpegs.Count == 0)
+            {
+                return;
+            }
+
+            var images = jpegs.Select(j => XImage.FromStream(new MemoryStream(j))).ToList();
+            try
+            {
+                var cell = Width / images.Count;
+                var height = images.Max(i => cell * i.PixelHeight / (double)i.PixelWidth);
+                Ensure(height + 6);
+                for (var i = 0; i < images.Count; i++)
+                {
+                    Graphics.DrawImage(images[i], Margin + (i * cell), _y, cell - 2, (cell - 2) * images[i].PixelHeight / images[i].PixelWidth);
+                }
+
+                _y += height + 6;
+            }
+            finally
+            {
+                images.ForEach(i => i.Dispose());
+            }
         }
 
         public void Finish() => _graphics?.Dispose();

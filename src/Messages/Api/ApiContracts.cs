@@ -104,3 +104,25 @@ public sealed record MemberRequest(string? Address);
 
 /// <summary>What a cluster command did, in words.</summary>
 public sealed record ClusterCommandResult(string Message);
+
+/// <summary>A registered model version, as listed (metrics: the test split's).</summary>
+public sealed record ModelInfo(
+    string Task, int Version, string Status, string Reason, string DatasetHash, DateTimeOffset Created, int Examples, double TestAccuracy, double TestMacroF1);
+
+/// <summary>One version in full: its listing, its config, and its metrics (validation and test, with the confusion matrix) as JSON.</summary>
+public sealed record ModelDetail(ModelInfo Model, System.Text.Json.JsonElement Config, System.Text.Json.JsonElement Metrics, string ArtifactPath);
+
+/// <summary>POST /api/models/TASK/train: data files or folders the node can read (inside its allowed roots).</summary>
+public sealed record TrainRequest(IReadOnlyList<string>? Paths);
+
+/// <summary>The trainer's answer: queued (with the dataset's hash), or the same data was trained before as that version.</summary>
+public sealed record TrainResponse(string Task, string DatasetHash, bool AlreadyTrained, int Version);
+
+/// <summary>POST /api/models/TASK/promote.</summary>
+public sealed record PromoteRequest(int Version);
+
+/// <summary>What the trainer does now and its latest runs.</summary>
+public sealed record TrainerInfo(string? RunningTask, string? RunningDatasetHash, string Phase, int Queued, IReadOnlyList<TrainingRunInfo> Recent);
+
+/// <summary>An ended training run.</summary>
+public sealed record TrainingRunInfo(string Task, string DatasetHash, int Version, string Status, string Reason);

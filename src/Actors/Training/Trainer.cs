@@ -1,0 +1,402 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Persistence;
+using MediaCluster.Media;
+using MediaCluster.Media.Learning;
+using MediaCluster.Messages.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace MediaCluster.Actors.Training;
+
+/// <summary>Where the trainer finds data and settings.</summary>
+/// <param name="DatasetsRoot">Watched folders, one per task (<c>DATASETS/shot-movement</c>); a task's config is <c>DATASETS/TASK.json</c>.</param>
+/// <param name="ModelsRoot">Where model files are written (also kept in the registry).</param>
+/// <param name="CacheRoot">Where the generated default dataset is made once per machine.</param>
+/// <param name="Poll">How often the dataset folders are looked at.</param>
+public sealed record TrainerOptions(string DatasetsRoot, string ModelsRoot, string CacheRoot, TimeSpan Poll)
+{
+    /// <summary>The tasks the trainer knows.</summary>
+    public static readonly string[] Tasks = [ShotDatasets.MovementTask];
+}
+
+/// <summary>
+/// The trainer, a persistent cluster singleton: one run at a time, each on a dataset (its content hash is its version)
+/// from a watched folder, an API/pbm request, or the generated default when a task has no model. A run extracts the
+/// features, splits (stratified, seeded), trains with the task's config, measures on validation and test, registers the
+/// version, and promotes it when its test macro-F1 beats the promoted version's on the same test split (or there is
+/// none); a promotion is published on the cluster's <see cref="Topic"/>. The journal holds what was asked and what
+/// ended, so a run cut off by a crash or a hand-over is redone, and the same data is never trained twice.
+/// </summary>
+public sealed class Trainer : ReceivePersistentActor
+{
+    /// <summary>The distributed pub-sub topic of <see cref="ModelPromoted"/>.</summary>
+    public const string Topic = "models";
+
+    private readonly TrainerOptions _options;
+    private readonly ModelRegistry _registry;
+    private readonly ActorClock _clock;
+    private readonly ILogger _log;
+    private readonly Dictionary<(string Task, string Hash), TrainingFinished> _finished = [];
+    private readonly List<TrainingRequested> _pending = [];
+    private readonly Dictionary<string, string> _folderSignatures = [];
+    private readonly Dictionary<string, string> _lastSeen = [];
+    private readonly HashSet<string> _defaultsAsked = [];
+    private TrainingRequested? _running;
+    private string _phase = "idle";
+
+    public Trainer(TrainerOptions options, ModelRegistry registry, TimeProvider time, ILogger log)
+    {
+        _options = options;
+        _registry = registry;
+        _log = log;
+        _clock = new ActorClock(time, Self);
+        Recover<TrainingRequested>(r => _pending.Add(r));
+        Recover<TrainingFinished>(OnFinishedRecorded);
+        Recover<RecoveryCompleted>(_ =>
+        {
+            _clock.StartPeriodic("poll", Poll.Instance, _options.Poll);
+            Self.Tell(Poll.Instance);
+            RunNext();
+        });
+        Command<TrainModel>(train => HashThen(train, Sender));
+        Command<Hashed>(OnHashed);
+        Command<EnsureDefaultModel>(ensure => EnsureDefault(ensure.Task));
+        Command<DefaultDatasetReady>(ready => HashThen(new TrainModel { Task = ready.Task, Paths = { ready.Csv }, Origin = "default" }, ActorRefs.Nobody));
+        Command<RunEnded>(OnRunEnded);
+        Command<Phase>(p => _phase = p.Text);
+        Command<GetTrainerStatus>(_ => Sender.Tell(Status()));
+        Command<PromoteModel>(OnPromote);
+        Command<ActorClock.Tick>(tick =>
+        {
+            if (_clock.IsCurrent(tick))
+            {
+                LookAtDatasets();
+            }
+        });
+        Command<Poll>(_ => LookAtDatasets());
+    }
+
+    public override string PersistenceId => "trainer";
+
+    public static Props Props(TrainerOptions options, ModelRegistry registry, TimeProvider time, ILogger log) =>
+        Akka.Actor.Props.Create(() => new Trainer(options, registry, time, log));
+
+    protected override void PostStop()
+    {
+        _clock.Dispose();
+        base.PostStop();
+    }
+
+    private void OnFinishedRecorded(TrainingFinished finished)
+    {
+        _pending.RemoveAll(p => p.Request.Task == finished.Task && p.DatasetHash == finished.DatasetHash);
+        _finished[(finished.Task, finished.DatasetHash)] = finished;
+    }
+
+    /// <summary>Hashes the dataset off the actor, then decides (<see cref="OnHashed"/>).</summary>
+    private void HashThen(TrainModel train, IActorRef replyTo)
+    {
+        if (!TrainerOptions.Tasks.Contains(train.Task))
+        {
+            replyTo.Tell(new TrainingAccepted { Task = train.Task, Error = $"unknown task '{train.Task}' (known: {string.Join(", ", TrainerOptions.Tasks)})" });
+            return;
+        }
+
+        var paths = train.Paths.ToList();
+        Task.Run(async () =>
+        {
+            try
+            {
+                return new Hashed(train, await ShotDatasets.HashAsync(ShotDatasets.DataFiles(paths)), null, replyTo);
+            }
+            catch (Exception ex) when (ex is MediaException or IOException or UnauthorizedAccessException)
+            {
+                return new Hashed(train, null, ex.Message, replyTo);
+            }
+        }).PipeTo(Self);
+    }
+
+    private void OnHashed(Hashed hashed)
+    {
+        var task = hashed.Request.Task;
+        if (hashed.Hash is not { } hash)
+        {
+            _log.LogWarning("Training {Task} ({Origin}) refused: {Reason}", task, hashed.Request.Origin, hashed.Error);
+            hashed.ReplyTo.Tell(new TrainingAccepted { Task = task, Error = hashed.Error });
+            return;
+        }
+
+        if (_finished.TryGetValue((task, hash), out var done))
+        {
+            hashed.ReplyTo.Tell(new TrainingAccepted { Task = task, DatasetHash = hash, AlreadyTrained = true, Version = done.Version, Error = done.Version == 0 ? done.Reason : string.Empty });
+            return;
+        }
+
+        if (_pending.Any(p => p.Request.Task == task && p.DatasetHash == hash))
+        {
+            hashed.ReplyTo.Tell(new TrainingAccepted { Task = task, DatasetHash = hash });
+            return;
+        }
+
+        Persist(new TrainingRequested { Request = hashed.Request, DatasetHash = hash }, requested =>
+        {
+            _pending.Add(requested);
+            _log.LogInformation("Training {Task} queued: dataset {Hash} ({Origin})", task, hash, hashed.Request.Origin);
+            hashed.ReplyTo.Tell(new TrainingAccepted { Task = task, DatasetHash = hash });
+            RunNext();
+        });
+    }
+
+    private void RunNext()
+    {
+        if (_running is not null || _pending.Count == 0)
+        {
+            return;
+        }
+
+        var run = _pending[0];
+        _running = run;
+        _phase = "starting";
+        var self = Self;
+        var progress = new Progress<string>(text => self.Tell(new Phase(text)));
+        Task.Run(() => TrainAsync(run, progress)).PipeTo(Self, failure: ex => new RunEnded(run, new TrainingFinished
+        {
+            Task = run.Request.Task,
+            DatasetHash = run.DatasetHash,
+            Status = "failed",
+            Reason = ex.Message,
+        }, null));
+    }
+
+    private void OnRunEnded(RunEnded ended)
+    {
+        Persist(ended.Finished, finished =>
+        {
+            OnFinishedRecorded(finished);
+            _running = null;
+            _phase = "idle";
+            if (finished.Version == 0)
+            {
+                _log.LogWarning("Training {Task} on dataset {Hash} failed: {Reason}", finished.Task, finished.DatasetHash, finished.Reason);
+            }
+            else
+            {
+                _log.LogInformation("Training {Task} on dataset {Hash}: v{Version} {Status} ({Reason})", finished.Task, finished.DatasetHash, finished.Version, finished.Status, finished.Reason);
+            }
+
+            if (finished.Status == ModelStatus.Promoted)
+            {
+                Publish(finished.Task, finished.Version);
+            }
+
+            RunNext();
+        });
+    }
+
+    private void OnPromote(PromoteModel promote)
+    {
+        var replyTo = Sender;
+        var mediator = DistributedPubSub.Get(Context.System).Mediator;
+        _registry.PromoteAsync(promote.Task, promote.Version, "promoted by hand").ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully && t.Result)
+            {
+                _log.LogInformation("{Task} v{Version} promoted by hand", promote.Task, promote.Version);
+                mediator.Tell(new Publish(Topic, new ModelPromoted { Task = promote.Task, Version = promote.Version }));
+                replyTo.Tell(new PromoteModelResult());
+            }
+            else
+            {
+                replyTo.Tell(new PromoteModelResult { Error = t.Exception?.GetBaseException().Message ?? $"the registry has no {promote.Task} v{promote.Version}" });
+            }
+        }, TaskScheduler.Default);
+    }
+
+    private void Publish(string task, int version) =>
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topic, new ModelPromoted { Task = task, Version = version }));
+
+    /// <summary>A classifier found no promoted model: train the default from generated data (once per task while this trainer lives).</summary>
+    private void EnsureDefault(string task)
+    {
+        if (!TrainerOptions.Tasks.Contains(task) || !_defaultsAsked.Add(task))
+        {
+            return;
+        }
+
+        var self = Self;
+        var cache = _options.CacheRoot;
+        var mediator = DistributedPubSub.Get(Context.System).Mediator;
+        Task.Run(async () =>
+        {
+            if (await _registry.PromotedAsync(task) is { } promoted)
+            {
+                mediator.Tell(new Publish(Topic, new ModelPromoted { Task = task, Version = promoted.Version }));
+                return;
+            }
+
+            _log.LogInformation("No {Task} model yet: training the default one from generated clips", task);
+            self.Tell(new DefaultDatasetReady(task, await ShotDatasets.DefaultMovementDatasetAsync(cache)));
+        }).ContinueWith(t => _log.LogWarning("The default {Task} dataset could not be made: {Reason}", task, t.Exception!.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
+    }
+
+    /// <summary>
+    /// Each task's folder: when its CSV files have stayed the same (names, sizes, times) for two looks and differ from
+    /// what was last handed on, the folder is handed to training (the dataset hash then says whether it is new).
+    /// </summary>
+    private void LookAtDatasets()
+    {
+        foreach (var task in TrainerOptions.Tasks)
+        {
+            var folder = Path.Combine(_options.DatasetsRoot, task);
+            if (!Directory.Exists(folder))
+            {
+                continue;
+            }
+
+            string signature;
+            try
+            {
+                signature = string.Join('|', Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal).Select(f =>
+                {
+                    var info = new FileInfo(f);
+                    return string.Create(CultureInfo.InvariantCulture, $"{info.Name}:{info.Length}:{info.LastWriteTimeUtc.Ticks}");
+                }));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            var stable = _lastSeen.TryGetValue(task, out var before) && before == signature;
+            _lastSeen[task] = signature;
+            if (signature.Length > 0 && stable && (!_folderSignatures.TryGetValue(task, out var handed) || handed != signature))
+            {
+                _folderSignatures[task] = signature;
+                HashThen(new TrainModel { Task = task, Paths = { folder }, Origin = "watch" }, ActorRefs.Nobody);
+            }
+        }
+    }
+
+    private TrainerStatus Status()
+    {
+        var status = new TrainerStatus
+        {
+            RunningTask = _running?.Request.Task ?? string.Empty,
+            RunningDatasetHash = _running?.DatasetHash ?? string.Empty,
+            Phase = _phase,
+            Queued = Math.Max(0, _pending.Count - (_running is null ? 0 : 1)),
+        };
+        status.Recent.AddRange(_finished.Values.TakeLast(20));
+        return status;
+    }
+
+    /// <summary>One run, off the actor: features, split, train, measure, register, promote or reject.</summary>
+    private async Task<RunEnded> TrainAsync(TrainingRequested run, IProgress<string> progress)
+    {
+        var task = run.Request.Task;
+        var finished = new TrainingFinished { Task = task, DatasetHash = run.DatasetHash };
+        try
+        {
+            var files = ShotDatasets.DataFiles(run.Request.Paths);
+            var config = await ConfigAsync(task);
+            _log.LogInformation("Training {Task} started: dataset {Hash} ({Files} file(s)), trainer {Trainer}", task, run.DatasetHash, files.Count, config.Trainer);
+            var watch = Stopwatch.StartNew();
+            var examples = await ShotDatasets.MovementExamplesAsync(files, new Progress<double>(p => progress.Report($"features {p * 100:0}%")));
+            progress.Report("training");
+            var result = Media.Learning.Training.Run(examples, config);
+            var seconds = watch.Elapsed.TotalSeconds;
+            progress.Report("evaluating");
+
+            var current = await _registry.PromotedAsync(task);
+            double? currentF1 = null;
+            if (current is not null)
+            {
+                try
+                {
+                    var model = Classifier.Load(await _registry.ArtifactAsync(task, current.Version), $"{task} v{current.Version}");
+                    currentF1 = model.FeatureCount == result.Classifier.FeatureCount
+                        ? ClassifierMetrics.Of(model, result.TestSet, result.Test.Labels).MacroF1
+                        : 0;
+                }
+                catch (MediaException)
+                {
+                    currentF1 = 0; // an unreadable promoted model is beaten by any that works
+                }
+            }
+
+            var metrics = JsonSerializer.Serialize(new
+            {
+                examples = examples.Count,
+                train_seconds = Math.Round(seconds, 3),
+                validation = result.Validation,
+                test = result.Test,
+                current_version = current?.Version,
+                current_test_macro_f1 = currentF1,
+            });
+            var bytes = result.Classifier.ToBytes();
+            var artifact = Path.Combine(_options.ModelsRoot, task, $"{run.DatasetHash}-{config.Trainer}.zip");
+            Directory.CreateDirectory(Path.GetDirectoryName(artifact)!);
+            await File.WriteAllBytesAsync(artifact, bytes);
+            var version = await _registry.RegisterAsync(task, run.DatasetHash, JsonSerializer.Serialize(config), metrics, artifact, bytes, DateTimeOffset.UtcNow);
+            finished.Version = version;
+            var f1 = result.Test.MacroF1.ToString("0.000", CultureInfo.InvariantCulture);
+            if (current is null || result.Test.MacroF1 > currentF1)
+            {
+                finished.Status = ModelStatus.Promoted;
+                finished.Reason = current is null
+                    ? $"the first {task} model: test macro-F1 {f1}"
+                    : $"test macro-F1 {f1} beats v{current.Version}'s {currentF1:0.000} on the same split";
+                await _registry.PromoteAsync(task, version, finished.Reason);
+            }
+            else
+            {
+                finished.Status = ModelStatus.Rejected;
+                finished.Reason = $"test macro-F1 {f1} does not beat v{current.Version}'s {currentF1:0.000} on the same split";
+                await _registry.RejectAsync(task, version, finished.Reason);
+            }
+        }
+        catch (Exception ex) when (ex is MediaException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or JsonException)
+        {
+            finished.Version = 0;
+            finished.Status = "failed";
+            finished.Reason = ex.Message;
+        }
+
+        return new RunEnded(run, finished, null);
+    }
+
+    /// <summary>The task's settings: <c>DATASETS/TASK.json</c> if there is one, else the defaults.</summary>
+    private async Task<ClassifierConfig> ConfigAsync(string task)
+    {
+        var path = Path.Combine(_options.DatasetsRoot, task + ".json");
+        if (!File.Exists(path))
+        {
+            return new ClassifierConfig();
+        }
+
+        try
+        {
+            return (JsonSerializer.Deserialize<ClassifierConfig>(await File.ReadAllTextAsync(path)) ?? new ClassifierConfig()).Validated();
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
+        {
+            throw new InvalidOperationException($"the config {path} is not valid: {ex.Message}", ex);
+        }
+    }
+
+    private sealed record Hashed(TrainModel Request, string? Hash, string? Error, IActorRef ReplyTo);
+
+    private sealed record RunEnded(TrainingRequested Run, TrainingFinished Finished, string? Error);
+
+    private sealed record Phase(string Text);
+
+    private sealed record DefaultDatasetReady(string Task, string Csv);
+
+    private sealed record Poll
+    {
+        public static Poll Instance { get; } = new();
+    }
+}

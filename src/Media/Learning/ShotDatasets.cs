@@ -1,0 +1,156 @@
+using System.Security.Cryptography;
+using System.Text;
+using MediaCluster.Media.Samples;
+using MediaCluster.Media.Video;
+
+namespace MediaCluster.Media.Learning;
+
+/// <summary>An entry of a <c>labels.csv</c>: a clip (full path), its label, and the split if the file names one.</summary>
+public sealed record LabelledFile(string Path, string Label, DataSplit? Split);
+
+/// <summary>
+/// Datasets of labelled clips: <c>labels.csv</c> files (<c>path,label[,split]</c>, a header line, paths relative to the
+/// file and inside its folder). A dataset is every such file at the paths given (a folder means the CSV files in it);
+/// its version is a SHA-256 over the CSVs and every clip they name, so the same data is the same version wherever it lies.
+/// </summary>
+public static class ShotDatasets
+{
+    /// <summary>The task of camera-movement labels.</summary>
+    public const string MovementTask = "shot-movement";
+
+    /// <summary>The CSV files at <paramref name="paths"/> (files as given, folders' *.csv), in a stable order.</summary>
+    public static IReadOnlyList<string> DataFiles(IEnumerable<string> paths)
+    {
+        var files = new List<string>();
+        foreach (var path in paths)
+        {
+            if (Directory.Exists(path))
+            {
+                files.AddRange(Directory.GetFiles(path, "*.csv", SearchOption.TopDirectoryOnly));
+            }
+            else if (File.Exists(path))
+            {
+                files.Add(Path.GetFullPath(path));
+            }
+            else
+            {
+                throw new MediaException(MediaErrorKind.InvalidInput, $"the dataset path '{path}' does not exist");
+            }
+        }
+
+        return files.Count == 0
+            ? throw new MediaException(MediaErrorKind.InvalidInput, $"no labels CSV at {string.Join(", ", paths)}")
+            : [.. files.Distinct().Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Reads one <c>labels.csv</c>; a bad line, a path leaving the file's folder or a missing clip is an error naming the line.</summary>
+    public static IReadOnlyList<LabelledFile> ReadLabels(string csv)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(csv))!;
+        var entries = new List<LabelledFile>();
+        var lines = File.ReadAllLines(csv);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim();
+            if (line.Length == 0 || (i == 0 && line.StartsWith("path,", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            var parts = line.Split(',');
+            if (parts.Length is < 2 or > 3 || parts[0].Trim().Length == 0 || parts[1].Trim().Length == 0)
+            {
+                throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)} line {i + 1}: expected path,label[,split], got '{Shorten(line)}'");
+            }
+
+            var path = Path.GetFullPath(Path.Combine(folder, parts[0].Trim()));
+            if (!path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)} line {i + 1}: '{Shorten(parts[0])}' is outside the dataset's folder");
+            }
+
+            if (!File.Exists(path))
+            {
+                throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)} line {i + 1}: '{parts[0].Trim()}' does not exist");
+            }
+
+            DataSplit? split = parts.Length == 3 && parts[2].Trim().Length > 0
+                ? Enum.TryParse<DataSplit>(parts[2].Trim(), ignoreCase: true, out var s) ? s
+                    : throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)} line {i + 1}: split '{Shorten(parts[2])}' is not train, validation or test")
+                : null;
+            entries.Add(new LabelledFile(path, parts[1].Trim(), split));
+        }
+
+        return entries.Count == 0 ? throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)} lists no examples") : entries;
+    }
+
+    /// <summary>The dataset's version: SHA-256 (hex, first 16 characters) over its CSVs' content and every clip's content.</summary>
+    public static async Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var csv in csvFiles)
+        {
+            hash.AppendData(await File.ReadAllBytesAsync(csv, cancellationToken).ConfigureAwait(false));
+            foreach (var entry in ReadLabels(csv))
+            {
+                await using var clip = File.OpenRead(entry.Path);
+                hash.AppendData(await SHA256.HashDataAsync(clip, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+
+    /// <summary>The examples of a movement dataset: each clip's movement features (frames spread over it, as a scene's).</summary>
+    public static async Task<IReadOnlyList<LabelledExample>> MovementExamplesAsync(IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var entries = csvFiles.SelectMany(ReadLabels).ToList();
+        var examples = new List<LabelledExample>(entries.Count);
+        foreach (var entry in entries)
+        {
+            try
+            {
+                examples.Add(new LabelledExample(await SceneFinder.ClipMovementFeaturesAsync(entry.Path, cancellationToken: cancellationToken).ConfigureAwait(false), entry.Label, entry.Split, entry.Path));
+            }
+            catch (MediaException ex)
+            {
+                throw new MediaException(ex.Kind, $"dataset clip '{Path.GetFileName(entry.Path)}': {ex.Message}", ex);
+            }
+
+            progress?.Report(examples.Count / (double)entries.Count);
+        }
+
+        return examples;
+    }
+
+    /// <summary>
+    /// The generated movement dataset the default model is trained on (10 clips per label, seed 1), made once per
+    /// machine under <paramref name="cacheRoot"/> (written beside and renamed into place, so concurrent nodes agree);
+    /// returns its labels.csv.
+    /// </summary>
+    public static async Task<string> DefaultMovementDatasetAsync(string cacheRoot, CancellationToken cancellationToken = default)
+    {
+        var folder = Path.Combine(cacheRoot, "shot-movement-generated-v1");
+        var csv = Path.Combine(folder, "labels.csv");
+        if (File.Exists(csv))
+        {
+            return csv;
+        }
+
+        var staging = $"{folder}.{Environment.ProcessId}.{Guid.NewGuid():N}";
+        await ShotClips.WriteDatasetAsync(staging, perLabel: 10, seed: 1, cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Directory.CreateDirectory(cacheRoot);
+            Directory.Move(staging, folder);
+        }
+        catch (IOException) when (File.Exists(csv))
+        {
+            Directory.Delete(staging, recursive: true); // another node made it first
+        }
+
+        return csv;
+    }
+
+    private static string Shorten(string text) => text.Length > 80 ? text[..80] + "…" : text;
+}

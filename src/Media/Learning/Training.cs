@@ -1,0 +1,108 @@
+using System.Text.Json.Serialization;
+
+namespace MediaCluster.Media.Learning;
+
+/// <summary>How well a classifier did on one split: accuracy, macro-F1, per-class precision and recall, confusion matrix.</summary>
+public sealed record ClassifierMetrics(
+    [property: JsonPropertyName("examples")] int Examples,
+    [property: JsonPropertyName("accuracy")] double Accuracy,
+    [property: JsonPropertyName("macro_f1")] double MacroF1,
+    [property: JsonPropertyName("labels")] IReadOnlyList<string> Labels,
+    [property: JsonPropertyName("precision")] IReadOnlyList<double> Precision,
+    [property: JsonPropertyName("recall")] IReadOnlyList<double> Recall,
+    [property: JsonPropertyName("confusion")] IReadOnlyList<IReadOnlyList<int>> Confusion)
+{
+    /// <summary>The metrics of <paramref name="classifier"/> on <paramref name="examples"/>; rows of the confusion matrix are the true labels.</summary>
+    public static ClassifierMetrics Of(Classifier classifier, IReadOnlyList<LabelledExample> examples, IReadOnlyList<string> labels) =>
+        Of(examples.Select(e => (e.Label, classifier.Predict(e.Features).Label)).ToList(), labels);
+
+    /// <summary>The metrics of (true, predicted) pairs over <paramref name="labels"/>.</summary>
+    public static ClassifierMetrics Of(IReadOnlyList<(string Truth, string Predicted)> pairs, IReadOnlyList<string> labels)
+    {
+        var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
+        var confusion = labels.Select(_ => new int[labels.Count]).ToArray();
+        foreach (var (truth, predicted) in pairs)
+        {
+            if (index.TryGetValue(truth, out var t) && index.TryGetValue(predicted, out var p))
+            {
+                confusion[t][p]++;
+            }
+        }
+
+        var precision = new double[labels.Count];
+        var recall = new double[labels.Count];
+        var f1 = new double[labels.Count];
+        for (var c = 0; c < labels.Count; c++)
+        {
+            var truePositive = confusion[c][c];
+            var predictedAs = confusion.Sum(row => row[c]);
+            var actually = confusion[c].Sum();
+            precision[c] = predictedAs == 0 ? 0 : truePositive / (double)predictedAs;
+            recall[c] = actually == 0 ? 0 : truePositive / (double)actually;
+            f1[c] = precision[c] + recall[c] == 0 ? 0 : 2 * precision[c] * recall[c] / (precision[c] + recall[c]);
+        }
+
+        var correct = Enumerable.Range(0, labels.Count).Sum(c => confusion[c][c]);
+        return new ClassifierMetrics(
+            pairs.Count,
+            pairs.Count == 0 ? 0 : correct / (double)pairs.Count,
+            labels.Count == 0 ? 0 : f1.Average(),
+            labels,
+            precision,
+            recall,
+            confusion);
+    }
+}
+
+/// <summary>The outcome of one training run: the classifier and its metrics on the validation and test splits.</summary>
+public sealed record TrainingResult(Classifier Classifier, ClassifierMetrics Validation, ClassifierMetrics Test, IReadOnlyList<LabelledExample> TestSet);
+
+/// <summary>A stratified split with a fixed seed, a training run, and its evaluation.</summary>
+public static class Training
+{
+    /// <summary>
+    /// Splits <paramref name="examples"/> per label: those whose dataset names a split keep it; the rest are shuffled
+    /// with <paramref name="seed"/> and <paramref name="holdout"/> of each label goes to validation and as much to test
+    /// (at least one each when a label has three or more examples).
+    /// </summary>
+    public static IReadOnlyDictionary<DataSplit, IReadOnlyList<LabelledExample>> Split(IReadOnlyList<LabelledExample> examples, double holdout, int seed)
+    {
+        var parts = new Dictionary<DataSplit, List<LabelledExample>> { [DataSplit.Train] = [], [DataSplit.Validation] = [], [DataSplit.Test] = [] };
+        foreach (var named in examples.Where(e => e.Split is not null))
+        {
+            parts[named.Split!.Value].Add(named);
+        }
+
+        var random = new Random(seed);
+        foreach (var label in examples.Where(e => e.Split is null).GroupBy(e => e.Label).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var shuffled = label.ToArray();
+            random.Shuffle(shuffled);
+            var held = shuffled.Length >= 3 ? Math.Max(1, (int)Math.Round(shuffled.Length * holdout)) : 0;
+            parts[DataSplit.Test].AddRange(shuffled.Take(held));
+            parts[DataSplit.Validation].AddRange(shuffled.Skip(held).Take(held));
+            parts[DataSplit.Train].AddRange(shuffled.Skip(2 * held));
+        }
+
+        return parts.ToDictionary(p => p.Key, p => (IReadOnlyList<LabelledExample>)p.Value);
+    }
+
+    /// <summary>Splits, trains on the training split, and measures on validation and test.</summary>
+    public static TrainingResult Run(IReadOnlyList<LabelledExample> examples, ClassifierConfig config)
+    {
+        config = config.Validated();
+        var split = Split(examples, config.Holdout, config.Seed);
+        if (split[DataSplit.Test].Count == 0)
+        {
+            throw new ArgumentException("the data leaves no test split: each label needs at least three examples", nameof(examples));
+        }
+
+        var classifier = Classifier.Train(split[DataSplit.Train], config);
+        var labels = examples.Select(e => e.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        return new TrainingResult(
+            classifier,
+            ClassifierMetrics.Of(classifier, split[DataSplit.Validation], labels),
+            ClassifierMetrics.Of(classifier, split[DataSplit.Test], labels),
+            split[DataSplit.Test]);
+    }
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MediaCluster.Media.Ffmpeg;
+using OpenCvSharp;
+
+namespace MediaCluster.Media.Video;
+
+/// <summary>A classifier's label for a scene: the task (e.g. <c>shot-movement</c>), the label, its probability and the model version.</summary>
+public sealed record SceneLabel(string Task, string Label, double Confidence, int ModelVersion);
+
+/// <summary>A scene as a job reports it: its span, its sampled frames' times and its labels.</summary>
+public sealed record Scene(int Index, TimeSpan Start, TimeSpan End, IReadOnlyList<TimeSpan> FrameTimes, IReadOnlyList<SceneLabel> Labels);
+
+/// <summary>scenes.json, scenes.csv, the contact sheet and report thumbnails.</summary>
+public static class SceneFormats
+{
+    /// <summary>Thumbnails on the contact sheet and in the report are this wide (16:9 pictures: 90 high).</summary>
+    public const int ThumbnailWidth = 160;
+
+    /// <summary>The contact sheet shows at most this many scenes (a JPEG is at most 65535 pixels high).</summary>
+    public const int MaxSheetScenes = 500;
+
+    private const int CaptionHeight = 20;
+
+    /// <summary><c>{"scenes": [{index, start, end, frames, labels: {task: {label, confidence, model_version}}}]}</c>, times in seconds.</summary>
+    public static string Json(IReadOnlyList<Scene> scenes)
+    {
+        var array = new JsonArray();
+        foreach (var scene in scenes)
+        {
+            var labels = new JsonObject();
+            foreach (var label in scene.Labels)
+            {
+                labels[label.Task] = new JsonObject
+                {
+                    ["label"] = label.Label,
+                    ["confidence"] = Math.Round(label.Confidence, 4),
+                    ["model_version"] = label.ModelVersion,
+                };
+            }
+
+            array.Add(new JsonObject
+            {
+                ["index"] = scene.Index,
+                ["start"] = Math.Round(scene.Start.TotalSeconds, 3),
+                ["end"] = Math.Round(scene.End.TotalSeconds, 3),
+                ["frames"] = new JsonArray([.. scene.FrameTimes.Select(t => (JsonNode)Math.Round(t.TotalSeconds, 3))]),
+                ["labels"] = labels,
+            });
+        }
+
+        return new JsonObject { ["scenes"] = array }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    /// <summary>One row per scene: index, start, end, then label, confidence and model version per task (tasks in order of name).</summary>
+    public static string Csv(IReadOnlyList<Scene> scenes)
+    {
+        var tasks = scenes.SelectMany(s => s.Labels.Select(l => l.Task)).Distinct().Order(StringComparer.Ordinal).ToList();
+        var csv = new StringBuilder("index,start,end");
+        foreach (var task in tasks)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $",{task},{task}_confidence,{task}_model_version");
+        }
+
+        csv.Append('\n');
+        foreach (var scene in scenes)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{scene.Index},{scene.Start.TotalSeconds:0.###},{scene.End.TotalSeconds:0.###}");
+            foreach (var task in tasks)
+            {
+                var label = scene.Labels.FirstOrDefault(l => l.Task == task);
+                csv.Append(label is null ? ",,," : string.Create(CultureInfo.InvariantCulture, $",{label.Label},{label.Confidence:0.####},{label.ModelVersion}"));
+            }
+
+            csv.Append('\n');
+        }
+
+        return csv.ToString();
+    }
+
+    /// <summary>The index, start and first task's label of each row of a <see cref="Csv"/> (for the demo and tests).</summary>
+    public static IReadOnlyList<(int Index, TimeSpan Start, string Label)> ParseCsv(string csv) =>
+        [.. csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Split(','))
+            .Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), TimeSpan.FromSeconds(double.Parse(p[1], CultureInfo.InvariantCulture)), p.Length > 3 ? p[3] : string.Empty))];
+
+    /// <summary>Thumbnails of every scene's frames, <see cref="ThumbnailWidth"/> wide, in one decoding pass: <c>[scene][frame]</c>.</summary>
+    public static async Task<IReadOnlyList<IReadOnlyList<VideoFrame>>> ThumbnailsAsync(string path, IReadOnlyList<Scene> scenes, CancellationToken cancellationToken = default)
+    {
+        var shown = scenes.Take(MaxSheetScenes).ToList();
+        var frames = await FrameSampler.SampleAsync(path, [.. shown.SelectMany(s => s.FrameTimes)], ThumbnailWidth, cancellationToken).ConfigureAwait(false);
+        var result = new List<IReadOnlyList<VideoFrame>>();
+        var at = 0;
+        foreach (var scene in shown)
+        {
+            result.Add([.. frames.Skip(at).Take(scene.FrameTimes.Count)]);
+            at += scene.FrameTimes.Count;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The contact sheet as a JPEG: a row per scene (up to <see cref="MaxSheetScenes"/>) of its frames, under a caption
+    /// with the scene's number, span and labels.
+    /// </summary>
+    public static byte[] ContactSheet(IReadOnlyList<Scene> scenes, IReadOnlyList<IReadOnlyList<VideoFrame>> thumbnails)
+    {
+        if (thumbnails.Count == 0)
+        {
+            throw new ArgumentException("a contact sheet needs at least one scene", nameof(thumbnails));
+        }
+
+        var columns = thumbnails.Max(t => t.Count);
+        var height = thumbnails[0][0].Height;
+        var rowHeight = height + CaptionHeight;
+        using var sheet = new Mat(rowHeight * thumbnails.Count, columns * ThumbnailWidth, MatType.CV_8UC3, new Scalar(32, 32, 32));
+        for (var row = 0; row < thumbnails.Count; row++)
+        {
+            var top = row * rowHeight;
+            Cv2.PutText(sheet, Caption(scenes[row]), new Point(6, top + 14), HersheyFonts.HersheySimplex, 0.45, new Scalar(235, 235, 235), 1, LineTypes.AntiAlias);
+            for (var column = 0; column < thumbnails[row].Count; column++)
+            {
+                var frame = thumbnails[row][column];
+                using var rgb = Mat.FromPixelData(frame.Height, frame.Width, MatType.CV_8UC3, frame.Rgb);
+                using var bgr = new Mat();
+                Cv2.CvtColor(rgb, bgr, ColorConversionCodes.RGB2BGR);
+                using var cell = new Mat(sheet, new Rect(column * ThumbnailWidth, top + CaptionHeight, frame.Width, Math.Min(frame.Height, height)));
+                bgr[new Rect(0, 0, frame.Width, Math.Min(frame.Height, height))].CopyTo(cell);
+            }
+        }
+
+        return sheet.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 85));
+    }
+
+    /// <summary>A frame as a JPEG (the report's thumbnails).</summary>
+    public static byte[] Jpeg(VideoFrame frame)
+    {
+        using var rgb = Mat.FromPixelData(frame.Height, frame.Width, MatType.CV_8UC3, frame.Rgb);
+        using var bgr = new Mat();
+        Cv2.CvtColor(rgb, bgr, ColorConversionCodes.RGB2BGR);
+        return bgr.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 85));
+    }
+
+    /// <summary>"#1  0:00.0-0:03.0  static 97%" (ASCII: the sheet's font has no dash or accents).</summary>
+    public static string Caption(Scene scene) =>
+        string.Create(CultureInfo.InvariantCulture, $"#{scene.Index + 1}  {Clock(scene.Start)}-{Clock(scene.End)}  ")
+        + string.Join("  ", scene.Labels.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Label} {l.Confidence * 100:0}%")));
+
+    private static string Clock(TimeSpan t) => t.TotalHours >= 1
+        ? t.ToString(@"h\:mm\:ss\.f", CultureInfo.InvariantCulture)
+        : t.ToString(@"m\:ss\.f", CultureInfo.InvariantCulture);
+}

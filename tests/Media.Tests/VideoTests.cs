@@ -1,0 +1,142 @@
+using MediaCluster.Media.Ffmpeg;
+using MediaCluster.Media.Learning;
+using MediaCluster.Media.Samples;
+using MediaCluster.Media.Video;
+
+namespace MediaCluster.Media.Tests;
+
+/// <summary>Generated shots: a training set, a held-out set of other seeds, and a 4-scene video with known cuts.</summary>
+public sealed class ShotFiles : IAsyncLifetime
+{
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("mc-shots-").FullName;
+
+    public IReadOnlyList<LabelledExample> Train { get; private set; } = [];
+
+    public IReadOnlyList<LabelledExample> HeldOut { get; private set; } = [];
+
+    public string FourScenes => Path.Combine(Directory, "four-scenes.mp4");
+
+    public IReadOnlyList<(TimeSpan Start, TimeSpan End, string Movement)> FourSceneBounds { get; private set; } = [];
+
+    public async Task InitializeAsync()
+    {
+        Train = await ExamplesAsync(await ShotClips.WriteDatasetAsync(Path.Combine(Directory, "train"), perLabel: 10, seed: 1));
+        HeldOut = await ExamplesAsync(await ShotClips.WriteDatasetAsync(Path.Combine(Directory, "held-out"), perLabel: 4, seed: 2));
+        FourSceneBounds = await ShotClips.WriteScenesAsync(
+            FourScenes,
+            [(ShotMovement.Static, TimeSpan.FromSeconds(3)), (ShotMovement.Motion, TimeSpan.FromSeconds(3)), (ShotMovement.Push, TimeSpan.FromSeconds(3)), (ShotMovement.Static, TimeSpan.FromSeconds(3))],
+            seed: 3);
+    }
+
+    public Task DisposeAsync()
+    {
+        System.IO.Directory.Delete(Directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private static async Task<IReadOnlyList<LabelledExample>> ExamplesAsync(string csv)
+    {
+        var examples = new List<LabelledExample>();
+        foreach (var line in (await File.ReadAllLinesAsync(csv)).Skip(1))
+        {
+            var parts = line.Split(',');
+            examples.Add(new LabelledExample(await SceneFinder.ClipMovementFeaturesAsync(Path.Combine(Path.GetDirectoryName(csv)!, parts[0])), parts[1], Source: parts[0]));
+        }
+
+        return examples;
+    }
+}
+
+public sealed class VideoTests(ShotFiles shots) : IClassFixture<ShotFiles>
+{
+    [Fact]
+    public async Task FourScenes_CutsWithinAQuarterSecond_EightFramesEach()
+    {
+        var scenes = await SceneFinder.FindAsync(shots.FourScenes, TimeSpan.FromSeconds(12), new SceneOptions());
+        Assert.Equal(4, scenes.Count);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.InRange((scenes[i].Start - shots.FourSceneBounds[i].Start).Duration().TotalSeconds, 0, 0.25);
+            Assert.Equal(8, scenes[i].FrameTimes.Count);
+            Assert.All(scenes[i].FrameTimes, t => Assert.InRange(t, scenes[i].Start, scenes[i].End));
+        }
+    }
+
+    [Fact]
+    public void ScenePlan_CutsTooClose_AreDropped()
+    {
+        var cuts = new[] { 0.4, 3.0, 3.5, 9.6 }.Select(s => new SceneCut(TimeSpan.FromSeconds(s), 0.9));
+        var scenes = ScenePlan.From(cuts, TimeSpan.FromSeconds(10), new SceneOptions { MinScene = TimeSpan.FromSeconds(1), FramesPerScene = 4 });
+        Assert.Equal([0.0, 3.0], scenes.Select(s => s.Start.TotalSeconds));
+        Assert.Equal([3.0, 10.0], scenes.Select(s => s.End.TotalSeconds));
+        Assert.Equal([0.375, 1.125, 1.875, 2.625], scenes[0].FrameTimes.Select(t => t.TotalSeconds));
+    }
+
+    [Fact]
+    public async Task FrameSampler_FramesNearTheTimes_OfTheAspect()
+    {
+        var times = new[] { TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30) };
+        var frames = await FrameSampler.SampleAsync(shots.FourScenes, times, 160);
+        Assert.Equal(times, frames.Select(f => f.Time));
+        Assert.All(frames, f => Assert.Equal((160, 90, 160 * 90 * 3), (f.Width, f.Height, f.Rgb.Length)));
+
+        // The second scene's picture is not the first's; a time past the end gets the last frame.
+        Assert.NotEqual(frames[0].Rgb, frames[1].Rgb);
+        var last = await FrameSampler.SampleAsync(shots.FourScenes, [TimeSpan.FromSeconds(11.9)], 160);
+        Assert.Equal(last[0].Rgb.Length, frames[2].Rgb.Length);
+    }
+
+    [Fact]
+    public void CameraMotion_KnownShifts_AreMeasured()
+    {
+        var still = shots.HeldOut.First(e => e.Label == ShotMovement.Static).Features;
+        var pan = shots.HeldOut.Where(e => e.Label == ShotMovement.Motion).Select(e => e.Features).ToList();
+        var push = shots.HeldOut.Where(e => e.Label == ShotMovement.Push).Select(e => e.Features).ToList();
+        var pull = shots.HeldOut.Where(e => e.Label == ShotMovement.Pull).Select(e => e.Features).ToList();
+        Assert.True(still[2] < 0.02, $"a static shot's translation speed is {still[2]} widths/s");
+        Assert.All(pan, f => Assert.True(f[2] > 0.05, $"a pan's translation speed is only {f[2]} widths/s"));
+        Assert.All(push, f => Assert.True(f[3] > 0.05, $"a push's zoom rate is {f[3]} (log scale per s)"));
+        Assert.All(pull, f => Assert.True(f[3] < -0.05, $"a pull's zoom rate is {f[3]} (log scale per s)"));
+    }
+
+    [Fact]
+    public void Movement_TrainedOnOneSet_ClassifiesAnother()
+    {
+        var result = Training.Run(shots.Train, new ClassifierConfig());
+        var metrics = ClassifierMetrics.Of(result.Classifier, shots.HeldOut, ShotMovement.Labels.Order(StringComparer.Ordinal).ToList());
+        Assert.True(metrics.MacroF1 >= 0.85, $"macro-F1 on held-out clips {metrics.MacroF1:0.00}; confusion {string.Join(" | ", metrics.Confusion.Select(r => string.Join(' ', r)))}");
+        var prediction = result.Classifier.Predict(shots.HeldOut[0].Features);
+        Assert.InRange(prediction.Confidence, 0.25, 1.0);
+    }
+
+    [Fact]
+    public void Classifier_SavedAndLoaded_PredictsTheSame()
+    {
+        var result = Training.Run(shots.Train, new ClassifierConfig { Trainer = "fasttree", Iterations = 20 });
+        var path = Path.Combine(shots.Directory, "model.zip");
+        result.Classifier.Save(path);
+        var loaded = Classifier.Load(path);
+        Assert.Equal(result.Classifier.Labels, loaded.Labels);
+        Assert.All(shots.HeldOut, e => Assert.Equal(result.Classifier.Predict(e.Features), loaded.Predict(e.Features)));
+    }
+
+    [Fact]
+    public async Task Classifier_NotAModel_SaysSo()
+    {
+        var path = Path.Combine(shots.Directory, "not-a-model.zip");
+        await File.WriteAllTextAsync(path, "not a zip");
+        var error = Assert.Throws<MediaException>(() => Classifier.Load(path));
+        Assert.StartsWith($"'{path}' is not a classifier model", error.Message);
+    }
+
+    [Fact]
+    public void Split_IsStratifiedAndSeeded()
+    {
+        var examples = Enumerable.Range(0, 30).Select(i => new LabelledExample([i], i % 3 == 0 ? "a" : "b")).ToList();
+        var first = Training.Split(examples, 0.2, seed: 5);
+        var again = Training.Split(examples, 0.2, seed: 5);
+        Assert.Equal(first[DataSplit.Test].Select(e => e.Features[0]), again[DataSplit.Test].Select(e => e.Features[0]));
+        Assert.Equal((2, 4), (first[DataSplit.Test].Count(e => e.Label == "a"), first[DataSplit.Test].Count(e => e.Label == "b")));
+        Assert.Equal(30, first.Values.Sum(v => v.Count));
+    }
+}
