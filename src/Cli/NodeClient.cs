@@ -64,6 +64,22 @@ internal sealed class NodeClient : IDisposable
     public async Task<string> ClusterCommandAsync(string command, string? address, CancellationToken ct) =>
         (await ReadAsync<ClusterCommandResult>(await SendAsync(() => _http.PostAsJsonAsync($"api/cluster/{command}", new MemberRequest(address), Json, ct)), ct))!.Message;
 
+    /// <summary>The registry's versions (of one task, if given).</summary>
+    public async Task<ModelInfo[]> ModelsAsync(string? task, CancellationToken ct) =>
+        (await ReadAsync<ModelInfo[]>(await SendAsync(() => _http.GetAsync(task is null ? "api/models" : $"api/models?task={Uri.EscapeDataString(task)}", ct)), ct))!;
+
+    /// <summary>One version with its metrics.</summary>
+    public async Task<ModelDetail> ModelAsync(string task, int version, CancellationToken ct) =>
+        (await ReadAsync<ModelDetail>(await SendAsync(() => _http.GetAsync($"api/models/{Uri.EscapeDataString(task)}/{version}", ct)), ct))!;
+
+    /// <summary>Asks the trainer to train on data files or folders the node reads.</summary>
+    public async Task<TrainResponse> TrainAsync(string task, IReadOnlyList<string> paths, CancellationToken ct) =>
+        (await ReadAsync<TrainResponse>(await SendAsync(() => _http.PostAsJsonAsync($"api/models/{Uri.EscapeDataString(task)}/train", new TrainRequest(paths), Json, ct)), ct))!;
+
+    /// <summary>Promotes a version.</summary>
+    public async Task<string> PromoteAsync(string task, int version, CancellationToken ct) =>
+        (await ReadAsync<ClusterCommandResult>(await SendAsync(() => _http.PostAsJsonAsync($"api/models/{Uri.EscapeDataString(task)}/promote", new PromoteRequest(version), Json, ct)), ct))!.Message;
+
     /// <summary>What the node accepts (its upload limit).</summary>
     public async Task<NodeLimits> LimitsAsync(CancellationToken ct) =>
         (await ReadAsync<NodeLimits>(await SendAsync(() => _http.GetAsync("api/limits", ct)), ct))!;

@@ -46,6 +46,15 @@ internal static partial class Pbm
           cluster sharding region-stats NAME
                                   a region's shards and entities per node
 
+        The "model" palette (the classifiers behind scene labels, trained by the cluster):
+          model list [TASK]       versions with their test macro-F1 and accuracy, status and why
+          model show TASK VERSION one version: metrics, config, confusion matrix of its test split
+          model train TASK PATH…  train TASK (shot-movement) on labels CSVs or folders of them, PATH as the node
+                                  sees it (inside its allowed roots); the version is promoted if it beats the
+                                  current one on its test split
+          model promote TASK VERSION
+                                  make VERSION the one every classifier uses (rollback)
+
         Options:
           --host HOST:PORT   the node's management endpoint (default: from DIR/node.json, else 127.0.0.1:9110;
                              also MC_HOST; or as the first word, as in `pbm 10.0.0.2:9110 cluster show`)
@@ -80,7 +89,7 @@ internal static partial class Pbm
             operands = operands[1..];
         }
 
-        if (options.ContainsKey("--help") || options.ContainsKey("-h") || operands is ["help"] or ["media"] or ["media", "help"] or ["cluster"] or ["cluster", "help"] or ["live"])
+        if (options.ContainsKey("--help") || options.ContainsKey("-h") || operands is ["help"] or ["media"] or ["media", "help"] or ["cluster"] or ["cluster", "help"] or ["live"] or ["model"] or ["model", "help"])
         {
             output.WriteLine(Usage);
             return 0;
@@ -109,6 +118,11 @@ internal static partial class Pbm
                 ["cluster", "down-unreachable"] => await ShowAsync(async () => reporter.Said(await client.ClusterCommandAsync("down-unreachable", null, ct))),
                 ["cluster", "sharding", "regions"] => await ShowAsync(async () => reporter.Said(string.Join("\n", await client.RegionsAsync(ct)))),
                 ["cluster", "sharding", "region-stats", var name] => await ShowAsync(async () => reporter.Region(await client.RegionStatsAsync(name, ct))),
+                ["model", "list"] => await ShowAsync(async () => reporter.Models(await client.ModelsAsync(null, ct))),
+                ["model", "list", var task] => await ShowAsync(async () => reporter.Models(await client.ModelsAsync(task, ct))),
+                ["model", "show", var task, var version] when int.TryParse(version, out var v) => await ShowAsync(async () => reporter.Model(await client.ModelAsync(task, v, ct))),
+                ["model", "train", var task, .. var paths] when paths.Length > 0 => await TrainAsync(client, reporter, task, paths, ct),
+                ["model", "promote", var task, var version] when int.TryParse(version, out var v) => await ShowAsync(async () => reporter.Said(await client.PromoteAsync(task, v, ct))),
                 _ => UsageError(errors, $"unknown command '{string.Join(' ', operands)}'"),
             };
         }
@@ -161,6 +175,16 @@ internal static partial class Pbm
         }
 
         return options.ContainsKey("--wait") ? Exit(await reporter.FollowAsync(ids, id => client.FollowAsync(id, ct), ct)) : 0;
+    }
+
+    private static async Task<int> TrainAsync(NodeClient client, Reporter reporter, string task, string[] paths, CancellationToken ct)
+    {
+        // Relative paths are meant from here; the node resolves them against its own allowed roots.
+        var answer = await client.TrainAsync(task, [.. paths.Select(Path.GetFullPath)], ct);
+        reporter.Said(answer.AlreadyTrained
+            ? $"{task}: dataset {answer.DatasetHash} was trained before, as v{answer.Version}"
+            : $"{task}: training on dataset {answer.DatasetHash} queued; `pbm model list {task}` shows the version when it is done");
+        return 0;
     }
 
     private static async Task<int> CancelAsync(NodeClient client, Reporter reporter, string id, CancellationToken ct)

@@ -26,6 +26,23 @@ internal abstract class Reporter(TextWriter output)
     /// <summary>A plain fact (a list of region names, what a cluster command did).</summary>
     public abstract void Said(string message);
 
+    /// <summary>Registered model versions (pbm model list).</summary>
+    public abstract void Models(IReadOnlyList<ModelInfo> models);
+
+    /// <summary>One version with its test metrics and confusion matrix (pbm model show).</summary>
+    public abstract void Model(ModelDetail model);
+
+    /// <summary>The test split's labels, per-class precision/recall and confusion matrix, from a version's metrics.</summary>
+    protected static (string[] Labels, double[] Precision, double[] Recall, int[][] Confusion) TestMetrics(ModelDetail model)
+    {
+        var test = model.Metrics.GetProperty("test");
+        return (
+            [.. test.GetProperty("labels").EnumerateArray().Select(l => l.GetString()!)],
+            [.. test.GetProperty("precision").EnumerateArray().Select(v => v.GetDouble())],
+            [.. test.GetProperty("recall").EnumerateArray().Select(v => v.GetDouble())],
+            [.. test.GetProperty("confusion").EnumerateArray().Select(row => row.EnumerateArray().Select(v => v.GetInt32()).ToArray())]);
+    }
+
     public abstract void Downloaded(string id, IReadOnlyList<string> files);
 
     /// <summary>Shows each job's progress until it ends; returns the final states.</summary>
@@ -140,6 +157,28 @@ internal sealed class PlainReporter(TextWriter output) : Reporter(output)
 
     public override void Said(string message) => Line(message);
 
+    public override void Models(IReadOnlyList<ModelInfo> models)
+    {
+        Line("TASK\tVERSION\tSTATUS\tTEST_MACRO_F1\tTEST_ACCURACY\tEXAMPLES\tDATASET\tCREATED\tREASON");
+        foreach (var m in models)
+        {
+            Line(string.Create(CultureInfo.InvariantCulture, $"{m.Task}\t{m.Version}\t{m.Status}\t{m.TestMacroF1:0.000}\t{m.TestAccuracy:0.000}\t{m.Examples}\t{m.DatasetHash}\t{m.Created:u}\t{m.Reason}"));
+        }
+    }
+
+    public override void Model(ModelDetail model)
+    {
+        var m = model.Model;
+        Line($"{m.Task} v{m.Version}: {m.Status} ({m.Reason})");
+        Line(string.Create(CultureInfo.InvariantCulture, $"test: macro-F1 {m.TestMacroF1:0.000}, accuracy {m.TestAccuracy:0.000}; dataset {m.DatasetHash}, {m.Examples} examples; config {model.Config.GetRawText()}"));
+        var (labels, precision, recall, confusion) = TestMetrics(model);
+        Line("TRUE\\PREDICTED\t" + string.Join('\t', labels) + "\tPRECISION\tRECALL");
+        for (var i = 0; i < labels.Length; i++)
+        {
+            Line(string.Create(CultureInfo.InvariantCulture, $"{labels[i]}\t{string.Join('\t', confusion[i])}\t{precision[i]:0.000}\t{recall[i]:0.000}"));
+        }
+    }
+
     public override void Downloaded(string id, IReadOnlyList<string> files)
     {
         foreach (var file in files)
@@ -199,6 +238,10 @@ internal sealed class JsonReporter(TextWriter output) : Reporter(output)
     public override void Cluster(ClusterInfo cluster) => Write(cluster);
 
     public override void Region(RegionStats stats) => Write(stats);
+
+    public override void Models(IReadOnlyList<ModelInfo> models) => Write(models);
+
+    public override void Model(ModelDetail model) => Write(model);
 
     public override void Said(string message) => Write(new { message });
 
@@ -273,6 +316,42 @@ internal sealed class RichReporter(IAnsiConsole console) : Reporter(TextWriter.N
     }
 
     public override void Said(string message) => console.WriteLine(message);
+
+    public override void Models(IReadOnlyList<ModelInfo> models)
+    {
+        var table = new Table().AddColumns("task", "version", "status", "test macro-F1", "accuracy", "examples", "dataset", "created", "why");
+        foreach (var m in models)
+        {
+            var status = m.Status switch { "promoted" => "[green]promoted[/]", "rejected" => "[red]rejected[/]", _ => Markup.Escape(m.Status) };
+            table.AddRow(
+                Markup.Escape(m.Task), $"v{m.Version}", status, m.TestMacroF1.ToString("0.000", CultureInfo.InvariantCulture), m.TestAccuracy.ToString("0.000", CultureInfo.InvariantCulture),
+                m.Examples.ToString(CultureInfo.InvariantCulture), m.DatasetHash, m.Created.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), Markup.Escape(m.Reason));
+        }
+
+        console.Write(table);
+    }
+
+    public override void Model(ModelDetail model)
+    {
+        var m = model.Model;
+        console.MarkupLineInterpolated($"[bold]{m.Task} v{m.Version}[/]: {m.Status} — {m.Reason}");
+        console.MarkupLineInterpolated($"test macro-F1 {m.TestMacroF1:0.000}, accuracy {m.TestAccuracy:0.000}; dataset {m.DatasetHash}, {m.Examples} examples; config {model.Config.GetRawText()}");
+        var (labels, precision, recall, confusion) = TestMetrics(model);
+        var table = new Table().Title("confusion matrix (test split; rows: true label)").AddColumn("true \\ predicted");
+        foreach (var label in labels)
+        {
+            table.AddColumn(Markup.Escape(label));
+        }
+
+        table.AddColumns("precision", "recall");
+        for (var i = 0; i < labels.Length; i++)
+        {
+            table.AddRow([Markup.Escape(labels[i]), .. confusion[i].Select((n, j) => i == j ? $"[green]{n}[/]" : n.ToString(CultureInfo.InvariantCulture)),
+                precision[i].ToString("0.000", CultureInfo.InvariantCulture), recall[i].ToString("0.000", CultureInfo.InvariantCulture)]);
+        }
+
+        console.Write(table);
+    }
 
     public override void Downloaded(string id, IReadOnlyList<string> files)
     {

@@ -35,7 +35,7 @@ internal static class ModelApi
             }
 
             var accepted = await node.TrainAsync(task, checkedPaths, "api", ct);
-            return accepted.Error is { Length: > 0 } error && !accepted.AlreadyTrained
+            return accepted.Error is { Length: > 0 } error
                 ? JobApi.Error(error, StatusCodes.Status400BadRequest)
                 : Results.Json(new TrainResponse(accepted.Task, accepted.DatasetHash, accepted.AlreadyTrained, accepted.Version), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });

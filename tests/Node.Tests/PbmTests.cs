@@ -16,7 +16,8 @@ public sealed class PbmTests : IAsyncLifetime
     private const long UploadLimit = 4_000_000;
 
     public async Task InitializeAsync() =>
-        _node = await ServedNode.StartAsync(Data, "--Node:MaxUploadBytes", UploadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _node = await ServedNode.StartAsync(
+            Data, "--Node:MaxUploadBytes", UploadLimit.ToString(System.Globalization.CultureInfo.InvariantCulture), "--Node:AllowedRoots:0", Path.Combine(_directory, "datasets"));
 
     public async Task DisposeAsync()
     {
@@ -231,6 +232,52 @@ public sealed class PbmTests : IAsyncLifetime
         (status, _, errors) = await PbmAsync("live", "x.wav", "--speed", "fast");
         Assert.Equal(2, status);
         Assert.Contains("--speed takes a number", errors);
+    }
+
+    [Fact]
+    public async Task Model_TrainListShowPromote()
+    {
+        var folder = Path.Combine(_directory, "datasets", "movement");
+        var csv = await ShotClips.WriteDatasetAsync(folder, perLabel: 4, seed: 51);
+
+        var (status, output, errors) = await PbmAsync("model", "train", "shot-movement", folder);
+        Assert.True(status == 0, $"model train exited {status}: {errors}");
+        Assert.Matches("^shot-movement: training on dataset [0-9a-f]{16} queued; ", output);
+        var hash = output.Split(' ')[4];
+
+        // The list shows the version with its metrics once the run is done: promoted, or rejected for not beating the
+        // default model (made at start by the node's classifiers) on the same test split — the reason says which.
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        string[] row;
+        do
+        {
+            await Task.Delay(250);
+            (status, output, _) = await PbmAsync("model", "list", "shot-movement");
+            row = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split('\t')).FirstOrDefault(r => r[6] == hash) ?? [];
+            Assert.True(DateTime.UtcNow < deadline, $"no version on dataset {hash} in 3 minutes: {output}");
+        }
+        while (row.Length == 0);
+        Assert.Equal("16", row[5]);
+        Assert.True(row[2] == "promoted" ? row[8].Contains("macro-F1", StringComparison.Ordinal) : row[2] == "rejected" && row[8].Contains("does not beat v", StringComparison.Ordinal), string.Join(' ', row));
+        Assert.InRange(double.Parse(row[3], System.Globalization.CultureInfo.InvariantCulture), 0.5, 1.0);
+
+        (status, output, _) = await PbmAsync("model", "show", "shot-movement", row[1]);
+        Assert.Equal(0, status);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith($"shot-movement v{row[1]}: {row[2]} (", lines[0]);
+        Assert.Equal("TRUE\\PREDICTED\tmotion\tpull\tpush\tstatic\tPRECISION\tRECALL", lines[2]);
+        Assert.Equal(4, lines.Length - 3);
+
+        (status, output, _) = await PbmAsync("model", "train", "shot-movement", csv);
+        Assert.Equal($"shot-movement: dataset {hash} was trained before, as v{row[1]}\n", output);
+        (status, _, errors) = await PbmAsync("model", "train", "shot-movement", "/etc");
+        Assert.Equal((1, "error: '/etc' is not inside an allowed root (Node:AllowedRoots)\n"), (status, errors));
+        (status, _, errors) = await PbmAsync("model", "train", "faces", folder);
+        Assert.Equal((1, "error: unknown task 'faces' (known: shot-movement)\n"), (status, errors));
+        (status, output, _) = await PbmAsync("model", "promote", "shot-movement", row[1]);
+        Assert.Equal((0, $"shot-movement v{row[1]} promoted\n"), (status, output));
+        (status, _, errors) = await PbmAsync("model", "promote", "shot-movement", "99");
+        Assert.Equal((1, "error: the registry has no shot-movement v99\n"), (status, errors));
     }
 
     private async Task<(int Status, string Output, string Errors)> PbmAsync(params string[] args)
