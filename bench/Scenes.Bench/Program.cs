@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Globalization;
+using MediaCluster.Bench;
+using MediaCluster.Media.Ffmpeg;
+using MediaCluster.Media.Learning;
+using MediaCluster.Media.Samples;
+using MediaCluster.Media.Video;
+
+// ./mc bench scenes: a generated video of 30 shots (each held, panned, pushed in or pulled out, 2–6 s, each over
+// another picture) with known cuts. Cut detection as jobs run it (ffmpeg's scene score on frames downscaled to 320
+// wide, the shortest scene 1 s) beside ffmpeg's bare select=gt(scene,0.3) pass on the full frames, in the same run:
+// precision and recall of cuts within 0.5 s, and speed as × real time. Then the movement classifiers: one training run
+// of each learner on the generated default dataset (its time, and accuracy / macro-F1 on held-out clips of other seeds),
+// and the labels of the video's scenes by the chosen one.
+var root = BenchTools.Root();
+var work = Path.Combine(root, ".artifacts", "bench", "scenes");
+if (Directory.Exists(work))
+{
+    Directory.Delete(work, recursive: true);
+}
+
+Directory.CreateDirectory(work);
+var random = new Random(5);
+var shots = Enumerable.Range(0, 30).Select(i => (ShotMovement.Labels[random.Next(4)], TimeSpan.FromSeconds(Math.Round(2 + (random.NextDouble() * 4), 1)))).ToList();
+var video = Path.Combine(work, "shots.mp4");
+var made = await ShotClips.WriteScenesAsync(video, shots, seed: 9, width: 1280, height: 720);
+var duration = made[^1].End;
+var truth = made.Skip(1).Select(m => m.Start).ToList();
+Console.Error.WriteLine($"# {made.Count} shots, {duration.TotalSeconds:0.0} s at 1280x720, {truth.Count} cuts");
+
+var watch = Stopwatch.StartNew();
+var scenes = await SceneFinder.FindAsync(video, duration, new SceneOptions());
+var ours = watch.Elapsed.TotalSeconds;
+var (precision, recall) = Score([.. scenes.Skip(1).Select(s => s.Start)], truth);
+
+watch.Restart();
+var (bare, _) = await BenchTools.RunAsync("ffmpeg", ["-hide_banner", "-nostdin", "-i", video, "-an", "-vf", "select='gt(scene,0.3)',metadata=print:file=-", "-f", "null", "-"]);
+var baseline = watch.Elapsed.TotalSeconds;
+var baselineCuts = bare.Split('\n').Where(l => l.Contains("pts_time:", StringComparison.Ordinal))
+    .Select(l => TimeSpan.FromSeconds(double.Parse(l[(l.IndexOf("pts_time:", StringComparison.Ordinal) + 9)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture))).ToList();
+var (baselinePrecision, baselineRecall) = Score(baselineCuts, truth);
+
+BenchTools.Print("cuts", truth.Count);
+BenchTools.Print("cut_precision", precision);
+BenchTools.Print("cut_recall", recall);
+BenchTools.Print("cut_speed_x_realtime", duration.TotalSeconds / ours);
+BenchTools.Print("baseline_ffmpeg_select_precision", baselinePrecision);
+BenchTools.Print("baseline_ffmpeg_select_recall", baselineRecall);
+BenchTools.Print("baseline_ffmpeg_select_speed_x_realtime", duration.TotalSeconds / baseline);
+BenchTools.Print("cut_speed_vs_baseline", baseline / ours);
+
+// Classifiers: features of the generated default set and of held-out clips (other seeds), then each learner.
+watch.Restart();
+var trainCsv = await ShotDatasets.DefaultMovementDatasetAsync(Path.Combine(work, "cache"));
+var heldOutCsv = await ShotClips.WriteDatasetAsync(Path.Combine(work, "held-out"), perLabel: 8, seed: 77);
+var generating = watch.Elapsed.TotalSeconds;
+watch.Restart();
+var train = await ShotDatasets.MovementExamplesAsync([trainCsv]);
+var heldOut = await ShotDatasets.MovementExamplesAsync([heldOutCsv]);
+var featureSeconds = watch.Elapsed.TotalSeconds / (train.Count + heldOut.Count);
+BenchTools.Print("dataset_generation_seconds", generating);
+BenchTools.Print("movement_features_seconds_per_clip", featureSeconds);
+var labels = ShotMovement.Labels.Order(StringComparer.Ordinal).ToList();
+Classifier? chosen = null;
+foreach (var config in new[] { new ClassifierConfig(), new ClassifierConfig { Trainer = "fasttree" } })
+{
+    watch.Restart();
+    var result = Training.Run(train, config);
+    var seconds = watch.Elapsed.TotalSeconds;
+    var metrics = ClassifierMetrics.Of(result.Classifier, heldOut, labels);
+    BenchTools.Print($"{config.Trainer}_training_seconds", seconds);
+    BenchTools.Print($"{config.Trainer}_heldout_accuracy", metrics.Accuracy);
+    BenchTools.Print($"{config.Trainer}_heldout_macro_f1", metrics.MacroF1);
+    chosen ??= result.Classifier;
+}
+
+// The video's scenes labelled as jobs label them (the default learner), against what each shot was made as.
+watch.Restart();
+var correct = 0;
+foreach (var scene in scenes)
+{
+    var features = await SceneFinder.MovementFeaturesAsync(video, scene.FrameTimes);
+    var madeAs = made.First(m => m.End > scene.Start + TimeSpan.FromSeconds(0.5)).Movement;
+    correct += chosen!.Predict(features).Label == madeAs ? 1 : 0;
+}
+
+BenchTools.Print("scene_label_accuracy", correct / (double)scenes.Count);
+BenchTools.Print("scene_labelling_seconds_per_scene", watch.Elapsed.TotalSeconds / scenes.Count);
+
+// A detected cut matches a true one within 0.5 s (each true cut matched once).
+static (double Precision, double Recall) Score(IReadOnlyList<TimeSpan> found, IReadOnlyList<TimeSpan> truth)
+{
+    var unmatched = truth.ToList();
+    var hits = 0;
+    foreach (var cut in found)
+    {
+        var match = unmatched.Where(t => (t - cut).Duration() <= TimeSpan.FromSeconds(0.5)).OrderBy(t => (t - cut).Duration()).Cast<TimeSpan?>().FirstOrDefault();
+        if (match is { } m)
+        {
+            unmatched.Remove(m);
+            hits++;
+        }
+    }
+
+    return (found.Count == 0 ? 0 : hits / (double)found.Count, truth.Count == 0 ? 1 : hits / (double)truth.Count);
+}
