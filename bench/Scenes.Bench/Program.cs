@@ -10,8 +10,9 @@ using MediaCluster.Media.Video;
 // another picture) with known cuts. Cut detection as jobs run it (ffmpeg's scene score on frames downscaled to 320
 // wide, the shortest scene 1 s) beside ffmpeg's bare select=gt(scene,0.3) pass on the full frames, in the same run:
 // precision and recall of cuts within 0.5 s, and speed as × real time. Then the movement classifiers: one training run
-// of each learner on the generated default dataset (its time, and accuracy / macro-F1 on held-out clips of other seeds),
-// and the labels of the video's scenes by the chosen one.
+// of each learner per task (movement: motion features; scale: ResNet-18 embeddings) on the generated default dataset
+// (its time, and accuracy / macro-F1 on held-out data of other seeds), and the video's scenes labelled by the default
+// learner (movement checked against what each shot was made as; both tasks timed).
 var root = BenchTools.Root();
 var work = Path.Combine(root, ".artifacts", "bench", "scenes");
 if (Directory.Exists(work))
@@ -49,42 +50,52 @@ BenchTools.Print("baseline_ffmpeg_select_recall", baselineRecall);
 BenchTools.Print("baseline_ffmpeg_select_speed_x_realtime", duration.TotalSeconds / baseline);
 BenchTools.Print("cut_speed_vs_baseline", baseline / ours);
 
-// Classifiers: features of the generated default set and of held-out clips (other seeds), then each learner.
-watch.Restart();
-var trainCsv = await ShotDatasets.DefaultMovementDatasetAsync(Path.Combine(work, "cache"));
-var heldOutCsv = await ShotClips.WriteDatasetAsync(Path.Combine(work, "held-out"), perLabel: 8, seed: 77);
-var generating = watch.Elapsed.TotalSeconds;
-watch.Restart();
-var train = await ShotDatasets.MovementExamplesAsync([trainCsv]);
-var heldOut = await ShotDatasets.MovementExamplesAsync([heldOutCsv]);
-var featureSeconds = watch.Elapsed.TotalSeconds / (train.Count + heldOut.Count);
-BenchTools.Print("dataset_generation_seconds", generating);
-BenchTools.Print("movement_features_seconds_per_clip", featureSeconds);
-var labels = ShotMovement.Labels.Order(StringComparer.Ordinal).ToList();
-Classifier? chosen = null;
-foreach (var config in new[] { new ClassifierConfig(), new ClassifierConfig { Trainer = "fasttree" } })
+// Classifiers, per task: features of the generated default set and of held-out data (other seeds), then each learner.
+using var embedder = new ImageEmbedder();
+var movement = new MovementTask();
+ShotTask[] tasks = [movement, new ScaleTask(() => embedder)];
+var chosen = new Dictionary<string, Classifier>();
+foreach (var task in tasks)
 {
     watch.Restart();
-    var result = Training.Run(train, config);
-    var seconds = watch.Elapsed.TotalSeconds;
-    var metrics = ClassifierMetrics.Of(result.Classifier, heldOut, labels);
-    BenchTools.Print($"{config.Trainer}_training_seconds", seconds);
-    BenchTools.Print($"{config.Trainer}_heldout_accuracy", metrics.Accuracy);
-    BenchTools.Print($"{config.Trainer}_heldout_macro_f1", metrics.MacroF1);
-    chosen ??= result.Classifier;
+    var trainCsv = await task.DefaultDatasetAsync(Path.Combine(work, "cache"));
+    var heldOutCsv = task == movement
+        ? await ShotClips.WriteDatasetAsync(Path.Combine(work, "held-out-movement"), perLabel: 8, seed: 77)
+        : await ShotScaleImages.WriteDatasetAsync(Path.Combine(work, "held-out-scale"), perLabel: 8, seed: 77);
+    BenchTools.Print($"{task.Name}_dataset_generation_seconds", watch.Elapsed.TotalSeconds);
+    watch.Restart();
+    var train = await ShotDatasets.ExamplesAsync(task, [trainCsv]);
+    var heldOut = await ShotDatasets.ExamplesAsync(task, [heldOutCsv]);
+    BenchTools.Print($"{task.Name}_features_seconds_per_example", watch.Elapsed.TotalSeconds / (train.Count + heldOut.Count));
+    var labels = task.Labels.Order(StringComparer.Ordinal).ToList();
+    foreach (var config in new[] { new ClassifierConfig(), new ClassifierConfig { Trainer = "fasttree" } })
+    {
+        watch.Restart();
+        var result = Training.Run(train, config);
+        var seconds = watch.Elapsed.TotalSeconds;
+        var metrics = ClassifierMetrics.Of(result.Classifier, heldOut, labels);
+        BenchTools.Print($"{task.Name}_{config.Trainer}_training_seconds", seconds);
+        BenchTools.Print($"{task.Name}_{config.Trainer}_heldout_accuracy", metrics.Accuracy);
+        BenchTools.Print($"{task.Name}_{config.Trainer}_heldout_macro_f1", metrics.MacroF1);
+        if (!chosen.ContainsKey(task.Name))
+        {
+            chosen[task.Name] = result.Classifier;
+        }
+    }
 }
 
-// The video's scenes labelled as jobs label them (the default learner), against what each shot was made as.
+// The video's scenes labelled as jobs label them (the default learner): movement against what each shot was made as.
 watch.Restart();
 var correct = 0;
 foreach (var scene in scenes)
 {
-    var features = await SceneFinder.MovementFeaturesAsync(video, scene.FrameTimes);
+    var frames = await SceneFinder.SceneFramesAsync(video, scene.FrameTimes);
     var madeAs = made.First(m => m.End > scene.Start + TimeSpan.FromSeconds(0.5)).Movement;
-    correct += chosen!.Predict(features).Label == madeAs ? 1 : 0;
+    correct += chosen[movement.Name].Predict(movement.SceneFeatures(frames)).Label == madeAs ? 1 : 0;
+    _ = chosen[ScaleTask.TaskName].Predict(tasks[1].SceneFeatures(frames));
 }
 
-BenchTools.Print("scene_label_accuracy", correct / (double)scenes.Count);
+BenchTools.Print("scene_movement_label_accuracy", correct / (double)scenes.Count);
 BenchTools.Print("scene_labelling_seconds_per_scene", watch.Elapsed.TotalSeconds / scenes.Count);
 
 // A detected cut matches a true one within 0.5 s (each true cut matched once).

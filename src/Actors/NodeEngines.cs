@@ -1,12 +1,15 @@
 using MediaCluster.Media.Asr;
+using MediaCluster.Media.Learning;
 using MediaCluster.Media.Vad;
+using MediaCluster.Media.Video;
 
 namespace MediaCluster.Actors;
 
 /// <summary>
-/// A node's native engines (Silero VAD, the recognizer), shared by its workers, and a count of calls inside them. Each
-/// is made on first use, so a node loads only what its roles use (VAD on jobs nodes, the recogniser on gpu nodes; an
-/// api-only node neither).
+/// A node's native engines (Silero VAD, the recognizer, the ResNet-18 image embedder), shared by its workers, and a
+/// count of calls inside them. Each is made on first use, so a node loads only what its roles use (VAD on jobs nodes,
+/// the recogniser on gpu nodes, the embedder where scenes are labelled or shot-scale models trained; an api-only node
+/// none). The scene-labelling tasks are here too: the shot-scale one measures with the embedder.
 /// Freeing an engine while a call is inside it would crash the process, so <see cref="CloseAsync"/> frees them only
 /// once no call is in flight, and leaves them open when one is still running after the timeout (a hung engine).
 /// </summary>
@@ -19,13 +22,16 @@ public sealed class NodeEngines
     private readonly Lazy<SileroVad> _vad;
     private readonly Lazy<ISpeechRecognizer> _recognizer;
     private readonly Lazy<ISpeechRecognizer> _liveRecognizer;
+    private readonly Lazy<ImageEmbedder> _embedder;
 
     /// <summary>
     /// Engines made by the factories on first use; <paramref name="liveRecognizer"/> gives live streams a recogniser
     /// (a pool) of their own, so that they never wait behind batch segments (default: the batch one).
     /// </summary>
-    public NodeEngines(Func<SileroVad> vad, Func<ISpeechRecognizer> recognizer, Func<ISpeechRecognizer>? liveRecognizer = null)
+    public NodeEngines(Func<SileroVad> vad, Func<ISpeechRecognizer> recognizer, Func<ISpeechRecognizer>? liveRecognizer = null, Func<ImageEmbedder>? embedder = null)
     {
+        _embedder = new Lazy<ImageEmbedder>(embedder ?? (() => new ImageEmbedder()), LazyThreadSafetyMode.ExecutionAndPublication);
+        ShotTasks = [new MovementTask(), new ScaleTask(() => _embedder.Value)];
         _vad = new Lazy<SileroVad>(vad, LazyThreadSafetyMode.ExecutionAndPublication);
         _recognizer = new Lazy<ISpeechRecognizer>(recognizer, LazyThreadSafetyMode.ExecutionAndPublication);
         _liveRecognizer = liveRecognizer is null ? _recognizer : new Lazy<ISpeechRecognizer>(liveRecognizer, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -34,6 +40,12 @@ public sealed class NodeEngines
     public SileroVad Vad => _vad.Value;
 
     public ISpeechRecognizer Recognizer => _recognizer.Value;
+
+    /// <summary>The scene-labelling tasks (camera movement, shot scale), by which scenes are classified and models trained.</summary>
+    public IReadOnlyList<ShotTask> ShotTasks { get; }
+
+    /// <summary>The task named <paramref name="name"/>, or null.</summary>
+    public ShotTask? ShotTask(string name) => ShotTasks.FirstOrDefault(t => t.Name == name);
 
     /// <summary>The recogniser of live streams: one engine per open utterance.</summary>
     public ISpeechRecognizer LiveRecognizer => _liveRecognizer.Value;
@@ -76,6 +88,11 @@ public sealed class NodeEngines
         if (_vad.IsValueCreated)
         {
             _vad.Value.Dispose();
+        }
+
+        if (_embedder.IsValueCreated)
+        {
+            _embedder.Value.Dispose();
         }
 
         return true;

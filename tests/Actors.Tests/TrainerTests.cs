@@ -19,7 +19,7 @@ public sealed class TrainerTests : IAsyncLifetime
     private MediaNode _node = null!;
     private string _video = null!;
 
-    private string TaskFolder => Path.Combine(_directory, "datasets", ShotDatasets.MovementTask);
+    private string TaskFolder => Path.Combine(_directory, "datasets", MovementTask.TaskName);
 
     public async Task InitializeAsync()
     {
@@ -48,7 +48,7 @@ public sealed class TrainerTests : IAsyncLifetime
         // 1. No model: the first video's classifier asks for the default, trained from generated clips.
         var first = await LabelledByAsync(1);
         Assert.Equal(Movements, first.Select(l => l.Label));
-        var v1 = await _node.Models.FindAsync(ShotDatasets.MovementTask, 1);
+        var v1 = await _node.Models.FindAsync(MovementTask.TaskName, 1);
         Assert.Equal((ModelStatus.Promoted, true), (v1!.Status, v1.Reason.StartsWith("the first shot-movement model", StringComparison.Ordinal)));
 
         // 2. A dataset whose labels are rotated (static → motion → push → pull → static): by its own test split the
@@ -63,17 +63,17 @@ public sealed class TrainerTests : IAsyncLifetime
         Assert.Equal(Movements.Select(Rotated), second.Select(l => l.Label));
 
         // 3. The same data again (another name) is not trained twice; the correct labels beat v2 and are promoted.
-        var again = await _node.TrainAsync(ShotDatasets.MovementTask, [Path.Combine(TaskFolder, "rotated.csv")], "test");
+        var again = await _node.TrainAsync(MovementTask.TaskName, [Path.Combine(TaskFolder, "rotated.csv")], "test");
         Assert.Equal((true, 2), (again.AlreadyTrained, again.Version));
         File.Move(Path.Combine(TaskFolder, "rotated.csv"), Path.Combine(_directory, "rotated.csv"));
         var correct = await File.ReadAllLinesAsync(Path.Combine(TaskFolder, "clips", "labels.csv"));
         await File.WriteAllLinesAsync(Path.Combine(TaskFolder, "labels.csv"), [correct[0], .. correct.Skip(1).Select(line => "clips/" + line)]);
         Assert.Equal(ModelStatus.Promoted, (await WaitForVersionAsync(3)).Status);
         Assert.Equal(Movements, (await LabelledByAsync(3)).Select(l => l.Label));
-        Assert.Equal(ModelStatus.Retired, (await _node.Models.FindAsync(ShotDatasets.MovementTask, 2))!.Status);
+        Assert.Equal(ModelStatus.Retired, (await _node.Models.FindAsync(MovementTask.TaskName, 2))!.Status);
 
         // 4. Rollback by hand: v1 promoted again, and the next job uses it.
-        Assert.Equal(string.Empty, (await _node.PromoteModelAsync(ShotDatasets.MovementTask, 1)).Error);
+        Assert.Equal(string.Empty, (await _node.PromoteModelAsync(MovementTask.TaskName, 1)).Error);
         Assert.Equal(Movements, (await LabelledByAsync(1)).Select(l => l.Label));
     }
 
@@ -105,14 +105,14 @@ public sealed class TrainerTests : IAsyncLifetime
         Assert.True(end.State == JobState.Completed, $"job {id} ended {end.State}: {end.Error}");
         Assert.Equal(4, end.ScenesFound);
         using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "scenes.json")));
-        return [.. json.RootElement.GetProperty("scenes").EnumerateArray().Select(s => s.GetProperty("labels").GetProperty(ShotDatasets.MovementTask)).Select(l =>
-            new SceneLabel(ShotDatasets.MovementTask, l.GetProperty("label").GetString()!, l.GetProperty("confidence").GetDouble(), l.GetProperty("model_version").GetInt32()))];
+        return [.. json.RootElement.GetProperty("scenes").EnumerateArray().Select(s => s.GetProperty("labels").GetProperty(MovementTask.TaskName)).Select(l =>
+            new SceneLabel(MovementTask.TaskName, l.GetProperty("label").GetString()!, l.GetProperty("confidence").GetDouble(), l.GetProperty("model_version").GetInt32()))];
     }
 
     private async Task<ModelVersion> WaitForVersionAsync(int version)
     {
         ModelVersion? found = null;
-        await WaitUntilAsync(async () => (found = await _node.Models.FindAsync(ShotDatasets.MovementTask, version)) is { Status: not ModelStatus.Candidate }, $"no decided v{version} in the registry");
+        await WaitUntilAsync(async () => (found = await _node.Models.FindAsync(MovementTask.TaskName, version)) is { Status: not ModelStatus.Candidate }, $"no decided v{version} in the registry");
 
         // The promotion is published after the registry says so: wait until the trainer has recorded the run too.
         await WaitUntilAsync(async () => (await _node.TrainerStatusAsync()).Recent.Any(r => r.Version == version), $"the trainer did not finish v{version}");

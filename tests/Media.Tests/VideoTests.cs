@@ -40,7 +40,7 @@ public sealed class ShotFiles : IAsyncLifetime
         foreach (var line in (await File.ReadAllLinesAsync(csv)).Skip(1))
         {
             var parts = line.Split(',');
-            examples.Add(new LabelledExample(await SceneFinder.ClipMovementFeaturesAsync(Path.Combine(Path.GetDirectoryName(csv)!, parts[0])), parts[1], Source: parts[0]));
+            examples.Add(new LabelledExample(await new MovementTask().ExampleFeaturesAsync(Path.Combine(Path.GetDirectoryName(csv)!, parts[0])), parts[1], Source: parts[0]));
         }
 
         return examples;
@@ -127,6 +127,37 @@ public sealed class VideoTests(ShotFiles shots) : IClassFixture<ShotFiles>
         await File.WriteAllTextAsync(path, "not a zip");
         var error = Assert.Throws<MediaException>(() => Classifier.Load(path));
         Assert.StartsWith($"'{path}' is not a classifier model", error.Message);
+    }
+
+    [Fact]
+    public async Task Scale_TrainedOnGeneratedPictures_LabelsHeldOutOnesAndAStillShot()
+    {
+        using var embedder = new ImageEmbedder(Onnx.InferenceDevice.Cpu);
+        var task = new ScaleTask(() => embedder);
+        var train = await ShotDatasets.ExamplesAsync(task, [await ShotScaleImages.WriteDatasetAsync(Path.Combine(shots.Directory, "scale-train"), perLabel: 10, seed: 1)]);
+        var heldOut = await ShotDatasets.ExamplesAsync(task, [await ShotScaleImages.WriteDatasetAsync(Path.Combine(shots.Directory, "scale-held-out"), perLabel: 4, seed: 2)]);
+        Assert.All(train, e => Assert.Equal(ImageEmbedder.Dimensions, e.Features.Length));
+
+        var result = Training.Run(train, task.DefaultConfig);
+        var metrics = ClassifierMetrics.Of(result.Classifier, heldOut, [.. ShotScale.Labels.Order(StringComparer.Ordinal)]);
+        Assert.True(metrics.MacroF1 >= 0.7, $"shot-scale macro-F1 on held-out pictures {metrics.MacroF1:0.00}; confusion {string.Join(" | ", metrics.Confusion.Select(r => string.Join(' ', r)))}");
+
+        // A held close-up as a video: its scene's frames (every other one embedded) come out a close-up.
+        var clip = Path.Combine(shots.Directory, "close-up.mp4");
+        await ShotScaleImages.WriteClipAsync(clip, ShotScale.CloseUp, TimeSpan.FromSeconds(2), seed: 3);
+        var frames = await SceneFinder.ClipFramesAsync(clip);
+        var prediction = result.Classifier.Predict(task.SceneFeatures(frames));
+        Assert.True(prediction.Label == ShotScale.CloseUp, $"the close-up came out {prediction.Label} ({prediction.Confidence:0.00}); held-out confusion {string.Join(" | ", metrics.Confusion.Select(r => string.Join(' ', r)))}");
+    }
+
+    [Fact]
+    public void ImageEmbedder_NotTheModel_IsRefusedNamingTheFile()
+    {
+        var error = Assert.Throws<MediaException>(() => new ImageEmbedder(Onnx.InferenceDevice.Cpu, networkPath: NativeFiles.Find("silero_vad_v5.onnx")));
+        Assert.Contains("silero_vad_v5.onnx' is not the expected model: it should take 'Input247' [1,3,224,224]", error.Message);
+        var garbage = Path.Combine(shots.Directory, "garbage.onnx");
+        File.WriteAllText(garbage, "not a model");
+        Assert.StartsWith("ONNX model 'garbage.onnx' could not be loaded", Assert.Throws<MediaException>(() => new ImageEmbedder(Onnx.InferenceDevice.Cpu, networkPath: garbage)).Message);
     }
 
     [Fact]

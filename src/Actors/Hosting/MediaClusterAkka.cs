@@ -147,7 +147,7 @@ public static class MediaClusterAkka
                 .WithSingleton<JobIndexKey>(JobIndexName, JobIndex.Props(), IndexSingleton, createProxyToo: true)
                 .WithSingleton<TrainerKey>(
                     TrainerName,
-                    Training.Trainer.Props(options.TrainerFolders(), models, options.TimeProvider, loggerFactory.CreateLogger<Training.Trainer>()),
+                    Training.Trainer.Props(options.TrainerFolders(), models, engines, options.TimeProvider, loggerFactory.CreateLogger<Training.Trainer>()),
                     TrainerSingleton,
                     createProxyToo: true)
                 .WithShardRegion<JobRegionKey>(
@@ -186,7 +186,7 @@ public static class MediaClusterAkka
                     system.ActorOf(AsrWorkers.Props(engines, metrics), "asr-workers");
                     system.ActorOf(Live.LiveStreams.Props(engines, services.GetRequiredService<Live.LiveMetrics>(), options.Live), Live.LiveStreams.Name);
                     system.ActorOf(
-                        Training.SceneClassifiers.Props(models, registry.Get<TrainerKey>(), options.SceneSlots ?? Environment.ProcessorCount, loggerFactory.CreateLogger<Training.SceneClassifiers>()),
+                        Training.SceneClassifiers.Props(models, engines, registry.Get<TrainerKey>(), options.SceneSlots ?? Environment.ProcessorCount, loggerFactory.CreateLogger<Training.SceneClassifiers>()),
                         Training.SceneClassifiers.Name);
                 }
 

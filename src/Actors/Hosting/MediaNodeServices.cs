@@ -26,7 +26,8 @@ public static class MediaNodeServices
         services.AddSingleton(sp => new NodeEngines(
             () => new SileroVad(log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<SileroVad>(), device: options.InferenceDevice),
             () => recognizer ?? options.Recognizer.Create(options.AsrSlots),
-            recognizer is null ? () => options.Recognizer.Create(options.Live.MaxStreams) : null));
+            recognizer is null ? () => options.Recognizer.Create(options.Live.MaxStreams) : null,
+            () => new Media.Video.ImageEmbedder(options.InferenceDevice, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Media.Video.ImageEmbedder>())));
 
         // Registered before Akka's hosted service, so it stops after the actor system has terminated.
         services.AddHostedService<EngineShutdown>();

@@ -10,31 +10,32 @@ namespace MediaCluster.Actors.Training;
 
 /// <summary>
 /// The scene classifiers of a gpu node (<c>/user/scene-classifiers</c>, reached by jobs through a cluster router): each
-/// <see cref="ClassifyScene"/> has its frames decoded, its camera-movement features measured and the promoted
-/// <c>shot-movement</c> model's label given, <see cref="Slots"/> at a time off the actor. The model is read from the
-/// registry at start and again whenever the trainer publishes a promotion, so later scenes carry the new version with no
-/// restart. With no promoted model yet, it asks the trainer for the default one and holds requests until it comes.
+/// <see cref="ClassifyScene"/> has its frames decoded once, then every task's features measured (camera motion; the
+/// ResNet-18 embedding) and its promoted model's label given, <see cref="SceneClassifiers"/> slots at a time off the
+/// actor. Each task's model is read from the registry at start and again whenever the trainer publishes a promotion,
+/// so later scenes carry the new version with no restart. A task with no promoted model yet has the trainer make its
+/// default; requests wait until every task has one.
 /// </summary>
 public sealed class SceneClassifiers : ReceiveActor
 {
     public const string Name = "scene-classifiers";
 
-    private const string Task = ShotDatasets.MovementTask;
-
     private readonly ModelRegistry _registry;
+    private readonly NodeEngines _engines;
     private readonly IActorRef _trainer;
     private readonly ILogger _log;
     private readonly int _slots;
     private readonly Queue<(ClassifyScene Request, IActorRef ReplyTo)> _waiting = new();
     private readonly string _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
-    private (Classifier Model, int Version)? _model;
+    private readonly Dictionary<string, (Classifier Model, int Version)> _models = [];
+    private readonly HashSet<string> _loading = [];
+    private readonly HashSet<string> _loadAgain = [];
     private int _busy;
-    private bool _loading;
-    private bool _loadAgain;
 
-    public SceneClassifiers(ModelRegistry registry, IActorRef trainer, int slots, ILogger log)
+    public SceneClassifiers(ModelRegistry registry, NodeEngines engines, IActorRef trainer, int slots, ILogger log)
     {
         _registry = registry;
+        _engines = engines;
         _trainer = trainer;
         _slots = slots;
         _log = log;
@@ -45,9 +46,9 @@ public sealed class SceneClassifiers : ReceiveActor
         });
         Receive<ModelPromoted>(promoted =>
         {
-            if (promoted.Task == Task && _model?.Version != promoted.Version)
+            if (_engines.ShotTask(promoted.Task) is not null && (!_models.TryGetValue(promoted.Task, out var current) || current.Version != promoted.Version))
             {
-                Load();
+                Load(promoted.Task);
             }
         });
         Receive<SubscribeAck>(_ => { });
@@ -60,92 +61,96 @@ public sealed class SceneClassifiers : ReceiveActor
         });
     }
 
-    /// <summary>Scenes classified at once on this node.</summary>
-    public int Slots => _slots;
-
-    public static Props Props(ModelRegistry registry, IActorRef trainer, int slots, ILogger log) =>
-        Akka.Actor.Props.Create(() => new SceneClassifiers(registry, trainer, slots, log));
+    public static Props Props(ModelRegistry registry, NodeEngines engines, IActorRef trainer, int slots, ILogger log) =>
+        Akka.Actor.Props.Create(() => new SceneClassifiers(registry, engines, trainer, slots, log));
 
     protected override void PreStart()
     {
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(Trainer.Topic, Self));
-        Load();
+        foreach (var task in _engines.ShotTasks)
+        {
+            Load(task.Name);
+        }
     }
 
-    private void Load()
+    private void Load(string task)
     {
-        if (_loading)
+        if (!_loading.Add(task))
         {
-            _loadAgain = true; // a promotion while a load runs: read the registry again after it
+            _loadAgain.Add(task); // a promotion while a load runs: read the registry again after it
             return;
         }
 
-        _loading = true;
-        LoadAsync().PipeTo(Self, failure: ex => new Loaded(null, 0, ex.GetBaseException().Message));
+        LoadAsync(task).PipeTo(Self, failure: ex => new Loaded(task, null, 0, ex.GetBaseException().Message));
     }
 
-    private async Task<Loaded> LoadAsync()
+    private async Task<Loaded> LoadAsync(string task)
     {
-        if (await _registry.PromotedAsync(Task).ConfigureAwait(false) is not { } promoted)
+        if (await _registry.PromotedAsync(task).ConfigureAwait(false) is not { } promoted)
         {
-            return new Loaded(null, 0, null);
+            return new Loaded(task, null, 0, null);
         }
 
-        var bytes = await _registry.ArtifactAsync(Task, promoted.Version).ConfigureAwait(false);
-        return new Loaded(Classifier.Load(bytes, $"{Task} v{promoted.Version}"), promoted.Version, null);
+        var bytes = await _registry.ArtifactAsync(task, promoted.Version).ConfigureAwait(false);
+        return new Loaded(task, Classifier.Load(bytes, $"{task} v{promoted.Version}"), promoted.Version, null);
     }
 
     private void OnLoaded(Loaded loaded)
     {
-        _loading = false;
-        if (_loadAgain)
+        _loading.Remove(loaded.Task);
+        if (_loadAgain.Remove(loaded.Task))
         {
-            _loadAgain = false;
-            Load();
+            Load(loaded.Task);
         }
+
         if (loaded.Model is null)
         {
             if (loaded.Error is not null)
             {
-                _log.LogWarning("The {Task} model could not be loaded: {Reason}", Task, loaded.Error);
+                _log.LogWarning("The {Task} model could not be loaded: {Reason}", loaded.Task, loaded.Error);
             }
 
             // None promoted (or unreadable): the trainer makes the default; its promotion brings it here.
-            _trainer.Tell(new EnsureDefaultModel { Task = Task });
+            _trainer.Tell(new EnsureDefaultModel { Task = loaded.Task });
             return;
         }
 
-        if (_model?.Version != loaded.Version)
+        if (!_models.TryGetValue(loaded.Task, out var current) || current.Version != loaded.Version)
         {
-            _log.LogInformation("Scene classifier uses {Task} v{Version}", Task, loaded.Version);
+            _log.LogInformation("Scene classifier uses {Task} v{Version}", loaded.Task, loaded.Version);
         }
 
-        _model = (loaded.Model, loaded.Version);
+        _models[loaded.Task] = (loaded.Model, loaded.Version);
         Dispatch();
     }
 
     private void Dispatch()
     {
-        while (_model is { } model && _busy < _slots && _waiting.TryDequeue(out var next))
+        while (_models.Count == _engines.ShotTasks.Count && _busy < _slots && _waiting.TryDequeue(out var next))
         {
             _busy++;
             var (request, replyTo) = next;
-            ClassifyAsync(request, model.Model, model.Version).PipeTo(
+            var models = _engines.ShotTasks.Select(t => (t, _models[t.Name].Model, _models[t.Name].Version)).ToList();
+            ClassifyAsync(request, models).PipeTo(
                 Self,
                 success: answer => new Done(answer, replyTo),
                 failure: ex => new Done(new SceneClassificationFailed { JobId = request.JobId, Index = request.Scene.Index, Reason = ex.GetBaseException().Message }, replyTo));
         }
     }
 
-    private async Task<object> ClassifyAsync(ClassifyScene request, Classifier model, int version)
+    private async Task<object> ClassifyAsync(ClassifyScene request, IReadOnlyList<(ShotTask Task, Classifier Model, int Version)> models)
     {
         try
         {
-            var times = request.Scene.FrameSeconds.Select(TimeSpan.FromSeconds).ToList();
-            var features = await SceneFinder.MovementFeaturesAsync(request.InputPath, times).ConfigureAwait(false);
-            var prediction = model.Predict(features);
+            using var lease = _engines.Use();
+            var frames = await SceneFinder.SceneFramesAsync(request.InputPath, [.. request.Scene.FrameSeconds.Select(TimeSpan.FromSeconds)]).ConfigureAwait(false);
             var classified = new SceneClassified { JobId = request.JobId, Index = request.Scene.Index, Node = _node };
-            classified.Labels.Add(new Messages.Jobs.SceneLabel { Task = Task, Label = prediction.Label, Confidence = prediction.Confidence, ModelVersion = version });
+            foreach (var (task, model, version) in models)
+            {
+                var prediction = model.Predict(task.SceneFeatures(frames));
+                classified.Labels.Add(new Messages.Jobs.SceneLabel { Task = task.Name, Label = prediction.Label, Confidence = prediction.Confidence, ModelVersion = version });
+            }
+
             return classified;
         }
         catch (MediaException ex)
@@ -154,7 +159,7 @@ public sealed class SceneClassifiers : ReceiveActor
         }
     }
 
-    private sealed record Loaded(Classifier? Model, int Version, string? Error);
+    private sealed record Loaded(string Task, Classifier? Model, int Version, string? Error);
 
     private sealed record Done(object Answer, IActorRef ReplyTo);
 }

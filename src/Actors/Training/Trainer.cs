@@ -16,11 +16,7 @@ namespace MediaCluster.Actors.Training;
 /// <param name="ModelsRoot">Where model files are written (also kept in the registry).</param>
 /// <param name="CacheRoot">Where the generated default dataset is made once per machine.</param>
 /// <param name="Poll">How often the dataset folders are looked at.</param>
-public sealed record TrainerOptions(string DatasetsRoot, string ModelsRoot, string CacheRoot, TimeSpan Poll)
-{
-    /// <summary>The tasks the trainer knows.</summary>
-    public static readonly string[] Tasks = [ShotDatasets.MovementTask];
-}
+public sealed record TrainerOptions(string DatasetsRoot, string ModelsRoot, string CacheRoot, TimeSpan Poll);
 
 /// <summary>
 /// The trainer, a persistent cluster singleton: one run at a time, each on a dataset (its content hash is its version)
@@ -37,6 +33,7 @@ public sealed class Trainer : ReceivePersistentActor
 
     private readonly TrainerOptions _options;
     private readonly ModelRegistry _registry;
+    private readonly NodeEngines _engines;
     private readonly ActorClock _clock;
     private readonly ILogger _log;
     private readonly Dictionary<(string Task, string Hash), TrainingFinished> _finished = [];
@@ -47,10 +44,11 @@ public sealed class Trainer : ReceivePersistentActor
     private TrainingRequested? _running;
     private string _phase = "idle";
 
-    public Trainer(TrainerOptions options, ModelRegistry registry, TimeProvider time, ILogger log)
+    public Trainer(TrainerOptions options, ModelRegistry registry, NodeEngines engines, TimeProvider time, ILogger log)
     {
         _options = options;
         _registry = registry;
+        _engines = engines;
         _log = log;
         _clock = new ActorClock(time, Self);
         Recover<TrainingRequested>(r => _pending.Add(r));
@@ -81,8 +79,10 @@ public sealed class Trainer : ReceivePersistentActor
 
     public override string PersistenceId => "trainer";
 
-    public static Props Props(TrainerOptions options, ModelRegistry registry, TimeProvider time, ILogger log) =>
-        Akka.Actor.Props.Create(() => new Trainer(options, registry, time, log));
+    public static Props Props(TrainerOptions options, ModelRegistry registry, NodeEngines engines, TimeProvider time, ILogger log) =>
+        Akka.Actor.Props.Create(() => new Trainer(options, registry, engines, time, log));
+
+    private string KnownTasks => string.Join(", ", _engines.ShotTasks.Select(t => t.Name));
 
     protected override void PostStop()
     {
@@ -99,9 +99,9 @@ public sealed class Trainer : ReceivePersistentActor
     /// <summary>Hashes the dataset off the actor, then decides (<see cref="OnHashed"/>).</summary>
     private void HashThen(TrainModel train, IActorRef replyTo)
     {
-        if (!TrainerOptions.Tasks.Contains(train.Task))
+        if (_engines.ShotTask(train.Task) is null)
         {
-            replyTo.Tell(new TrainingAccepted { Task = train.Task, Error = $"unknown task '{train.Task}' (known: {string.Join(", ", TrainerOptions.Tasks)})" });
+            replyTo.Tell(new TrainingAccepted { Task = train.Task, Error = $"unknown task '{train.Task}' (known: {KnownTasks})" });
             return;
         }
 
@@ -221,7 +221,7 @@ public sealed class Trainer : ReceivePersistentActor
     /// <summary>A classifier found no promoted model: train the default from generated data (once per task while this trainer lives).</summary>
     private void EnsureDefault(string task)
     {
-        if (!TrainerOptions.Tasks.Contains(task) || !_defaultsAsked.Add(task))
+        if (_engines.ShotTask(task) is not { } shot || !_defaultsAsked.Add(task))
         {
             return;
         }
@@ -238,7 +238,7 @@ public sealed class Trainer : ReceivePersistentActor
             }
 
             _log.LogInformation("No {Task} model yet: training the default one from generated clips", task);
-            self.Tell(new DefaultDatasetReady(task, await ShotDatasets.DefaultMovementDatasetAsync(cache)));
+            self.Tell(new DefaultDatasetReady(task, await shot.DefaultDatasetAsync(cache)));
         }).ContinueWith(t => _log.LogWarning("The default {Task} dataset could not be made: {Reason}", task, t.Exception!.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
     }
 
@@ -248,7 +248,7 @@ public sealed class Trainer : ReceivePersistentActor
     /// </summary>
     private void LookAtDatasets()
     {
-        foreach (var task in TrainerOptions.Tasks)
+        foreach (var task in _engines.ShotTasks.Select(t => t.Name))
         {
             var folder = Path.Combine(_options.DatasetsRoot, task);
             if (!Directory.Exists(folder))
@@ -301,10 +301,15 @@ public sealed class Trainer : ReceivePersistentActor
         try
         {
             var files = ShotDatasets.DataFiles(run.Request.Paths);
-            var config = await ConfigAsync(task);
+            var config = await ConfigAsync(_engines.ShotTask(task)!);
             _log.LogInformation("Training {Task} started: dataset {Hash} ({Files} file(s)), trainer {Trainer}", task, run.DatasetHash, files.Count, config.Trainer);
             var watch = Stopwatch.StartNew();
-            var examples = await ShotDatasets.MovementExamplesAsync(files, new Progress<double>(p => progress.Report($"features {p * 100:0}%")));
+            IReadOnlyList<LabelledExample> examples;
+            using (_engines.Use())
+            {
+                examples = await ShotDatasets.ExamplesAsync(_engines.ShotTask(task)!, files, new Progress<double>(p => progress.Report($"features {p * 100:0}%")));
+            }
+
             progress.Report("training");
             var result = Media.Learning.Training.Run(examples, config);
             var seconds = watch.Elapsed.TotalSeconds;
@@ -368,18 +373,18 @@ public sealed class Trainer : ReceivePersistentActor
         return new RunEnded(run, finished, null);
     }
 
-    /// <summary>The task's settings: <c>DATASETS/TASK.json</c> if there is one, else the defaults.</summary>
-    private async Task<ClassifierConfig> ConfigAsync(string task)
+    /// <summary>The task's settings: <c>DATASETS/TASK.json</c> if there is one, else the task's defaults.</summary>
+    private async Task<ClassifierConfig> ConfigAsync(ShotTask task)
     {
-        var path = Path.Combine(_options.DatasetsRoot, task + ".json");
+        var path = Path.Combine(_options.DatasetsRoot, task.Name + ".json");
         if (!File.Exists(path))
         {
-            return new ClassifierConfig();
+            return task.DefaultConfig;
         }
 
         try
         {
-            return (JsonSerializer.Deserialize<ClassifierConfig>(await File.ReadAllTextAsync(path)) ?? new ClassifierConfig()).Validated();
+            return (JsonSerializer.Deserialize<ClassifierConfig>(await File.ReadAllTextAsync(path)) ?? task.DefaultConfig).Validated();
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException)
         {

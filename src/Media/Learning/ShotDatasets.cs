@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using MediaCluster.Media.Samples;
-using MediaCluster.Media.Video;
 
 namespace MediaCluster.Media.Learning;
 
@@ -15,9 +13,6 @@ public sealed record LabelledFile(string Path, string Label, DataSplit? Split);
 /// </summary>
 public static class ShotDatasets
 {
-    /// <summary>The task of camera-movement labels.</summary>
-    public const string MovementTask = "shot-movement";
-
     /// <summary>The CSV files at <paramref name="paths"/> (files as given, folders' *.csv), in a stable order.</summary>
     public static IReadOnlyList<string> DataFiles(IEnumerable<string> paths)
     {
@@ -101,8 +96,8 @@ public static class ShotDatasets
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
     }
 
-    /// <summary>The examples of a movement dataset: each clip's movement features (frames spread over it, as a scene's).</summary>
-    public static async Task<IReadOnlyList<LabelledExample>> MovementExamplesAsync(IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>The examples of a dataset of <paramref name="task"/>: each file's features as the task measures them.</summary>
+    public static async Task<IReadOnlyList<LabelledExample>> ExamplesAsync(ShotTask task, IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
         var entries = csvFiles.SelectMany(ReadLabels).ToList();
         var examples = new List<LabelledExample>(entries.Count);
@@ -110,46 +105,17 @@ public static class ShotDatasets
         {
             try
             {
-                examples.Add(new LabelledExample(await SceneFinder.ClipMovementFeaturesAsync(entry.Path, cancellationToken: cancellationToken).ConfigureAwait(false), entry.Label, entry.Split, entry.Path));
+                examples.Add(new LabelledExample(await task.ExampleFeaturesAsync(entry.Path, cancellationToken).ConfigureAwait(false), entry.Label, entry.Split, entry.Path));
             }
             catch (MediaException ex)
             {
-                throw new MediaException(ex.Kind, $"dataset clip '{Path.GetFileName(entry.Path)}': {ex.Message}", ex);
+                throw new MediaException(ex.Kind, $"dataset file '{Path.GetFileName(entry.Path)}': {ex.Message}", ex);
             }
 
             progress?.Report(examples.Count / (double)entries.Count);
         }
 
         return examples;
-    }
-
-    /// <summary>
-    /// The generated movement dataset the default model is trained on (10 clips per label, seed 1), made once per
-    /// machine under <paramref name="cacheRoot"/> (written beside and renamed into place, so concurrent nodes agree);
-    /// returns its labels.csv.
-    /// </summary>
-    public static async Task<string> DefaultMovementDatasetAsync(string cacheRoot, CancellationToken cancellationToken = default)
-    {
-        var folder = Path.Combine(cacheRoot, "shot-movement-generated-v1");
-        var csv = Path.Combine(folder, "labels.csv");
-        if (File.Exists(csv))
-        {
-            return csv;
-        }
-
-        var staging = $"{folder}.{Environment.ProcessId}.{Guid.NewGuid():N}";
-        await ShotClips.WriteDatasetAsync(staging, perLabel: 10, seed: 1, cancellationToken: cancellationToken).ConfigureAwait(false);
-        try
-        {
-            Directory.CreateDirectory(cacheRoot);
-            Directory.Move(staging, folder);
-        }
-        catch (IOException) when (File.Exists(csv))
-        {
-            Directory.Delete(staging, recursive: true); // another node made it first
-        }
-
-        return csv;
     }
 
     private static string Shorten(string text) => text.Length > 80 ? text[..80] + "…" : text;

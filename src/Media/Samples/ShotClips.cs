@@ -119,7 +119,7 @@ public static class ShotClips
         string Lerp(double a, double b) => string.Create(CultureInfo.InvariantCulture, $"({a:0.####}+({b - a:0.####})*on/{frames})");
         var zoompan = $"zoompan=z='{Lerp(z0, z1)}':x='(iw-iw/zoom)*{Lerp(x0, x1)}':y='(ih-ih/zoom)*{Lerp(y0, y1)}':d=1:s={width}x{height}:fps={Fps}";
         var picture = Picture(source ?? random.Next(), random);
-        var filter = $"{picture},format=yuv420p,{zoompan},noise=alls=4:allf=t:all_seed={random.Next(1, 1_000_000)},format=yuv420p";
+        var filter = $"{picture},{zoompan},noise=alls=4:allf=t:all_seed={random.Next(1, 1_000_000)},format=yuv420p";
         await FfmpegRunner.RunAsync(
             ["-f", "lavfi", "-i", filter, "-frames:v", frames.ToString(CultureInfo.InvariantCulture), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-an", path],
             cancellationToken).ConfigureAwait(false);
@@ -137,7 +137,7 @@ public static class ShotClips
     }
 
     /// <summary>A still 1280×720 picture as a lavfi graph (looped by zoompan's one-frame-per-frame use of it).</summary>
-    private static string Picture(int which, Random random)
+    internal static string Picture(int which, Random random)
     {
         var seed = random.Next(1, 100_000);
         var hue = random.Next(0, 360);
@@ -152,6 +152,6 @@ public static class ShotClips
         };
 
         // Frozen at its first frame (these sources move on their own), coloured by a hue of the seed's choosing.
-        return $"{still},trim=end_frame=1,loop=loop=-1:size=1,setpts=N/25/TB,hue=h={hue}";
+        return $"{still},trim=end_frame=1,loop=loop=-1:size=1,setpts=N/25/TB,hue=h={hue},format=yuv420p";
     }
 }

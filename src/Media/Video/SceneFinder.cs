@@ -13,20 +13,17 @@ public static class SceneFinder
         return ScenePlan.From(cuts, duration, options);
     }
 
-    /// <summary>The camera-movement features of one scene (see <see cref="CameraMotion.Features"/>) from its frame times.</summary>
-    public static async Task<float[]> MovementFeaturesAsync(string path, IReadOnlyList<TimeSpan> frameTimes, CancellationToken cancellationToken = default)
-    {
-        var frames = await FrameSampler.SampleAsync(path, frameTimes, MotionWidth, cancellationToken).ConfigureAwait(false);
-        return CameraMotion.Features(frames);
-    }
+    /// <summary>A scene's sampled frames, <see cref="MotionWidth"/> wide (what every task's scene features are measured on).</summary>
+    public static Task<IReadOnlyList<VideoFrame>> SceneFramesAsync(string path, IReadOnlyList<TimeSpan> frameTimes, CancellationToken cancellationToken = default) =>
+        FrameSampler.SampleAsync(path, frameTimes, MotionWidth, cancellationToken);
 
-    /// <summary>The movement features of a whole clip (a dataset's example), from frames spread over its length as a scene's are.</summary>
-    public static async Task<float[]> ClipMovementFeaturesAsync(string path, int frames = 8, CancellationToken cancellationToken = default)
+    /// <summary>A whole clip's frames (a dataset's example), spread over its length as a scene's are.</summary>
+    public static async Task<IReadOnlyList<VideoFrame>> ClipFramesAsync(string path, CancellationToken cancellationToken = default)
     {
         var info = await MediaProbe.ProbeAsync(path, cancellationToken).ConfigureAwait(false);
         var duration = info.Duration ?? throw new MediaException(MediaErrorKind.InvalidInput, $"ffprobe gives no duration for '{path}'");
-        var scene = ScenePlan.From([], duration, new SceneOptions { FramesPerScene = frames })[0];
-        return await MovementFeaturesAsync(path, scene.FrameTimes, cancellationToken).ConfigureAwait(false);
+        var scene = ScenePlan.From([], duration, new SceneOptions())[0];
+        return await SceneFramesAsync(path, scene.FrameTimes, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Frames for motion are this wide: enough corners to track, cheap to decode.</summary>
