@@ -64,8 +64,8 @@ foreach (var task in tasks)
         : await ShotScaleImages.WriteDatasetAsync(Path.Combine(work, "held-out-scale"), perLabel: 8, seed: 77);
     BenchTools.Print($"{task.Name}_dataset_generation_seconds", watch.Elapsed.TotalSeconds);
     watch.Restart();
-    var train = await ShotDatasets.ExamplesAsync(task, [trainCsv]);
-    var heldOut = await ShotDatasets.ExamplesAsync(task, [heldOutCsv]);
+    var train = await Datasets.ExamplesAsync(task, [trainCsv]);
+    var heldOut = await Datasets.ExamplesAsync(task, [heldOutCsv]);
     BenchTools.Print($"{task.Name}_features_seconds_per_example", watch.Elapsed.TotalSeconds / (train.Count + heldOut.Count));
     var labels = task.Labels.Order(StringComparer.Ordinal).ToList();
     foreach (var config in new[] { new ClassifierConfig(), new ClassifierConfig { Trainer = "fasttree" } })

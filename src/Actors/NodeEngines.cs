@@ -32,6 +32,7 @@ public sealed class NodeEngines
     {
         _embedder = new Lazy<ImageEmbedder>(embedder ?? (() => new ImageEmbedder()), LazyThreadSafetyMode.ExecutionAndPublication);
         ShotTasks = [new MovementTask(), new ScaleTask(() => _embedder.Value)];
+        LearningTasks = [.. ShotTasks, Text];
         _vad = new Lazy<SileroVad>(vad, LazyThreadSafetyMode.ExecutionAndPublication);
         _recognizer = new Lazy<ISpeechRecognizer>(recognizer, LazyThreadSafetyMode.ExecutionAndPublication);
         _liveRecognizer = liveRecognizer is null ? _recognizer : new Lazy<ISpeechRecognizer>(liveRecognizer, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -44,8 +45,14 @@ public sealed class NodeEngines
     /// <summary>The scene-labelling tasks (camera movement, shot scale), by which scenes are classified and models trained.</summary>
     public IReadOnlyList<ShotTask> ShotTasks { get; }
 
+    /// <summary>Text classification of transcript segments and summaries.</summary>
+    public TextTask Text { get; } = new();
+
+    /// <summary>Every task the trainer trains: the scene tasks and text.</summary>
+    public IReadOnlyList<LearningTask> LearningTasks { get; }
+
     /// <summary>The task named <paramref name="name"/>, or null.</summary>
-    public ShotTask? ShotTask(string name) => ShotTasks.FirstOrDefault(t => t.Name == name);
+    public LearningTask? LearningTask(string name) => LearningTasks.FirstOrDefault(t => t.Name == name);
 
     /// <summary>The recogniser of live streams: one engine per open utterance.</summary>
     public ISpeechRecognizer LiveRecognizer => _liveRecognizer.Value;

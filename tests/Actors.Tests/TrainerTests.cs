@@ -1,7 +1,6 @@
 using MediaCluster.Actors.Training;
 using MediaCluster.Media.Learning;
 using MediaCluster.Media.Samples;
-using SceneLabel = MediaCluster.Media.Video.SceneLabel;
 using MediaCluster.Messages.Jobs;
 
 namespace MediaCluster.Actors.Tests;
@@ -81,9 +80,9 @@ public sealed class TrainerTests : IAsyncLifetime
     /// Runs the video as new jobs until its scenes carry <paramref name="version"/> (a promotion reaches the classifiers
     /// a moment after the registry records it); every job's labels come from one version.
     /// </summary>
-    private async Task<IReadOnlyList<SceneLabel>> LabelledByAsync(int version)
+    private async Task<IReadOnlyList<ModelLabel>> LabelledByAsync(int version)
     {
-        IReadOnlyList<SceneLabel> labels = [];
+        IReadOnlyList<ModelLabel> labels = [];
         await WaitUntilAsync(async () =>
         {
             labels = await LabelsAsync($"v{version}-{Guid.NewGuid():N}");
@@ -98,7 +97,7 @@ public sealed class TrainerTests : IAsyncLifetime
     private static IEnumerable<string> Rotate(string[] lines) =>
         [lines[0], .. lines.Skip(1).Select(line => line.Split(',')).Select(p => $"clips/{p[0]},{Rotated(p[1])}")];
 
-    private async Task<IReadOnlyList<SceneLabel>> LabelsAsync(string id)
+    private async Task<IReadOnlyList<ModelLabel>> LabelsAsync(string id)
     {
         var output = Path.Combine(_directory, "out-" + id);
         var end = await _node.RunAsync(new JobSpec { JobId = id, InputPath = _video, OutputDir = output }).WaitAsync(TimeSpan.FromMinutes(3));
@@ -106,7 +105,7 @@ public sealed class TrainerTests : IAsyncLifetime
         Assert.Equal(4, end.ScenesFound);
         using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "scenes.json")));
         return [.. json.RootElement.GetProperty("scenes").EnumerateArray().Select(s => s.GetProperty("labels").GetProperty(MovementTask.TaskName)).Select(l =>
-            new SceneLabel(MovementTask.TaskName, l.GetProperty("label").GetString()!, l.GetProperty("confidence").GetDouble(), l.GetProperty("model_version").GetInt32()))];
+            new ModelLabel(MovementTask.TaskName, l.GetProperty("label").GetString()!, l.GetProperty("confidence").GetDouble(), l.GetProperty("model_version").GetInt32()))];
     }
 
     private async Task<ModelVersion> WaitForVersionAsync(int version)

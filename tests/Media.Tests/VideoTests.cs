@@ -134,8 +134,8 @@ public sealed class VideoTests(ShotFiles shots) : IClassFixture<ShotFiles>
     {
         using var embedder = new ImageEmbedder(Onnx.InferenceDevice.Cpu);
         var task = new ScaleTask(() => embedder);
-        var train = await ShotDatasets.ExamplesAsync(task, [await ShotScaleImages.WriteDatasetAsync(Path.Combine(shots.Directory, "scale-train"), perLabel: 10, seed: 1)]);
-        var heldOut = await ShotDatasets.ExamplesAsync(task, [await ShotScaleImages.WriteDatasetAsync(Path.Combine(shots.Directory, "scale-held-out"), perLabel: 4, seed: 2)]);
+        var train = await Datasets.ExamplesAsync(task, [await ShotScaleImages.WriteDatasetAsync(Path.Combine(shots.Directory, "scale-train"), perLabel: 10, seed: 1)]);
+        var heldOut = await Datasets.ExamplesAsync(task, [await ShotScaleImages.WriteDatasetAsync(Path.Combine(shots.Directory, "scale-held-out"), perLabel: 4, seed: 2)]);
         Assert.All(train, e => Assert.Equal(ImageEmbedder.Dimensions, e.Features.Length));
 
         var result = Training.Run(train, task.DefaultConfig);

@@ -273,7 +273,7 @@ public sealed class PbmTests : IAsyncLifetime
         (status, _, errors) = await PbmAsync("model", "train", "shot-movement", "/etc");
         Assert.Equal((1, "error: '/etc' is not inside an allowed root (Node:AllowedRoots)\n"), (status, errors));
         (status, _, errors) = await PbmAsync("model", "train", "faces", folder);
-        Assert.Equal((1, "error: unknown task 'faces' (known: shot-movement, shot-scale)\n"), (status, errors));
+        Assert.Equal((1, "error: unknown task 'faces' (known: shot-movement, shot-scale, text)\n"), (status, errors));
         (status, output, _) = await PbmAsync("model", "promote", "shot-movement", row[1]);
         Assert.Equal((0, $"shot-movement v{row[1]} promoted\n"), (status, output));
         (status, _, errors) = await PbmAsync("model", "promote", "shot-movement", "99");

@@ -15,5 +15,5 @@ public sealed class VadSlotsKey;
 /// <summary>Registry key of the trainer singleton (or its proxy).</summary>
 public sealed class TrainerKey;
 
-/// <summary>Registry key of a jobs node's router over every gpu node's scene classifiers.</summary>
-public sealed class SceneClassifiersKey;
+/// <summary>Registry key of a jobs node's router over every gpu node's classifiers (scenes, texts).</summary>
+public sealed class ClassifiersKey;

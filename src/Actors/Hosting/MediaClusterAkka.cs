@@ -137,12 +137,12 @@ public static class MediaClusterAkka
                     registry.Register<VadSlotsKey>(system.ActorOf(Props.Create(() => new SlotGate(vadMetrics.Slots)), "vad-slots"));
 
                     // Scenes go to the classifiers of every gpu member (this one too), in turn; a member that leaves drops out.
-                    var classifiers = new[] { "/user/" + Training.SceneClassifiers.Name };
-                    registry.Register<SceneClassifiersKey>(system.ActorOf(
+                    var classifiers = new[] { "/user/" + Training.Classifiers.Name };
+                    registry.Register<ClassifiersKey>(system.ActorOf(
                         Props.Empty.WithRouter(new Akka.Cluster.Routing.ClusterRouterGroup(
                             new Akka.Routing.RoundRobinGroup(classifiers),
                             new Akka.Cluster.Routing.ClusterRouterGroupSettings(10_000, classifiers, allowLocalRoutees: true, useRole: GpuRole))),
-                        "scene-classifiers-router"));
+                        "classifiers-router"));
                 })
                 .WithSingleton<JobIndexKey>(JobIndexName, JobIndex.Props(), IndexSingleton, createProxyToo: true)
                 .WithSingleton<TrainerKey>(
@@ -163,7 +163,7 @@ public static class MediaClusterAkka
                             options.PassivateAfter,
                             options.TimeProvider,
                             loggerFactory.CreateLogger<MediaJob>(),
-                            registry.Get<SceneClassifiersKey>(),
+                            registry.Get<ClassifiersKey>(),
                             options.Scenes);
                         return jobId => MediaJob.Props(jobId, jobServices);
                     },
@@ -186,8 +186,8 @@ public static class MediaClusterAkka
                     system.ActorOf(AsrWorkers.Props(engines, metrics), "asr-workers");
                     system.ActorOf(Live.LiveStreams.Props(engines, services.GetRequiredService<Live.LiveMetrics>(), options.Live), Live.LiveStreams.Name);
                     system.ActorOf(
-                        Training.SceneClassifiers.Props(models, engines, registry.Get<TrainerKey>(), options.SceneSlots ?? Environment.ProcessorCount, loggerFactory.CreateLogger<Training.SceneClassifiers>()),
-                        Training.SceneClassifiers.Name);
+                        Training.Classifiers.Props(models, engines, registry.Get<TrainerKey>(), options.SceneSlots ?? Environment.ProcessorCount, loggerFactory.CreateLogger<Training.Classifiers>()),
+                        Training.Classifiers.Name);
                 }
 
                 if (options.Inbox is { } inbox)

@@ -5,7 +5,7 @@ namespace MediaCluster.Actors.Jobs;
 
 /// <summary>
 /// What a job needs from its node: the segment queue (ASR on every gpu node), the VAD slots, the job index, the
-/// scene classifiers (a router over every gpu node's), the engines (VAD), its clock and its log.
+/// classifiers (a router over every gpu node's: scenes and texts), the engines (VAD), its clock and its log.
 /// </summary>
 public sealed record JobServices(
     IActorRef Segments,
@@ -16,5 +16,5 @@ public sealed record JobServices(
     TimeSpan PassivateAfter,
     TimeProvider Time,
     ILogger Log,
-    IActorRef SceneClassifiers,
+    IActorRef Classifiers,
     SceneSettings Scenes);

@@ -56,17 +56,31 @@ public sealed partial class MediaJob
             TimeSpan.FromSeconds(f.StartSeconds),
             TimeSpan.FromSeconds(f.EndSeconds),
             [.. f.FrameSeconds.Select(TimeSpan.FromSeconds)],
-            [.. _state.Classified[f.Index].Labels.Select(l => new Media.Video.SceneLabel(l.Task, l.Label, l.Confidence, l.ModelVersion))])).ToList();
-        Task.Run(() => WriteAsync(spec, probed, transcript, speech, scenes))
+            [.. _state.Classified[f.Index].Labels.Select(l => new Media.Learning.ModelLabel(l.Task, l.Label, l.Confidence, l.ModelVersion))])).ToList();
+        var classifiers = _services.Classifiers;
+        var timeout = _services.Scenes.ClassifyTimeout;
+        Task.Run(() => WriteAsync(spec, probed, transcript, speech, scenes, classifiers, timeout))
             .PipeTo(Self, failure: ex => new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}"));
     }
 
-    private static async Task<Finished> WriteAsync(JobSpec spec, MediaProbed probed, Transcript transcript, List<SpeechSegment> speech, List<Scene>? scenes)
+    private static async Task<Finished> WriteAsync(
+        JobSpec spec, MediaProbed probed, Transcript transcript, List<SpeechSegment> speech, List<Scene>? scenes, IActorRef classifiers, TimeSpan timeout)
     {
         try
         {
             var spoken = transcript.Segments.Where(s => s.Text.Length > 0).ToList();
             var summary = TextRank.Summarize([.. spoken.Select(s => s.Text)], starts: [.. spoken.Select(s => s.Start)]);
+            if (spoken.Count > 0)
+            {
+                var labelled = await LabelTextAsync(spec.JobId, transcript, summary, classifiers, timeout);
+                if (labelled.Error is not null)
+                {
+                    return new Finished(null, null, labelled.Error);
+                }
+
+                transcript = labelled.Transcript!;
+            }
+
             await WriteArtifactsAsync(spec, probed, transcript, summary, speech, scenes);
             var written = new SummaryWritten { Text = summary.Text };
             written.Keywords.AddRange(summary.Keywords.Select(k => k.Word));
@@ -78,6 +92,44 @@ public sealed partial class MediaJob
         {
             return new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}");
         }
+    }
+
+    /// <summary>
+    /// The text model's label for each spoken segment and for the summary (or, with no summary, the whole text), from the
+    /// classifiers of a gpu node; asked again (another node, in turn) when one fails or does not answer in time.
+    /// </summary>
+    private static async Task<(Transcript? Transcript, string? Error)> LabelTextAsync(string jobId, Transcript transcript, Summary summary, IActorRef classifiers, TimeSpan timeout)
+    {
+        var spoken = transcript.Segments.Where(s => s.Text.Length > 0).ToList();
+        var request = new ClassifyText { JobId = jobId };
+        request.Texts.AddRange(spoken.Select(s => s.Text));
+        request.Texts.Add(summary.Text.Length > 0 ? summary.Text : transcript.Text);
+        var reason = string.Empty;
+        for (var attempt = 0; attempt <= MaxRetries; attempt++)
+        {
+            try
+            {
+                var answer = await classifiers.Ask<TextClassified>(request, timeout);
+                if (answer.Error.Length == 0 && answer.Labels.Count == request.Texts.Count)
+                {
+                    var labels = answer.Labels.Select(l => new Media.Learning.ModelLabel(l.Task, l.Label, l.Confidence, l.ModelVersion)).ToList();
+                    var next = 0;
+                    return (transcript with
+                    {
+                        Segments = [.. transcript.Segments.Select(s => s.Text.Length > 0 ? s with { Label = labels[next++] } : s)],
+                        SummaryLabel = labels[^1],
+                    }, null);
+                }
+
+                reason = answer.Error.Length > 0 ? answer.Error : $"{answer.Labels.Count} labels for {request.Texts.Count} texts";
+            }
+            catch (AskTimeoutException)
+            {
+                reason = $"no classifier answered within {timeout.TotalSeconds:0} s";
+            }
+        }
+
+        return (null, $"labelling the transcript's text failed after {MaxRetries + 1} attempts: {reason}");
     }
 
     /// <summary>

@@ -147,7 +147,7 @@ public sealed partial class MediaJob
             }
 
             _scenesInFlight.Add(scene.Index);
-            _services.SceneClassifiers.Tell(new ClassifyScene { JobId = _jobId, InputPath = spec.InputPath, Scene = scene });
+            _services.Classifiers.Tell(new ClassifyScene { JobId = _jobId, InputPath = spec.InputPath, Scene = scene });
             _clock.StartSingle(SceneTimer(scene.Index), new SceneTimedOut(scene.Index), _services.Scenes.ClassifyTimeout);
         }
     }

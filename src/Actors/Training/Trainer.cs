@@ -82,7 +82,7 @@ public sealed class Trainer : ReceivePersistentActor
     public static Props Props(TrainerOptions options, ModelRegistry registry, NodeEngines engines, TimeProvider time, ILogger log) =>
         Akka.Actor.Props.Create(() => new Trainer(options, registry, engines, time, log));
 
-    private string KnownTasks => string.Join(", ", _engines.ShotTasks.Select(t => t.Name));
+    private string KnownTasks => string.Join(", ", _engines.LearningTasks.Select(t => t.Name));
 
     protected override void PostStop()
     {
@@ -99,7 +99,7 @@ public sealed class Trainer : ReceivePersistentActor
     /// <summary>Hashes the dataset off the actor, then decides (<see cref="OnHashed"/>).</summary>
     private void HashThen(TrainModel train, IActorRef replyTo)
     {
-        if (_engines.ShotTask(train.Task) is null)
+        if (_engines.LearningTask(train.Task) is not { } learning)
         {
             replyTo.Tell(new TrainingAccepted { Task = train.Task, Error = $"unknown task '{train.Task}' (known: {KnownTasks})" });
             return;
@@ -110,7 +110,7 @@ public sealed class Trainer : ReceivePersistentActor
         {
             try
             {
-                return new Hashed(train, await ShotDatasets.HashAsync(ShotDatasets.DataFiles(paths)), null, replyTo);
+                return new Hashed(train, await learning.HashAsync(Datasets.DataFiles(paths)), null, replyTo);
             }
             catch (Exception ex) when (ex is MediaException or IOException or UnauthorizedAccessException)
             {
@@ -221,7 +221,7 @@ public sealed class Trainer : ReceivePersistentActor
     /// <summary>A classifier found no promoted model: train the default from generated data (once per task while this trainer lives).</summary>
     private void EnsureDefault(string task)
     {
-        if (_engines.ShotTask(task) is not { } shot || !_defaultsAsked.Add(task))
+        if (_engines.LearningTask(task) is not { } learning || !_defaultsAsked.Add(task))
         {
             return;
         }
@@ -238,7 +238,7 @@ public sealed class Trainer : ReceivePersistentActor
             }
 
             _log.LogInformation("No {Task} model yet: training the default one from generated clips", task);
-            self.Tell(new DefaultDatasetReady(task, await shot.DefaultDatasetAsync(cache)));
+            self.Tell(new DefaultDatasetReady(task, await learning.DefaultDatasetAsync(cache)));
         }).ContinueWith(t => _log.LogWarning("The default {Task} dataset could not be made: {Reason}", task, t.Exception!.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
     }
 
@@ -248,7 +248,7 @@ public sealed class Trainer : ReceivePersistentActor
     /// </summary>
     private void LookAtDatasets()
     {
-        foreach (var task in _engines.ShotTasks.Select(t => t.Name))
+        foreach (var task in _engines.LearningTasks.Select(t => t.Name))
         {
             var folder = Path.Combine(_options.DatasetsRoot, task);
             if (!Directory.Exists(folder))
@@ -300,14 +300,15 @@ public sealed class Trainer : ReceivePersistentActor
         var finished = new TrainingFinished { Task = task, DatasetHash = run.DatasetHash };
         try
         {
-            var files = ShotDatasets.DataFiles(run.Request.Paths);
-            var config = await ConfigAsync(_engines.ShotTask(task)!);
+            var files = Datasets.DataFiles(run.Request.Paths);
+            var learning = _engines.LearningTask(task)!;
+            var config = await ConfigAsync(learning);
             _log.LogInformation("Training {Task} started: dataset {Hash} ({Files} file(s)), trainer {Trainer}", task, run.DatasetHash, files.Count, config.Trainer);
             var watch = Stopwatch.StartNew();
             IReadOnlyList<LabelledExample> examples;
             using (_engines.Use())
             {
-                examples = await ShotDatasets.ExamplesAsync(_engines.ShotTask(task)!, files, new Progress<double>(p => progress.Report($"features {p * 100:0}%")));
+                examples = await learning.ExamplesAsync(files, new Progress<double>(p => progress.Report($"features {p * 100:0}%")));
             }
 
             progress.Report("training");
@@ -374,7 +375,7 @@ public sealed class Trainer : ReceivePersistentActor
     }
 
     /// <summary>The task's settings: <c>DATASETS/TASK.json</c> if there is one, else the task's defaults.</summary>
-    private async Task<ClassifierConfig> ConfigAsync(ShotTask task)
+    private async Task<ClassifierConfig> ConfigAsync(LearningTask task)
     {
         var path = Path.Combine(_options.DatasetsRoot, task.Name + ".json");
         if (!File.Exists(path))

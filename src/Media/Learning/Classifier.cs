@@ -49,6 +49,9 @@ public sealed record ClassifierConfig
 /// <summary>A label with the model's confidence in it (its probability, 0–1).</summary>
 public sealed record Prediction(string Label, double Confidence);
 
+/// <summary>A registered model's label for something (a scene, a transcript segment): the task, the label, its probability and the model version.</summary>
+public sealed record ModelLabel(string Task, string Label, double Confidence, int ModelVersion);
+
 /// <summary>
 /// A multiclass classifier over fixed-length feature vectors, trained with ML.NET (min-max normalised features, then
 /// SDCA maximum entropy or one-versus-all FastTree). Saved as ML.NET's model zip. Thread-safe.

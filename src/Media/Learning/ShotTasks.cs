@@ -6,13 +6,12 @@ using OpenCvSharp;
 namespace MediaCluster.Media.Learning;
 
 /// <summary>
-/// A scene-labelling task: its name and labels, the features of a dataset's example (a clip or a picture) and of a
-/// scene's sampled frames — the same measure for both, so a model trained on one labels the other — and the
-/// generated dataset its default model is trained on.
+/// A task the trainer trains and the classifiers serve: its name, its labels, how a dataset's files become examples and
+/// a version (hash), its default learner, and the generated dataset its default model is trained on.
 /// </summary>
-public abstract class ShotTask
+public abstract class LearningTask
 {
-    /// <summary>The task's name: its dataset folder, its registry key, its column in scenes.json.</summary>
+    /// <summary>The task's name: its dataset folder, its registry key, its key in the outputs.</summary>
     public abstract string Name { get; }
 
     /// <summary>The labels the generated data uses.</summary>
@@ -21,11 +20,11 @@ public abstract class ShotTask
     /// <summary>How the task is trained when its datasets folder has no TASK.json (the learner bench scenes measured best for it).</summary>
     public virtual ClassifierConfig DefaultConfig => new();
 
-    /// <summary>The features of a dataset's example file.</summary>
-    public abstract Task<float[]> ExampleFeaturesAsync(string path, CancellationToken cancellationToken = default);
+    /// <summary>The examples of the dataset made of <paramref name="csvFiles"/>.</summary>
+    public abstract Task<IReadOnlyList<LabelledExample>> ExamplesAsync(IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default);
 
-    /// <summary>The features of a scene from its sampled frames (<see cref="SceneFinder.MotionWidth"/> wide, in time order).</summary>
-    public abstract float[] SceneFeatures(IReadOnlyList<VideoFrame> frames);
+    /// <summary>The dataset's version: a SHA-256 over everything it holds.</summary>
+    public abstract Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default);
 
     /// <summary>Writes the generated dataset of the default model into <paramref name="directory"/>; returns its labels.csv.</summary>
     protected abstract Task<string> WriteDefaultAsync(string directory, CancellationToken cancellationToken);
@@ -57,6 +56,25 @@ public abstract class ShotTask
 
         return csv;
     }
+}
+
+/// <summary>
+/// A scene-labelling task: the features of a dataset's example (a clip or a picture, listed in a labels.csv) and of a
+/// scene's sampled frames — the same measure for both, so a model trained on one labels the other.
+/// </summary>
+public abstract class ShotTask : LearningTask
+{
+    /// <summary>The features of a dataset's example file.</summary>
+    public abstract Task<float[]> ExampleFeaturesAsync(string path, CancellationToken cancellationToken = default);
+
+    /// <summary>The features of a scene from its sampled frames (<see cref="SceneFinder.MotionWidth"/> wide, in time order).</summary>
+    public abstract float[] SceneFeatures(IReadOnlyList<VideoFrame> frames);
+
+    public override Task<IReadOnlyList<LabelledExample>> ExamplesAsync(IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default) =>
+        Datasets.ExamplesAsync(this, csvFiles, progress, cancellationToken);
+
+    public override Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default) =>
+        Datasets.HashAsync(csvFiles, cancellationToken);
 }
 
 /// <summary>Camera movement (static / motion / push / pull) from global motion between a scene's frames.</summary>

@@ -52,6 +52,11 @@ public static class PdfReport
         {
             writer.Paragraph(point.ToString(), 10);
         }
+
+        if (content.Transcript.SummaryLabel is { } summaryLabel)
+        {
+            writer.Line($"Text label of the summary: {Labelled(summaryLabel)}", 9);
+        }
         writer.Gap(6);
         writer.Heading("Keywords", 13);
         writer.Paragraph(content.Keywords().Length > 0 ? content.Keywords() : "(none)", 10);
@@ -62,7 +67,8 @@ public static class PdfReport
         writer.Heading("Transcript", 13);
         foreach (var segment in content.Transcript.Segments.Where(s => s.Text.Length > 0))
         {
-            writer.Paragraph($"[{TranscriptFormats.Time(segment.Start, '.')} – {TranscriptFormats.Time(segment.End, '.')}]  {segment.Text}", 10);
+            var label = segment.Label is { } l ? $"  ({Labelled(l)})" : string.Empty;
+            writer.Paragraph($"[{TranscriptFormats.Time(segment.Start, '.')} – {TranscriptFormats.Time(segment.End, '.')}]  {segment.Text}{label}", 10);
         }
 
         if (content.Scenes is { Count: > 0 } scenes)
@@ -83,6 +89,9 @@ public static class PdfReport
             return Task.CompletedTask;
         }, cancellationToken);
     }
+
+    private static string Labelled(Learning.ModelLabel label) =>
+        string.Create(CultureInfo.InvariantCulture, $"{label.Label} {label.Confidence * 100:0}%, {label.Task} v{label.ModelVersion}");
 
     private static string Keywords(this ReportContent content) => string.Join(", ", content.Summary.Keywords.Select(k => k.Word));
 

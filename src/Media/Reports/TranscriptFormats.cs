@@ -64,7 +64,9 @@ public static class TranscriptFormats
             document.Model,
             document.Segments.Select(s => new TranscriptSegment(
                 s.Index, TimeSpan.FromSeconds(s.Start), TimeSpan.FromSeconds(s.End), s.Text, s.Confidence,
-                s.Words.Select(w => new RecognizedWord(w.Text, TimeSpan.FromSeconds(w.Start), TimeSpan.FromSeconds(w.End), w.Confidence)).ToList())).ToList());
+                s.Words.Select(w => new RecognizedWord(w.Text, TimeSpan.FromSeconds(w.Start), TimeSpan.FromSeconds(w.End), w.Confidence)).ToList(),
+                s.Label?.ToLabel())).ToList(),
+            document.SummaryLabel?.ToLabel());
     }
 
     /// <summary>RTTM: one SPEAKER line per speech region (file id, channel 1, onset, duration in seconds).</summary>
@@ -94,13 +96,28 @@ public static class TranscriptFormats
         t.Model,
         t.Segments.Select(s => new SegmentDocument(
             s.Index, Seconds(s.Start), Seconds(s.End), s.Text, Math.Round(s.Confidence, 4),
-            s.Words.Select(w => new WordDocument(w.Text, Seconds(w.Start), Seconds(w.End), Math.Round(w.Confidence, 4))).ToList())).ToList());
+            s.Words.Select(w => new WordDocument(w.Text, Seconds(w.Start), Seconds(w.End), Math.Round(w.Confidence, 4))).ToList(),
+            LabelDocument.Of(s.Label))).ToList(),
+        LabelDocument.Of(t.SummaryLabel));
 
     private static double Seconds(TimeSpan t) => Math.Round(t.TotalSeconds, 3);
 
-    private sealed record TranscriptDocument(string Source, double DurationSeconds, string Engine, string Model, List<SegmentDocument> Segments);
+    private sealed record TranscriptDocument(
+        string Source, double DurationSeconds, string Engine, string Model, List<SegmentDocument> Segments,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LabelDocument? SummaryLabel = null);
 
-    private sealed record SegmentDocument(int Index, double Start, double End, string Text, double Confidence, List<WordDocument> Words);
+    private sealed record SegmentDocument(
+        int Index, double Start, double End, string Text, double Confidence, List<WordDocument> Words,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LabelDocument? Label = null);
+
+    /// <summary>A text model's label: written only when the job had one (a transcript with no speech has none).</summary>
+    private sealed record LabelDocument(string Task, string Label, double Confidence, int ModelVersion)
+    {
+        public static LabelDocument? Of(Learning.ModelLabel? label) =>
+            label is null ? null : new(label.Task, label.Label, Math.Round(label.Confidence, 4), label.ModelVersion);
+
+        public Learning.ModelLabel ToLabel() => new(Task, Label, Confidence, ModelVersion);
+    }
 
     private sealed record WordDocument(string Text, double Start, double End, double Confidence);
 }

@@ -7,11 +7,8 @@ using OpenCvSharp;
 
 namespace MediaCluster.Media.Video;
 
-/// <summary>A classifier's label for a scene: the task (e.g. <c>shot-movement</c>), the label, its probability and the model version.</summary>
-public sealed record SceneLabel(string Task, string Label, double Confidence, int ModelVersion);
-
 /// <summary>A scene as a job reports it: its span, its sampled frames' times and its labels.</summary>
-public sealed record Scene(int Index, TimeSpan Start, TimeSpan End, IReadOnlyList<TimeSpan> FrameTimes, IReadOnlyList<SceneLabel> Labels);
+public sealed record Scene(int Index, TimeSpan Start, TimeSpan End, IReadOnlyList<TimeSpan> FrameTimes, IReadOnlyList<Learning.ModelLabel> Labels);
 
 /// <summary>scenes.json, scenes.csv, the contact sheet and report thumbnails.</summary>
 public static class SceneFormats

@@ -9,30 +9,31 @@ using Microsoft.Extensions.Logging;
 namespace MediaCluster.Actors.Training;
 
 /// <summary>
-/// The scene classifiers of a gpu node (<c>/user/scene-classifiers</c>, reached by jobs through a cluster router): each
-/// <see cref="ClassifyScene"/> has its frames decoded once, then every task's features measured (camera motion; the
-/// ResNet-18 embedding) and its promoted model's label given, <see cref="SceneClassifiers"/> slots at a time off the
-/// actor. Each task's model is read from the registry at start and again whenever the trainer publishes a promotion,
-/// so later scenes carry the new version with no restart. A task with no promoted model yet has the trainer make its
-/// default; requests wait until every task has one.
+/// The classifiers of a gpu node (<c>/user/classifiers</c>, reached by jobs through a cluster router), serving every
+/// task's promoted model. A <see cref="ClassifyScene"/> has its frames decoded once, then each scene task's features
+/// measured (camera motion; the ResNet-18 embedding) and labelled; a <see cref="ClassifyText"/> has each text labelled
+/// by the text model. <c>Slots</c> requests run at once, off the actor. Each model is read from the registry at start and
+/// again whenever the trainer publishes a promotion, so later requests carry the new version with no restart. A task
+/// with no promoted model yet has the trainer make its default; requests wait until the models they need are there.
 /// </summary>
-public sealed class SceneClassifiers : ReceiveActor
+public sealed class Classifiers : ReceiveActor
 {
-    public const string Name = "scene-classifiers";
+    public const string Name = "classifiers";
 
     private readonly ModelRegistry _registry;
     private readonly NodeEngines _engines;
     private readonly IActorRef _trainer;
     private readonly ILogger _log;
     private readonly int _slots;
-    private readonly Queue<(ClassifyScene Request, IActorRef ReplyTo)> _waiting = new();
+    private readonly Queue<(ClassifyScene Request, IActorRef ReplyTo)> _scenes = new();
+    private readonly Queue<(ClassifyText Request, IActorRef ReplyTo)> _texts = new();
     private readonly string _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
     private readonly Dictionary<string, (Classifier Model, int Version)> _models = [];
     private readonly HashSet<string> _loading = [];
     private readonly HashSet<string> _loadAgain = [];
     private int _busy;
 
-    public SceneClassifiers(ModelRegistry registry, NodeEngines engines, IActorRef trainer, int slots, ILogger log)
+    public Classifiers(ModelRegistry registry, NodeEngines engines, IActorRef trainer, int slots, ILogger log)
     {
         _registry = registry;
         _engines = engines;
@@ -41,12 +42,17 @@ public sealed class SceneClassifiers : ReceiveActor
         _log = log;
         Receive<ClassifyScene>(request =>
         {
-            _waiting.Enqueue((request, Sender));
+            _scenes.Enqueue((request, Sender));
+            Dispatch();
+        });
+        Receive<ClassifyText>(request =>
+        {
+            _texts.Enqueue((request, Sender));
             Dispatch();
         });
         Receive<ModelPromoted>(promoted =>
         {
-            if (_engines.ShotTask(promoted.Task) is not null && (!_models.TryGetValue(promoted.Task, out var current) || current.Version != promoted.Version))
+            if (_engines.LearningTask(promoted.Task) is not null && (!_models.TryGetValue(promoted.Task, out var current) || current.Version != promoted.Version))
             {
                 Load(promoted.Task);
             }
@@ -62,12 +68,12 @@ public sealed class SceneClassifiers : ReceiveActor
     }
 
     public static Props Props(ModelRegistry registry, NodeEngines engines, IActorRef trainer, int slots, ILogger log) =>
-        Akka.Actor.Props.Create(() => new SceneClassifiers(registry, engines, trainer, slots, log));
+        Akka.Actor.Props.Create(() => new Classifiers(registry, engines, trainer, slots, log));
 
     protected override void PreStart()
     {
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(Trainer.Topic, Self));
-        foreach (var task in _engines.ShotTasks)
+        foreach (var task in _engines.LearningTasks)
         {
             Load(task.Name);
         }
@@ -117,7 +123,7 @@ public sealed class SceneClassifiers : ReceiveActor
 
         if (!_models.TryGetValue(loaded.Task, out var current) || current.Version != loaded.Version)
         {
-            _log.LogInformation("Scene classifier uses {Task} v{Version}", loaded.Task, loaded.Version);
+            _log.LogInformation("Classifier uses {Task} v{Version}", loaded.Task, loaded.Version);
         }
 
         _models[loaded.Task] = (loaded.Model, loaded.Version);
@@ -126,19 +132,34 @@ public sealed class SceneClassifiers : ReceiveActor
 
     private void Dispatch()
     {
-        while (_models.Count == _engines.ShotTasks.Count && _busy < _slots && _waiting.TryDequeue(out var next))
+        var scenesReady = _engines.ShotTasks.All(t => _models.ContainsKey(t.Name));
+        var textReady = _models.ContainsKey(TextTask.TaskName);
+        while (_busy < _slots)
         {
-            _busy++;
-            var (request, replyTo) = next;
-            var models = _engines.ShotTasks.Select(t => (t, _models[t.Name].Model, _models[t.Name].Version)).ToList();
-            ClassifyAsync(request, models).PipeTo(
-                Self,
-                success: answer => new Done(answer, replyTo),
-                failure: ex => new Done(new SceneClassificationFailed { JobId = request.JobId, Index = request.Scene.Index, Reason = ex.GetBaseException().Message }, replyTo));
+            if (scenesReady && _scenes.TryDequeue(out var scene))
+            {
+                Run(ClassifySceneAsync(scene.Request, [.. _engines.ShotTasks.Select(t => (t, _models[t.Name].Model, _models[t.Name].Version))]), scene.ReplyTo,
+                    reason => new SceneClassificationFailed { JobId = scene.Request.JobId, Index = scene.Request.Scene.Index, Reason = reason });
+            }
+            else if (textReady && _texts.TryDequeue(out var text))
+            {
+                var (model, version) = _models[TextTask.TaskName];
+                Run(Task.Run(() => ClassifyText(text.Request, model, version)), text.ReplyTo, reason => new TextClassified { JobId = text.Request.JobId, Error = reason });
+            }
+            else
+            {
+                return;
+            }
         }
     }
 
-    private async Task<object> ClassifyAsync(ClassifyScene request, IReadOnlyList<(ShotTask Task, Classifier Model, int Version)> models)
+    private void Run(Task<object> work, IActorRef replyTo, Func<string, object> failed)
+    {
+        _busy++;
+        work.PipeTo(Self, success: answer => new Done(answer, replyTo), failure: ex => new Done(failed(ex.GetBaseException().Message), replyTo));
+    }
+
+    private async Task<object> ClassifySceneAsync(ClassifyScene request, IReadOnlyList<(ShotTask Task, Classifier Model, int Version)> models)
     {
         try
         {
@@ -147,8 +168,7 @@ public sealed class SceneClassifiers : ReceiveActor
             var classified = new SceneClassified { JobId = request.JobId, Index = request.Scene.Index, Node = _node };
             foreach (var (task, model, version) in models)
             {
-                var prediction = model.Predict(task.SceneFeatures(frames));
-                classified.Labels.Add(new Messages.Jobs.SceneLabel { Task = task.Name, Label = prediction.Label, Confidence = prediction.Confidence, ModelVersion = version });
+                classified.Labels.Add(Label(task.Name, model.Predict(task.SceneFeatures(frames)), version));
             }
 
             return classified;
@@ -158,6 +178,16 @@ public sealed class SceneClassifiers : ReceiveActor
             return new SceneClassificationFailed { JobId = request.JobId, Index = request.Scene.Index, Reason = ex.Message };
         }
     }
+
+    private object ClassifyText(ClassifyText request, Classifier model, int version)
+    {
+        var classified = new TextClassified { JobId = request.JobId, Node = _node };
+        classified.Labels.AddRange(request.Texts.Select(text => Label(TextTask.TaskName, model.Predict(TextFeatures.Of(text)), version)));
+        return classified;
+    }
+
+    private static Messages.Jobs.SceneLabel Label(string task, Prediction prediction, int version) =>
+        new() { Task = task, Label = prediction.Label, Confidence = prediction.Confidence, ModelVersion = version };
 
     private sealed record Loaded(string Task, Classifier? Model, int Version, string? Error);
 

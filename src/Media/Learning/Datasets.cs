@@ -11,7 +11,7 @@ public sealed record LabelledFile(string Path, string Label, DataSplit? Split);
 /// file and inside its folder). A dataset is every such file at the paths given (a folder means the CSV files in it);
 /// its version is a SHA-256 over the CSVs and every clip they name, so the same data is the same version wherever it lies.
 /// </summary>
-public static class ShotDatasets
+public static class Datasets
 {
     /// <summary>The CSV files at <paramref name="paths"/> (files as given, folders' *.csv), in a stable order.</summary>
     public static IReadOnlyList<string> DataFiles(IEnumerable<string> paths)

@@ -1,0 +1,218 @@
+using System.Security.Cryptography;
+using System.Text;
+using MediaCluster.Media.Samples;
+
+namespace MediaCluster.Media.Learning;
+
+/// <summary>
+/// Text classification of transcripts (the <c>text</c> task): datasets are CSV files of <c>text,label</c> (a header
+/// line; RFC 4180 quoting, so a text may hold commas, quotes and line breaks); a text's features are hashed word
+/// unigrams and bigrams (<see cref="TextFeatures"/>), so the same vector classifier, registry and promotion serve it.
+/// </summary>
+public sealed class TextTask : LearningTask
+{
+    public const string TaskName = "text";
+
+    public override string Name => TaskName;
+
+    public override IReadOnlyList<string> Labels => TextSamples.Labels;
+
+    public override async Task<IReadOnlyList<LabelledExample>> ExamplesAsync(IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var examples = new List<LabelledExample>();
+        foreach (var csv in csvFiles)
+        {
+            foreach (var (text, label, line) in Read(await File.ReadAllTextAsync(csv, cancellationToken).ConfigureAwait(false), Path.GetFileName(csv)))
+            {
+                examples.Add(new LabelledExample(TextFeatures.Of(text), label, Source: $"{Path.GetFileName(csv)}:{line}"));
+            }
+
+            progress?.Report((csvFiles.ToList().IndexOf(csv) + 1) / (double)csvFiles.Count);
+        }
+
+        return examples;
+    }
+
+    public override async Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var csv in csvFiles)
+        {
+            hash.AppendData(await File.ReadAllBytesAsync(csv, cancellationToken).ConfigureAwait(false));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+
+    protected override Task<string> WriteDefaultAsync(string directory, CancellationToken cancellationToken) =>
+        TextSamples.WriteDatasetAsync(directory, perLabel: 150, seed: 1, cancellationToken);
+
+    /// <summary>The rows of a <c>text,label</c> CSV; a malformed one is an error naming the file and line.</summary>
+    internal static IEnumerable<(string Text, string Label, int Line)> Read(string csv, string name)
+    {
+        var rows = Csv.Parse(csv, name).ToList();
+        if (rows.Count == 0 || rows[0].Fields is not ["text", "label"])
+        {
+            throw new MediaException(MediaErrorKind.InvalidInput, $"{name}: the first line must be the header 'text,label'");
+        }
+
+        foreach (var (fields, line) in rows.Skip(1))
+        {
+            if (fields is [""])
+            {
+                continue;
+            }
+
+            if (fields is not [var text, var label] || text.Trim().Length == 0 || label.Trim().Length == 0)
+            {
+                throw new MediaException(MediaErrorKind.InvalidInput, $"{name} line {line}: expected text,label (quote a text that holds commas)");
+            }
+
+            yield return (text, label.Trim(), line);
+        }
+    }
+}
+
+/// <summary>
+/// A text as a fixed-length vector: lower-cased words (letters, digits, apostrophes) and pairs of neighbouring words
+/// (so "not good" is not "good"), each hashed (FNV-1a) into <see cref="Dimensions"/> buckets, counts damped by log,
+/// the whole scaled to unit length.
+/// </summary>
+public static class TextFeatures
+{
+    public const int Dimensions = 2048;
+
+    public static float[] Of(string text)
+    {
+        var words = new List<string>();
+        var word = new StringBuilder();
+        foreach (var c in text)
+        {
+            if (char.IsLetterOrDigit(c) || c == '\'')
+            {
+                word.Append(char.ToLowerInvariant(c));
+            }
+            else if (word.Length > 0)
+            {
+                words.Add(word.ToString());
+                word.Clear();
+            }
+        }
+
+        if (word.Length > 0)
+        {
+            words.Add(word.ToString());
+        }
+
+        var counts = new float[Dimensions];
+        for (var i = 0; i < words.Count; i++)
+        {
+            counts[Bucket(words[i])]++;
+            if (i > 0)
+            {
+                counts[Bucket(words[i - 1] + " " + words[i])]++;
+            }
+        }
+
+        var norm = 0.0;
+        for (var i = 0; i < Dimensions; i++)
+        {
+            counts[i] = counts[i] > 0 ? 1 + MathF.Log(counts[i]) : 0;
+            norm += counts[i] * counts[i];
+        }
+
+        if (norm > 0)
+        {
+            var scale = (float)(1 / Math.Sqrt(norm));
+            for (var i = 0; i < Dimensions; i++)
+            {
+                counts[i] *= scale;
+            }
+        }
+
+        return counts;
+    }
+
+    private static int Bucket(string token)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(token))
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+
+        return (int)(hash % Dimensions);
+    }
+}
+
+/// <summary>RFC 4180 CSV: fields separated by commas, a quoted field may hold commas, line breaks and doubled quotes.</summary>
+internal static class Csv
+{
+    public static IEnumerable<(string[] Fields, int Line)> Parse(string text, string name)
+    {
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var line = 1;
+        var start = 1;
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    line += c == '\n' ? 1 : 0;
+                    field.Append(c);
+                }
+            }
+            else if (c == '"' && field.Length == 0)
+            {
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else if (c == '\n' || c == '\r')
+            {
+                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+                {
+                    i++;
+                }
+
+                fields.Add(field.ToString());
+                field.Clear();
+                yield return ([.. fields], start);
+                fields.Clear();
+                line++;
+                start = line;
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+
+        if (quoted)
+        {
+            throw new MediaException(MediaErrorKind.InvalidInput, $"{name} line {start}: a quoted text is never closed");
+        }
+
+        if (field.Length > 0 || fields.Count > 0)
+        {
+            fields.Add(field.ToString());
+            yield return ([.. fields], start);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using MediaCluster.Media.Learning;
+using MediaCluster.Media.Samples;
+
+namespace MediaCluster.Media.Tests;
+
+public sealed class TextTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-text-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Text_TrainedOnOneSeed_ClassifiesAnother()
+    {
+        var task = new TextTask();
+        var train = await task.ExamplesAsync([await TextSamples.WriteDatasetAsync(Path.Combine(_directory, "train"), perLabel: 150, seed: 1)]);
+        var heldOut = await task.ExamplesAsync([await TextSamples.WriteDatasetAsync(Path.Combine(_directory, "held-out"), perLabel: 20, seed: 2)]);
+        Assert.Equal(450, train.Count);
+        var result = Training.Run(train, task.DefaultConfig);
+        var metrics = ClassifierMetrics.Of(result.Classifier, heldOut, [.. TextSamples.Labels.Order(StringComparer.Ordinal)]);
+        Assert.True(metrics.MacroF1 >= 0.9, $"text macro-F1 on held-out sentences {metrics.MacroF1:0.00}");
+        Assert.Equal(TextSamples.Negative, result.Classifier.Predict(TextFeatures.Of("Honestly, the concert was awful and left everyone angry.")).Label);
+    }
+
+    [Fact]
+    public async Task TextCsv_QuotedCommasAndLineBreaks_ReadAsOneText()
+    {
+        var csv = Path.Combine(_directory, "quoted.csv");
+        await File.WriteAllTextAsync(csv, "text,label\n\"Well, it was \"\"fine\"\",\nreally\",neutral\nplain text,positive\n");
+        var examples = await new TextTask().ExamplesAsync([csv]);
+        Assert.Equal(["neutral", "positive"], examples.Select(e => e.Label));
+        Assert.Equal(TextFeatures.Of("Well, it was \"fine\",\nreally"), examples[0].Features);
+        Assert.Equal(("quoted.csv:2", "quoted.csv:4"), (examples[0].Source, examples[1].Source));
+    }
+
+    [Theory]
+    [InlineData("words,label\nhello,positive\n", "bad.csv: the first line must be the header 'text,label'")]
+    [InlineData("text,label\nhello,positive,extra\n", "bad.csv line 2: expected text,label (quote a text that holds commas)")]
+    [InlineData("text,label\n\"never closed,positive\n", "bad.csv line 2: a quoted text is never closed")]
+    public async Task TextCsv_Malformed_NamesTheLine(string content, string expected)
+    {
+        var csv = Path.Combine(_directory, "bad.csv");
+        await File.WriteAllTextAsync(csv, content);
+        var error = await Assert.ThrowsAsync<MediaException>(() => new TextTask().ExamplesAsync([csv]));
+        Assert.Equal(expected, error.Message);
+    }
+
+    [Fact]
+    public void TextFeatures_NegationAndCase_AreSeen()
+    {
+        Assert.Equal(TextFeatures.Of("It was GOOD."), TextFeatures.Of("it was good"));
+        Assert.NotEqual(TextFeatures.Of("it was good"), TextFeatures.Of("it was not good"));
+        Assert.Equal(1.0, Math.Sqrt(TextFeatures.Of("a b c a").Sum(v => v * v)), 5);
+        Assert.All(TextFeatures.Of(""), v => Assert.Equal(0, v));
+    }
+}
