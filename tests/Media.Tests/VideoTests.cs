@@ -161,6 +161,38 @@ public sealed class VideoTests(ShotFiles shots) : IClassFixture<ShotFiles>
     }
 
     [Fact]
+    public async Task MovieShots_AnnotationJson_ReadAsItsOwnersLayItOut()
+    {
+        var root = Path.Combine(shots.Directory, "movieshots");
+        var clips = Path.Combine(root, "trailer", "tt0000001");
+        Directory.CreateDirectory(clips);
+        var train = Path.Combine(shots.Directory, "train");
+        var sources = File.ReadAllLines(Path.Combine(train, "labels.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        var push = sources.First(p => p[1] == ShotMovement.Push)[0];
+        var still = sources.First(p => p[1] == ShotMovement.Static)[0];
+        File.Copy(Path.Combine(train, push), Path.Combine(clips, "shot_0001.mp4"));
+        File.Copy(Path.Combine(train, still), Path.Combine(clips, "shot_0002.mp4"));
+        var json = Path.Combine(root, "v1_full_trailer.json");
+        await File.WriteAllTextAsync(json, """
+            {"tt0000001": {
+              "0001": {"scale": {"value": 1, "label": "CS"}, "movement": {"value": 3, "label": "Push"}},
+              "0002": {"scale": {"value": 4, "label": "LS"}, "movement": {"value": 4, "label": "Static"}},
+              "0003": {"scale": {"value": 2, "label": "MS"}, "movement": {"value": 1, "label": "Motion"}}}}
+            """);
+
+        var task = new MovementTask();
+        var examples = await task.ExamplesAsync(Datasets.DataFiles([root], task.DataPatterns));
+        Assert.Equal([ShotMovement.Push, ShotMovement.Static], examples.Select(e => e.Label)); // shot 0003 has no clip here
+        Assert.Equal(await new MovementTask().ExampleFeaturesAsync(Path.Combine(clips, "shot_0001.mp4")), examples[0].Features);
+        Assert.Equal(["CS", "LS"], Datasets.ReadLabels(json, "scale").Select(e => e.Label));
+
+        await File.WriteAllTextAsync(json, """{"..": {"0001": {"movement": {"label": "Push"}}}}""");
+        Assert.Equal("v1_full_trailer.json: '../0001' is not a MovieShots movie/shot id", Assert.Throws<MediaException>(() => Datasets.ReadLabels(json, "movement")).Message);
+        await File.WriteAllTextAsync(json, "[1, 2");
+        Assert.StartsWith("v1_full_trailer.json is not MovieShots annotation JSON", Assert.Throws<MediaException>(() => Datasets.ReadLabels(json, "movement")).Message);
+    }
+
+    [Fact]
     public void Split_IsStratifiedAndSeeded()
     {
         var examples = Enumerable.Range(0, 30).Select(i => new LabelledExample([i], i % 3 == 0 ? "a" : "b")).ToList();

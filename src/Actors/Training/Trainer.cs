@@ -110,7 +110,7 @@ public sealed class Trainer : ReceivePersistentActor
         {
             try
             {
-                return new Hashed(train, await learning.HashAsync(Datasets.DataFiles(paths)), null, replyTo);
+                return new Hashed(train, await learning.HashAsync(Datasets.DataFiles(paths, learning.DataPatterns)), null, replyTo);
             }
             catch (Exception ex) when (ex is MediaException or IOException or UnauthorizedAccessException)
             {
@@ -248,8 +248,9 @@ public sealed class Trainer : ReceivePersistentActor
     /// </summary>
     private void LookAtDatasets()
     {
-        foreach (var task in _engines.LearningTasks.Select(t => t.Name))
+        foreach (var learning in _engines.LearningTasks)
         {
+            var task = learning.Name;
             var folder = Path.Combine(_options.DatasetsRoot, task);
             if (!Directory.Exists(folder))
             {
@@ -259,7 +260,7 @@ public sealed class Trainer : ReceivePersistentActor
             string signature;
             try
             {
-                signature = string.Join('|', Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal).Select(f =>
+                signature = string.Join('|', learning.DataPatterns.SelectMany(pattern => Directory.GetFiles(folder, pattern)).Order(StringComparer.Ordinal).Select(f =>
                 {
                     var info = new FileInfo(f);
                     return string.Create(CultureInfo.InvariantCulture, $"{info.Name}:{info.Length}:{info.LastWriteTimeUtc.Ticks}");
@@ -300,7 +301,7 @@ public sealed class Trainer : ReceivePersistentActor
         var finished = new TrainingFinished { Task = task, DatasetHash = run.DatasetHash };
         try
         {
-            var files = Datasets.DataFiles(run.Request.Paths);
+            var files = Datasets.DataFiles(run.Request.Paths, _engines.LearningTask(task)!.DataPatterns);
             var learning = _engines.LearningTask(task)!;
             var config = await ConfigAsync(learning);
             _log.LogInformation("Training {Task} started: dataset {Hash} ({Files} file(s)), trainer {Trainer}", task, run.DatasetHash, files.Count, config.Trainer);

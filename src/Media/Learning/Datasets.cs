@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
+using System.Text.Json;
 
 namespace MediaCluster.Media.Learning;
 
@@ -7,21 +7,24 @@ namespace MediaCluster.Media.Learning;
 public sealed record LabelledFile(string Path, string Label, DataSplit? Split);
 
 /// <summary>
-/// Datasets of labelled clips: <c>labels.csv</c> files (<c>path,label[,split]</c>, a header line, paths relative to the
-/// file and inside its folder). A dataset is every such file at the paths given (a folder means the CSV files in it);
-/// its version is a SHA-256 over the CSVs and every clip they name, so the same data is the same version wherever it lies.
+/// Datasets of labelled clips or pictures: <c>labels.csv</c> files (<c>path,label[,split]</c>, a header line, paths
+/// relative to the file and inside its folder), or MovieShots annotation JSON (<c>{movie: {shot: {"scale": {"label":
+/// "CS"}, "movement": {"label": "Static"}}}}</c>, clips at <c>trailer/MOVIE/shot_SHOT.mp4</c> beside it, as that
+/// dataset is laid out; shots whose clip is absent are left out). A dataset is every such file at the paths given (a
+/// folder means its data files); its version is a SHA-256 over the files and every clip they name, so the same data is
+/// the same version wherever it lies.
 /// </summary>
 public static class Datasets
 {
-    /// <summary>The CSV files at <paramref name="paths"/> (files as given, folders' *.csv), in a stable order.</summary>
-    public static IReadOnlyList<string> DataFiles(IEnumerable<string> paths)
+    /// <summary>The data files at <paramref name="paths"/> (files as given; in folders those matching <paramref name="patterns"/>, default *.csv), in a stable order.</summary>
+    public static IReadOnlyList<string> DataFiles(IEnumerable<string> paths, IReadOnlyList<string>? patterns = null)
     {
         var files = new List<string>();
         foreach (var path in paths)
         {
             if (Directory.Exists(path))
             {
-                files.AddRange(Directory.GetFiles(path, "*.csv", SearchOption.TopDirectoryOnly));
+                files.AddRange((patterns ?? ["*.csv"]).SelectMany(pattern => Directory.GetFiles(path, pattern, SearchOption.TopDirectoryOnly)));
             }
             else if (File.Exists(path))
             {
@@ -34,13 +37,22 @@ public static class Datasets
         }
 
         return files.Count == 0
-            ? throw new MediaException(MediaErrorKind.InvalidInput, $"no labels CSV at {string.Join(", ", paths)}")
+            ? throw new MediaException(MediaErrorKind.InvalidInput, $"no data file ({string.Join(", ", patterns ?? ["*.csv"])}) at {string.Join(", ", paths)}")
             : [.. files.Distinct().Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>Reads one <c>labels.csv</c>; a bad line, a path leaving the file's folder or a missing clip is an error naming the line.</summary>
-    public static IReadOnlyList<LabelledFile> ReadLabels(string csv)
+    /// <summary>
+    /// Reads one data file: a MovieShots JSON (labels under <paramref name="movieShotsKey"/>, "movement" or "scale";
+    /// movement labels lower-cased to ours) or a <c>labels.csv</c>, where a bad line, a path leaving the file's folder or
+    /// a missing clip is an error naming the line.
+    /// </summary>
+    public static IReadOnlyList<LabelledFile> ReadLabels(string csv, string? movieShotsKey = null)
     {
+        if (csv.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            return ReadMovieShots(csv, movieShotsKey ?? throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)}: this task does not read MovieShots JSON"));
+        }
+
         var folder = Path.GetDirectoryName(Path.GetFullPath(csv))!;
         var entries = new List<LabelledFile>();
         var lines = File.ReadAllLines(csv);
@@ -79,14 +91,14 @@ public static class Datasets
         return entries.Count == 0 ? throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)} lists no examples") : entries;
     }
 
-    /// <summary>The dataset's version: SHA-256 (hex, first 16 characters) over its CSVs' content and every clip's content.</summary>
-    public static async Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default)
+    /// <summary>The dataset's version: SHA-256 (hex, first 16 characters) over its data files' content and every clip's content.</summary>
+    public static async Task<string> HashAsync(IReadOnlyList<string> csvFiles, string? movieShotsKey = null, CancellationToken cancellationToken = default)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var csv in csvFiles)
         {
             hash.AppendData(await File.ReadAllBytesAsync(csv, cancellationToken).ConfigureAwait(false));
-            foreach (var entry in ReadLabels(csv))
+            foreach (var entry in ReadLabels(csv, movieShotsKey))
             {
                 await using var clip = File.OpenRead(entry.Path);
                 hash.AppendData(await SHA256.HashDataAsync(clip, cancellationToken).ConfigureAwait(false));
@@ -99,7 +111,7 @@ public static class Datasets
     /// <summary>The examples of a dataset of <paramref name="task"/>: each file's features as the task measures them.</summary>
     public static async Task<IReadOnlyList<LabelledExample>> ExamplesAsync(ShotTask task, IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
-        var entries = csvFiles.SelectMany(ReadLabels).ToList();
+        var entries = csvFiles.SelectMany(file => ReadLabels(file, task.MovieShotsKey)).ToList();
         var examples = new List<LabelledExample>(entries.Count);
         foreach (var entry in entries)
         {
@@ -116,6 +128,47 @@ public static class Datasets
         }
 
         return examples;
+    }
+
+    private static IReadOnlyList<LabelledFile> ReadMovieShots(string json, string key)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(json))!;
+        var name = Path.GetFileName(json);
+        var entries = new List<LabelledFile>();
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(json));
+            foreach (var movie in document.RootElement.EnumerateObject())
+            {
+                foreach (var shot in movie.Value.EnumerateObject())
+                {
+                    if (!shot.Value.TryGetProperty(key, out var labelled) || !labelled.TryGetProperty("label", out var label) || label.GetString() is not { Length: > 0 } text)
+                    {
+                        continue;
+                    }
+
+                    // Ids become a path: only letters and digits (a hostile id cannot leave the folder).
+                    if (!movie.Name.All(char.IsAsciiLetterOrDigit) || !shot.Name.All(char.IsAsciiLetterOrDigit))
+                    {
+                        throw new MediaException(MediaErrorKind.InvalidInput, $"{name}: '{Shorten(movie.Name)}/{Shorten(shot.Name)}' is not a MovieShots movie/shot id");
+                    }
+
+                    var clip = Path.Combine(folder, "trailer", movie.Name, $"shot_{shot.Name}.mp4");
+                    if (File.Exists(clip))
+                    {
+                        entries.Add(new LabelledFile(clip, key == "movement" ? text.ToLowerInvariant() : text, null));
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            throw new MediaException(MediaErrorKind.InvalidInput, $"{name} is not MovieShots annotation JSON: {ex.Message}", ex);
+        }
+
+        return entries.Count == 0
+            ? throw new MediaException(MediaErrorKind.InvalidInput, $"{name}: no shot with a '{key}' label has its clip at trailer/MOVIE/shot_SHOT.mp4 beside it")
+            : entries;
     }
 
     private static string Shorten(string text) => text.Length > 80 ? text[..80] + "…" : text;

@@ -26,6 +26,9 @@ public abstract class LearningTask
     /// <summary>The dataset's version: a SHA-256 over everything it holds.</summary>
     public abstract Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default);
 
+    /// <summary>The names of data files in a dataset folder.</summary>
+    public virtual IReadOnlyList<string> DataPatterns => ["*.csv"];
+
     /// <summary>Writes the generated dataset of the default model into <paramref name="directory"/>; returns its labels.csv.</summary>
     protected abstract Task<string> WriteDefaultAsync(string directory, CancellationToken cancellationToken);
 
@@ -64,6 +67,12 @@ public abstract class LearningTask
 /// </summary>
 public abstract class ShotTask : LearningTask
 {
+    /// <summary>The key of this task's labels in MovieShots annotation JSON ("movement", "scale").</summary>
+    public abstract string MovieShotsKey { get; }
+
+    /// <summary>labels.csv files and MovieShots JSON.</summary>
+    public override IReadOnlyList<string> DataPatterns => ["*.csv", "*.json"];
+
     /// <summary>The features of a dataset's example file.</summary>
     public abstract Task<float[]> ExampleFeaturesAsync(string path, CancellationToken cancellationToken = default);
 
@@ -74,7 +83,7 @@ public abstract class ShotTask : LearningTask
         Datasets.ExamplesAsync(this, csvFiles, progress, cancellationToken);
 
     public override Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default) =>
-        Datasets.HashAsync(csvFiles, cancellationToken);
+        Datasets.HashAsync(csvFiles, MovieShotsKey, cancellationToken);
 }
 
 /// <summary>Camera movement (static / motion / push / pull) from global motion between a scene's frames.</summary>
@@ -85,6 +94,8 @@ public sealed class MovementTask : ShotTask
     public override string Name => TaskName;
 
     public override IReadOnlyList<string> Labels => ShotMovement.Labels;
+
+    public override string MovieShotsKey => "movement";
 
     public override async Task<float[]> ExampleFeaturesAsync(string path, CancellationToken cancellationToken = default) =>
         SceneFeatures(await SceneFinder.ClipFramesAsync(path, cancellationToken).ConfigureAwait(false));
@@ -109,6 +120,8 @@ public sealed class ScaleTask(Func<ImageEmbedder> embedder) : ShotTask
     public override string Name => TaskName;
 
     public override IReadOnlyList<string> Labels => ShotScale.Labels;
+
+    public override string MovieShotsKey => "scale";
 
     /// <summary>Boosted trees: 0.90 held-out macro-F1 on 512-value embeddings against SDCA's 0.85 (bench scenes).</summary>
     public override ClassifierConfig DefaultConfig => new() { Trainer = "fasttree" };

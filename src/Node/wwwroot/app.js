@@ -202,7 +202,8 @@ drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' '
 // ---- one job ----
 async function openJob(id) {
   show('job');
-  for (const part of ['#player', '#timeline', '#summary', '#artifacts', '#transcript']) $(part).replaceChildren();
+  for (const part of ['#player', '#timeline', '#summary', '#artifacts', '#transcript', '#scenes']) $(part).replaceChildren();
+  $('#scenes-box').hidden = true;
   const job = await api(`/api/jobs/${encodeURIComponent(id)}`);
   renderJob(job);
   if (!ended(job.state)) follow(id, (update) => { renderJob(update); if (update.state === 'completed') loadResults(update); });
@@ -257,6 +258,24 @@ async function loadResults(job) {
     $('#player').append(Object.assign(document.createElement('p'), { className: 'help', textContent: 'The media is not kept for this job (it was read from a path on the server).' }));
   }
 
+  if (names.includes('scenes.json')) {
+    const scenes = await api(`/api/jobs/${id}/artifacts/scenes.json`).then((t) => typeof t === 'string' ? JSON.parse(t) : t);
+    $('#scenes').replaceChildren(...scenes.scenes.map((scene) => {
+      const li = document.createElement('li');
+      li.tabIndex = 0;
+      const labels = Object.entries(scene.labels).map(([task, l]) => `${l.label} (${Math.round(100 * l.confidence)}%)`).join(' · ');
+      li.innerHTML = '<time></time><span></span>';
+      li.firstChild.textContent = `${clock(scene.start)}–${clock(scene.end)}`;
+      li.lastChild.textContent = labels;
+      const seek = () => { if (player) { player.currentTime = scene.start; player.play().catch(() => {}); } };
+      li.addEventListener('click', seek);
+      li.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); seek(); } });
+      return li;
+    }));
+    $('#contact-sheet').src = `/api/jobs/${id}/artifacts/contact-sheet.jpg`;
+    $('#scenes-box').hidden = false;
+  }
+
   const duration = transcript.duration_seconds || 1;
   const timeline = $('#timeline');
   timeline.replaceChildren(...transcript.segments.map((s) => {
@@ -278,6 +297,7 @@ async function loadResults(job) {
     li.innerHTML = '<time></time><span></span>';
     li.firstChild.textContent = clock(s.start);
     li.lastChild.textContent = s.text;
+    if (s.label) li.append(Object.assign(document.createElement('em'), { className: 'label', textContent: s.label.label, title: `${s.label.task} v${s.label.model_version}, ${Math.round(100 * s.label.confidence)}%` }));
     const seek = () => { if (player) { player.currentTime = s.start; player.play().catch(() => {}); } };
     li.addEventListener('click', seek);
     li.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); seek(); } });
