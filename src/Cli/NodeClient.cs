@@ -76,6 +76,21 @@ internal sealed class NodeClient : IDisposable
     public async Task<TrainResponse> TrainAsync(string task, IReadOnlyList<string> paths, CancellationToken ct) =>
         (await ReadAsync<TrainResponse>(await SendAsync(() => _http.PostAsJsonAsync($"api/models/{Uri.EscapeDataString(task)}/train", new TrainRequest(paths), Json, ct)), ct))!;
 
+    /// <summary>Uploads a dataset (a labels CSV or a zip of a dataset folder) and asks the trainer to train on it.</summary>
+    public async Task<TrainResponse> UploadDatasetAsync(string task, string file, string name, CancellationToken ct)
+    {
+        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        using var content = new MultipartFormDataContent();
+        var part = new StreamContent(stream, 1 << 16);
+        part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Add(part, "file", name);
+        return (await ReadAsync<TrainResponse>(await SendAsync(() => _http.PostAsync($"api/models/{Uri.EscapeDataString(task)}/train", content, ct)), ct))!;
+    }
+
+    /// <summary>The trainer's state and latest runs.</summary>
+    public async Task<TrainerInfo> TrainerAsync(CancellationToken ct) =>
+        (await ReadAsync<TrainerInfo>(await SendAsync(() => _http.GetAsync("api/trainer", ct)), ct))!;
+
     /// <summary>Promotes a version.</summary>
     public async Task<string> PromoteAsync(string task, int version, CancellationToken ct) =>
         (await ReadAsync<ClusterCommandResult>(await SendAsync(() => _http.PostAsJsonAsync($"api/models/{Uri.EscapeDataString(task)}/promote", new PromoteRequest(version), Json, ct)), ct))!.Message;

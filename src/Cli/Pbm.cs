@@ -49,9 +49,13 @@ internal static partial class Pbm
         The "model" palette (the classifiers behind scene labels, trained by the cluster):
           model list [TASK]       versions with their test macro-F1 and accuracy, status and why
           model show TASK VERSION one version: metrics, config, confusion matrix of its test split
-          model train TASK PATH…  train TASK (shot-movement) on labels CSVs or folders of them, PATH as the node
-                                  sees it (inside its allowed roots); the version is promoted if it beats the
-                                  current one on its test split
+          model train TASK PATH [--server-path]
+                                  train TASK (shot-movement, shot-scale, text) on a dataset: a labels CSV, a
+                                  MovieShots JSON folder or a folder with labels CSVs and the clips they name,
+                                  uploaded (a folder as a zip); with --server-path, PATH… as the node sees them
+                                  (inside its allowed roots). The version is promoted if it beats the current
+                                  one on its test split
+          model training          what the trainer is doing (task, phase, queue) and its latest runs
           model promote TASK VERSION
                                   make VERSION the one every classifier uses (rollback)
 
@@ -121,7 +125,8 @@ internal static partial class Pbm
                 ["model", "list"] => await ShowAsync(async () => reporter.Models(await client.ModelsAsync(null, ct))),
                 ["model", "list", var task] => await ShowAsync(async () => reporter.Models(await client.ModelsAsync(task, ct))),
                 ["model", "show", var task, var version] when int.TryParse(version, out var v) => await ShowAsync(async () => reporter.Model(await client.ModelAsync(task, v, ct))),
-                ["model", "train", var task, .. var paths] when paths.Length > 0 => await TrainAsync(client, reporter, task, paths, ct),
+                ["model", "train", var task, .. var paths] when paths.Length > 0 => await TrainAsync(client, reporter, task, paths, options.ContainsKey("--server-path"), ct),
+                ["model", "training"] => await ShowAsync(async () => reporter.Trainer(await client.TrainerAsync(ct))),
                 ["model", "promote", var task, var version] when int.TryParse(version, out var v) => await ShowAsync(async () => reporter.Said(await client.PromoteAsync(task, v, ct))),
                 _ => UsageError(errors, $"unknown command '{string.Join(' ', operands)}'"),
             };
@@ -177,10 +182,40 @@ internal static partial class Pbm
         return options.ContainsKey("--wait") ? Exit(await reporter.FollowAsync(ids, id => client.FollowAsync(id, ct), ct)) : 0;
     }
 
-    private static async Task<int> TrainAsync(NodeClient client, Reporter reporter, string task, string[] paths, CancellationToken ct)
+    private static async Task<int> TrainAsync(NodeClient client, Reporter reporter, string task, string[] paths, bool serverPaths, CancellationToken ct)
     {
-        // Relative paths are meant from here; the node resolves them against its own allowed roots.
-        var answer = await client.TrainAsync(task, [.. paths.Select(Path.GetFullPath)], ct);
+        TrainResponse answer;
+        if (serverPaths)
+        {
+            // Relative paths are meant from here; the node checks them against its own allowed roots.
+            answer = await client.TrainAsync(task, [.. paths.Select(Path.GetFullPath)], ct);
+        }
+        else if (paths is not [var path])
+        {
+            throw new NodeApiException("upload one dataset at a time (a CSV, a zip, or a folder); several server-side paths need --server-path");
+        }
+        else if (Directory.Exists(path))
+        {
+            var zip = Path.Combine(Path.GetTempPath(), $"pbm-dataset-{Guid.NewGuid():N}.zip");
+            try
+            {
+                System.IO.Compression.ZipFile.CreateFromDirectory(path, zip);
+                answer = await client.UploadDatasetAsync(task, zip, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path))) + ".zip", ct);
+            }
+            finally
+            {
+                File.Delete(zip);
+            }
+        }
+        else if (File.Exists(path))
+        {
+            answer = await client.UploadDatasetAsync(task, path, Path.GetFileName(path), ct);
+        }
+        else
+        {
+            throw new NodeApiException($"'{path}' does not exist (a path on the node needs --server-path)");
+        }
+
         reporter.Said(answer.AlreadyTrained
             ? $"{task}: dataset {answer.DatasetHash} was trained before, as v{answer.Version}"
             : $"{task}: training on dataset {answer.DatasetHash} queued; `pbm model list {task}` shows the version when it is done");

@@ -32,6 +32,18 @@ internal abstract class Reporter(TextWriter output)
     /// <summary>One version with its test metrics and confusion matrix (pbm model show).</summary>
     public abstract void Model(ModelDetail model);
 
+    /// <summary>What the trainer does (pbm model training): plain lines in every human form.</summary>
+    public virtual void Trainer(TrainerInfo trainer)
+    {
+        Said(trainer.RunningTask is { } task
+            ? $"training {task} on dataset {trainer.RunningDatasetHash}: {trainer.Phase}; {trainer.Queued} queued"
+            : $"idle; {trainer.Queued} queued");
+        foreach (var run in trainer.Recent)
+        {
+            Said(run.Version > 0 ? $"{run.Task} v{run.Version} on {run.DatasetHash}: {run.Status} ({run.Reason})" : $"{run.Task} on {run.DatasetHash}: {run.Status} ({run.Reason})");
+        }
+    }
+
     /// <summary>The test split's labels, per-class precision/recall and confusion matrix, from a version's metrics.</summary>
     protected static (string[] Labels, double[] Precision, double[] Recall, int[][] Confusion) TestMetrics(ModelDetail model)
     {
@@ -242,6 +254,8 @@ internal sealed class JsonReporter(TextWriter output) : Reporter(output)
     public override void Models(IReadOnlyList<ModelInfo> models) => Write(models);
 
     public override void Model(ModelDetail model) => Write(model);
+
+    public override void Trainer(TrainerInfo trainer) => Write(trainer);
 
     public override void Said(string message) => Write(new { message });
 

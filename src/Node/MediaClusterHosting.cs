@@ -39,7 +39,7 @@ internal static class MediaClusterHosting
         Live = LiveLimitsOf(options.Live),
         Scenes = ScenesOf(options.Scenes),
         SceneSlots = options.Scenes.Slots is { } slots ? (slots >= 1 ? slots : throw new NodeSettingsException($"Node:Scenes:Slots must be at least 1 (it is {slots})")) : null,
-        DatasetsDirectory = Path.GetFullPath(options.Datasets ?? Path.Combine(options.DataDirectory, "datasets")),
+        DatasetsDirectory = options.DatasetsRoot,
     };
 
     /// <summary>The scene settings, checked (a bad one names its key).</summary>

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text.Json;
 using MediaCluster.Actors;
 using MediaCluster.Actors.Training;
@@ -16,9 +17,26 @@ internal static class ModelApi
             await node.Models.FindAsync(task, version) is { } found
                 ? Results.Json(new ModelDetail(Info(found), Parse(found.Config), Parse(found.Metrics), found.ArtifactPath), ApiJson.Options)
                 : JobApi.Error($"the registry has no {task} v{version}", StatusCodes.Status404NotFound));
-        app.MapPost("/api/models/{task}/train", async (string task, TrainRequest request, MediaNode node, CancellationToken ct) =>
+        app.MapPost("/api/models/{task}/train", async (string task, HttpContext context, MediaNode node, CancellationToken ct) =>
         {
-            if (request.Paths is not { Count: > 0 } paths)
+            if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
+                && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            {
+                var (folder, refusal, status) = await ReceiveDatasetAsync(context, type, task, options, ct);
+                return folder is null ? JobApi.Error(refusal!, status) : await TrainAsync(node, task, [folder], "upload", ct);
+            }
+
+            TrainRequest? request;
+            try
+            {
+                request = await context.Request.ReadFromJsonAsync<TrainRequest>(ApiJson.Options, ct);
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+            {
+                request = null;
+            }
+
+            if (request?.Paths is not { Count: > 0 } paths)
             {
                 return JobApi.Error("'paths' is required: dataset files or folders the node can read", StatusCodes.Status400BadRequest);
             }
@@ -34,10 +52,7 @@ internal static class ModelApi
                 checkedPaths.Add(full);
             }
 
-            var accepted = await node.TrainAsync(task, checkedPaths, "api", ct);
-            return accepted.Error is { Length: > 0 } error
-                ? JobApi.Error(error, StatusCodes.Status400BadRequest)
-                : Results.Json(new TrainResponse(accepted.Task, accepted.DatasetHash, accepted.AlreadyTrained, accepted.Version), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+            return await TrainAsync(node, task, checkedPaths, "api", ct);
         });
         app.MapPost("/api/models/{task}/promote", async (string task, PromoteRequest request, MediaNode node, CancellationToken ct) =>
         {
@@ -58,6 +73,81 @@ internal static class ModelApi
                     [.. status.Recent.Select(r => new TrainingRunInfo(r.Task, r.DatasetHash, r.Version, r.Status, r.Reason))]),
                 ApiJson.Options);
         });
+    }
+
+    private static async Task<IResult> TrainAsync(MediaNode node, string task, IReadOnlyList<string> paths, string origin, CancellationToken ct)
+    {
+        var accepted = await node.TrainAsync(task, paths, origin, ct);
+        return accepted.Error is { Length: > 0 } error
+            ? JobApi.Error(error, StatusCodes.Status400BadRequest)
+            : Results.Json(new TrainResponse(accepted.Task, accepted.DatasetHash, accepted.AlreadyTrained, accepted.Version), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// An uploaded dataset (one file, within Node:MaxUploadBytes): a labels CSV as it is, or a zip of a dataset folder
+    /// (labels CSVs or MovieShots JSON with the files they name), unpacked under DATASETS/.uploads/TASK/ID — a hidden
+    /// folder the watcher does not look at — where the trainer reads it. A zip entry leaving the folder (.NET refuses
+    /// it), or more than 4 × the upload limit unpacked, is refused and nothing is kept.
+    /// </summary>
+    private static async Task<(string? Folder, string? Error, int Status)> ReceiveDatasetAsync(
+        HttpContext context, Microsoft.Net.Http.Headers.MediaTypeHeaderValue type, string task, NodeOptions options, CancellationToken ct)
+    {
+        if (task.Length == 0 || !task.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            return (null, $"'{task}' is not a task name", StatusCodes.Status400BadRequest);
+        }
+
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var (spec, error, status) = await UploadStore.ReceiveAsync(context, type, "dataset-" + id, options, ct);
+        if (spec is null)
+        {
+            return (null, error, status);
+        }
+
+        var upload = Path.GetDirectoryName(spec.InputPath)!;
+        var folder = Path.Combine(options.DatasetsRoot, ".uploads", task, id);
+        try
+        {
+            Directory.CreateDirectory(folder);
+            switch (Path.GetExtension(spec.Title).ToLowerInvariant())
+            {
+                case ".csv":
+                    File.Move(spec.InputPath, Path.Combine(folder, "labels.csv"));
+                    break;
+                case ".zip":
+                    using (var zip = ZipFile.OpenRead(spec.InputPath))
+                    {
+                        if (zip.Entries.Sum(e => e.Length) > 4 * options.MaxUploadBytes)
+                        {
+                            throw new InvalidDataException($"it unpacks to more than 4 × the upload limit ({4 * options.MaxUploadBytes} bytes)");
+                        }
+                    }
+
+                    ZipFile.ExtractToDirectory(spec.InputPath, folder);
+
+                    // A zip of a folder holds the folder: its data files are one level down.
+                    if (!Directory.EnumerateFiles(folder).Any() && Directory.GetDirectories(folder) is [var inner])
+                    {
+                        return (inner, null, 0);
+                    }
+
+                    break;
+                default:
+                    Directory.Delete(folder, recursive: true);
+                    return (null, $"'{spec.Title}': a dataset upload is a .csv (labels) or a .zip of a dataset folder", StatusCodes.Status400BadRequest);
+            }
+
+            return (folder, null, 0);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            Directory.Delete(folder, recursive: true);
+            return (null, $"'{spec.Title}' is not a dataset zip the node can unpack: {ex.Message}", StatusCodes.Status400BadRequest);
+        }
+        finally
+        {
+            UploadStore.Delete(upload);
+        }
     }
 
     private static ModelInfo Info(ModelVersion version)

@@ -125,6 +125,8 @@ public sealed class NodeOptions
     internal string ResultsRoot => Path.GetFullPath(OutputRoot ?? Path.Combine(DataDirectory, "results"));
 
     internal string UploadsRoot => Path.GetFullPath(Path.Combine(DataDirectory, "uploads"));
+
+    internal string DatasetsRoot => Path.GetFullPath(Datasets ?? Path.Combine(DataDirectory, "datasets"));
 }
 
 /// <summary>Section Node:Scenes.</summary>
