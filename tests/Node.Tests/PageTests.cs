@@ -112,6 +112,35 @@ public sealed partial class PageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Page_Video_ShowsItsScenesAndContactSheet_AClickOnASceneSeeksThere()
+    {
+        var video = Path.Combine(_directory, "three shots.mp4");
+        await ShotClips.WriteScenesAsync(
+            video, [(ShotMovement.Static, TimeSpan.FromSeconds(3)), (ShotMovement.Motion, TimeSpan.FromSeconds(3)), (ShotMovement.Push, TimeSpan.FromSeconds(3))], seed: 71, width: 320, height: 180);
+        var page = await NewPageAsync();
+        await page.GotoAsync(_node.Api.ToString());
+        await SignInAsync(page);
+        await page.SetInputFilesAsync("#files", video);
+        await Expect(page.Locator("#uploads li .status").First).ToContainTextAsync("uploaded: job", new() { Timeout = 30_000 });
+        var id = JobIdIn(await page.Locator("#uploads li .status").First.InnerTextAsync());
+        var row = page.Locator($"tr[data-id='{id}']");
+        await Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("completed", new() { Timeout = 180_000 });
+
+        await row.Locator("a").ClickAsync();
+        var scenes = page.Locator("#scenes li");
+        await Expect(scenes).ToHaveCountAsync(3);
+        await Expect(scenes.Nth(1)).ToContainTextAsync("motion");
+        await Expect(page.Locator("#player video")).ToHaveCountAsync(1);
+        await page.WaitForFunctionAsync("() => document.querySelector('#contact-sheet').complete && document.querySelector('#contact-sheet').naturalWidth === 8 * 160");
+        await page.WaitForFunctionAsync("() => document.querySelector('#player video').readyState >= 1");
+        await scenes.Nth(2).ClickAsync();
+        Assert.InRange(await page.EvaluateAsync<double>("() => document.querySelector('#player video').currentTime"), 5.9, 7.5);
+        await Expect(page.Locator("#transcript li")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#artifacts a[download='scenes.csv']")).ToHaveCountAsync(1);
+        await Shot(page, "job-video");
+    }
+
+    [Fact]
     public async Task Page_Live_ShowsTheWordsSpokenIntoTheMicrophone_ThenTheSessionsJob()
     {
         // Chromium's fake capture plays the two LibriVox clips (in a loop) as the microphone.

@@ -31,6 +31,8 @@ public sealed class Classifiers : ReceiveActor
     private readonly Dictionary<string, (Classifier Model, int Version)> _models = [];
     private readonly HashSet<string> _loading = [];
     private readonly HashSet<string> _loadAgain = [];
+    private readonly HashSet<string> _missing = [];
+    private readonly HashSet<string> _defaultsAsked = [];
     private int _busy;
 
     public Classifiers(ModelRegistry registry, NodeEngines engines, IActorRef trainer, int slots, ILogger log)
@@ -116,11 +118,13 @@ public sealed class Classifiers : ReceiveActor
                 _log.LogWarning("The {Task} model could not be loaded: {Reason}", loaded.Task, loaded.Error);
             }
 
-            // None promoted (or unreadable): the trainer makes the default; its promotion brings it here.
-            _trainer.Tell(new EnsureDefaultModel { Task = loaded.Task });
+            // None promoted (or unreadable): once a request needs it, the trainer makes the default; its promotion brings it here.
+            _missing.Add(loaded.Task);
+            Dispatch();
             return;
         }
 
+        _missing.Remove(loaded.Task);
         if (!_models.TryGetValue(loaded.Task, out var current) || current.Version != loaded.Version)
         {
             _log.LogInformation("Classifier uses {Task} v{Version}", loaded.Task, loaded.Version);
@@ -134,6 +138,8 @@ public sealed class Classifiers : ReceiveActor
     {
         var scenesReady = _engines.ShotTasks.All(t => _models.ContainsKey(t.Name));
         var textReady = _models.ContainsKey(TextTask.TaskName);
+        AskForDefaults(_scenes.Count > 0 ? _engines.ShotTasks.Select(t => t.Name) : []);
+        AskForDefaults(_texts.Count > 0 ? [TextTask.TaskName] : []);
         while (_busy < _slots)
         {
             if (scenesReady && _scenes.TryDequeue(out var scene))
@@ -149,6 +155,18 @@ public sealed class Classifiers : ReceiveActor
             else
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>Asks the trainer, once, for the default model of each of <paramref name="tasks"/> that waiting requests need and the registry lacks.</summary>
+    private void AskForDefaults(IEnumerable<string> tasks)
+    {
+        foreach (var task in tasks)
+        {
+            if (_missing.Contains(task) && _defaultsAsked.Add(task))
+            {
+                _trainer.Tell(new EnsureDefaultModel { Task = task });
             }
         }
     }

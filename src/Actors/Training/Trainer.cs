@@ -41,6 +41,10 @@ public sealed class Trainer : ReceivePersistentActor
     private readonly Dictionary<string, string> _folderSignatures = [];
     private readonly Dictionary<string, string> _lastSeen = [];
     private readonly HashSet<string> _defaultsAsked = [];
+
+    // Cancelled when the trainer stops (its node shuts down, or the singleton moves): a run in progress then stops
+    // before it writes anything, and is redone by the next incarnation (its TrainingRequested has no TrainingFinished).
+    private readonly CancellationTokenSource _stopping = new();
     private TrainingRequested? _running;
     private string _phase = "idle";
 
@@ -86,6 +90,8 @@ public sealed class Trainer : ReceivePersistentActor
 
     protected override void PostStop()
     {
+        _stopping.Cancel();
+        _stopping.Dispose();
         _clock.Dispose();
         base.PostStop();
     }
@@ -162,7 +168,8 @@ public sealed class Trainer : ReceivePersistentActor
         _phase = "starting";
         var self = Self;
         var progress = new Progress<string>(text => self.Tell(new Phase(text)));
-        Task.Run(() => TrainAsync(run, progress)).PipeTo(Self, failure: ex => new RunEnded(run, new TrainingFinished
+        var stopping = _stopping.Token;
+        Task.Run(() => TrainAsync(run, progress, stopping), stopping).PipeTo(Self, failure: ex => new RunEnded(run, new TrainingFinished
         {
             Task = run.Request.Task,
             DatasetHash = run.DatasetHash,
@@ -229,6 +236,7 @@ public sealed class Trainer : ReceivePersistentActor
         var self = Self;
         var cache = _options.CacheRoot;
         var mediator = DistributedPubSub.Get(Context.System).Mediator;
+        var stopping = _stopping.Token;
         Task.Run(async () =>
         {
             if (await _registry.PromotedAsync(task) is { } promoted)
@@ -238,8 +246,12 @@ public sealed class Trainer : ReceivePersistentActor
             }
 
             _log.LogInformation("No {Task} model yet: training the default one from generated clips", task);
-            self.Tell(new DefaultDatasetReady(task, await learning.DefaultDatasetAsync(cache)));
-        }).ContinueWith(t => _log.LogWarning("The default {Task} dataset could not be made: {Reason}", task, t.Exception!.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
+            self.Tell(new DefaultDatasetReady(task, await learning.DefaultDatasetAsync(cache, stopping)));
+        }, stopping).ContinueWith(
+            t => _log.LogWarning("The default {Task} dataset could not be made: {Reason}", task, t.Exception!.GetBaseException().Message),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
     }
 
     /// <summary>
@@ -295,7 +307,7 @@ public sealed class Trainer : ReceivePersistentActor
     }
 
     /// <summary>One run, off the actor: features, split, train, measure, register, promote or reject.</summary>
-    private async Task<RunEnded> TrainAsync(TrainingRequested run, IProgress<string> progress)
+    private async Task<RunEnded> TrainAsync(TrainingRequested run, IProgress<string> progress, CancellationToken stopping)
     {
         var task = run.Request.Task;
         var finished = new TrainingFinished { Task = task, DatasetHash = run.DatasetHash };
@@ -304,12 +316,18 @@ public sealed class Trainer : ReceivePersistentActor
             var files = Datasets.DataFiles(run.Request.Paths, _engines.LearningTask(task)!.DataPatterns);
             var learning = _engines.LearningTask(task)!;
             var config = await ConfigAsync(learning);
+            var trained = DefaultCache(run, config);
+            if (trained is not null && File.Exists(trained + ".zip") && File.Exists(trained + ".json") && await _registry.PromotedAsync(task) is null)
+            {
+                return await RegisterCachedDefaultAsync(run, config, trained, finished);
+            }
+
             _log.LogInformation("Training {Task} started: dataset {Hash} ({Files} file(s)), trainer {Trainer}", task, run.DatasetHash, files.Count, config.Trainer);
             var watch = Stopwatch.StartNew();
             IReadOnlyList<LabelledExample> examples;
             using (_engines.Use())
             {
-                examples = await learning.ExamplesAsync(files, new Progress<double>(p => progress.Report($"features {p * 100:0}%")));
+                examples = await learning.ExamplesAsync(files, new Progress<double>(p => progress.Report($"features {p * 100:0}%")), stopping);
             }
 
             progress.Report("training");
@@ -344,6 +362,12 @@ public sealed class Trainer : ReceivePersistentActor
                 current_test_macro_f1 = currentF1,
             });
             var bytes = result.Classifier.ToBytes();
+            stopping.ThrowIfCancellationRequested();
+            if (trained is not null)
+            {
+                await CacheDefaultAsync(trained, bytes, metrics);
+            }
+
             var artifact = Path.Combine(_options.ModelsRoot, task, $"{run.DatasetHash}-{config.Trainer}.zip");
             Directory.CreateDirectory(Path.GetDirectoryName(artifact)!);
             await File.WriteAllBytesAsync(artifact, bytes);
@@ -372,6 +396,54 @@ public sealed class Trainer : ReceivePersistentActor
             finished.Reason = ex.Message;
         }
 
+        return new RunEnded(run, finished, null);
+    }
+
+    /// <summary>
+    /// Where a default model trained on this machine is kept (without extension), or null for a run that is not the
+    /// default: keyed by task, dataset, config and the build of the feature code (a new build trains afresh), so the
+    /// generated default is trained once per machine and build, not once per node — a new cluster's nodes, or every test
+    /// node, register it in milliseconds.
+    /// </summary>
+    private string? DefaultCache(TrainingRequested run, ClassifierConfig config)
+    {
+        if (run.Request.Origin != "default")
+        {
+            return null;
+        }
+
+        var key = $"{JsonSerializer.Serialize(config)}|{typeof(LearningTask).Assembly.ManifestModule.ModuleVersionId}";
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..12];
+        return Path.Combine(_options.CacheRoot, "trained", $"{run.Request.Task}-{run.DatasetHash}-{hash}");
+    }
+
+    private static async Task CacheDefaultAsync(string path, byte[] model, string metrics)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        foreach (var (extension, write) in new (string, Func<string, Task>)[] { (".zip", f => File.WriteAllBytesAsync(f, model)), (".json", f => File.WriteAllTextAsync(f, metrics)) })
+        {
+            var staging = $"{path}{extension}.{Guid.NewGuid():N}";
+            await write(staging);
+            File.Move(staging, path + extension, overwrite: true);
+        }
+    }
+
+    /// <summary>The default model trained on this machine before (same data, config and build): registered and promoted as the first.</summary>
+    private async Task<RunEnded> RegisterCachedDefaultAsync(TrainingRequested run, ClassifierConfig config, string cached, TrainingFinished finished)
+    {
+        var task = run.Request.Task;
+        var bytes = await File.ReadAllBytesAsync(cached + ".zip");
+        var metrics = await File.ReadAllTextAsync(cached + ".json");
+        Classifier.Load(bytes, $"the cached default {task} model"); // refuse a damaged cache here, not in the classifiers
+        using var document = JsonDocument.Parse(metrics);
+        var f1 = document.RootElement.GetProperty("test").GetProperty("macro_f1").GetDouble();
+        var artifact = Path.Combine(_options.ModelsRoot, task, $"{run.DatasetHash}-{config.Trainer}.zip");
+        Directory.CreateDirectory(Path.GetDirectoryName(artifact)!);
+        await File.WriteAllBytesAsync(artifact, bytes);
+        finished.Version = await _registry.RegisterAsync(task, run.DatasetHash, JsonSerializer.Serialize(config), metrics, artifact, bytes, DateTimeOffset.UtcNow);
+        finished.Status = ModelStatus.Promoted;
+        finished.Reason = string.Create(CultureInfo.InvariantCulture, $"the first {task} model: test macro-F1 {f1:0.000} (the default, trained on this machine before)");
+        await _registry.PromoteAsync(task, finished.Version, finished.Reason);
         return new RunEnded(run, finished, null);
     }
 

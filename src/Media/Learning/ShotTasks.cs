@@ -46,7 +46,16 @@ public abstract class LearningTask
         }
 
         var staging = $"{folder}.{Environment.ProcessId}.{Guid.NewGuid():N}";
-        await WriteDefaultAsync(staging, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WriteDefaultAsync(staging, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true); // cancelled or failed: leave no half-made dataset behind
+            throw;
+        }
+
         try
         {
             Directory.CreateDirectory(cacheRoot);
