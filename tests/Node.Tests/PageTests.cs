@@ -131,7 +131,7 @@ public sealed partial class PageTests : IAsyncLifetime
         await Expect(scenes).ToHaveCountAsync(3);
         await Expect(scenes.Nth(1)).ToContainTextAsync("motion");
         await Expect(page.Locator("#player video")).ToHaveCountAsync(1);
-        await page.WaitForFunctionAsync("() => document.querySelector('#contact-sheet').complete && document.querySelector('#contact-sheet').naturalWidth === 8 * 160");
+        await page.WaitForFunctionAsync("() => document.querySelector('#contact-sheet').complete && document.querySelector('#contact-sheet').naturalWidth === 8 * 120");
         await page.WaitForFunctionAsync("() => document.querySelector('#player video').readyState >= 1");
         await scenes.Nth(2).ClickAsync();
         Assert.InRange(await page.EvaluateAsync<double>("() => document.querySelector('#player video').currentTime"), 5.9, 7.5);

@@ -13,11 +13,14 @@ public sealed record Scene(int Index, TimeSpan Start, TimeSpan End, IReadOnlyLis
 /// <summary>scenes.json, scenes.csv, the contact sheet and report thumbnails.</summary>
 public static class SceneFormats
 {
-    /// <summary>Thumbnails on the contact sheet and in the report are this wide (16:9 pictures: 90 high).</summary>
-    public const int ThumbnailWidth = 160;
+    /// <summary>Thumbnails on the contact sheet and in the report are this wide (16:9 pictures: 68 high).</summary>
+    public const int ThumbnailWidth = 120;
 
-    /// <summary>The contact sheet shows at most this many scenes (a JPEG is at most 65535 pixels high).</summary>
-    public const int MaxSheetScenes = 500;
+    /// <summary>
+    /// The contact sheet and the report show at most this many scenes (scenes.json and scenes.csv have all): their
+    /// thumbnails are held at once while the sheet is made, 8 × 300 × 120×68 RGB ≈ 59 MB at most.
+    /// </summary>
+    public const int MaxSheetScenes = 300;
 
     private const int CaptionHeight = 20;
 
