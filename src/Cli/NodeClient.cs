@@ -28,15 +28,8 @@ internal sealed class NodeClient : IDisposable
     public Uri BaseAddress => _http.BaseAddress!;
 
     /// <summary>Uploads a file as a new job; returns its id.</summary>
-    public async Task<string> UploadAsync(string file, CancellationToken ct)
-    {
-        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        using var content = new MultipartFormDataContent();
-        var part = new StreamContent(stream, 1 << 16);
-        part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        content.Add(part, "file", Path.GetFileName(file));
-        return await SubmittedIdAsync(await SendAsync(() => _http.PostAsync("api/jobs", content, ct)), ct);
-    }
+    public async Task<string> UploadAsync(string file, CancellationToken ct) =>
+        await SubmittedIdAsync(await PostFileAsync("api/jobs", file, Path.GetFileName(file), ct), ct);
 
     /// <summary>Submits a file that the node can read (inside its allowed roots); returns the job id.</summary>
     public async Task<string> SubmitPathAsync(string serverPath, CancellationToken ct) =>
@@ -77,14 +70,18 @@ internal sealed class NodeClient : IDisposable
         (await ReadAsync<TrainResponse>(await SendAsync(() => _http.PostAsJsonAsync($"api/models/{Uri.EscapeDataString(task)}/train", new TrainRequest(paths), Json, ct)), ct))!;
 
     /// <summary>Uploads a dataset (a labels CSV or a zip of a dataset folder) and asks the trainer to train on it.</summary>
-    public async Task<TrainResponse> UploadDatasetAsync(string task, string file, string name, CancellationToken ct)
+    public async Task<TrainResponse> UploadDatasetAsync(string task, string file, string name, CancellationToken ct) =>
+        (await ReadAsync<TrainResponse>(await PostFileAsync($"api/models/{Uri.EscapeDataString(task)}/train", file, name, ct), ct))!;
+
+    /// <summary>Posts <paramref name="file"/> as the one file of a multipart upload named <paramref name="name"/>, streamed from disk.</summary>
+    private async Task<HttpResponseMessage> PostFileAsync(string url, string file, string name, CancellationToken ct)
     {
         await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         using var content = new MultipartFormDataContent();
         var part = new StreamContent(stream, 1 << 16);
         part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         content.Add(part, "file", name);
-        return (await ReadAsync<TrainResponse>(await SendAsync(() => _http.PostAsync($"api/models/{Uri.EscapeDataString(task)}/train", content, ct)), ct))!;
+        return await SendAsync(() => _http.PostAsync(url, content, ct));
     }
 
     /// <summary>The trainer's state and latest runs.</summary>

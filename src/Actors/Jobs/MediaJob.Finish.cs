@@ -105,7 +105,7 @@ public sealed partial class MediaJob
         request.Texts.AddRange(spoken.Select(s => s.Text));
         request.Texts.Add(summary.Text.Length > 0 ? summary.Text : transcript.Text);
         var reason = string.Empty;
-        for (var attempt = 0; attempt <= MaxRetries; attempt++)
+        for (var attempt = 0; attempt <= FailedAttempts.MaxRetries; attempt++)
         {
             try
             {
@@ -129,7 +129,7 @@ public sealed partial class MediaJob
             }
         }
 
-        return (null, $"labelling the transcript's text failed after {MaxRetries + 1} attempts: {reason}");
+        return (null, $"labelling the transcript's text failed after {FailedAttempts.MaxRetries + 1} attempts: {reason}");
     }
 
     /// <summary>

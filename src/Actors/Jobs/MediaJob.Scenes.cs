@@ -24,7 +24,7 @@ public sealed partial class MediaJob
 {
     private readonly HashSet<int> _scenesInFlight = [];
     private readonly HashSet<int> _scenesWaitingToRetry = [];
-    private readonly Dictionary<int, int> _sceneAttempts = [];
+    private readonly FailedAttempts _sceneFailures = new();
     private bool _findingScenes;
 
     private void DefineScenes()
@@ -155,15 +155,15 @@ public sealed partial class MediaJob
     private void SceneFailed(int index, string reason)
     {
         _scenesInFlight.Remove(index);
-        var attempts = _sceneAttempts[index] = _sceneAttempts.GetValueOrDefault(index) + 1;
-        if (attempts > MaxRetries)
+        var (attempts, retryAfter) = _sceneFailures.Failed(index);
+        if (retryAfter is not { } delay)
         {
             EndWith(new JobFailed { Reason = $"scene {index + 1} could not be labelled after {attempts} attempts: {reason}", FailedUnixMs = Now() });
             return;
         }
 
         _scenesWaitingToRetry.Add(index);
-        _clock.StartSingle(SceneTimer(index), new RetryScene(index), TimeSpan.FromSeconds(1 << (attempts - 1)));
+        _clock.StartSingle(SceneTimer(index), new RetryScene(index), delay);
     }
 
     private void OnSceneTimer(object message)

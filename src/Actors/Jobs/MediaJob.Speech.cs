@@ -12,9 +12,8 @@ namespace MediaCluster.Actors.Jobs;
 /// </summary>
 public sealed partial class MediaJob
 {
-    private const int MaxRetries = 3;
     private readonly Dictionary<int, SpeechAudio> _inFlight = [];
-    private readonly Dictionary<int, int> _attempts = [];
+    private readonly FailedAttempts _recognitionFailures = new();
     private IActorRef? _detector;
     private SlotState _vadSlot;
 
@@ -197,14 +196,13 @@ public sealed partial class MediaJob
             return;
         }
 
-        var attempt = _attempts[failed.Index] = _attempts.GetValueOrDefault(failed.Index) + 1;
-        if (attempt > MaxRetries)
+        var (attempt, retryAfter) = _recognitionFailures.Failed(failed.Index);
+        if (retryAfter is not { } delay)
         {
             EndWith(new JobFailed { Reason = $"recognising segment {failed.Index} failed {attempt} times: {failed.Reason}", FailedUnixMs = Now() });
             return;
         }
 
-        var delay = TimeSpan.FromSeconds(Math.Pow(2, attempt - 1));
         _services.Log.LogWarning(
             "Recognising segment {Index} of {JobId} failed ({Reason}); retry {Attempt} in {Delay}", failed.Index, _jobId, failed.Reason, attempt, delay);
         _clock.StartSingle($"retry-{failed.Index}", new RetrySegment(failed.Index), delay);
