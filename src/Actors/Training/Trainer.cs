@@ -34,6 +34,7 @@ public sealed class Trainer : ReceivePersistentActor
     private readonly TrainerOptions _options;
     private readonly ModelRegistry _registry;
     private readonly NodeEngines _engines;
+    private readonly TrainingRuns _runs;
     private readonly ActorClock _clock;
     private readonly ILogger _log;
     private readonly Dictionary<(string Task, string Hash), TrainingFinished> _finished = [];
@@ -54,6 +55,7 @@ public sealed class Trainer : ReceivePersistentActor
         _registry = registry;
         _engines = engines;
         _log = log;
+        _runs = new TrainingRuns(options, registry, engines, log);
         _clock = new ActorClock(time, Self);
         Recover<TrainingRequested>(r => _pending.Add(r));
         Recover<TrainingFinished>(OnFinishedRecorded);
@@ -169,7 +171,7 @@ public sealed class Trainer : ReceivePersistentActor
         var self = Self;
         var progress = new Progress<string>(text => self.Tell(new Phase(text)));
         var stopping = _stopping.Token;
-        Task.Run(() => TrainAsync(run, progress, stopping), stopping).PipeTo(Self, failure: ex => new RunEnded(run, new TrainingFinished
+        Task.Run(async () => new RunEnded(run, await _runs.RunAsync(run, progress, stopping), null), stopping).PipeTo(Self, failure: ex => new RunEnded(run, new TrainingFinished
         {
             Task = run.Request.Task,
             DatasetHash = run.DatasetHash,
@@ -304,166 +306,6 @@ public sealed class Trainer : ReceivePersistentActor
         };
         status.Recent.AddRange(_finished.Values.TakeLast(20));
         return status;
-    }
-
-    /// <summary>One run, off the actor: features, split, train, measure, register, promote or reject.</summary>
-    private async Task<RunEnded> TrainAsync(TrainingRequested run, IProgress<string> progress, CancellationToken stopping)
-    {
-        var task = run.Request.Task;
-        var finished = new TrainingFinished { Task = task, DatasetHash = run.DatasetHash };
-        try
-        {
-            var files = Datasets.DataFiles(run.Request.Paths, _engines.LearningTask(task)!.DataPatterns);
-            var learning = _engines.LearningTask(task)!;
-            var config = await ConfigAsync(learning);
-            var trained = DefaultCache(run, config);
-            if (trained is not null && File.Exists(trained + ".zip") && File.Exists(trained + ".json") && await _registry.PromotedAsync(task) is null)
-            {
-                return await RegisterCachedDefaultAsync(run, config, trained, finished);
-            }
-
-            _log.LogInformation("Training {Task} started: dataset {Hash} ({Files} file(s)), trainer {Trainer}", task, run.DatasetHash, files.Count, config.Trainer);
-            var watch = Stopwatch.StartNew();
-            IReadOnlyList<LabelledExample> examples;
-            using (_engines.Use())
-            {
-                examples = await learning.ExamplesAsync(files, new Progress<double>(p => progress.Report($"features {p * 100:0}%")), stopping);
-            }
-
-            progress.Report("training");
-            var result = Media.Learning.Training.Run(examples, config);
-            var seconds = watch.Elapsed.TotalSeconds;
-            progress.Report("evaluating");
-
-            var current = await _registry.PromotedAsync(task);
-            double? currentF1 = null;
-            if (current is not null)
-            {
-                try
-                {
-                    var model = Classifier.Load(await _registry.ArtifactAsync(task, current.Version), $"{task} v{current.Version}");
-                    currentF1 = model.FeatureCount == result.Classifier.FeatureCount
-                        ? ClassifierMetrics.Of(model, result.TestSet, result.Test.Labels).MacroF1
-                        : 0;
-                }
-                catch (MediaException)
-                {
-                    currentF1 = 0; // an unreadable promoted model is beaten by any that works
-                }
-            }
-
-            var metrics = JsonSerializer.Serialize(new
-            {
-                examples = examples.Count,
-                train_seconds = Math.Round(seconds, 3),
-                validation = result.Validation,
-                test = result.Test,
-                current_version = current?.Version,
-                current_test_macro_f1 = currentF1,
-            });
-            var bytes = result.Classifier.ToBytes();
-            stopping.ThrowIfCancellationRequested();
-            if (trained is not null)
-            {
-                await CacheDefaultAsync(trained, bytes, metrics);
-            }
-
-            var artifact = Path.Combine(_options.ModelsRoot, task, $"{run.DatasetHash}-{config.Trainer}.zip");
-            Directory.CreateDirectory(Path.GetDirectoryName(artifact)!);
-            await File.WriteAllBytesAsync(artifact, bytes);
-            var version = await _registry.RegisterAsync(task, run.DatasetHash, JsonSerializer.Serialize(config), metrics, artifact, bytes, DateTimeOffset.UtcNow);
-            finished.Version = version;
-            var f1 = result.Test.MacroF1.ToString("0.000", CultureInfo.InvariantCulture);
-            if (current is null || result.Test.MacroF1 > currentF1)
-            {
-                finished.Status = ModelStatus.Promoted;
-                finished.Reason = current is null
-                    ? $"the first {task} model: test macro-F1 {f1}"
-                    : $"test macro-F1 {f1} beats v{current.Version}'s {currentF1:0.000} on the same split";
-                await _registry.PromoteAsync(task, version, finished.Reason);
-            }
-            else
-            {
-                finished.Status = ModelStatus.Rejected;
-                finished.Reason = $"test macro-F1 {f1} does not beat v{current.Version}'s {currentF1:0.000} on the same split";
-                await _registry.RejectAsync(task, version, finished.Reason);
-            }
-        }
-        catch (Exception ex) when (ex is MediaException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or JsonException)
-        {
-            finished.Version = 0;
-            finished.Status = "failed";
-            finished.Reason = ex.Message;
-        }
-
-        return new RunEnded(run, finished, null);
-    }
-
-    /// <summary>
-    /// Where a default model trained on this machine is kept (without extension), or null for a run that is not the
-    /// default: keyed by task, dataset, config and the build of the feature code (a new build trains afresh), so the
-    /// generated default is trained once per machine and build, not once per node — a new cluster's nodes, or every test
-    /// node, register it in milliseconds.
-    /// </summary>
-    private string? DefaultCache(TrainingRequested run, ClassifierConfig config)
-    {
-        if (run.Request.Origin != "default")
-        {
-            return null;
-        }
-
-        var key = $"{JsonSerializer.Serialize(config)}|{typeof(LearningTask).Assembly.ManifestModule.ModuleVersionId}";
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..12];
-        return Path.Combine(_options.CacheRoot, "trained", $"{run.Request.Task}-{run.DatasetHash}-{hash}");
-    }
-
-    private static async Task CacheDefaultAsync(string path, byte[] model, string metrics)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        foreach (var (extension, write) in new (string, Func<string, Task>)[] { (".zip", f => File.WriteAllBytesAsync(f, model)), (".json", f => File.WriteAllTextAsync(f, metrics)) })
-        {
-            var staging = $"{path}{extension}.{Guid.NewGuid():N}";
-            await write(staging);
-            File.Move(staging, path + extension, overwrite: true);
-        }
-    }
-
-    /// <summary>The default model trained on this machine before (same data, config and build): registered and promoted as the first.</summary>
-    private async Task<RunEnded> RegisterCachedDefaultAsync(TrainingRequested run, ClassifierConfig config, string cached, TrainingFinished finished)
-    {
-        var task = run.Request.Task;
-        var bytes = await File.ReadAllBytesAsync(cached + ".zip");
-        var metrics = await File.ReadAllTextAsync(cached + ".json");
-        Classifier.Load(bytes, $"the cached default {task} model"); // refuse a damaged cache here, not in the classifiers
-        using var document = JsonDocument.Parse(metrics);
-        var f1 = document.RootElement.GetProperty("test").GetProperty("macro_f1").GetDouble();
-        var artifact = Path.Combine(_options.ModelsRoot, task, $"{run.DatasetHash}-{config.Trainer}.zip");
-        Directory.CreateDirectory(Path.GetDirectoryName(artifact)!);
-        await File.WriteAllBytesAsync(artifact, bytes);
-        finished.Version = await _registry.RegisterAsync(task, run.DatasetHash, JsonSerializer.Serialize(config), metrics, artifact, bytes, DateTimeOffset.UtcNow);
-        finished.Status = ModelStatus.Promoted;
-        finished.Reason = string.Create(CultureInfo.InvariantCulture, $"the first {task} model: test macro-F1 {f1:0.000} (the default, trained on this machine before)");
-        await _registry.PromoteAsync(task, finished.Version, finished.Reason);
-        return new RunEnded(run, finished, null);
-    }
-
-    /// <summary>The task's settings: <c>DATASETS/TASK.json</c> if there is one, else the task's defaults.</summary>
-    private async Task<ClassifierConfig> ConfigAsync(LearningTask task)
-    {
-        var path = Path.Combine(_options.DatasetsRoot, task.Name + ".json");
-        if (!File.Exists(path))
-        {
-            return task.DefaultConfig;
-        }
-
-        try
-        {
-            return (JsonSerializer.Deserialize<ClassifierConfig>(await File.ReadAllTextAsync(path)) ?? task.DefaultConfig).Validated();
-        }
-        catch (Exception ex) when (ex is JsonException or ArgumentException)
-        {
-            throw new InvalidOperationException($"the config {path} is not valid: {ex.Message}", ex);
-        }
     }
 
     private sealed record Hashed(TrainModel Request, string? Hash, string? Error, IActorRef ReplyTo);
