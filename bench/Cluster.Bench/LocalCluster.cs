@@ -15,6 +15,9 @@ internal sealed class Run
     public List<double> Progress { get; } = [];
 
     public int UnexpectedExits { get; set; }
+
+    /// <summary>CPU seconds the node processes alive at the end used (killed incarnations not counted).</summary>
+    public double CpuSeconds { get; set; }
 }
 
 /// <summary>N node processes on loopback (fixed cluster ports, so a killed node restarts at its address) over one journal.</summary>

@@ -36,7 +36,8 @@ for (var i = 0; i < Jobs; i++)
 }
 
 // Each figure is printed as soon as its phase has ended, so a run that fails later still leaves them.
-// --only kills runs just the phase with kills (no reference to compare outputs with): for chasing a failover problem.
+// --only kills runs just the phase with kills (no reference to compare outputs with): for chasing a failover problem;
+// --only compare runs the fault-free phases alone (one node, three nodes): for chasing the cost of distribution.
 if (args is ["--only", "kills"])
 {
     var (_, _, only) = await RunBatchAsync("kills", nodes: 3, kills: 3);
@@ -48,13 +49,21 @@ if (args is ["--only", "kills"])
 }
 
 Console.Error.WriteLine("# one node: the batch (reference outputs, baseline time)");
-var (single, singleSeconds, _) = await RunBatchAsync("single", nodes: 1, kills: 0);
+var (single, singleSeconds, singleRun) = await RunBatchAsync("single", nodes: 1, kills: 0);
 BenchTools.Print("single_node_seconds", singleSeconds);
+BenchTools.Print("single_node_cpu_seconds", singleRun.CpuSeconds);
 Console.Error.WriteLine("# three nodes: the same batch");
 var (clustered, clusterSeconds, clusterRun) = await RunBatchAsync("cluster", nodes: 3, kills: 0);
 BenchTools.Print("cluster_seconds", clusterSeconds);
+BenchTools.Print("cluster_cpu_seconds", clusterRun.CpuSeconds);
 BenchTools.Print("cluster_vs_single_node_time", clusterSeconds / singleSeconds);
+BenchTools.Print("cluster_vs_single_node_cpu", clusterRun.CpuSeconds / singleRun.CpuSeconds);
 BenchTools.Print("outputs_identical_without_faults", files.Count(f => SameOutputs(single, clustered, f)));
+if (args is ["--only", "compare"])
+{
+    return clusterRun.Completed == Jobs ? 0 : 1;
+}
+
 Console.Error.WriteLine("# three nodes, three SIGKILLs of different nodes (each restarted)");
 var (killed, _, killRun) = await RunBatchAsync("kills", nodes: 3, kills: 3);
 BenchTools.Print("jobs_submitted", Jobs);
@@ -96,6 +105,7 @@ async Task<(Dictionary<string, string> Outputs, double Seconds, Run Run)> RunOnA
     var run = new Run();
     var outputs = new Dictionary<string, string>();
     var watch = Stopwatch.StartNew();
+    var ownCpu = Process.GetCurrentProcess().TotalProcessorTime;
     var ids = new Dictionary<string, string>();
     for (var i = 0; i < files.Count; i++)
     {
@@ -204,6 +214,9 @@ async Task<(Dictionary<string, string> Outputs, double Seconds, Run Run)> RunOnA
     await Until(async () => await cluster.ReviveAsync() >= 0 && (await RunningAsync(cluster, ids.Values)).Count == 0, "every job ends", TimeSpan.FromMinutes(20));
     run.UnexpectedExits = cluster.UnexpectedExits;
     var seconds = watch.Elapsed.TotalSeconds;
+    run.CpuSeconds = cluster.Nodes.Sum(n => n.CpuTime.TotalSeconds);
+    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"# {name}: {seconds:0.0} s; CPU s per node {string.Join(" / ", cluster.Nodes.Select(n => n.CpuTime.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)))}; this bench's polling {(Process.GetCurrentProcess().TotalProcessorTime - ownCpu).TotalSeconds:0.0}"));
     foreach (var (file, id) in ids)
     {
         var job = (await JobFromAnyAsync(cluster, id, except: -1))!.Value;

@@ -82,6 +82,12 @@ public sealed record MediaNodeOptions
     /// </summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? ClusterCertificate { get; init; }
 
+    /// <summary>
+    /// Thumbprints of more certificates a peer may present besides <see cref="ClusterCertificate"/> — the next or the
+    /// previous cluster certificate while the credentials are rotated by rolling restarts.
+    /// </summary>
+    public IReadOnlyList<string> TrustedThumbprints { get; init; } = [];
+
     /// <summary>Seed nodes as Akka addresses (<c>akka.tcp://mediacluster@host:port</c>); none: the node joins itself.</summary>
     public IReadOnlyList<string> Seeds { get; init; } = [];
 

@@ -36,6 +36,7 @@ internal static class MediaClusterHosting
         Seeds = [.. options.Cluster.Seeds.Select(seed => SeedAddress(seed, tls: options.Cluster.Certificate is { Length: > 0 }))],
         Roles = options.Roles is [] ? MediaNodeOptions.AllRoles : options.Roles,
         ClusterCertificate = options.Cluster.Certificate is { Length: > 0 } path ? ClusterCertificate(path, options.Cluster.CertificatePassword) : null,
+        TrustedThumbprints = TrustedThumbprints(options.Cluster),
         Live = LiveLimitsOf(options.Live),
         Scenes = ScenesOf(options.Scenes),
         SceneSlots = options.Scenes.Slots is { } slots ? (slots >= 1 ? slots : throw new NodeSettingsException($"Node:Scenes:Slots must be at least 1 (it is {slots})")) : null,
@@ -136,6 +137,30 @@ internal static class MediaClusterHosting
                 TemperatureFallback = asr.TemperatureFallback,
             },
         };
+    }
+
+    /// <summary>The thumbprints of the certificates trusted besides the cluster's own (only with one of its own).</summary>
+    private static List<string> TrustedThumbprints(ClusterSettings cluster)
+    {
+        if (cluster.TrustedCertificates is [] || cluster.Certificate is { Length: > 0 })
+        {
+            return [.. cluster.TrustedCertificates.Select(TrustedThumbprint)];
+        }
+
+        throw new NodeSettingsException("Node:Cluster:TrustedCertificates needs Node:Cluster:Certificate: without a certificate of its own the node speaks plain TCP and checks no peer");
+    }
+
+    private static string TrustedThumbprint(string path)
+    {
+        try
+        {
+            using var certificate = X509CertificateLoader.LoadCertificateFromFile(path);
+            return certificate.Thumbprint;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new NodeSettingsException($"Node:Cluster:TrustedCertificates '{path}' could not be read as a certificate (PEM or DER): {ex.Message}");
+        }
     }
 
     /// <summary>Loads the cluster's PKCS#12 file, or says why it cannot be the cluster's credentials.</summary>

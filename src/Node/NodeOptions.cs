@@ -227,4 +227,10 @@ public sealed class ClusterSettings
 
     /// <summary>The password of <see cref="Certificate"/>, if it has one (better: the MC_Node__Cluster__CertificatePassword variable).</summary>
     public string? CertificatePassword { get; set; }
+
+    /// <summary>
+    /// More certificates (public parts: PEM or DER files) a peer may present besides <see cref="Certificate"/>: the
+    /// next or the previous cluster certificate while the credentials are rotated by rolling restarts.
+    /// </summary>
+    public List<string> TrustedCertificates { get; set; } = [];
 }

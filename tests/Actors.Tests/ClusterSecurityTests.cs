@@ -45,6 +45,44 @@ public sealed class ClusterSecurityTests : IDisposable
         await Task.WhenAll(friend.Terminate(), stranger.Terminate(), plain.Terminate());
     }
 
+    /// <summary>
+    /// A rotation step: a node on the old certificate that also trusts the new one, and a node on the new certificate
+    /// that also trusts the old one, validate each other and form one cluster; a third certificate is still refused.
+    /// </summary>
+    [Fact]
+    public async Task NodesOnTheOldAndTheNewCertificate_ThatTrustEachOther_FormOneCluster()
+    {
+        using var oldCertificate = TestCertificates.SelfSigned();
+        using var newCertificate = TestCertificates.SelfSigned();
+        using var strangerCertificate = TestCertificates.SelfSigned();
+        var strangerFile = TestCertificates.WritePkcs12(strangerCertificate, Path.Combine(_directory, "stranger.pfx"), Password);
+        await using var oldNode = await MediaNode.StartAsync(new MediaNodeOptions
+        {
+            DataDirectory = Path.Combine(_directory, "old"),
+            AsrSlots = 1,
+            ClusterCertificate = oldCertificate,
+            TrustedThumbprints = [newCertificate.Thumbprint],
+        });
+        var oldAddress = Akka.Cluster.Cluster.Get(oldNode.System).SelfAddress;
+        await using var newNode = await MediaNode.StartAsync(new MediaNodeOptions
+        {
+            DataDirectory = Path.Combine(_directory, "new"),
+            AsrSlots = 1,
+            Roles = ["gpu"],
+            Seeds = [oldAddress.ToString()],
+            ClusterCertificate = newCertificate,
+            TrustedThumbprints = [oldCertificate.Thumbprint],
+        });
+        var newAddress = Akka.Cluster.Cluster.Get(newNode.System).SelfAddress;
+
+        await UntilAsync(() => MemberAddresses(oldNode).Contains(newAddress), "the node on the new certificate joins the node on the old one");
+        await UntilAsync(() => MemberAddresses(newNode).Contains(oldAddress) && MemberAddresses(newNode).Contains(newAddress), "the node on the new certificate sees both Up");
+        using var stranger = Peer("stranger", oldAddress, strangerFile);
+        Assert.False(await ReachesAsync(stranger, $"{oldAddress}/user/asr"), "a peer with a third certificate reaches the old node's segment queue");
+        Assert.False(await ReachesAsync(stranger, $"{newAddress}/user/asr-workers"), "a peer with a third certificate reaches the new node's workers");
+        await stranger.Terminate();
+    }
+
     /// <summary>Whether <paramref name="peer"/> finds the actor at <paramref name="path"/> (an unreachable one is answered by dead letters with no subject, or not at all).</summary>
     private static async Task<bool> ReachesAsync(ActorSystem peer, string path)
     {

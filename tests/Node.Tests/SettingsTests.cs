@@ -15,7 +15,7 @@ public sealed class SettingsTests : IDisposable
     [InlineData("--Node:AsrSlots", "banana", "Node:AsrSlots 'banana' is not a whole number")]
     [InlineData("--Node:AsrSlots", "0", "Node:AsrSlots must be at least 1 (it is 0; leave it unset for the default)")]
     [InlineData("--Node:VadSlots", "-2", "Node:VadSlots must be at least 1 (it is -2; leave it unset for the default)")]
-    [InlineData("--Node:Journal:Bogus", "x", "Node:Journal:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, Asr:Engine, Asr:WhisperModel, Asr:Threads, Asr:Language, Asr:BeamSize, Asr:TemperatureFallback, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Live:MaxSessions, Live:MaxStreams, Live:MaxFrameBytes, Live:MaxSessionMinutes, Live:IdleTimeoutSeconds, Live:EndOfUtteranceSeconds, Live:MaxUtteranceSeconds, Scenes:Threshold, Scenes:MinSceneSeconds, Scenes:Slots, Datasets, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, HttpAddress, HttpPort, ManagementAddress, ManagementPort, ApiTokenFile, MaxUploadBytes)")]
+    [InlineData("--Node:Journal:Bogus", "x", "Node:Journal:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, Asr:Engine, Asr:WhisperModel, Asr:Threads, Asr:Language, Asr:BeamSize, Asr:TemperatureFallback, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Live:MaxSessions, Live:MaxStreams, Live:MaxFrameBytes, Live:MaxSessionMinutes, Live:IdleTimeoutSeconds, Live:EndOfUtteranceSeconds, Live:MaxUtteranceSeconds, Scenes:Threshold, Scenes:MinSceneSeconds, Scenes:Slots, Datasets, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, Cluster:TrustedCertificates:0…, HttpAddress, HttpPort, ManagementAddress, ManagementPort, ApiTokenFile, MaxUploadBytes)")]
     [InlineData("--Node:Live:IdleTimeoutSeconds", "0", "Node:Live:IdleTimeoutSeconds must be at least 1 (it is 0)")]
     [InlineData("--Node:Live:MaxUtteranceSeconds", "45", "Node:Live:MaxUtteranceSeconds must be at most 30, the longest segment a recogniser takes (it is 45)")]
     [InlineData("--Node:Scenes:Threshold", "1.5", "Node:Scenes:Threshold: the scene threshold is between 0 and 1 (exclusive)")]
@@ -25,7 +25,7 @@ public sealed class SettingsTests : IDisposable
     [InlineData("--Node:Cluster:Seeds:0", "nowhere", "Node:Cluster:Seeds 'nowhere' is not host:port (e.g. mc-0.mc:4053)")]
     [InlineData("--Node:AllowedRoots", "/srv", "Node:AllowedRoots is a list: give its items as Node:AllowedRoots:0, Node:AllowedRoots:1, …")]
     [InlineData("--Node:Journal", "Host=db", "Node:Journal is a section: set Node:Journal:ConnectionString")]
-    [InlineData("--Node:Bogus", "1", "Node:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, Asr:Engine, Asr:WhisperModel, Asr:Threads, Asr:Language, Asr:BeamSize, Asr:TemperatureFallback, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Live:MaxSessions, Live:MaxStreams, Live:MaxFrameBytes, Live:MaxSessionMinutes, Live:IdleTimeoutSeconds, Live:EndOfUtteranceSeconds, Live:MaxUtteranceSeconds, Scenes:Threshold, Scenes:MinSceneSeconds, Scenes:Slots, Datasets, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, HttpAddress, HttpPort, ManagementAddress, ManagementPort, ApiTokenFile, MaxUploadBytes)")]
+    [InlineData("--Node:Bogus", "1", "Node:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, Asr:Engine, Asr:WhisperModel, Asr:Threads, Asr:Language, Asr:BeamSize, Asr:TemperatureFallback, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Live:MaxSessions, Live:MaxStreams, Live:MaxFrameBytes, Live:MaxSessionMinutes, Live:IdleTimeoutSeconds, Live:EndOfUtteranceSeconds, Live:MaxUtteranceSeconds, Scenes:Threshold, Scenes:MinSceneSeconds, Scenes:Slots, Datasets, Journal:ConnectionString, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, Cluster:TrustedCertificates:0…, HttpAddress, HttpPort, ManagementAddress, ManagementPort, ApiTokenFile, MaxUploadBytes)")]
     public async Task BadSettings_AreRefusedNamingTheKey(string key, string value, string expected)
     {
         var error = await Assert.ThrowsAsync<NodeSettingsException>(() => NodeHost.BuildAsync(["--Node:DataDirectory", Path.Combine(_directory, "data"), key, value]));
@@ -47,6 +47,21 @@ public sealed class SettingsTests : IDisposable
         Assert.StartsWith($"Node:Cluster:Certificate '{notPkcs12}' could not be read as a PKCS#12 file (certificate and private key): ", error.Message);
         error = await Assert.ThrowsAsync<NodeSettingsException>(() => Build("--Node:Cluster:Certificate", Path.Combine(_directory, "missing.pfx")));
         Assert.StartsWith($"Node:Cluster:Certificate '{Path.Combine(_directory, "missing.pfx")}' could not be read", error.Message);
+    }
+
+    [Fact]
+    public async Task TrustedCertificates_ThatAreNotCertificates_OrWithoutOneOfItsOwn_RefuseToStartNamingTheCause()
+    {
+        using var cluster = MediaCluster.Testing.TestCertificates.SelfSigned();
+        var own = MediaCluster.Testing.TestCertificates.WritePkcs12(cluster, Path.Combine(_directory, "cluster.pfx"), "pw");
+        var notACertificate = Path.Combine(_directory, "next.crt");
+        await File.WriteAllTextAsync(notACertificate, "-----BEGIN CERTIFICATE-----\nnot really\n");
+
+        var error = await Assert.ThrowsAsync<NodeSettingsException>(() => Build(
+            "--Node:Cluster:Certificate", own, "--Node:Cluster:CertificatePassword", "pw", "--Node:Cluster:TrustedCertificates:0", notACertificate));
+        Assert.StartsWith($"Node:Cluster:TrustedCertificates '{notACertificate}' could not be read as a certificate (PEM or DER): ", error.Message);
+        error = await Assert.ThrowsAsync<NodeSettingsException>(() => Build("--Node:Cluster:TrustedCertificates:0", notACertificate));
+        Assert.Equal("Node:Cluster:TrustedCertificates needs Node:Cluster:Certificate: without a certificate of its own the node speaks plain TCP and checks no peer", error.Message);
     }
 
     [Fact]

@@ -35,6 +35,16 @@ public sealed class NodeProcess
 
     public int Pid => _process.Id;
 
+    /// <summary>CPU time the process has used so far (user + system, all its threads); read it before <see cref="Kill"/>.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public string Output
     {
         get

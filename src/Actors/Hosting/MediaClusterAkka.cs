@@ -93,7 +93,7 @@ public static class MediaClusterAkka
         if (options.ClusterCertificate is { } certificate)
         {
             remote.EnableSsl = true;
-            remote.Ssl = MutualTls(certificate);
+            remote.Ssl = MutualTls(certificate, options.TrustedThumbprints);
         }
 
         builder
@@ -231,12 +231,13 @@ public static class MediaClusterAkka
 
     /// <summary>
     /// TLS with mutual authentication: this node presents the cluster certificate and accepts a peer (inbound or
-    /// outbound) only when it presents the same one — pinned by thumbprint, so chain and host name do not matter
-    /// (the certificate is the cluster's own, self-signed, and nodes are reached by pod names or IPs).
+    /// outbound) only when it presents the same one, or one of <paramref name="trusted"/> (during a rotation) — pinned
+    /// by thumbprint, so chain and host name do not matter (the certificate is the cluster's own, self-signed, and
+    /// nodes are reached by pod names or IPs).
     /// </summary>
-    private static SslOptions MutualTls(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    private static SslOptions MutualTls(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, IReadOnlyList<string> trusted)
     {
-        var thumbprint = certificate.Thumbprint;
+        var accepted = new HashSet<string>(trusted.Append(certificate.Thumbprint), StringComparer.OrdinalIgnoreCase);
         return new SslOptions
         {
             X509Certificate = certificate,
@@ -245,7 +246,7 @@ public static class MediaClusterAkka
             ValidateCertificateHostname = false,
             CustomValidator = (peer, _, remote, _, log) =>
             {
-                if (peer is not null && string.Equals(peer.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase))
+                if (peer is not null && accepted.Contains(peer.Thumbprint))
                 {
                     return true;
                 }
