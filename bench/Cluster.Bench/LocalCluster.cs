@@ -20,7 +20,13 @@ internal sealed class Run
     public double CpuSeconds { get; set; }
 }
 
-/// <summary>N node processes on loopback (fixed cluster ports, so a killed node restarts at its address) over one journal.</summary>
+/// <summary>
+/// N node processes on loopback (fixed cluster ports, so a killed node restarts at its address) over one journal, with
+/// as many recogniser slots in all as the machine has cores (<see cref="Slots"/>): one node has all of them; of several,
+/// every node hosts jobs and the slots are shared out over the first nodes, at least one each, as gpu nodes (on 2 cores:
+/// nodes 0 and 1 one slot each, node 2 api and jobs) — the same recognition capacity, so a comparison measures what
+/// distribution costs and not three decoders taking turns on two cores.
+/// </summary>
 internal sealed class LocalCluster(string nodeDll, string directory, string journal, string certificate, int count)
 {
     private readonly int[] _ports = NodeProcess.FreePorts(count);
@@ -43,10 +49,21 @@ internal sealed class LocalCluster(string nodeDll, string directory, string jour
             [
                 "--Node:Cluster:Port", _ports[index].ToString(CultureInfo.InvariantCulture), .. seeds,
                 "--Node:Journal:ConnectionString", journal, "--Node:Cluster:Certificate", certificate, "--Node:OutputRoot", Results,
-                "--Node:AsrSlots", count == 1 ? "2" : "1",
+                .. Placement(index),
             ],
             new Dictionary<string, string> { ["MC_Node__Cluster__CertificatePassword"] = "bench" },
             requestTimeout: TimeSpan.FromSeconds(30)); // a loaded node may take seconds to answer; a dead one refuses at once
+    }
+
+    /// <summary>Recogniser slots in the whole cluster: the machine's cores.</summary>
+    public static int Slots => Environment.ProcessorCount;
+
+    /// <summary>Node <paramref name="index"/>'s share of <see cref="Slots"/> (none: an api and jobs node without the gpu role).</summary>
+    private string[] Placement(int index)
+    {
+        var gpuNodes = Math.Min(count, Slots);
+        var slots = index < gpuNodes ? (Slots / gpuNodes) + (index < Slots % gpuNodes ? 1 : 0) : 0;
+        return slots > 0 ? ["--Node:AsrSlots", slots.ToString(CultureInfo.InvariantCulture)] : ["--Node:Roles:0", "api", "--Node:Roles:1", "jobs"];
     }
 
     /// <summary>Nodes that stopped without being killed (e.g. downed by the others as unreachable) and were started again.</summary>
