@@ -72,7 +72,7 @@ public sealed partial class MediaJob
             var summary = TextRank.Summarize([.. spoken.Select(s => s.Text)], starts: [.. spoken.Select(s => s.Start)]);
             if (spoken.Count > 0)
             {
-                var labelled = await LabelTextAsync(spec.JobId, transcript, summary, classifiers, timeout);
+                var labelled = await LabelTextAsync(spec.JobId, transcript, spoken, summary, classifiers, timeout);
                 if (labelled.Error is not null)
                 {
                     return new Finished(null, null, labelled.Error);
@@ -98,9 +98,9 @@ public sealed partial class MediaJob
     /// The text model's label for each spoken segment and for the summary (or, with no summary, the whole text), from the
     /// classifiers of a gpu node; asked again (another node, in turn) when one fails or does not answer in time.
     /// </summary>
-    private static async Task<(Transcript? Transcript, string? Error)> LabelTextAsync(string jobId, Transcript transcript, Summary summary, IActorRef classifiers, TimeSpan timeout)
+    private static async Task<(Transcript? Transcript, string? Error)> LabelTextAsync(
+        string jobId, Transcript transcript, List<TranscriptSegment> spoken, Summary summary, IActorRef classifiers, TimeSpan timeout)
     {
-        var spoken = transcript.Segments.Where(s => s.Text.Length > 0).ToList();
         var request = new ClassifyText { JobId = jobId };
         request.Texts.AddRange(spoken.Select(s => s.Text));
         request.Texts.Add(summary.Text.Length > 0 ? summary.Text : transcript.Text);

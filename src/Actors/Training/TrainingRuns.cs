@@ -27,8 +27,8 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
         var finished = new TrainingFinished { Task = task, DatasetHash = run.DatasetHash };
         try
         {
-            var files = Datasets.DataFiles(run.Request.Paths, _engines.LearningTask(task)!.DataPatterns);
             var learning = _engines.LearningTask(task)!;
+            var files = Datasets.DataFiles(run.Request.Paths, learning.DataPatterns);
             var config = await ConfigAsync(learning);
             var trained = DefaultCache(run, config);
             if (trained is not null && File.Exists(trained + ".zip") && File.Exists(trained + ".json") && await _registry.PromotedAsync(task) is null)
@@ -82,10 +82,7 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
                 await CacheDefaultAsync(trained, bytes, metrics);
             }
 
-            var artifact = Path.Combine(_options.ModelsRoot, task, $"{run.DatasetHash}-{config.Trainer}.zip");
-            Directory.CreateDirectory(Path.GetDirectoryName(artifact)!);
-            await File.WriteAllBytesAsync(artifact, bytes);
-            var version = await _registry.RegisterAsync(task, run.DatasetHash, JsonSerializer.Serialize(config), metrics, artifact, bytes, DateTimeOffset.UtcNow);
+            var version = await RegisterAsync(run, config, bytes, metrics);
             finished.Version = version;
             var f1 = result.Test.MacroF1.ToString("0.000", CultureInfo.InvariantCulture);
             if (current is null || result.Test.MacroF1 > currentF1)
@@ -151,14 +148,20 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
         Classifier.Load(bytes, $"the cached default {task} model"); // refuse a damaged cache here, not in the classifiers
         using var document = JsonDocument.Parse(metrics);
         var f1 = document.RootElement.GetProperty("test").GetProperty("macro_f1").GetDouble();
-        var artifact = Path.Combine(_options.ModelsRoot, task, $"{run.DatasetHash}-{config.Trainer}.zip");
-        Directory.CreateDirectory(Path.GetDirectoryName(artifact)!);
-        await File.WriteAllBytesAsync(artifact, bytes);
-        finished.Version = await _registry.RegisterAsync(task, run.DatasetHash, JsonSerializer.Serialize(config), metrics, artifact, bytes, DateTimeOffset.UtcNow);
+        finished.Version = await RegisterAsync(run, config, bytes, metrics);
         finished.Status = ModelStatus.Promoted;
         finished.Reason = string.Create(CultureInfo.InvariantCulture, $"the first {task} model: test macro-F1 {f1:0.000} (the default, trained on this machine before)");
         await _registry.PromoteAsync(task, finished.Version, finished.Reason);
         return finished;
+    }
+
+    /// <summary>Writes a trained model's file under the models folder and records it in the registry; returns its version.</summary>
+    private async Task<int> RegisterAsync(TrainingRequested run, ClassifierConfig config, byte[] bytes, string metrics)
+    {
+        var artifact = Path.Combine(_options.ModelsRoot, run.Request.Task, $"{run.DatasetHash}-{config.Trainer}.zip");
+        Directory.CreateDirectory(Path.GetDirectoryName(artifact)!);
+        await File.WriteAllBytesAsync(artifact, bytes);
+        return await _registry.RegisterAsync(run.Request.Task, run.DatasetHash, JsonSerializer.Serialize(config), metrics, artifact, bytes, DateTimeOffset.UtcNow);
     }
 
     /// <summary>The task's settings: <c>DATASETS/TASK.json</c> if there is one, else the task's defaults.</summary>

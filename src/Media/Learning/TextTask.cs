@@ -20,14 +20,15 @@ public sealed class TextTask : LearningTask
     public override async Task<IReadOnlyList<LabelledExample>> ExamplesAsync(IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
         var examples = new List<LabelledExample>();
-        foreach (var csv in csvFiles)
+        for (var i = 0; i < csvFiles.Count; i++)
         {
-            foreach (var (text, label, line) in Read(await File.ReadAllTextAsync(csv, cancellationToken).ConfigureAwait(false), Path.GetFileName(csv)))
+            var name = Path.GetFileName(csvFiles[i]);
+            foreach (var (text, label, line) in Read(await File.ReadAllTextAsync(csvFiles[i], cancellationToken).ConfigureAwait(false), name))
             {
-                examples.Add(new LabelledExample(TextFeatures.Of(text), label, Source: $"{Path.GetFileName(csv)}:{line}"));
+                examples.Add(new LabelledExample(TextFeatures.Of(text), label, Source: $"{name}:{line}"));
             }
 
-            progress?.Report((csvFiles.ToList().IndexOf(csv) + 1) / (double)csvFiles.Count);
+            progress?.Report((i + 1) / (double)csvFiles.Count);
         }
 
         return examples;
