@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.FastTree;
 
 namespace MediaCluster.Media.Learning;
 
@@ -30,7 +32,7 @@ public sealed record ClassifierConfig
     [JsonPropertyName("l2")]
     public float? L2 { get; init; }
 
-    /// <summary>The seed of the split and of the learner.</summary>
+    /// <summary>The seed of the split and of the learner; training runs on one thread, so one seed gives one model.</summary>
     [JsonPropertyName("seed")]
     public int Seed { get; init; } = 7;
 
@@ -104,10 +106,23 @@ public sealed class Classifier
         var ml = new MLContext(config.Seed);
         var data = ml.Data.LoadFromEnumerable(examples.Select(e => new Row { Label = e.Label, Features = e.Features }), Schema(length));
         var prepare = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.NormalizeMinMax("Features"));
+        // One thread each: both learners split their work over threads in an order the scheduler picks, so the same seed
+        // gave different models (and a held-out F1 that moved between runs); the data here is small enough not to miss them.
         IEstimator<ITransformer> learner = config.Trainer == "fasttree"
-            ? ml.MulticlassClassification.Trainers.OneVersusAll(
-                ml.BinaryClassification.Trainers.FastTree(numberOfLeaves: 8, numberOfTrees: config.Iterations, minimumExampleCountPerLeaf: 2, learningRate: 0.2))
-            : ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(l2Regularization: config.L2, maximumNumberOfIterations: config.Iterations);
+            ? ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+            {
+                NumberOfLeaves = 8,
+                NumberOfTrees = config.Iterations,
+                MinimumExampleCountPerLeaf = 2,
+                LearningRate = 0.2,
+                NumberOfThreads = 1,
+            }))
+            : ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
+            {
+                L2Regularization = config.L2,
+                MaximumNumberOfIterations = config.Iterations,
+                NumberOfThreads = 1,
+            });
         var model = prepare.Append(learner).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")).Fit(data);
         return new Classifier(ml, model, length);
     }
