@@ -87,16 +87,16 @@ async Task<(Dictionary<string, string> Outputs, double Seconds, Run Run)> RunBat
     {
         return await RunOnAsync(cluster, name, nodes, kills);
     }
-    catch (TimeoutException)
+    finally
     {
-        // Keep what every node said (its log), killed incarnations included, to see why the cluster stopped answering.
+        // Keep what every node said (its log), killed incarnations included: why the cluster stopped answering, or
+        // where a failover's seconds went.
         foreach (var (log, i) in cluster.Logs.Select((l, i) => (l, i)))
         {
             await File.WriteAllTextAsync(Path.Combine(work, $"{name}-node-log-{i}.txt"), log);
         }
 
         Console.Error.WriteLine($"# node logs: {Path.Combine(work, name + "-node-log-*.txt")}");
-        throw;
     }
 }
 
