@@ -120,8 +120,11 @@ public sealed record FailoverTimings
 
     public TimeSpan AcceptableHeartbeatPause { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long membership must be stable before the resolver downs unreachable nodes.</summary>
-    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// How long membership must be stable before the resolver downs unreachable nodes: a node marked unreachable by
+    /// a stall (not a death) has this long to answer again before it is downed.
+    /// </summary>
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long after removal a downed node's shards are handed out again.</summary>
     public TimeSpan DownRemovalMargin { get; init; } = TimeSpan.FromSeconds(1);
