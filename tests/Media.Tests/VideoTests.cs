@@ -100,6 +100,57 @@ public sealed class VideoTests(ShotFiles shots) : IClassFixture<ShotFiles>
     }
 
     [Fact]
+    public void CameraMotion_StepsWithNoCorners_AreLeftOutOfTheSpeeds()
+    {
+        // Two flat frames (nothing to track), then a textured picture moved 8 px right between the last two.
+        const int Width = 320, Height = 180;
+        var random = new Random(7);
+        var blocks = new byte[(Width / 8) * ((Height + 7) / 8)];
+        random.NextBytes(blocks);
+        byte[] Picture(int shift)
+        {
+            var rgb = new byte[Width * Height * 3];
+            for (var y = 0; y < Height; y++)
+            {
+                for (var x = 0; x < Width; x++)
+                {
+                    var source = Math.Max(0, x - shift);
+                    rgb.AsSpan(((y * Width) + x) * 3, 3).Fill(blocks[((y / 8) * (Width / 8)) + (source / 8)]);
+                }
+            }
+
+            return rgb;
+        }
+
+        var flat = new byte[Width * Height * 3];
+        Array.Fill(flat, (byte)128);
+        VideoFrame At(int second, byte[] rgb) => new(TimeSpan.FromSeconds(second), Width, Height, rgb);
+        var frames = new[] { At(0, flat), At(1, flat), At(2, Picture(0)), At(3, Picture(8)) };
+
+        var steps = CameraMotion.Steps(frames);
+        Assert.Equal([false, false, true], steps.Select(s => s.Measured));
+        var features = CameraMotion.Features(frames);
+        Assert.InRange(features[0], 0.024, 0.026); // 8 px of 320 in one second: the measured step's speed, not a third of it
+        Assert.InRange(features[3], -0.002, 0.002);
+    }
+
+    [Fact]
+    public async Task ShotClips_OneSeed_TheSameFileEveryRun()
+    {
+        // Every picture source, the gradients too (ffmpeg draws its colours afresh each run unless they are named).
+        var sources = Enumerable.Range(0, 6).ToList();
+        foreach (var source in sources)
+        {
+            var first = Path.Combine(shots.Directory, $"again-{source}-a.mp4");
+            var second = Path.Combine(shots.Directory, $"again-{source}-b.mp4");
+            await ShotClips.WriteAsync(first, ShotMovement.Pull, TimeSpan.FromSeconds(0.4), seed: 11, source: source);
+            await ShotClips.WriteAsync(second, ShotMovement.Pull, TimeSpan.FromSeconds(0.4), seed: 11, source: source);
+            var (a, b) = (await File.ReadAllBytesAsync(first), await File.ReadAllBytesAsync(second));
+            Assert.True(a.AsSpan().SequenceEqual(b), $"picture source {source} gave two different clips from one seed");
+        }
+    }
+
+    [Fact]
     public void Movement_TrainedOnOneSet_ClassifiesAnother()
     {
         var result = Training.Run(shots.Train, new ClassifierConfig());

@@ -34,11 +34,12 @@ public abstract class LearningTask
 
     /// <summary>
     /// The generated dataset the default model is trained on, made once per machine under <paramref name="cacheRoot"/>
-    /// (written beside and renamed into place, so concurrent nodes agree); returns its labels.csv.
+    /// (written beside and renamed into place, so concurrent nodes agree); returns its labels.csv. The folder's version
+    /// goes up when the generator or the features change, so a machine does not keep a default trained on the old ones.
     /// </summary>
     public async Task<string> DefaultDatasetAsync(string cacheRoot, CancellationToken cancellationToken = default)
     {
-        var folder = Path.Combine(cacheRoot, $"{Name}-generated-v2");
+        var folder = Path.Combine(cacheRoot, $"{Name}-generated-v3");
         var csv = Path.Combine(folder, "labels.csv");
         if (File.Exists(csv))
         {
@@ -117,7 +118,8 @@ public sealed class MovementTask : ShotTask
 
 /// <summary>
 /// Shot scale (ECS / CS / MS / FS / LS) from the mean ResNet-18 embedding of every other sampled frame. The embedder
-/// (two ONNX sessions) is made on first use and shared.
+/// (two ONNX sessions) is made on first use and shared. The default learner, SDCA, matches FastTree on the generated
+/// pictures (./mc bench scenes: held-out macro-F1 0.824 against 0.818) and trains in a sixteenth of the time.
 /// </summary>
 public sealed class ScaleTask(Func<ImageEmbedder> embedder) : ShotTask
 {
@@ -131,9 +133,6 @@ public sealed class ScaleTask(Func<ImageEmbedder> embedder) : ShotTask
     public override IReadOnlyList<string> Labels => ShotScale.Labels;
 
     public override string MovieShotsKey => "scale";
-
-    /// <summary>Boosted trees: 0.90 held-out macro-F1 on 512-value embeddings against SDCA's 0.85 (bench scenes).</summary>
-    public override ClassifierConfig DefaultConfig => new() { Trainer = "fasttree" };
 
     public override async Task<float[]> ExampleFeaturesAsync(string path, CancellationToken cancellationToken = default)
     {

@@ -130,6 +130,10 @@ public static class ShotClips
 
     private static (double, double) Same(double z) => (z, z);
 
+    // The gradients source's colours default to "random", drawn afresh by ffmpeg on every run whatever its seed: named here.
+    private static string Colours(Random random, int count) =>
+        string.Join(':', Enumerable.Range(0, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"c{i}=0x{random.Next(0x1000000):X6}")));
+
     private static (double From, double To, double Other) Across(Random random, double from, double other)
     {
         var to = from < 0.5 ? Math.Min(0.95, from + 0.4 + (random.NextDouble() * 0.3)) : Math.Max(0.05, from - 0.4 - (random.NextDouble() * 0.3));
@@ -144,7 +148,7 @@ public static class ShotClips
         var still = (which % 6) switch
         {
             0 => "testsrc2=s=1280x720:r=25",
-            1 => $"gradients=s=1280x720:n=6:seed={seed}:r=25,geq=lum='lum(X,Y)+40*sin(X/9)*sin(Y/11)':cb='cb(X,Y)':cr='cr(X,Y)'",
+            1 => $"gradients=s=1280x720:n=6:{Colours(random, 6)}:seed={seed}:r=25,geq=lum='lum(X,Y)+40*sin(X/9)*sin(Y/11)':cb='cb(X,Y)':cr='cr(X,Y)'",
             2 => $"mandelbrot=s=1280x720:r=25:start_x=-0.7{seed % 10}:start_y=0.3{seed % 7}:start_scale={1 + (seed % 3)}:end_scale={1 + (seed % 3)}",
             3 => $"cellauto=s=1280x720:r=25:rule={new[] { 30, 90, 110, 150 }[seed % 4]}:seed={seed}:full=1,scale=1280:720",
             4 => $"life=s=320x180:r=25:seed={seed}:ratio=0.35:mold=10:life_color=#FFFFFF:death_color=#602040,scale=1280:720:flags=neighbor",

@@ -8,7 +8,11 @@ namespace MediaCluster.Media.Video;
 /// Lucas–Kanade, then a RANSAC fit of translation, rotation and scale). Translation is that of the picture's centre,
 /// in picture widths, so a zoom about the centre reads as scale alone.
 /// </summary>
-public sealed record MotionStep(double Dx, double Dy, double LogScale, double Tracked, double Inliers, double Difference, double Seconds);
+public sealed record MotionStep(double Dx, double Dy, double LogScale, double Tracked, double Inliers, double Difference, double Seconds)
+{
+    /// <summary>Whether a motion was fitted: a step with too few corners or tracks has none, which is not the same as a still camera.</summary>
+    public bool Measured => Inliers > 0;
+}
 
 /// <summary>Camera movement features of a scene from its sampled frames.</summary>
 public static class CameraMotion
@@ -22,6 +26,10 @@ public static class CameraMotion
 
     private const int MaxCorners = 300;
     private const int MinPoints = 8;
+
+    // Corners are kept down to this share of the strongest one's response. OpenCV's usual 0.01 let a few very strong
+    // corners (bright specks on a dark patch) starve the rest: a pull then had steps with under MinPoints corners.
+    private const double CornerQuality = 0.001;
 
     /// <summary>The motion between consecutive frames of <paramref name="frames"/> (in time order).</summary>
     public static IReadOnlyList<MotionStep> Steps(IReadOnlyList<VideoFrame> frames)
@@ -58,13 +66,15 @@ public static class CameraMotion
     /// </summary>
     public static float[] Features(IReadOnlyList<VideoFrame> frames)
     {
-        var steps = Steps(frames);
-        if (steps.Count == 0)
+        var all = Steps(frames);
+        if (all.Count == 0)
         {
             return new float[FeatureCount];
         }
 
-        double Mean(Func<MotionStep, double> f) => steps.Average(f);
+        // Speeds are over the steps whose motion was fitted; an unmeasured step counted as still read a pull at a third of its rate.
+        var steps = all.Where(s => s.Measured).ToList();
+        double Mean(Func<MotionStep, double> f) => steps.Count == 0 ? 0 : steps.Average(f);
         var zoom = Mean(s => s.LogScale / s.Seconds);
         var zoomAbs = Mean(s => Math.Abs(s.LogScale) / s.Seconds);
         var dx = Mean(s => s.Dx / s.Seconds);
@@ -79,9 +89,9 @@ public static class CameraMotion
             (float)zoomAbs,
             (float)(zoomAbs > 1e-6 ? zoom / zoomAbs : 0),
             (float)(translation > 1e-6 ? Math.Sqrt((dx * dx) + (dy * dy)) / translation : 0),
-            (float)Mean(s => s.Tracked),
-            (float)Mean(s => s.Inliers),
-            (float)Mean(s => s.Difference),
+            (float)all.Average(s => s.Tracked),
+            (float)all.Average(s => s.Inliers),
+            (float)all.Average(s => s.Difference),
         ];
     }
 
@@ -91,7 +101,7 @@ public static class CameraMotion
         using var diff = new Mat();
         Cv2.Absdiff(from, to, diff);
         var difference = Cv2.Mean(diff).Val0 / 255.0;
-        var corners = Cv2.GoodFeaturesToTrack(from, MaxCorners, 0.01, Math.Max(4, from.Width / 40.0), null!, 3, false, 0.04);
+        var corners = Cv2.GoodFeaturesToTrack(from, MaxCorners, CornerQuality, Math.Max(4, from.Width / 40.0), null!, 3, false, 0.04);
         if (corners.Length < MinPoints)
         {
             return new MotionStep(0, 0, 0, 0, 0, difference, seconds);
