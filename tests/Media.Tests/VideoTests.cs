@@ -138,8 +138,7 @@ public sealed class VideoTests(ShotFiles shots) : IClassFixture<ShotFiles>
     public async Task ShotClips_OneSeed_TheSameFileEveryRun()
     {
         // Every picture source, the gradients too (ffmpeg draws its colours afresh each run unless they are named).
-        var sources = Enumerable.Range(0, 6).ToList();
-        foreach (var source in sources)
+        foreach (var source in Enumerable.Range(0, 6))
         {
             var first = Path.Combine(shots.Directory, $"again-{source}-a.mp4");
             var second = Path.Combine(shots.Directory, $"again-{source}-b.mp4");
