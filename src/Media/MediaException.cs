@@ -17,6 +17,9 @@ public enum MediaErrorKind
 
     /// <summary>A tool failed for a reason not attributable to the input.</summary>
     ToolFailed,
+
+    /// <summary>A tool ran past its deadline and was stopped (a loaded machine, or an input crafted to stall it).</summary>
+    TimedOut,
 }
 
 /// <summary>A media failure whose message names the input and the cause.</summary>

@@ -1,5 +1,6 @@
 using MediaCluster.Media.Ffmpeg;
 using MediaCluster.Media.Samples;
+using MediaCluster.Testing;
 
 namespace MediaCluster.Media.Tests;
 
@@ -159,5 +160,49 @@ public sealed class FfmpegTests(MediaFiles files)
         var error = await Assert.ThrowsAsync<MediaException>(() => SceneDetector.DetectAsync(files.EightKhz));
         Assert.Equal(MediaErrorKind.MissingStream, error.Kind);
         Assert.StartsWith($"ffprobe found no video stream in '{files.EightKhz}'", error.Message);
+    }
+
+    [Fact]
+    public async Task Scenes_TagsThatMimicTheFrameLines_AreNotRead()
+    {
+        // Each frame's PNG comment reads "x pts_time:oops", which metadata=print echoes between the lines parsed:
+        // once this ended the process from ffmpeg's output thread.
+        var poison = await HostileMedia.PoisonCommentMkvAsync(files.Directory);
+        var cuts = await SceneDetector.DetectAsync(poison);
+        Assert.Equal([0.5, 1.5], cuts.Select(c => c.Time.TotalSeconds));
+        Assert.All(cuts, c => Assert.InRange(c.Score, 0.3, 1.0));
+    }
+
+    [Fact]
+    public async Task FfmpegJob_OutputHandlerThrows_FfmpegStops_AndTheErrorNamesTheInput()
+    {
+        // Every frame of the poison file carries a comment, so metadata=print writes lines for each.
+        var input = await HostileMedia.PoisonCommentMkvAsync(files.Directory, "handler.mkv");
+        var lines = 0;
+        var error = await Assert.ThrowsAsync<MediaException>(() => FfmpegJob.RunAsync(
+            FFMpegCore.FFMpegArguments.FromFileInput(input, verifyExists: false).OutputToNull(o => o.WithCustomArgument("-map 0:v:0 -vf metadata=print:file=-")),
+            input,
+            CancellationToken.None,
+            line =>
+            {
+                lines++;
+                throw new FormatException("a handler that cannot read its line");
+            }));
+        Assert.Equal(MediaErrorKind.InvalidInput, error.Kind);
+        Assert.Equal($"ffmpeg's output for '{input}' could not be read (a handler that cannot read its line)", error.Message);
+        Assert.Equal(1, lines);
+    }
+
+    [Fact]
+    public async Task FfmpegJob_PastItsDeadline_IsStoppedAndSaysSo()
+    {
+        // -re reads the input at its own pace: the 11-s video cannot be read within the 1-s deadline.
+        var error = await Assert.ThrowsAsync<MediaException>(() => FfmpegJob.RunAsync(
+            FFMpegCore.FFMpegArguments.FromFileInput(files.Video, verifyExists: false, o => o.WithCustomArgument("-re")).OutputToNull(o => o.WithCustomArgument("-an")),
+            files.Video,
+            CancellationToken.None,
+            deadline: TimeSpan.FromSeconds(1)));
+        Assert.Equal(MediaErrorKind.TimedOut, error.Kind);
+        Assert.Equal($"ffmpeg did not finish with '{files.Video}' within 1 s, so it was stopped", error.Message);
     }
 }

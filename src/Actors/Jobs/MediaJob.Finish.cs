@@ -59,12 +59,14 @@ public sealed partial class MediaJob
             [.. _state.Classified[f.Index].Labels.Select(l => new Media.Learning.ModelLabel(l.Task, l.Label, l.Confidence, l.ModelVersion))])).ToList();
         var classifiers = _services.Classifiers;
         var timeout = _services.Scenes.ClassifyTimeout;
-        Task.Run(() => WriteAsync(spec, probed, transcript, speech, scenes, classifiers, timeout))
+        var stop = _work.Token;
+        Task.Run(() => WriteAsync(spec, probed, transcript, speech, scenes, classifiers, timeout, stop), stop)
             .PipeTo(Self, failure: ex => new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}"));
     }
 
     private static async Task<Finished> WriteAsync(
-        JobSpec spec, MediaProbed probed, Transcript transcript, List<SpeechSegment> speech, List<Scene>? scenes, IActorRef classifiers, TimeSpan timeout)
+        JobSpec spec, MediaProbed probed, Transcript transcript, List<SpeechSegment> speech, List<Scene>? scenes, IActorRef classifiers, TimeSpan timeout,
+        CancellationToken cancellationToken)
     {
         try
         {
@@ -81,7 +83,7 @@ public sealed partial class MediaJob
                 transcript = labelled.Transcript!;
             }
 
-            await WriteArtifactsAsync(spec, probed, transcript, summary, speech, scenes);
+            await WriteArtifactsAsync(spec, probed, transcript, summary, speech, scenes, cancellationToken);
             var written = new SummaryWritten { Text = summary.Text };
             written.Keywords.AddRange(summary.Keywords.Select(k => k.Word));
             var artifacts = new ArtifactsWritten { Directory = spec.OutputDir };
@@ -163,14 +165,15 @@ public sealed partial class MediaJob
                 .ToList());
     }
 
-    private static async Task WriteArtifactsAsync(JobSpec spec, MediaProbed probed, Transcript transcript, Summary summary, List<SpeechSegment> speech, List<Scene>? scenes)
+    private static async Task WriteArtifactsAsync(
+        JobSpec spec, MediaProbed probed, Transcript transcript, Summary summary, List<SpeechSegment> speech, List<Scene>? scenes, CancellationToken cancellationToken)
     {
         var dir = spec.OutputDir;
         Directory.CreateDirectory(dir);
         List<SceneSheetRow>? sheetRows = null;
         if (scenes is { Count: > 0 })
         {
-            var thumbnails = await SceneFormats.ThumbnailsAsync(spec.InputPath, scenes);
+            var thumbnails = await SceneFormats.ThumbnailsAsync(spec.InputPath, scenes, cancellationToken);
             await AtomicFile.WriteTextAsync(Path.Combine(dir, "scenes.json"), SceneFormats.Json(scenes));
             await AtomicFile.WriteTextAsync(Path.Combine(dir, "scenes.csv"), SceneFormats.Csv(scenes));
             var sheet = SceneFormats.ContactSheet(scenes, thumbnails);

@@ -92,7 +92,7 @@ public sealed partial class MediaJob
             {
                 _findingScenes = true;
                 var duration = TimeSpan.FromSeconds(_state.Probed!.DurationSeconds);
-                FindScenesAsync(spec.InputPath, duration, _services.Scenes.Options)
+                FindScenesAsync(spec.InputPath, duration, _services.Scenes.Options, _work.Token)
                     .PipeTo(Self, failure: ex => new ScenesFound(null, $"finding the scenes of '{spec.InputPath}' failed: {ex.Message}"));
             }
 
@@ -102,7 +102,7 @@ public sealed partial class MediaJob
         ClassifyScenes();
     }
 
-    private static async Task<ScenesFound> FindScenesAsync(string path, TimeSpan duration, SceneOptions options)
+    private static async Task<ScenesFound> FindScenesAsync(string path, TimeSpan duration, SceneOptions options, CancellationToken cancellationToken)
     {
         try
         {
@@ -112,7 +112,7 @@ public sealed partial class MediaJob
             }
 
             var detected = new ScenesDetected();
-            foreach (var span in await SceneFinder.FindAsync(path, duration, options))
+            foreach (var span in await SceneFinder.FindAsync(path, duration, options, cancellationToken))
             {
                 var scene = new SceneFound { Index = span.Index, StartSeconds = span.Start.TotalSeconds, EndSeconds = span.End.TotalSeconds };
                 scene.FrameSeconds.AddRange(span.FrameTimes.Select(t => t.TotalSeconds));

@@ -23,6 +23,10 @@ public sealed partial class MediaJob : ReceivePersistentActor
     private readonly HashSet<IActorRef> _subscribers = [];
     private readonly string _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
     private MediaJobState _state = MediaJobState.Empty;
+
+    // The work this incarnation runs off the actor (ffprobe, scene detection, artifacts): cancelled when the job ends or
+    // the actor stops, which kills the ffmpeg processes under it.
+    private readonly CancellationTokenSource _work = new();
     private bool _probing;
 
     public MediaJob(string jobId, JobServices services)
@@ -91,8 +95,23 @@ public sealed partial class MediaJob : ReceivePersistentActor
     /// <inheritdoc/>
     protected override void PostStop()
     {
+        CancelWork();
+        _work.Dispose();
         _clock.Dispose();
         base.PostStop();
+    }
+
+    /// <summary>Stops whatever this incarnation runs off the actor; a process already gone while being killed is no error.</summary>
+    private void CancelWork()
+    {
+        try
+        {
+            _work.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            _services.Log.LogWarning("Job {JobId}: stopping its work: {Reason}", _jobId, ex.InnerException?.Message);
+        }
     }
 
     /// <summary>Ended, or never started: nothing to do, so the entity may leave memory when idle.</summary>
@@ -178,7 +197,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
             if (!_probing)
             {
                 _probing = true;
-                ProbeAsync(spec.InputPath).PipeTo(Self, failure: ex => new ProbeResult(null, $"probing '{spec.InputPath}' failed: {ex.Message}"));
+                ProbeAsync(spec.InputPath, _work.Token).PipeTo(Self, failure: ex => new ProbeResult(null, $"probing '{spec.InputPath}' failed: {ex.Message}"));
             }
 
             return;
@@ -194,11 +213,11 @@ public sealed partial class MediaJob : ReceivePersistentActor
         FinishIfDone();
     }
 
-    private static async Task<ProbeResult> ProbeAsync(string path)
+    private static async Task<ProbeResult> ProbeAsync(string path, CancellationToken cancellationToken)
     {
         try
         {
-            var info = await Media.Ffmpeg.MediaProbe.ProbeMediaAsync(path);
+            var info = await Media.Ffmpeg.MediaProbe.ProbeMediaAsync(path, cancellationToken);
             return new ProbeResult(
                 new MediaProbed
                 {
@@ -281,6 +300,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
         }
 
         StopSpeechDetection();
+        CancelWork();
         _services.Segments.Tell(new Workers.DropSegments(_jobId));
         if (terminal is JobFailed failure && _state.Spec is { Title.Length: > 0 } spec)
         {

@@ -59,6 +59,7 @@ public static class AudioDecoder
         var run = FfmpegJob.RunAsync(
             FFMpegArguments.FromFileInput(input.Path, verifyExists: false)
                 .OutputToPipe(sink, o => o.WithCustomArgument("-map 0:a:0 -vn -ac 1 -ar 16000 -acodec pcm_s16le")),
+            path,
             stop.Token);
         _ = run.ContinueWith(_ => chunks.Writer.TryComplete(), TaskScheduler.Default);
 

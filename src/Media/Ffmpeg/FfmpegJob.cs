@@ -4,18 +4,30 @@ namespace MediaCluster.Media.Ffmpeg;
 
 /// <summary>
 /// Runs one FFMpegCore command over a checked input: ffmpeg's stderr kept (its last lines) for the error message, the
-/// process killed when the caller cancels, and the exit code given back rather than thrown, so each caller says in its
-/// own words what failed.
+/// process killed when the caller cancels or the deadline passes, and the exit code given back rather than thrown, so
+/// each caller says in its own words what failed. FFMpegCore calls the output handlers on its own reader threads, where
+/// an exception would end the process: a handler that throws stops ffmpeg and becomes a <see cref="MediaException"/>
+/// naming the input.
 /// </summary>
 internal static class FfmpegJob
 {
     private const int StderrTailLines = 20;
 
-    /// <summary>Runs <paramref name="processor"/>; returns ffmpeg's exit code and its last stderr lines.</summary>
+    /// <summary>
+    /// Runs <paramref name="processor"/> over <paramref name="input"/>; returns ffmpeg's exit code and its last stderr
+    /// lines. Past <paramref name="deadline"/> (when given) ffmpeg is killed and a <see cref="MediaException"/> says so.
+    /// </summary>
     public static async Task<(int ExitCode, IReadOnlyList<string> Errors)> RunAsync(
-        FFMpegArgumentProcessor processor, CancellationToken cancellationToken, Action<string>? onOutput = null)
+        FFMpegArgumentProcessor processor, string input, CancellationToken cancellationToken, Action<string>? onOutput = null, TimeSpan? deadline = null)
     {
         var tail = new Queue<string>();
+        Exception? handlerFailure = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (deadline is { } limit)
+        {
+            stop.CancelAfter(limit);
+        }
+
         processor = processor
             .NotifyOnStandardError(line =>
             {
@@ -33,17 +45,60 @@ internal static class FfmpegJob
                     }
                 }
             })
-            .CancellableThrough(cancellationToken, TimeSpan.Zero);
+            .CancellableThrough(stop.Token, TimeSpan.Zero);
         if (onOutput is not null)
         {
-            processor = processor.NotifyOnStandardOutput(onOutput);
+            processor = processor.NotifyOnStandardOutput(line =>
+            {
+                if (Volatile.Read(ref handlerFailure) is not null)
+                {
+                    return;
+                }
+
+                try
+                {
+                    onOutput(line);
+                }
+                catch (Exception ex)
+                {
+                    Volatile.Write(ref handlerFailure, ex);
+                    Stop(stop);
+                }
+            });
         }
 
         var result = await processor.ProcessAsynchronously(throwOnError: false, Ffmpeg.Options()).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
+        if (Volatile.Read(ref handlerFailure) is { } failure)
+        {
+            throw new MediaException(MediaErrorKind.InvalidInput, $"ffmpeg's output for '{input}' could not be read ({failure.Message})", failure);
+        }
+
+        if (stop.IsCancellationRequested)
+        {
+            throw new MediaException(
+                MediaErrorKind.TimedOut,
+                $"ffmpeg did not finish with '{input}' within {deadline.GetValueOrDefault().TotalSeconds:0} s, so it was stopped");
+        }
+
         lock (tail)
         {
             return (result.ExitCode, tail.ToList());
+        }
+    }
+
+    /// <summary>A deadline for reading media of <paramref name="duration"/>: a minute, plus twice its length.</summary>
+    public static TimeSpan DeadlineFor(TimeSpan? duration) => TimeSpan.FromMinutes(1) + 2 * (duration ?? TimeSpan.Zero);
+
+    private static void Stop(CancellationTokenSource stop)
+    {
+        try
+        {
+            stop.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // FFMpegCore's kill threw (the process was already gone): ffmpeg is stopping either way.
         }
     }
 }

@@ -17,6 +17,9 @@ public static class FrameSampler
     /// <summary>Frames a second ffmpeg delivers: a wanted time is met within half of 1/<see cref="SampleRate"/> s.</summary>
     public const int SampleRate = 10;
 
+    /// <summary>The most elongated picture sampled (height to width or width to height).</summary>
+    public const double MaxAspect = 16;
+
     /// <summary>
     /// The frames nearest <paramref name="times"/> (one per time, in the order given), <paramref name="width"/> pixels
     /// wide with the picture's aspect. A time past the last frame gets the last frame.
@@ -32,7 +35,17 @@ public static class FrameSampler
         using var input = FfmpegInput.For(path);
         var info = MediaProbe.WithVideo(await MediaProbe.ProbeAsync(path, input, cancellationToken).ConfigureAwait(false));
         var video = info.Video!;
-        var height = video is { Width: > 0, Height: > 0 } ? Math.Max(2, (int)Math.Round(width * (double)video.Height!.Value / video.Width!.Value / 2) * 2) : width * 9 / 16 / 2 * 2;
+        // The height follows the picture's aspect, which the file states: one taller than MaxAspect would make frames of
+        // any size (a 1×100000 stream scaled to 320 wide is 9.6 GB a frame), so it is refused before decoding.
+        var aspect = video is { Width: > 0, Height: > 0 } ? (double)video.Height!.Value / video.Width!.Value : 9.0 / 16;
+        if (aspect > MaxAspect || aspect < 1 / MaxAspect)
+        {
+            throw new MediaException(
+                MediaErrorKind.InvalidInput,
+                $"the pictures of '{path}' are {video.Width}×{video.Height} pixels, an aspect beyond 1:{MaxAspect:0} that no frame can be sampled at");
+        }
+
+        var height = Math.Max(2, (int)Math.Round(width * aspect / 2) * 2);
         var frameBytes = width * height * 3;
         // Decoding starts just before the first wanted time (ffmpeg seeks the input), so a late scene costs its own length.
         var from = TimeSpan.FromSeconds(Math.Max(0, Math.Floor((times.Min().TotalSeconds - 1) * SampleRate) / SampleRate));
@@ -66,7 +79,9 @@ public static class FrameSampler
                 .OutputToPipe(
                     new StreamPipeSink((pipe, _) => ReadAsync(pipe)) { Format = "rawvideo" },
                     o => o.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-map 0:v:0 -an -sn -t {until:0.###} -vf {filter}"))),
-            cancellationToken).ConfigureAwait(false);
+            path,
+            cancellationToken,
+            deadline: FfmpegJob.DeadlineFor(TimeSpan.FromSeconds(until))).ConfigureAwait(false);
         if (exitCode != 0 || count == 0)
         {
             throw new MediaException(MediaErrorKind.InvalidInput, $"ffmpeg could not decode the pictures of '{path}': {Ffmpeg.Explain(errors)}");

@@ -6,6 +6,9 @@ namespace MediaCluster.Media.Ffmpeg;
 /// <summary>Describes a media file with ffprobe (through FFMpegCore).</summary>
 public static class MediaProbe
 {
+    /// <summary>How long ffprobe may take: it reads headers, so only a stalled read (or a crafted input) takes longer.</summary>
+    public static readonly TimeSpan ProbeDeadline = TimeSpan.FromSeconds(60);
+
     /// <summary>Probes <paramref name="path"/>; a missing, empty or unreadable file gives a <see cref="MediaException"/> naming it.</summary>
     public static async Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken = default)
     {
@@ -32,9 +35,15 @@ public static class MediaProbe
     internal static async Task<MediaInfo> ProbeAsync(string path, FfmpegInput input, CancellationToken cancellationToken)
     {
         IMediaAnalysis analysis;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(ProbeDeadline);
         try
         {
-            analysis = await FFProbe.AnalyseAsync(input.Path, Ffmpeg.Options(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            analysis = await FFProbe.AnalyseAsync(input.Path, Ffmpeg.Options(), cancellationToken: deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new MediaException(MediaErrorKind.TimedOut, $"ffprobe did not finish reading '{path}' within {ProbeDeadline.TotalSeconds:0} s, so it was stopped");
         }
         catch (FFProbeProcessException ex)
         {

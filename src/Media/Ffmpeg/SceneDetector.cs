@@ -16,27 +16,34 @@ public static class SceneDetector
     public static async Task<IReadOnlyList<SceneCut>> DetectAsync(string path, double threshold = 0.3, CancellationToken cancellationToken = default)
     {
         using var input = FfmpegInput.For(path);
-        MediaProbe.WithVideo(await MediaProbe.ProbeAsync(path, input, cancellationToken).ConfigureAwait(false));
+        var info = MediaProbe.WithVideo(await MediaProbe.ProbeAsync(path, input, cancellationToken).ConfigureAwait(false));
         // Scored on frames downscaled to 320 wide (fast bilinear: decoding dominates; bench scenes measures it).
         var filter = string.Create(CultureInfo.InvariantCulture, $"scale=320:-2:flags=fast_bilinear,select='gt(scene,{threshold})',metadata=print:file=-");
         var cuts = new List<SceneCut>();
         double? time = null;
         var (exitCode, errors) = await FfmpegJob.RunAsync(
             FFMpegArguments.FromFileInput(input.Path, verifyExists: false).OutputToNull(o => o.WithCustomArgument($"-map 0:v:0 -an -vf {filter}")),
+            path,
             cancellationToken,
             line =>
             {
-                var at = line.IndexOf("pts_time:", StringComparison.Ordinal);
-                if (at >= 0)
+                // metadata=print writes "frame:N pts:N pts_time:T", then the frame's metadata as key=value lines — the
+                // input's own tags among them (a PNG comment, say), so only those two shapes are read, and only numbers.
+                if (line.StartsWith("frame:", StringComparison.Ordinal))
                 {
-                    time = double.Parse(line[(at + 9)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                    var at = line.IndexOf("pts_time:", StringComparison.Ordinal);
+                    time = at >= 0 && double.TryParse(line.AsSpan(at + 9).Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && double.IsFinite(t) && t >= 0
+                        ? t
+                        : null;
                 }
-                else if (line.StartsWith("lavfi.scene_score=", StringComparison.Ordinal) && time is { } t)
+                else if (line.StartsWith("lavfi.scene_score=", StringComparison.Ordinal) && time is { } at
+                    && double.TryParse(line.AsSpan(18), NumberStyles.Float, CultureInfo.InvariantCulture, out var score) && double.IsFinite(score))
                 {
-                    cuts.Add(new SceneCut(TimeSpan.FromSeconds(t), double.Parse(line[18..], CultureInfo.InvariantCulture)));
+                    cuts.Add(new SceneCut(TimeSpan.FromSeconds(at), score));
                     time = null;
                 }
-            }).ConfigureAwait(false);
+            },
+            FfmpegJob.DeadlineFor(info.Duration)).ConfigureAwait(false);
         if (exitCode != 0)
         {
             throw new MediaException(MediaErrorKind.InvalidInput, $"ffmpeg could not scan '{path}' for scene cuts: {Ffmpeg.Explain(errors)}");
