@@ -31,8 +31,11 @@ public sealed class MediaNode : IAsyncDisposable
 
     private readonly MediaNodeOptions _options;
 
-    public MediaNode(ActorSystem system, IReadOnlyActorRegistry registry, MediaNodeOptions options, AsrMetrics metrics, VadMetrics vad, Live.LiveMetrics live, Training.ModelRegistry models)
+    public MediaNode(
+        ActorSystem system, IReadOnlyActorRegistry registry, MediaNodeOptions options, AsrMetrics metrics, VadMetrics vad, Live.LiveMetrics live,
+        Training.ModelRegistry models, NodeHealth health)
     {
+        Health = health;
         Models = models;
         _trainer = registry.Get<TrainerKey>();
         System = system;
@@ -44,6 +47,9 @@ public sealed class MediaNode : IAsyncDisposable
         _index = registry.Get<JobIndexKey>();
         _askTimeout = options.AskTimeout;
     }
+
+    /// <summary>Whether the journal and the job index answer (for /readyz and the API's 503s).</summary>
+    public NodeHealth Health { get; }
 
     /// <summary>The node's actor system.</summary>
     public ActorSystem System { get; }
@@ -190,9 +196,17 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>Registers (for the listing) and starts a job without waiting for it.</summary>
     public async Task StartJobAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
-        await _index.Ask<RegisterJob>(new RegisterJob { JobId = spec.JobId }, _askTimeout, cancellationToken);
-        await _jobs.Ask<JobProgress>(new StartJob { Spec = spec }, _askTimeout, cancellationToken);
+        await RegisterJobAsync(spec.JobId, cancellationToken);
+        await StartRegisteredJobAsync(spec, cancellationToken);
     }
+
+    /// <summary>Records a job's id in the listing (idempotent); until this succeeds, nothing of the job exists.</summary>
+    public Task RegisterJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        _index.Ask<RegisterJob>(new RegisterJob { JobId = jobId }, _askTimeout, cancellationToken);
+
+    /// <summary>Starts a registered job (idempotent by id: a job already started answers with its progress).</summary>
+    public Task StartRegisteredJobAsync(JobSpec spec, CancellationToken cancellationToken = default) =>
+        _jobs.Ask<JobProgress>(new StartJob { Spec = spec }, _askTimeout, cancellationToken);
 
     /// <summary>Every job registered on this node, in id order: ended ones from the index, running ones asked.</summary>
     public async Task<JobProgress[]> ListJobsAsync(CancellationToken cancellationToken = default) =>
@@ -224,6 +238,10 @@ public sealed class MediaNode : IAsyncDisposable
     /// <summary>Cancels a job; returns its progress afterwards (already ended: unchanged).</summary>
     public Task<JobProgress> CancelJobAsync(string jobId, string reason, CancellationToken cancellationToken = default) =>
         _jobs.Ask<JobProgress>(new CancelJob { JobId = jobId, Reason = reason }, _askTimeout, cancellationToken);
+
+    /// <summary>Runs a failed or cancelled (or quarantined) job again from what it recorded; the result says why not when it cannot.</summary>
+    public Task<RetryJobResult> RetryJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        _jobs.Ask<RetryJobResult>(new RetryJob { JobId = jobId }, _askTimeout, cancellationToken);
 
     /// <summary>Registers, starts or resumes a job, and waits for it to end; progress on every change.</summary>
     public async Task<JobProgress> RunAsync(JobSpec spec, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)

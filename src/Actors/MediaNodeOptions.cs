@@ -103,6 +103,12 @@ public sealed record MediaNodeOptions
     /// <summary>The clock of the node's own timers (retries, idle passivation, inbox polls); tests pass a manual one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Incarnations in a row a job may end without progress and without a clean stop (each crash of its node) before
+    /// it is quarantined: failed naming the step, not resumed again.
+    /// </summary>
+    public int MaxCrashes { get; init; } = 3;
+
     /// <summary>How long an ended job stays in memory without messages before its shard passivates it.</summary>
     public TimeSpan PassivateAfter { get; init; } = TimeSpan.FromMinutes(2);
 
@@ -128,6 +134,12 @@ public sealed record FailoverTimings
 
     /// <summary>How long after removal a downed node's shards are handed out again.</summary>
     public TimeSpan DownRemovalMargin { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How soon a shard starts again a job that stopped without being asked (an exception, or a failed journal read or
+    /// write): while the journal is away each try fails, and the first after it is back resumes the job.
+    /// </summary>
+    public TimeSpan EntityRestartBackoff { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often a shard region retries registering with the coordinator and re-asks for shard homes.</summary>
     public TimeSpan ShardingRetry { get; init; } = TimeSpan.FromMilliseconds(500);

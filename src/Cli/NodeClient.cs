@@ -99,6 +99,10 @@ internal sealed class NodeClient : IDisposable
     public async Task CancelAsync(string id, CancellationToken ct) =>
         (await SendAsync(() => _http.DeleteAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct))).Dispose();
 
+    /// <summary>Runs a failed or cancelled job again (POST /api/jobs/ID/retry); its progress after.</summary>
+    public async Task<JobInfo> RetryAsync(string id, CancellationToken ct) =>
+        (await ReadAsync<JobInfo>(await SendAsync(() => _http.PostAsync($"api/jobs/{Uri.EscapeDataString(id)}/retry", null, ct)), ct))!;
+
     public async Task<string[]> ArtifactsAsync(string id, CancellationToken ct) =>
         (await ReadAsync<string[]>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}/artifacts", ct)), ct))!;
 

@@ -23,6 +23,8 @@ internal static partial class Pbm
           media status ID         one job's state and progress
           media list              every job
           media cancel ID         cancel a job
+          media retry ID          run a failed, cancelled or quarantined job again from what it recorded
+                                  (a failed upload's input is kept for this)
           media result ID [--out DIR]
                                   download a completed job's files into DIR (default ./ID)
           media watch [ID]        follow one job until it ends, or every job until Ctrl+C
@@ -112,6 +114,7 @@ internal static partial class Pbm
                 ["media", "status", var id] => await ShowAsync(async () => reporter.Job(await client.GetAsync(id, ct))),
                 ["media", "list"] => await ShowAsync(async () => reporter.Jobs(await client.ListAsync(ct))),
                 ["media", "cancel", var id] => await CancelAsync(client, reporter, id, ct),
+                ["media", "retry", var id] => await ShowAsync(async () => reporter.Job(await client.RetryAsync(id, ct))),
                 ["media", "result", var id] => await ResultAsync(client, reporter, id, options.GetValueOrDefault("--out") ?? id, ct),
                 ["media", "watch", var id] => Exit(await reporter.FollowAsync([id], i => client.FollowAsync(i, ct), ct)),
                 ["media", "watch"] => await WatchAllAsync(client, reporter, ct),

@@ -29,15 +29,19 @@ internal static partial class JobApi
                 return Results.Json(new ApiError(error!), ApiJson.Options, statusCode: status);
             }
 
+            // An upload is deleted only when the job was never registered; once it is, the job may start even if this
+            // request saw no answer (a start is idempotent by id), so its input stays.
             try
             {
-                await node.StartJobAsync(spec, ct);
+                await node.RegisterJobAsync(spec.JobId, ct);
             }
             catch when (spec.OwnsInput)
             {
                 UploadStore.Delete(Path.GetDirectoryName(spec.InputPath)!);
                 throw;
             }
+
+            await node.StartRegisteredJobAsync(spec, ct);
 
             return Results.Json(new SubmitResponse(id, MediaJob.TitleOf(spec)), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
@@ -75,6 +79,18 @@ internal static partial class JobApi
 
             var after = await node.CancelJobAsync(id, "cancelled through the API", ct);
             return Results.Json(View(after), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+        });
+        app.MapPost("/api/jobs/{id}/retry", async (string id, MediaNode node, CancellationToken ct) =>
+        {
+            if (await node.FindJobAsync(id, ct) is null)
+            {
+                return NoSuchJob(id);
+            }
+
+            var result = await node.RetryJobAsync(id, ct);
+            return result.Refused.Length > 0
+                ? Error(result.Refused, StatusCodes.Status409Conflict)
+                : Results.Json(View(result.Progress), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
         app.MapGet("/api/jobs/{id}/artifacts", async (string id, MediaNode node, CancellationToken ct) =>
             await ExistsAsync(node, id, ct)

@@ -101,9 +101,13 @@ internal static partial class NodeHost
 
             await next();
         });
+        app.Use(Unavailable.AnswerAsync);
         WebPage.Map(app, token);
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", (MediaNode node) => node.IsUp ? Results.Text("ready") : Results.Text("not yet a cluster member", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/readyz", (MediaNode node) =>
+            !node.IsUp ? Results.Text("not yet a cluster member", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : node.Health.Problem is { } problem ? Results.Text(problem, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("ready"));
         app.MapGet("/metrics", async (MediaNode node, CancellationToken ct) => Results.Text(await NodeMetrics.TextAsync(node, ct), "text/plain; version=0.0.4"));
         LiveApi.Map(app, options, token);
         JobApi.Map(app, options);

@@ -19,6 +19,7 @@ internal static class NodeMetrics
             text.Append(CultureInfo.InvariantCulture, $"mediacluster_jobs{{state=\"{JobInfo.StateName(state)}\"}} {jobs.Count(j => j.State == state)}\n");
         }
 
+        Gauge(text, "mediacluster_jobs_quarantined", "gauge", "Failed jobs that were quarantined: they stopped their nodes again and again (pbm media retry ID).", jobs.Count(j => j.Quarantined));
         var asr = node.Metrics;
         Gauge(text, "mediacluster_cluster_members_up", "gauge", "Members of the cluster that are Up, as this node sees them.", node.MembersUp);
         Gauge(text, "mediacluster_jobs_in_memory", "gauge", "Job actors alive in memory (ended jobs are passivated when idle).", await node.JobsInMemoryAsync(ct));

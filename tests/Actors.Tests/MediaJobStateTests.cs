@@ -48,4 +48,43 @@ public sealed class MediaJobStateTests
         var error = Assert.Throws<InvalidOperationException>(() => MediaJobState.Empty.Apply(new InboxFileAccepted { Sha256 = "ab" }));
         Assert.Equal("a media job has no rule for the event mediacluster.jobs.InboxFileAccepted", error.Message);
     }
+
+    [Fact]
+    public void Strikes_IncarnationsThatEndWithoutProgressOrACleanStop_AreCounted_AndProgressResetsThem()
+    {
+        var accepted = MediaJobState.Empty.Apply(new JobAccepted { Spec = Spec });
+        Assert.Equal((0, 1), (accepted.Strikes, accepted.StrikesIfResumed));
+        Assert.Equal("probing the input", accepted.Step);
+
+        // Crashed while probing, twice: each resume finds the last incarnation open and without progress.
+        var twice = accepted.Apply(Started(accepted)).Apply(Started(accepted));
+        Assert.Equal((2, 3, "probing the input"), (twice.Strikes, twice.StrikesIfResumed, twice.IncarnationStep));
+
+        // A clean handoff is not a crash; progress in an incarnation clears the count.
+        var handedOff = twice.Apply(new JobHandedOff());
+        Assert.Equal(2, handedOff.StrikesIfResumed);
+        var probed = twice.Apply(new MediaProbed { DurationSeconds = 60, HasVideo = true });
+        Assert.Equal(0, probed.StrikesIfResumed);
+        Assert.Equal("finding scenes and detecting speech", probed.Step);
+        var resumed = probed.Apply(Started(probed));
+        Assert.Equal((0, 1, "finding scenes and detecting speech"), (resumed.Strikes, resumed.StrikesIfResumed, resumed.IncarnationStep));
+    }
+
+    [Fact]
+    public void Retried_AQuarantinedJob_RunsAgainWithItsRecordsAndNoStrikes()
+    {
+        var quarantined = MediaJobState.Empty.Apply(new JobAccepted { Spec = Spec })
+            .Apply(new MediaProbed { DurationSeconds = 5 })
+            .Apply(new SpeechSegmentFound { Index = 0, EndSample = 16_000 })
+            .Apply(new JobIncarnationStarted { Step = "detecting speech" })
+            .Apply(new JobIncarnationStarted { Step = "detecting speech" })
+            .Apply(new JobFailed { Reason = "quarantined: it stopped 3 nodes while detecting speech", Quarantined = true });
+        Assert.True(quarantined.Progress("j").Quarantined);
+
+        var retried = quarantined.Apply(new JobRetried { RetriedUnixMs = 7 });
+        Assert.Equal((JobState.Running, null, false, 0, 1, 1), (retried.Phase, retried.Error, retried.Quarantined, retried.Strikes, retried.StrikesIfResumed, retried.Found.Count));
+        Assert.Throws<InvalidOperationException>(() => retried.Apply(new JobCompleted()).Apply(new JobRetried()));
+    }
+
+    private static JobIncarnationStarted Started(MediaJobState state) => new() { Step = state.Step };
 }

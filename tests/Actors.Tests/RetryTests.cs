@@ -103,33 +103,6 @@ public sealed class CancelTests() : SampleTest("mc-cancel-", "three.wav", 3)
         Assert.False(recognizer.Disposed, "an engine still in use must not be freed");
         Assert.Contains(logs.Entries, e => e.Message.StartsWith("An engine call was still running 00:00:00.2", StringComparison.Ordinal));
     }
-
-    /// <summary>Every recognition waits for the test's gate.</summary>
-    private sealed class GatedRecognizer(Task<Recognition> gate) : ISpeechRecognizer
-    {
-        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Completes when the first recognition has begun.</summary>
-        public Task Entered => _entered.Task;
-
-        public bool Disposed { get; private set; }
-
-        public string Engine => "gated";
-
-        public string Model => "none";
-
-        public int Concurrency => 2;
-
-        public Task<Recognition> RecognizeAsync(ReadOnlyMemory<short> samples, CancellationToken cancellationToken = default)
-        {
-            _entered.TrySetResult();
-            return gate;
-        }
-
-        public Task<IStreamingRecognition> StartStreamAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public void Dispose() => Disposed = true;
-    }
 }
 
 public sealed class ResumeAfterDetectionTests() : SampleTest("mc-resume-", "five.wav", 5)

@@ -167,6 +167,68 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(api.DataDirectory, "results", id));
     }
 
+    [Fact]
+    public async Task ThreeNodes_TheJournalStopsFor30Seconds_NodesSayNotReady_SubmitsGet503_AndEveryJobCompletesAfterwards()
+    {
+        var (sample, reference) = await SampleWithReferenceAsync("outage talk.wav", 40);
+        var (journal, _) = await StartThreeNodesAsync("outage", [], [], []);
+        var api = _nodes[0];
+        string[] ids = [await api.SubmitAsync(sample.Path), await api.SubmitAsync(sample.Path)];
+        await UntilAsync(async () => (await Task.WhenAll(ids.Select(id => api.JobAsync(id)))).All(j => j?.GetProperty("segments_transcribed").GetInt32() >= 1), "both jobs record a segment");
+        await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(ReadyzAsync))).All(r => r.Status == 200), "every node is ready before the outage");
+
+        await _postgres.StopAsync();
+        var outage = Stopwatch.StartNew();
+        await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(ReadyzAsync))).All(r => r.Status == 503), "every node says it is not ready");
+        var notReady = await ReadyzAsync(api);
+        Assert.StartsWith("the journal is unavailable: ", notReady.Body);
+        Console.WriteLine($"not ready {outage.Elapsed.TotalSeconds:0.0} s into the outage: {notReady.Body}");
+
+        // A submit during the outage is refused at once, saying why and when to come back; nothing of it is kept.
+        var submitted = Stopwatch.StartNew();
+        using (var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(sample.Path)), "file", "during.wav" } })
+        using (var refused = await api.Client.PostAsync("api/jobs", upload))
+        {
+            var body = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)refused.StatusCode} {body}");
+            Assert.True(submitted.Elapsed < TimeSpan.FromSeconds(5), $"the refusal took {submitted.Elapsed.TotalSeconds:0.0} s");
+            Assert.Equal("5", refused.Headers.GetValues("Retry-After").Single());
+            Assert.Contains("the journal is unavailable", body);
+        }
+
+        using (var listing = await api.Client.GetAsync("api/jobs"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, listing.StatusCode);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(30) - outage.Elapsed);
+        await _postgres.StartAgainAsync();
+        var back = Stopwatch.StartNew();
+        await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(ReadyzAsync))).All(r => r.Status == 200), "every node is ready again");
+        var ready = back.Elapsed;
+        await UntilAsync(async () => (await Task.WhenAll(ids.Select(id => api.JobAsync(id)))).All(j => j?.GetProperty("state").GetString() == "completed"), "every job completes");
+        Console.WriteLine($"journal back: every node ready after {ready.TotalSeconds:0.0} s, every job completed after {back.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(ready < TimeSpan.FromSeconds(15), $"the nodes were ready {ready.TotalSeconds:0.0} s after the journal came back");
+
+        // Every route works again: a listing, and a new job that runs to its end.
+        using (var listing = await api.Client.GetAsync("api/jobs"))
+        {
+            Assert.Equal(HttpStatusCode.OK, listing.StatusCode);
+        }
+
+        foreach (var id in ids)
+        {
+            var found = (await api.JobAsync(id))!.Value.GetProperty("segments_found").GetInt32();
+            await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(api.DataDirectory, "results", id));
+        }
+    }
+
+    private static async Task<(int Status, string Body)> ReadyzAsync(NodeProcess node)
+    {
+        using var response = await node.Client.GetAsync("readyz");
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>A speech recording of at least <paramref name="seconds"/> s and its fault-free outputs (processed in this process).</summary>
     private async Task<(SpeechSample Sample, string Reference)> SampleWithReferenceAsync(string name, int seconds)
     {

@@ -15,6 +15,7 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly string _dataDirectory;
     private readonly bool _asPostgresUser;
     private Process? _server;
+    private bool _durable;
 
     private PostgresServer(string binDirectory, string dataDirectory, int port, bool asPostgresUser)
     {
@@ -62,6 +63,22 @@ public sealed class PostgresServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Stops the server (fast shutdown: open connections are cut) and keeps its data, for <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        await RunToolAsync("pg_ctl", ["stop", "-D", _dataDirectory, "-m", "fast", "-w"]);
+        await _server!.WaitForExitAsync();
+        _server.Dispose();
+        _server = null;
+    }
+
+    /// <summary>Starts the server stopped by <see cref="StopAsync"/> again on the same port and data; returns once it takes connections.</summary>
+    public async Task StartAgainAsync()
+    {
+        Launch(_durable);
+        await WaitUntilReadyAsync();
+    }
+
     /// <summary>Stops the server (fast shutdown) and removes its data directory.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -91,6 +108,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private void Launch(bool durable)
     {
+        _durable = durable;
         var args = new List<string>
         {
             "-D", _dataDirectory, "-p", Port.ToString(), "-k", _dataDirectory,

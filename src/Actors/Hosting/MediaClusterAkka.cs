@@ -144,10 +144,13 @@ public static class MediaClusterAkka
                             new Akka.Cluster.Routing.ClusterRouterGroupSettings(10_000, classifiers, allowLocalRoutees: true, useRole: GpuRole))),
                         "classifiers-router"));
                 })
-                .WithSingleton<JobIndexKey>(JobIndexName, JobIndex.Props(), IndexSingleton, createProxyToo: true)
+                .WithSingleton<JobIndexKey>(JobIndexName, Restarting.WithBackoff(JobIndex.Props(), JobIndexName, "the job index"), IndexSingleton, createProxyToo: true)
                 .WithSingleton<TrainerKey>(
                     TrainerName,
-                    Training.Trainer.Props(options.TrainerFolders(), models, engines, options.TimeProvider, loggerFactory.CreateLogger<Training.Trainer>()),
+                    Restarting.WithBackoff(
+                        Training.Trainer.Props(options.TrainerFolders(), models, engines, options.TimeProvider, loggerFactory.CreateLogger<Training.Trainer>()),
+                        TrainerName,
+                        "the trainer"),
                     TrainerSingleton,
                     createProxyToo: true)
                 .WithShardRegion<JobRegionKey>(
@@ -164,7 +167,10 @@ public static class MediaClusterAkka
                             options.TimeProvider,
                             loggerFactory.CreateLogger<MediaJob>(),
                             registry.Get<ClassifiersKey>(),
-                            options.Scenes);
+                            options.Scenes)
+                        {
+                            MaxCrashes = options.MaxCrashes,
+                        };
                         return jobId => MediaJob.Props(jobId, jobServices);
                     },
                     extractor,
@@ -174,6 +180,7 @@ public static class MediaClusterAkka
                         RememberEntities = true,
                         RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
                         StateStoreMode = StateStoreMode.Persistence,
+                        HandOffStopMessage = MediaJob.HandOff.Instance,
                     });
         }
 
@@ -181,6 +188,7 @@ public static class MediaClusterAkka
             .WithActors((system, registry) =>
             {
                 system.ActorOf(NodeStatus.Props(metrics, services.GetRequiredService<Live.LiveMetrics>()), NodeStatus.Name);
+                system.ActorOf(JournalProbe.Props(services.GetRequiredService<NodeHealth>(), registry.Get<JobIndexKey>()), "journal-probe");
                 if (hostsWorkers)
                 {
                     system.ActorOf(AsrWorkers.Props(engines, metrics), "asr-workers");
@@ -193,7 +201,7 @@ public static class MediaClusterAkka
                 if (options.Inbox is { } inbox)
                 {
                     var starter = system.ActorOf(InboxJobStarter.Props(registry.Get<JobIndexKey>(), registry.Get<JobRegionKey>()), "inbox-jobs");
-                    system.ActorOf(WatchFolder.Props(inbox, starter, options.TimeProvider), "inbox");
+                    system.ActorOf(Restarting.WithBackoff(WatchFolder.Props(inbox, starter, options.TimeProvider), "inbox", "the watch folder"), "inbox");
                 }
             })
             .AddStartup((system, _) =>
@@ -220,6 +228,7 @@ public static class MediaClusterAkka
             akka.cluster.down-removal-margin = {{failover.DownRemovalMargin.TotalMilliseconds}}ms
             akka.cluster.sharding.retry-interval = {{failover.ShardingRetry.TotalMilliseconds}}ms
             akka.cluster.sharding.shard-start-timeout = {{failover.ShardingRetry.TotalMilliseconds * 4}}ms
+            akka.cluster.sharding.entity-restart-backoff = {{failover.EntityRestartBackoff.TotalMilliseconds}}ms
             akka.cluster.use-dispatcher = mediacluster.membership-dispatcher
             akka.remote.default-remote-dispatcher.executor = fork-join-executor
             mediacluster.membership-dispatcher {

@@ -22,6 +22,7 @@ public static class MediaNodeServices
         services.AddSingleton(new AsrMetrics());
         services.AddSingleton(new VadMetrics(options.VadSlots ?? 4 * Environment.ProcessorCount));
         services.AddSingleton(new Live.LiveMetrics());
+        services.AddSingleton(new NodeHealth());
         services.AddSingleton(Training.ModelRegistry.For(options.DataDirectory, options.JournalConnectionString));
         services.AddSingleton(sp => new NodeEngines(
             () => new SileroVad(log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<SileroVad>(), device: options.InferenceDevice),

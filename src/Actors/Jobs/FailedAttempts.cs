@@ -17,4 +17,7 @@ internal sealed class FailedAttempts
         var attempt = _counts[index] = _counts.GetValueOrDefault(index) + 1;
         return (attempt, attempt > MaxRetries ? null : TimeSpan.FromSeconds(1 << (attempt - 1)));
     }
+
+    /// <summary>Forgets every failure (a job retried on purpose starts its counts again).</summary>
+    public void Clear() => _counts.Clear();
 }

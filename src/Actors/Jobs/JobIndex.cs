@@ -20,14 +20,14 @@ internal sealed class JobIndex : ReceivePersistentActor
         Recover<JobEnded>(Apply);
         Command<RegisterJob>(register =>
         {
-            if (_unfinished.Contains(register.JobId) || _ended.ContainsKey(register.JobId))
+            if (_unfinished.Contains(register.JobId) || (_ended.ContainsKey(register.JobId) && !register.Reopen))
             {
                 Sender.Tell(register);
                 return;
             }
 
             var replyTo = Sender;
-            Persist(new JobRegistered { JobId = register.JobId }, e =>
+            Persist(new JobRegistered { JobId = register.JobId, Reopened = register.Reopen }, e =>
             {
                 Apply(e);
                 replyTo.Tell(register);
@@ -62,7 +62,11 @@ internal sealed class JobIndex : ReceivePersistentActor
 
     public static Props Props() => Akka.Actor.Props.Create(() => new JobIndex());
 
-    private void Apply(JobRegistered e) => _unfinished.Add(e.JobId);
+    private void Apply(JobRegistered e)
+    {
+        _ended.Remove(e.JobId);
+        _unfinished.Add(e.JobId);
+    }
 
     private void Apply(JobEnded e)
     {

@@ -17,4 +17,8 @@ public sealed record JobServices(
     TimeProvider Time,
     ILogger Log,
     IActorRef Classifiers,
-    SceneSettings Scenes);
+    SceneSettings Scenes)
+{
+    /// <summary>Incarnations in a row without progress before a job is quarantined (see <see cref="MediaNodeOptions.MaxCrashes"/>).</summary>
+    public int MaxCrashes { get; init; } = 3;
+}

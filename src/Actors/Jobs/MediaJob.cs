@@ -26,7 +26,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
 
     // The work this incarnation runs off the actor (ffprobe, scene detection, artifacts): cancelled when the job ends or
     // the actor stops, which kills the ffmpeg processes under it.
-    private readonly CancellationTokenSource _work = new();
+    private CancellationTokenSource _work = new();
     private bool _probing;
 
     public MediaJob(string jobId, JobServices services)
@@ -58,6 +58,8 @@ public sealed partial class MediaJob : ReceivePersistentActor
             }
         });
         Command<StopJob>(_ => Context.Stop(Self));
+        Command<HandOff>(_ => OnHandOff());
+        Command<RetryJob>(OnRetry);
         Command<Advance>(_ => AdvanceJob());
         Command<ProbeResult>(OnProbed);
         Command<Terminated>(OnTerminated);
@@ -130,15 +132,95 @@ public sealed partial class MediaJob : ReceivePersistentActor
     {
         if (_state.Phase == JobState.Running)
         {
-            _services.Log.LogInformation(
-                "Job {JobId} resumed after a restart: {Transcribed} of {Found} speech segments already recorded",
-                _jobId, _state.Transcribed.Count, _state.Found.Count);
-            Self.Tell(Advance.Instance);
+            Resume();
         }
         else if (_state.IsTerminal)
         {
             OnEnded();
         }
+    }
+
+    /// <summary>
+    /// A running job found in recovery begins a new incarnation, recorded with its step — unless the last
+    /// <see cref="JobServices.MaxCrashes"/> incarnations all ended without progress and without a clean stop: then the
+    /// job is a poison (it stops whatever node runs it) and is quarantined instead of being resumed once more.
+    /// </summary>
+    private void Resume()
+    {
+        var strikes = _state.StrikesIfResumed;
+        if (strikes >= _services.MaxCrashes)
+        {
+            _services.Log.LogWarning(
+                "Job {JobId} quarantined: its last {Strikes} incarnations ended without progress while {Step}", _jobId, strikes, _state.IncarnationStep);
+            EndWith(new JobFailed
+            {
+                Reason = $"quarantined: it stopped {strikes} nodes while {_state.IncarnationStep} (pbm media retry {_jobId} runs it again on purpose)",
+                FailedUnixMs = Now(),
+                Quarantined = true,
+            });
+            return;
+        }
+
+        Record(new JobIncarnationStarted { Step = _state.Step, StartedUnixMs = Now(), Node = _node }, () =>
+        {
+            _services.Log.LogInformation(
+                "Job {JobId} resumed while {Step}: {Transcribed} of {Found} speech segments already recorded{Strikes}",
+                _jobId, _state.Step, _state.Transcribed.Count, _state.Found.Count,
+                strikes > 0 ? $" ({strikes} incarnation(s) in a row ended without progress; quarantined at {_services.MaxCrashes})" : string.Empty);
+            Self.Tell(Advance.Instance);
+        });
+    }
+
+    /// <summary>The shard hands the job to another node (a rebalance or a graceful shutdown): a clean stop, recorded as such.</summary>
+    private void OnHandOff()
+    {
+        if (_state.Phase != JobState.Running)
+        {
+            Context.Stop(Self);
+            return;
+        }
+
+        CancelWork();
+        Persist(new JobHandedOff { HandedOffUnixMs = Now() }, e =>
+        {
+            _state = _state.Apply(e);
+            Context.Stop(Self);
+        });
+    }
+
+    /// <summary>Runs a failed or cancelled job again from what it recorded, if its input is still there.</summary>
+    private void OnRetry(RetryJob retry)
+    {
+        var refused = _state.Phase switch
+        {
+            JobState.New => $"no job '{_jobId}' was started",
+            JobState.Running => $"job '{_jobId}' is running",
+            JobState.Completed => $"job '{_jobId}' completed; submit its media again to process it again",
+            _ when !File.Exists(_state.Spec!.InputPath) => $"job '{_jobId}' cannot run again: its input '{TitleOf(_state.Spec)}' is gone",
+            _ => null,
+        };
+        if (refused is not null)
+        {
+            Sender.Tell(new RetryJobResult { Progress = Progress(), Refused = refused });
+            return;
+        }
+
+        var replyTo = Sender;
+        _work = new CancellationTokenSource();
+        _inFlight.Clear();
+        _recognitionFailures.Clear();
+        _scenesInFlight.Clear();
+        _scenesWaitingToRetry.Clear();
+        _sceneFailures.Clear();
+        Record(new JobRetried { RetriedUnixMs = Now() }, () =>
+        {
+            _services.Log.LogInformation("Job {JobId} retried on purpose while {Step}", _jobId, _state.Step);
+
+            // Before this job can end again (messages from one sender arrive in order), the listing shows it running.
+            _services.Index.Tell(new RegisterJob { JobId = _jobId, Reopen = true }, ActorRefs.NoSender);
+            replyTo.Tell(new RetryJobResult { Progress = Progress() });
+            Self.Tell(Advance.Instance);
+        });
     }
 
     private void OnStart(StartJob start)
@@ -344,12 +426,13 @@ public sealed partial class MediaJob : ReceivePersistentActor
 
     /// <summary>
     /// Once the job has ended, an input the node owns (an upload, a live recording) leaves the uploads: a completed
-    /// job's moves beside its results as <c>media.EXT</c> (the page plays it), a failed or cancelled one's is deleted.
+    /// job's moves beside its results as <c>media.EXT</c> (the page plays it), a cancelled one's is deleted. A failed
+    /// one's stays, so that <c>pbm media retry</c> can run it again (a failure may have been the node's, not the input's).
     /// Idempotent.
     /// </summary>
     private void ReleaseInput()
     {
-        if (_state.Spec is not { OwnsInput: true } spec || !File.Exists(spec.InputPath))
+        if (_state.Spec is not { OwnsInput: true } spec || _state.Phase == JobState.Failed || !File.Exists(spec.InputPath))
         {
             return;
         }
@@ -390,6 +473,12 @@ public sealed partial class MediaJob : ReceivePersistentActor
                 OnSceneTimer(message);
                 break;
         }
+    }
+
+    /// <summary>The shard's stop message when it hands the job's shard to another node.</summary>
+    public sealed record HandOff
+    {
+        public static HandOff Instance { get; } = new();
     }
 
     /// <summary>The shard's answer to <see cref="Passivate"/>: stop now.</summary>

@@ -53,6 +53,53 @@ public sealed record MediaJobState
 
     public bool IsTerminal => Phase is JobState.Completed or JobState.Failed or JobState.Cancelled;
 
+    /// <summary>Failed as a poison job: its incarnations kept ending without progress.</summary>
+    public bool Quarantined { get; private init; }
+
+    /// <summary>Incarnations in a row (before the current one) that ended without progress and without a clean stop.</summary>
+    public int Strikes { get; private init; }
+
+    /// <summary>The current incarnation began and has not stopped cleanly (a recovery that finds it so finds a crash).</summary>
+    private bool IncarnationOpen { get; init; }
+
+    /// <summary>The current incarnation recorded progress.</summary>
+    private bool ProgressSinceIncarnation { get; init; }
+
+    /// <summary>
+    /// What <see cref="Strikes"/> becomes if a new incarnation begins now: reset by progress, one more if the last
+    /// incarnation ended without a clean stop.
+    /// </summary>
+    public int StrikesIfResumed => ProgressSinceIncarnation ? 0 : IncarnationOpen ? Strikes + 1 : Strikes;
+
+    /// <summary>The step the incarnation that began last was at, as recorded.</summary>
+    public string IncarnationStep { get; private init; } = "probing the input";
+
+    /// <summary>What a running job is doing now, in words (what a quarantine names).</summary>
+    public string Step
+    {
+        get
+        {
+            if (Probed is null)
+            {
+                return "probing the input";
+            }
+
+            var steps = new List<string>();
+            if (HasVideo)
+            {
+                steps.Add(Scenes is null ? "finding scenes" : ScenesDone ? string.Empty : "labelling scenes");
+            }
+
+            if (Probed.NoAudio != true)
+            {
+                steps.Add(!DetectionComplete ? "detecting speech" : SpeechDone ? string.Empty : "recognising speech");
+            }
+
+            steps.RemoveAll(s => s.Length == 0);
+            return steps.Count == 0 ? "writing the results" : string.Join(" and ", steps);
+        }
+    }
+
     /// <summary>Speech and scenes are done: time for the summary and artifacts.</summary>
     public bool ReadyToFinish => !IsTerminal && SpeechDone && ScenesDone && Spec is not null;
 
@@ -61,23 +108,39 @@ public sealed record MediaJobState
     /// error, never ignored (the actor checks before it persists, so only a corrupt journal can hold one).
     /// </summary>
     public MediaJobState Apply(IMessage e) => IsTerminal
-        ? throw new InvalidOperationException($"a media job that ended ({Phase}) has no rule for a later event {e.Descriptor.FullName}")
+        ? e is JobRetried && Phase is JobState.Failed or JobState.Cancelled
+            ? this with
+            {
+                Phase = JobState.Running, Error = null, EndedUnixMs = 0, Quarantined = false, Strikes = 0,
+                IncarnationOpen = true, ProgressSinceIncarnation = false, IncarnationStep = Step,
+            }
+            : throw new InvalidOperationException($"a media job that ended ({Phase}) has no rule for a later event {e.Descriptor.FullName}")
         : e switch
     {
-        JobAccepted accepted => this with { Spec = accepted.Spec, AcceptedUnixMs = accepted.AcceptedUnixMs, Phase = JobState.Running },
-        MediaProbed probed => this with { Probed = probed },
-        SpeechSegmentFound found => this with { Found = Found.SetItem(found.Index, found) },
-        SpeechDetectionCompleted => this with { DetectionComplete = true },
-        SegmentTranscribed transcribed => Transcribed.ContainsKey(transcribed.Index) ? this : this with { Transcribed = Transcribed.Add(transcribed.Index, transcribed) },
-        SummaryWritten summary => this with { Summary = summary },
-        ScenesDetected scenes => this with { Scenes = scenes },
-        SceneClassified classified => Classified.ContainsKey(classified.Index) ? this : this with { Classified = Classified.Add(classified.Index, classified) },
+        JobAccepted accepted => this with
+        {
+            Spec = accepted.Spec, AcceptedUnixMs = accepted.AcceptedUnixMs, Phase = JobState.Running, IncarnationOpen = true, IncarnationStep = Step,
+        },
+        JobIncarnationStarted started => this with
+        {
+            Strikes = StrikesIfResumed, IncarnationOpen = true, ProgressSinceIncarnation = false, IncarnationStep = started.Step,
+        },
+        JobHandedOff => this with { IncarnationOpen = false },
+        MediaProbed probed => Progressed() with { Probed = probed },
+        SpeechSegmentFound found => Progressed() with { Found = Found.SetItem(found.Index, found) },
+        SpeechDetectionCompleted => Progressed() with { DetectionComplete = true },
+        SegmentTranscribed transcribed => Transcribed.ContainsKey(transcribed.Index) ? this : Progressed() with { Transcribed = Transcribed.Add(transcribed.Index, transcribed) },
+        SummaryWritten summary => Progressed() with { Summary = summary },
+        ScenesDetected scenes => Progressed() with { Scenes = scenes },
+        SceneClassified classified => Classified.ContainsKey(classified.Index) ? this : Progressed() with { Classified = Classified.Add(classified.Index, classified) },
         ArtifactsWritten => this,
         JobCompleted completed => this with { Phase = JobState.Completed, EndedUnixMs = completed.CompletedUnixMs },
-        JobFailed failed => this with { Phase = JobState.Failed, Error = failed.Reason, EndedUnixMs = failed.FailedUnixMs },
+        JobFailed failed => this with { Phase = JobState.Failed, Error = failed.Reason, EndedUnixMs = failed.FailedUnixMs, Quarantined = failed.Quarantined },
         JobCancelled cancelled => this with { Phase = JobState.Cancelled, Error = cancelled.Reason, EndedUnixMs = cancelled.CancelledUnixMs },
         _ => throw new InvalidOperationException($"a media job has no rule for the event {e.Descriptor.FullName}"),
     };
+
+    private MediaJobState Progressed() => ProgressSinceIncarnation ? this : this with { ProgressSinceIncarnation = true };
 
     /// <summary>The job's progress as subscribers and the API see it.</summary>
     public JobProgress Progress(string jobId) => new()
@@ -94,5 +157,6 @@ public sealed record MediaJobState
         SpeechDetectionComplete = DetectionComplete,
         ScenesFound = Scenes?.Scenes.Count ?? 0,
         ScenesClassified = Classified.Count,
+        Quarantined = Quarantined,
     };
 }

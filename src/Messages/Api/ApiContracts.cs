@@ -29,7 +29,8 @@ public sealed record JobInfo(
     int SegmentsFound,
     int SegmentsTranscribed,
     bool SpeechDetectionComplete,
-    string? Node)
+    string? Node,
+    bool Quarantined = false)
 {
     [JsonIgnore]
     public bool IsTerminal => State is "completed" or "failed" or "cancelled";
@@ -68,7 +69,8 @@ public sealed record JobInfo(
             p.SegmentsFound,
             p.SegmentsTranscribed,
             p.SpeechDetectionComplete,
-            p.Node is { Length: > 0 } node ? node : null);
+            p.Node is { Length: > 0 } node ? node : null,
+            p.Quarantined);
     }
 }
 

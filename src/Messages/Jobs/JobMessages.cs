@@ -17,6 +17,8 @@ public sealed partial class CancelJob : IJobMessage;
 
 public sealed partial class GetJobProgress : IJobMessage;
 
+public sealed partial class RetryJob : IJobMessage;
+
 public sealed partial class SubscribeToJob : IJobMessage;
 
 public sealed partial class JobProgress
