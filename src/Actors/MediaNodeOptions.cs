@@ -141,6 +141,13 @@ public sealed record FailoverTimings
     /// </summary>
     public TimeSpan EntityRestartBackoff { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long the journal's circuit breaker, once open (after 10 failed calls in a row: the database away), fails
+    /// calls at once before it lets one through to try again — the most the node lags behind the database's return
+    /// (Akka's default, 30 s, kept nodes unready for 10 s after a 30-s outage).
+    /// </summary>
+    public TimeSpan JournalBreakerReset { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often a shard region retries registering with the coordinator and re-asks for shard homes.</summary>
     public TimeSpan ShardingRetry { get; init; } = TimeSpan.FromMilliseconds(500);
 }

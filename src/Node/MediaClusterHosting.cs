@@ -41,6 +41,8 @@ internal static class MediaClusterHosting
         Scenes = ScenesOf(options.Scenes),
         SceneSlots = options.Scenes.Slots is { } slots ? (slots >= 1 ? slots : throw new NodeSettingsException($"Node:Scenes:Slots must be at least 1 (it is {slots})")) : null,
         DatasetsDirectory = options.DatasetsRoot,
+        MaxCrashes = options.Jobs.MaxCrashes >= 1 ? options.Jobs.MaxCrashes
+            : throw new NodeSettingsException($"Node:Jobs:MaxCrashes must be at least 1 (it is {options.Jobs.MaxCrashes})"),
     };
 
     /// <summary>The scene settings, checked (a bad one names its key).</summary>

@@ -69,7 +69,14 @@ internal static partial class NodeHost
             kestrel.Listen(managementAddress, options.ManagementPort, l => management = l);
         });
 
+        if (options.Jobs.KeepFailedInputsHours < 0 || !double.IsFinite(options.Jobs.KeepFailedInputsHours))
+        {
+            throw new NodeSettingsException($"Node:Jobs:KeepFailedInputsHours must be 0 or more (it is {options.Jobs.KeepFailedInputsHours})");
+        }
+
         builder.Services.AddMediaCluster(options);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddHostedService<UploadSweep>();
         var app = builder.Build();
         var log = app.Logger;
         var tokenPath = ApiToken.PathOf(options.DataDirectory, options.ApiTokenFile);

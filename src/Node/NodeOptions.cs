@@ -42,6 +42,9 @@ public sealed class NodeOptions
     /// <summary>Where the journal and snapshots live.</summary>
     public JournalSettings Journal { get; set; } = new();
 
+    /// <summary>How jobs survive what goes wrong: poison inputs, failed inputs kept for a retry.</summary>
+    public JobsSettings Jobs { get; set; } = new();
+
     /// <summary>Where the ONNX models (Silero VAD) run.</summary>
     public InferenceSettings Inference { get; set; } = new();
 
@@ -172,6 +175,19 @@ public sealed class JournalSettings
 {
     /// <summary>A PostgreSQL connection string (e.g. <c>Host=db;Username=mc;Password=…;Database=mediacluster</c>); empty: SQLite in DataDirectory/journal.</summary>
     public string? ConnectionString { get; set; }
+}
+
+/// <summary>Section Node:Jobs.</summary>
+public sealed class JobsSettings
+{
+    /// <summary>
+    /// Incarnations in a row a job may end without progress and without a clean stop (each crash of the node running
+    /// it) before it is quarantined instead of resumed once more (default 3).
+    /// </summary>
+    public int MaxCrashes { get; set; } = 3;
+
+    /// <summary>How long a failed job's upload is kept for <c>pbm media retry</c> before the uploads sweep removes it (default 24).</summary>
+    public double KeepFailedInputsHours { get; set; } = 24;
 }
 
 /// <summary>Section Node:Asr.</summary>

@@ -177,6 +177,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         await UntilAsync(async () => (await Task.WhenAll(ids.Select(id => api.JobAsync(id)))).All(j => j?.GetProperty("segments_transcribed").GetInt32() >= 1), "both jobs record a segment");
         await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(ReadyzAsync))).All(r => r.Status == 200), "every node is ready before the outage");
 
+        var before = await Task.WhenAll(ids.Select(async id => (await api.JobAsync(id))!.Value.GetProperty("segments_transcribed").GetInt32()));
         await _postgres.StopAsync();
         var outage = Stopwatch.StartNew();
         await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(ReadyzAsync))).All(r => r.Status == 503), "every node says it is not ready");
@@ -206,9 +207,15 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         var back = Stopwatch.StartNew();
         await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(ReadyzAsync))).All(r => r.Status == 200), "every node is ready again");
         var ready = back.Elapsed;
+        await UntilAsync(
+            async () => (await Task.WhenAll(ids.Select(id => api.JobAsync(id)))).Select((j, i) => j?.GetProperty("state").GetString() == "completed" || j?.GetProperty("segments_transcribed").GetInt32() > before[i]).All(progressed => progressed),
+            "every job records progress again");
+        var resumed = back.Elapsed;
         await UntilAsync(async () => (await Task.WhenAll(ids.Select(id => api.JobAsync(id)))).All(j => j?.GetProperty("state").GetString() == "completed"), "every job completes");
-        Console.WriteLine($"journal back: every node ready after {ready.TotalSeconds:0.0} s, every job completed after {back.Elapsed.TotalSeconds:0.0} s");
-        Assert.True(ready < TimeSpan.FromSeconds(15), $"the nodes were ready {ready.TotalSeconds:0.0} s after the journal came back");
+        Console.WriteLine(
+            $"journal back: every node ready after {ready.TotalSeconds:0.0} s, every job recording again after {resumed.TotalSeconds:0.0} s, " +
+            $"every job completed after {back.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(resumed < TimeSpan.FromSeconds(15), $"the jobs recorded progress again {resumed.TotalSeconds:0.0} s after the journal came back (ready after {ready.TotalSeconds:0.0} s)");
 
         // Every route works again: a listing, and a new job that runs to its end.
         using (var listing = await api.Client.GetAsync("api/jobs"))

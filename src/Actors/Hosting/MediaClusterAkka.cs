@@ -216,8 +216,9 @@ public static class MediaClusterAkka
     }
 
     /// <summary>
-    /// The timings with no typed Akka.Hosting option: the resolver's stable-after, the down-removal margin, and the
-    /// shard regions' retry interval (built from <see cref="FailoverTimings"/>, so the few lines of HOCON follow the options).
+    /// The timings with no typed Akka.Hosting option: the resolver's stable-after, the down-removal margin, the
+    /// shard regions' retry interval, how soon a stopped job is started again and how long the journal's circuit breaker
+    /// stays open (built from <see cref="FailoverTimings"/>, so the few lines of HOCON follow the options).
     /// And the threads membership runs on: the cluster's actors (gossip, heartbeats, the resolver) and remoting get
     /// dedicated threads instead of the shared thread pool, so that a node busy recognising speech still answers
     /// heartbeats in time — on a loaded 2-core machine, heartbeats queued behind pool work got healthy nodes downed.
@@ -229,6 +230,8 @@ public static class MediaClusterAkka
             akka.cluster.sharding.retry-interval = {{failover.ShardingRetry.TotalMilliseconds}}ms
             akka.cluster.sharding.shard-start-timeout = {{failover.ShardingRetry.TotalMilliseconds * 4}}ms
             akka.cluster.sharding.entity-restart-backoff = {{failover.EntityRestartBackoff.TotalMilliseconds}}ms
+            akka.persistence.journal.sql.circuit-breaker.reset-timeout = {{failover.JournalBreakerReset.TotalMilliseconds}}ms
+            akka.persistence.snapshot-store.sql.circuit-breaker.reset-timeout = {{failover.JournalBreakerReset.TotalMilliseconds}}ms
             akka.cluster.use-dispatcher = mediacluster.membership-dispatcher
             akka.remote.default-remote-dispatcher.executor = fork-join-executor
             mediacluster.membership-dispatcher {
