@@ -109,6 +109,9 @@ public sealed record MediaNodeOptions
     /// </summary>
     public int MaxCrashes { get; init; } = 3;
 
+    /// <summary>What a training dataset may hold (file bytes, examples, labels, picture pixels, files in a zip).</summary>
+    public Media.Learning.DatasetLimits DatasetLimits { get; init; } = Media.Learning.DatasetLimits.Default;
+
     /// <summary>How long an ended job stays in memory without messages before its shard passivates it.</summary>
     public TimeSpan PassivateAfter { get; init; } = TimeSpan.FromMinutes(2);
 

@@ -28,10 +28,14 @@ public sealed class NodeEngines
     /// Engines made by the factories on first use; <paramref name="liveRecognizer"/> gives live streams a recogniser
     /// (a pool) of their own, so that they never wait behind batch segments (default: the batch one).
     /// </summary>
-    public NodeEngines(Func<SileroVad> vad, Func<ISpeechRecognizer> recognizer, Func<ISpeechRecognizer>? liveRecognizer = null, Func<ImageEmbedder>? embedder = null)
+    public NodeEngines(
+        Func<SileroVad> vad, Func<ISpeechRecognizer> recognizer, Func<ISpeechRecognizer>? liveRecognizer = null, Func<ImageEmbedder>? embedder = null,
+        DatasetLimits? limits = null)
     {
         _embedder = new Lazy<ImageEmbedder>(embedder ?? (() => new ImageEmbedder()), LazyThreadSafetyMode.ExecutionAndPublication);
-        ShotTasks = [new MovementTask(), new ScaleTask(() => _embedder.Value)];
+        limits ??= DatasetLimits.Default;
+        ShotTasks = [new MovementTask { Limits = limits }, new ScaleTask(() => _embedder.Value) { Limits = limits }];
+        Text = new TextTask { Limits = limits };
         LearningTasks = [.. ShotTasks, Text];
         _vad = new Lazy<SileroVad>(vad, LazyThreadSafetyMode.ExecutionAndPublication);
         _recognizer = new Lazy<ISpeechRecognizer>(recognizer, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -46,7 +50,7 @@ public sealed class NodeEngines
     public IReadOnlyList<ShotTask> ShotTasks { get; }
 
     /// <summary>Text classification of transcript segments and summaries.</summary>
-    public TextTask Text { get; } = new();
+    public TextTask Text { get; }
 
     /// <summary>Every task the trainer trains: the scene tasks and text.</summary>
     public IReadOnlyList<LearningTask> LearningTasks { get; }

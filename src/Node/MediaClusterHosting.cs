@@ -43,7 +43,33 @@ internal static class MediaClusterHosting
         DatasetsDirectory = options.DatasetsRoot,
         MaxCrashes = options.Jobs.MaxCrashes >= 1 ? options.Jobs.MaxCrashes
             : throw new NodeSettingsException($"Node:Jobs:MaxCrashes must be at least 1 (it is {options.Jobs.MaxCrashes})"),
+        DatasetLimits = DatasetLimitsOf(options.Training),
     };
+
+    /// <summary>The training limits, each checked positive (naming its key).</summary>
+    internal static Media.Learning.DatasetLimits DatasetLimitsOf(TrainingSettings training)
+    {
+        foreach (var (name, value) in new (string, long)[]
+        {
+            ("MaxDataFileBytes", training.MaxDataFileBytes), ("MaxExamples", training.MaxExamples), ("MaxLabels", training.MaxLabels),
+            ("MaxPicturePixels", training.MaxPicturePixels), ("MaxDatasetFiles", training.MaxDatasetFiles),
+        })
+        {
+            if (value < 1)
+            {
+                throw new NodeSettingsException($"Node:Training:{name} must be at least 1 (it is {value})");
+            }
+        }
+
+        return new Media.Learning.DatasetLimits
+        {
+            MaxDataFileBytes = training.MaxDataFileBytes,
+            MaxExamples = training.MaxExamples,
+            MaxLabels = training.MaxLabels,
+            MaxPicturePixels = training.MaxPicturePixels,
+            MaxDatasetFiles = training.MaxDatasetFiles,
+        };
+    }
 
     /// <summary>The scene settings, checked (a bad one names its key).</summary>
     private static Actors.Jobs.SceneSettings ScenesOf(SceneSettings scenes)

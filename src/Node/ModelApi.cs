@@ -117,6 +117,12 @@ internal static class ModelApi
                 case ".zip":
                     using (var zip = ZipFile.OpenRead(spec.InputPath))
                     {
+                        if (zip.Entries.Count > options.Training.MaxDatasetFiles)
+                        {
+                            throw new InvalidDataException(
+                                $"it holds {zip.Entries.Count} entries, over the limit of {options.Training.MaxDatasetFiles} files for a dataset (Node:Training:MaxDatasetFiles)");
+                        }
+
                         if (zip.Entries.Sum(e => e.Length) > 4 * options.MaxUploadBytes)
                         {
                             throw new InvalidDataException($"it unpacks to more than 4 × the upload limit ({4 * options.MaxUploadBytes} bytes)");

@@ -45,6 +45,9 @@ public sealed class NodeOptions
     /// <summary>How jobs survive what goes wrong: poison inputs, failed inputs kept for a retry.</summary>
     public JobsSettings Jobs { get; set; } = new();
 
+    /// <summary>What a training dataset may hold.</summary>
+    public TrainingSettings Training { get; set; } = new();
+
     /// <summary>Where the ONNX models (Silero VAD) run.</summary>
     public InferenceSettings Inference { get; set; } = new();
 
@@ -188,6 +191,25 @@ public sealed class JobsSettings
 
     /// <summary>How long a failed job's upload is kept for <c>pbm media retry</c> before the uploads sweep removes it (default 24).</summary>
     public double KeepFailedInputsHours { get; set; } = 24;
+}
+
+/// <summary>Section Node:Training: limits on a dataset (untrusted input), each checked while it is read.</summary>
+public sealed class TrainingSettings
+{
+    /// <summary>Bytes of one data file: a labels CSV, a MovieShots JSON, a text CSV (default 256 MiB).</summary>
+    public long MaxDataFileBytes { get; set; } = Media.Learning.DatasetLimits.Default.MaxDataFileBytes;
+
+    /// <summary>Examples in one dataset (default 1 000 000).</summary>
+    public int MaxExamples { get; set; } = Media.Learning.DatasetLimits.Default.MaxExamples;
+
+    /// <summary>Distinct labels in one dataset (default 1 000).</summary>
+    public int MaxLabels { get; set; } = Media.Learning.DatasetLimits.Default.MaxLabels;
+
+    /// <summary>Pixels (width × height) of one dataset picture, read from its header before it is decoded (default 40 000 000).</summary>
+    public long MaxPicturePixels { get; set; } = Media.Learning.DatasetLimits.Default.MaxPicturePixels;
+
+    /// <summary>Files in an uploaded dataset zip (default 100 000).</summary>
+    public int MaxDatasetFiles { get; set; } = Media.Learning.DatasetLimits.Default.MaxDatasetFiles;
 }
 
 /// <summary>Section Node:Asr.</summary>

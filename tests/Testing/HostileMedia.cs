@@ -28,11 +28,18 @@ public static class HostileMedia
         return path;
     }
 
+    /// <summary>
+    /// A PNG whose header says <paramref name="width"/> × <paramref name="height"/> (32000 × 32000 is 3 GB of pixels once
+    /// decoded) with the first rows' data only: a few hundred bytes that a decoder would size its buffers from.
+    /// </summary>
+    public static byte[] HugePng(int width = 32000, int height = 32000) => Png(width, height, 0, "Comment", "huge", rowsGiven: 2);
+
     /// <summary>An RGB PNG of one colour, with one <c>tEXt</c> chunk (<paramref name="key"/>, <paramref name="text"/>).</summary>
-    public static byte[] Png(int width, int height, byte shade, string key, string text)
+    public static byte[] Png(int width, int height, byte shade, string key, string text, int? rowsGiven = null)
     {
-        var rows = new byte[height * (1 + 3 * width)];
-        for (var y = 0; y < height; y++)
+        var rowCount = Math.Min(height, rowsGiven ?? height);
+        var rows = new byte[rowCount * (1 + 3 * width)];
+        for (var y = 0; y < rowCount; y++)
         {
             for (var x = 0; x < width; x++)
             {

@@ -148,7 +148,7 @@ public static class MediaClusterAkka
                 .WithSingleton<TrainerKey>(
                     TrainerName,
                     Restarting.WithBackoff(
-                        Training.Trainer.Props(options.TrainerFolders(), models, engines, options.TimeProvider, loggerFactory.CreateLogger<Training.Trainer>()),
+                        Training.Trainer.Props(options.TrainerFolders(), models, engines, options.TimeProvider, loggerFactory.CreateLogger<Training.Trainer>(), options.MaxCrashes),
                         TrainerName,
                         "the trainer"),
                     TrainerSingleton,

@@ -28,7 +28,8 @@ public static class MediaNodeServices
             () => new SileroVad(log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<SileroVad>(), device: options.InferenceDevice),
             () => recognizer ?? options.Recognizer.Create(options.AsrSlots),
             recognizer is null ? () => options.Recognizer.Create(options.Live.MaxStreams) : null,
-            () => new Media.Video.ImageEmbedder(options.InferenceDevice, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Media.Video.ImageEmbedder>())));
+            () => new Media.Video.ImageEmbedder(options.InferenceDevice, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Media.Video.ImageEmbedder>()),
+            options.DatasetLimits));
 
         // Registered before Akka's hosted service, so it stops after the actor system has terminated.
         services.AddHostedService<EngineShutdown>();

@@ -30,6 +30,7 @@ public sealed class Trainer : ReceivePersistentActor
     public const string Topic = "models";
 
     private readonly TrainerOptions _options;
+    private readonly int _maxCrashes;
     private readonly ModelRegistry _registry;
     private readonly NodeEngines _engines;
     private readonly TrainingRuns _runs;
@@ -41,14 +42,18 @@ public sealed class Trainer : ReceivePersistentActor
     private readonly Dictionary<string, string> _lastSeen = [];
     private readonly HashSet<string> _defaultsAsked = [];
 
+    // Runs begun and not ended, by dataset: each is an incarnation that stopped mid-run (a crash, or a hand-over).
+    private readonly Dictionary<(string Task, string Hash), int> _starts = [];
+
     // Cancelled when the trainer stops (its node shuts down, or the singleton moves): a run in progress then stops
     // before it writes anything, and is redone by the next incarnation (its TrainingRequested has no TrainingFinished).
     private readonly CancellationTokenSource _stopping = new();
     private TrainingRequested? _running;
     private string _phase = "idle";
 
-    public Trainer(TrainerOptions options, ModelRegistry registry, NodeEngines engines, TimeProvider time, ILogger log)
+    public Trainer(TrainerOptions options, ModelRegistry registry, NodeEngines engines, TimeProvider time, ILogger log, int maxCrashes = 3)
     {
+        _maxCrashes = maxCrashes;
         _options = options;
         _registry = registry;
         _engines = engines;
@@ -57,6 +62,7 @@ public sealed class Trainer : ReceivePersistentActor
         _clock = new ActorClock(time, Self);
         Recover<TrainingRequested>(r => _pending.Add(r));
         Recover<TrainingFinished>(OnFinishedRecorded);
+        Recover<TrainingStarted>(started => _starts[(started.Task, started.DatasetHash)] = _starts.GetValueOrDefault((started.Task, started.DatasetHash)) + 1);
         Recover<RecoveryCompleted>(_ =>
         {
             _clock.StartPeriodic("poll", Poll.Instance, _options.Poll);
@@ -83,8 +89,8 @@ public sealed class Trainer : ReceivePersistentActor
 
     public override string PersistenceId => "trainer";
 
-    public static Props Props(TrainerOptions options, ModelRegistry registry, NodeEngines engines, TimeProvider time, ILogger log) =>
-        Akka.Actor.Props.Create(() => new Trainer(options, registry, engines, time, log));
+    public static Props Props(TrainerOptions options, ModelRegistry registry, NodeEngines engines, TimeProvider time, ILogger log, int maxCrashes = 3) =>
+        Akka.Actor.Props.Create(() => new Trainer(options, registry, engines, time, log, maxCrashes));
 
     private string KnownTasks => string.Join(", ", _engines.LearningTasks.Select(t => t.Name));
 
@@ -99,6 +105,7 @@ public sealed class Trainer : ReceivePersistentActor
     private void OnFinishedRecorded(TrainingFinished finished)
     {
         _pending.RemoveAll(p => p.Request.Task == finished.Task && p.DatasetHash == finished.DatasetHash);
+        _starts.Remove((finished.Task, finished.DatasetHash));
         _finished[(finished.Task, finished.DatasetHash)] = finished;
     }
 
@@ -122,7 +129,7 @@ public sealed class Trainer : ReceivePersistentActor
             {
                 return new Hashed(train, null, ex.Message, replyTo);
             }
-        }).PipeTo(Self);
+        }).PipeTo(Self, failure: ex => new Hashed(train, null, $"the dataset could not be read: {ex.GetBaseException().Message}", replyTo));
     }
 
     private void OnHashed(Hashed hashed)
@@ -165,6 +172,30 @@ public sealed class Trainer : ReceivePersistentActor
 
         var run = _pending[0];
         _running = run;
+        var key = (run.Request.Task, run.DatasetHash);
+        if (_starts.GetValueOrDefault(key) is var starts && starts >= _maxCrashes)
+        {
+            // Each run of this dataset so far ended its trainer: it is not begun once more.
+            _log.LogWarning("Training {Task} on dataset {Hash} quarantined: {Starts} runs of it stopped their trainer", key.Task, key.DatasetHash, starts);
+            OnRunEnded(new RunEnded(run, new TrainingFinished
+            {
+                Task = key.Task,
+                DatasetHash = key.DatasetHash,
+                Status = "failed",
+                Reason = $"quarantined: it stopped {starts} trainers while training (this dataset is not trained again; fix it and give the new version)",
+            }, null));
+            return;
+        }
+
+        Persist(new TrainingStarted { Task = key.Task, DatasetHash = key.DatasetHash }, started =>
+        {
+            _starts[key] = starts + 1;
+            Start(run);
+        });
+    }
+
+    private void Start(TrainingRequested run)
+    {
         _phase = "starting";
         var self = Self;
         var progress = new Progress<string>(text => self.Tell(new Phase(text)));

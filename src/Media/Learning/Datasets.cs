@@ -46,16 +46,18 @@ public static class Datasets
     /// movement labels lower-cased to ours) or a <c>labels.csv</c>, where a bad line, a path leaving the file's folder or
     /// a missing clip is an error naming the line.
     /// </summary>
-    public static IReadOnlyList<LabelledFile> ReadLabels(string csv, string? movieShotsKey = null)
+    public static IReadOnlyList<LabelledFile> ReadLabels(string csv, string? movieShotsKey = null, DatasetLimits? limits = null)
     {
+        limits ??= DatasetLimits.Default;
         if (csv.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
-            return ReadMovieShots(csv, movieShotsKey ?? throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)}: this task does not read MovieShots JSON"));
+            return ReadMovieShots(csv, movieShotsKey ?? throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)}: this task does not read MovieShots JSON"), limits);
         }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(csv))!;
         var entries = new List<LabelledFile>();
-        var lines = File.ReadAllLines(csv);
+        var labels = new HashSet<string>(StringComparer.Ordinal);
+        var lines = limits.ReadText(csv).Split('\n');
         for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i].Trim();
@@ -86,20 +88,30 @@ public static class Datasets
                     : throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)} line {i + 1}: split '{Shorten(parts[2])}' is not train, validation or test")
                 : null;
             entries.Add(new LabelledFile(path, parts[1].Trim(), split));
+            limits.CheckExamples(csv, entries.Count);
+            labels.Add(parts[1].Trim());
+            limits.CheckLabels(csv, labels);
         }
 
         return entries.Count == 0 ? throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)} lists no examples") : entries;
     }
 
     /// <summary>The dataset's version: SHA-256 (hex, first 16 characters) over its data files' content and every clip's content.</summary>
-    public static async Task<string> HashAsync(IReadOnlyList<string> csvFiles, string? movieShotsKey = null, CancellationToken cancellationToken = default)
+    public static async Task<string> HashAsync(
+        IReadOnlyList<string> csvFiles, string? movieShotsKey = null, DatasetLimits? limits = null, CancellationToken cancellationToken = default)
     {
+        limits ??= DatasetLimits.Default;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var csv in csvFiles)
         {
-            hash.AppendData(await File.ReadAllBytesAsync(csv, cancellationToken).ConfigureAwait(false));
-            foreach (var entry in ReadLabels(csv, movieShotsKey))
+            hash.AppendData(limits.ReadBytes(csv));
+            foreach (var entry in ReadLabels(csv, movieShotsKey, limits))
             {
+                if (PictureSize.IsPicture(entry.Path))
+                {
+                    limits.CheckPicture(entry.Path); // refused before the dataset is queued, not when a run decodes it
+                }
+
                 await using var clip = File.OpenRead(entry.Path);
                 hash.AppendData(await SHA256.HashDataAsync(clip, cancellationToken).ConfigureAwait(false));
             }
@@ -111,7 +123,9 @@ public static class Datasets
     /// <summary>The examples of a dataset of <paramref name="task"/>: each file's features as the task measures them.</summary>
     public static async Task<IReadOnlyList<LabelledExample>> ExamplesAsync(ShotTask task, IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
-        var entries = csvFiles.SelectMany(file => ReadLabels(file, task.MovieShotsKey)).ToList();
+        var entries = csvFiles.SelectMany(file => ReadLabels(file, task.MovieShotsKey, task.Limits)).ToList();
+        task.Limits.CheckExamples(csvFiles[0], entries.Count);
+        task.Limits.CheckLabels(csvFiles[0], entries.Select(e => e.Label).ToHashSet(StringComparer.Ordinal));
         var examples = new List<LabelledExample>(entries.Count);
         foreach (var entry in entries)
         {
@@ -130,14 +144,14 @@ public static class Datasets
         return examples;
     }
 
-    private static IReadOnlyList<LabelledFile> ReadMovieShots(string json, string key)
+    private static IReadOnlyList<LabelledFile> ReadMovieShots(string json, string key, DatasetLimits limits)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(json))!;
         var name = Path.GetFileName(json);
         var entries = new List<LabelledFile>();
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllText(json));
+            using var document = JsonDocument.Parse(limits.ReadBytes(json), new JsonDocumentOptions { MaxDepth = 8 });
             foreach (var movie in document.RootElement.EnumerateObject())
             {
                 foreach (var shot in movie.Value.EnumerateObject())
@@ -157,6 +171,7 @@ public static class Datasets
                     if (File.Exists(clip))
                     {
                         entries.Add(new LabelledFile(clip, key == "movement" ? text.ToLowerInvariant() : text, null));
+                        limits.CheckExamples(json, entries.Count);
                     }
                 }
             }

@@ -26,6 +26,9 @@ public abstract class LearningTask
     /// <summary>The dataset's version: a SHA-256 over everything it holds.</summary>
     public abstract Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default);
 
+    /// <summary>What a dataset of this task may hold (sizes, examples, labels, pixels), checked while it is read.</summary>
+    public DatasetLimits Limits { get; init; } = DatasetLimits.Default;
+
     /// <summary>The names of data files in a dataset folder.</summary>
     public virtual IReadOnlyList<string> DataPatterns => ["*.csv"];
 
@@ -93,7 +96,7 @@ public abstract class ShotTask : LearningTask
         Datasets.ExamplesAsync(this, csvFiles, progress, cancellationToken);
 
     public override Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default) =>
-        Datasets.HashAsync(csvFiles, MovieShotsKey, cancellationToken);
+        Datasets.HashAsync(csvFiles, MovieShotsKey, Limits, cancellationToken);
 }
 
 /// <summary>Camera movement (static / motion / push / pull) from global motion between a scene's frames.</summary>
@@ -125,7 +128,6 @@ public sealed class ScaleTask(Func<ImageEmbedder> embedder) : ShotTask
 {
     public const string TaskName = "shot-scale";
 
-    private static readonly string[] PictureExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp"];
     private readonly Lazy<ImageEmbedder> _embedder = new(embedder);
 
     public override string Name => TaskName;
@@ -136,11 +138,12 @@ public sealed class ScaleTask(Func<ImageEmbedder> embedder) : ShotTask
 
     public override async Task<float[]> ExampleFeaturesAsync(string path, CancellationToken cancellationToken = default)
     {
-        if (!PictureExtensions.Contains(Path.GetExtension(path).ToLowerInvariant()))
+        if (!PictureSize.IsPicture(path))
         {
             return SceneFeatures(await SceneFinder.ClipFramesAsync(path, cancellationToken).ConfigureAwait(false));
         }
 
+        Limits.CheckPicture(path);
         using var bgr = Cv2.ImRead(path);
         if (bgr.Empty())
         {

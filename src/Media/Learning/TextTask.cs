@@ -17,32 +17,49 @@ public sealed class TextTask : LearningTask
 
     public override IReadOnlyList<string> Labels => TextSamples.Labels;
 
-    public override async Task<IReadOnlyList<LabelledExample>> ExamplesAsync(IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+    public override Task<IReadOnlyList<LabelledExample>> ExamplesAsync(IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
         var examples = new List<LabelledExample>();
+        var labels = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < csvFiles.Count; i++)
         {
             var name = Path.GetFileName(csvFiles[i]);
-            foreach (var (text, label, line) in Read(await File.ReadAllTextAsync(csvFiles[i], cancellationToken).ConfigureAwait(false), name))
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var (text, label, line) in Read(Limits.ReadText(csvFiles[i]), name))
             {
                 examples.Add(new LabelledExample(TextFeatures.Of(text), label, Source: $"{name}:{line}"));
+                Limits.CheckExamples(name, examples.Count);
+                labels.Add(label);
+                Limits.CheckLabels(name, labels);
             }
 
             progress?.Report((i + 1) / (double)csvFiles.Count);
         }
 
-        return examples;
+        return Task.FromResult<IReadOnlyList<LabelledExample>>(examples);
     }
 
-    public override async Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default)
+    public override Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default)
     {
+        // Each file is read (within the limits) as it is hashed, so a dataset the trainer cannot take is refused before
+        // it is queued.
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var labels = new HashSet<string>(StringComparer.Ordinal);
+        var examples = 0;
         foreach (var csv in csvFiles)
         {
-            hash.AppendData(await File.ReadAllBytesAsync(csv, cancellationToken).ConfigureAwait(false));
+            cancellationToken.ThrowIfCancellationRequested();
+            var bytes = Limits.ReadBytes(csv);
+            hash.AppendData(bytes);
+            foreach (var (_, label, _) in Read(Encoding.UTF8.GetString(bytes), Path.GetFileName(csv)))
+            {
+                Limits.CheckExamples(csv, ++examples);
+                labels.Add(label);
+                Limits.CheckLabels(csv, labels);
+            }
         }
 
-        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+        return Task.FromResult(Convert.ToHexStringLower(hash.GetHashAndReset())[..16]);
     }
 
     protected override Task<string> WriteDefaultAsync(string directory, CancellationToken cancellationToken) =>
