@@ -230,6 +230,85 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ThreeNodes_HostileInputs_AreRefusedNamingTheirCause_EveryNodeStaysUp_AndAGoodJobBesideThemCompletes()
+    {
+        var (sample, reference) = await SampleWithReferenceAsync("good talk.wav", 20);
+        var hostile = Directory.CreateDirectory(Path.Combine(_directory, "hostile")).FullName;
+        var poison = await HostileMedia.PoisonCommentMkvAsync(hostile);
+        var sparse = Path.Combine(hostile, "sparse.csv");
+        await using (var file = File.Create(sparse))
+        {
+            file.SetLength(2L << 30);
+        }
+
+        var labels = Path.Combine(hostile, "labels.csv");
+        await File.WriteAllLinesAsync(labels, ["text,label", .. Enumerable.Range(0, 50_000).Select(i => $"words number {i},label{i}")]);
+        var huge = Path.Combine(hostile, "huge-picture.zip");
+        using (var zip = System.IO.Compression.ZipFile.Open(huge, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            await using (var csv = new StreamWriter(zip.CreateEntry("labels.csv").Open()))
+            {
+                await csv.WriteAsync("path,label\nhuge.png,CS\n");
+            }
+
+            await using var png = zip.CreateEntry("huge.png").Open();
+            await png.WriteAsync(HostileMedia.HugePng());
+        }
+
+        var many = Path.Combine(hostile, "many-entries.zip");
+        using (var zip = System.IO.Compression.ZipFile.Open(many, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            for (var i = 0; i < 200_000; i++)
+            {
+                await using var entry = zip.CreateEntry($"f{i}.csv", System.IO.Compression.CompressionLevel.NoCompression).Open();
+                entry.WriteByte((byte)'x');
+            }
+        }
+
+        var (journal, _) = await StartThreeNodesAsync("hostile", [], [], [], "--Node:AllowedRoots:0", hostile);
+        var api = _nodes[0];
+        var good = await api.SubmitAsync(sample.Path);
+        var bad = await api.SubmitAsync(poison);
+
+        var (status, body) = await UploadDatasetAsync(api, "shot-scale", huge);
+        Assert.True(status == 400 && body.Contains("'huge.png' is 32000×32000 pixels, over the limit of 40000000 pixels for a dataset picture (Node:Training:MaxPicturePixels)", StringComparison.Ordinal), $"{status} {body}");
+        (status, body) = await UploadDatasetAsync(api, "shot-scale", many);
+        Assert.True(status == 400 && body.Contains("it holds 200000 entries, over the limit of 100000 files for a dataset (Node:Training:MaxDatasetFiles)", StringComparison.Ordinal), $"{status} {body}");
+        (status, body) = await UploadDatasetAsync(api, "text", labels);
+        Assert.True(status == 400 && body.Contains("holds more than 1000 distinct labels, the limit for a dataset (Node:Training:MaxLabels)", StringComparison.Ordinal), $"{status} {body}");
+        using (var request = await api.Client.PostAsync("api/models/text/train", JsonContent.Create(new { paths = new[] { sparse } })))
+        {
+            body = await request.Content.ReadAsStringAsync();
+            Assert.True(
+                request.StatusCode == HttpStatusCode.BadRequest && body.Contains("sparse.csv is 2147483648 bytes, over the limit of 268435456 bytes for a dataset file (Node:Training:MaxDataFileBytes)", StringComparison.Ordinal),
+                $"{(int)request.StatusCode} {body}");
+        }
+
+        // The poison file is valid media: read without its comments' help, it is a two-cut silent video.
+        await UntilAsync(async () => (await api.JobAsync(good))?.GetProperty("state").GetString() == "completed", "the good job completes");
+        await UntilAsync(async () => (await api.JobAsync(bad))?.GetProperty("state").GetString() is "completed" or "failed", "the poison MKV's job ends", TimeSpan.FromMinutes(6));
+        var poisoned = (await api.JobAsync(bad))!.Value;
+        Console.WriteLine($"poison MKV: {poisoned}");
+        Assert.Equal("completed", poisoned.GetProperty("state").GetString());
+
+        Assert.All(_nodes, node => Assert.False(node.HasExited, $"a node exited:\n{node.Output}"));
+        var membersUp = await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()));
+        Assert.Equal(new[] { 3, 3, 3 }, membersUp);
+        Assert.All(_nodes, node => Assert.DoesNotContain("Unhandled exception", node.Output, StringComparison.Ordinal));
+        var found = (await api.JobAsync(good))!.Value.GetProperty("segments_found").GetInt32();
+        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, good, found, reference, Path.Combine(api.DataDirectory, "results", good));
+    }
+
+    private static async Task<(int Status, string Body)> UploadDatasetAsync(NodeProcess node, string task, string file)
+    {
+        using var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(file)), "file", Path.GetFileName(file) } };
+        using var client = new HttpClient { BaseAddress = node.Client.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        client.DefaultRequestHeaders.Authorization = node.Client.DefaultRequestHeaders.Authorization;
+        using var response = await client.PostAsync($"api/models/{task}/train", upload);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     private static async Task<(int Status, string Body)> ReadyzAsync(NodeProcess node)
     {
         using var response = await node.Client.GetAsync("readyz");
@@ -323,14 +402,14 @@ public sealed class ClusterProcessTests : IAsyncLifetime
     /// Three node processes (roles per node; none: every role) over a new journal database, the first two the seeds;
     /// returns once every node sees three Up members.
     /// </summary>
-    private async Task<(string Journal, int[] Ports)> StartThreeNodesAsync(string name, string[] roles0, string[] roles1, string[] roles2)
+    private async Task<(string Journal, int[] Ports)> StartThreeNodesAsync(string name, string[] roles0, string[] roles1, string[] roles2, params string[] flags)
     {
         var journal = await _postgres.CreateDatabaseAsync(name);
         var ports = NodeProcess.FreePorts(3);
         string[] seeds = [$"127.0.0.1:{ports[0]}", $"127.0.0.1:{ports[1]}"];
         foreach (var (roles, i) in new[] { roles0, roles1, roles2 }.Select((roles, i) => (roles, i)))
         {
-            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"node-{i}"), ports[i], seeds, journal, _certificate, roles));
+            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"node-{i}"), ports[i], seeds, journal, _certificate, roles, flags));
         }
 
         await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
@@ -349,10 +428,10 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Polls <paramref name="condition"/> (errors while the cluster heals count as "not yet"), failing after three minutes.</summary>
-    private async Task UntilAsync(Func<Task<bool>> condition, string what)
+    /// <summary>Polls <paramref name="condition"/> (errors while the cluster heals count as "not yet"), failing after three minutes (or <paramref name="bound"/>).</summary>
+    private async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? bound = null)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(3);
+        var deadline = DateTime.UtcNow + (bound ?? TimeSpan.FromMinutes(3));
         while (true)
         {
             try
@@ -366,7 +445,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
             {
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"{what}: not within three minutes\n{string.Join("\n", _nodes.Select(n => $"--- {n.DataDirectory}\n{n.Output}"))}");
+            Assert.True(DateTime.UtcNow < deadline, $"{what}: not within {(bound ?? TimeSpan.FromMinutes(3)).TotalMinutes:0} minutes\n{string.Join("\n", _nodes.Select(n => $"--- {n.DataDirectory}\n{n.Output}"))}");
             await Task.Delay(200);
         }
     }
@@ -374,7 +453,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
     /// <summary>A node process of this test's cluster: the seeds, the journal, the cluster certificate, one ASR slot.</summary>
     private static class ClusterNode
     {
-        public static Task<NodeProcess> StartAsync(string dataDirectory, int clusterPort, string[] seeds, string journal, string certificate, params string[] roles) =>
+        public static Task<NodeProcess> StartAsync(string dataDirectory, int clusterPort, string[] seeds, string journal, string certificate, string[] roles, string[] flags) =>
             NodeProcess.StartAsync(
                 Path.Combine(AppContext.BaseDirectory, "MediaCluster.Node.dll"),
                 dataDirectory,
@@ -383,6 +462,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
                     "--Node:Cluster:Seeds:0", seeds[0], "--Node:Cluster:Seeds:1", seeds[1], "--Node:Journal:ConnectionString", journal,
                     "--Node:Cluster:Certificate", certificate,
                     .. roles.SelectMany((role, i) => new[] { $"--Node:Roles:{i}", role }),
+                    .. flags,
                 ],
                 new Dictionary<string, string> { ["MC_Node__Cluster__CertificatePassword"] = CertificatePassword });
     }
