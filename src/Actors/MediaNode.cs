@@ -204,23 +204,52 @@ public sealed class MediaNode : IAsyncDisposable
     public Task RegisterJobAsync(string jobId, CancellationToken cancellationToken = default) =>
         _index.Ask<RegisterJob>(new RegisterJob { JobId = jobId }, _askTimeout, cancellationToken);
 
+    /// <summary>Records in the listing that a registered job ended without ever starting (a live session that sent no audio).</summary>
+    public void EndRegisteredJob(string jobId, JobState state, string reason) =>
+        _index.Tell(new JobEnded { JobId = jobId, Final = new JobProgress { JobId = jobId, State = state, Error = reason } });
+
     /// <summary>Starts a registered job (idempotent by id: a job already started answers with its progress).</summary>
     public Task StartRegisteredJobAsync(JobSpec spec, CancellationToken cancellationToken = default) =>
         _jobs.Ask<JobProgress>(new StartJob { Spec = spec }, _askTimeout, cancellationToken);
 
-    /// <summary>Every job registered on this node, in id order: ended ones from the index, running ones asked.</summary>
-    public async Task<JobProgress[]> ListJobsAsync(CancellationToken cancellationToken = default) =>
-        await ProgressOfAsync(await _index.Ask<JobListing>(new ListJobs(), _askTimeout, cancellationToken), cancellationToken);
+    /// <summary>
+    /// A page of the cluster's jobs, newest first: at most <paramref name="limit"/> (0: every job) registered before
+    /// <paramref name="after"/> (null: from the newest). Ended jobs come from the index; each unfinished one on the page
+    /// is asked for its progress (one that does not answer within <see cref="ProgressAskTimeout"/> is shown running).
+    /// </summary>
+    public async Task<JobPage> ListJobsAsync(int limit = 0, string? after = null, CancellationToken cancellationToken = default)
+    {
+        var listing = await _index.Ask<JobListing>(new ListJobs { Limit = limit, After = after ?? string.Empty }, _askTimeout, cancellationToken);
+        return new JobPage(await ProgressOfAsync(listing, cancellationToken), listing.Next.Length > 0 ? listing.Next : null);
+    }
 
     /// <summary>One job's progress, or null when no job has that id.</summary>
     public async Task<JobProgress?> FindJobAsync(string jobId, CancellationToken cancellationToken = default) =>
         (await ProgressOfAsync(await _index.Ask<JobListing>(new ListJobs { JobId = jobId }, _askTimeout, cancellationToken), cancellationToken))
             .SingleOrDefault();
 
+    /// <summary>How many jobs the index holds by state (no job is asked).</summary>
+    public Task<JobCounts> JobCountsAsync(CancellationToken cancellationToken = default) =>
+        _index.Ask<JobCounts>(new GetJobCounts(), _askTimeout, cancellationToken);
+
+    /// <summary>How long a listing waits for one unfinished job's progress.</summary>
+    public static readonly TimeSpan ProgressAskTimeout = TimeSpan.FromSeconds(5);
+
     private async Task<JobProgress[]> ProgressOfAsync(JobListing listing, CancellationToken cancellationToken)
     {
-        var running = await Task.WhenAll(listing.Unfinished.Select(id => GetProgressAsync(id, cancellationToken)));
-        return [.. running.Concat(listing.Ended).OrderBy(p => p.JobId, StringComparer.Ordinal)];
+        var running = await Task.WhenAll(listing.Unfinished.Select(async id =>
+        {
+            try
+            {
+                return await _jobs.Ask<JobProgress>(new GetJobProgress { JobId = id }, ProgressAskTimeout, cancellationToken);
+            }
+            catch (AskTimeoutException)
+            {
+                return new JobProgress { JobId = id, State = JobState.Running };
+            }
+        }));
+        var byId = running.Concat(listing.Ended).ToDictionary(p => p.JobId, StringComparer.Ordinal);
+        return [.. listing.Order.Select(id => byId[id])];
     }
 
     /// <summary>The jobs the index has recorded as ended.</summary>
@@ -333,3 +362,6 @@ public sealed class MediaNode : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A page of jobs, newest first, and the cursor of the next page (null on the last).</summary>
+public sealed record JobPage(IReadOnlyList<JobProgress> Jobs, string? Next);

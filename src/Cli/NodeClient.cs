@@ -38,8 +38,29 @@ internal sealed class NodeClient : IDisposable
     public async Task<JobInfo> GetAsync(string id, CancellationToken ct) =>
         (await ReadAsync<JobInfo>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct)), ct))!;
 
-    public async Task<JobInfo[]> ListAsync(CancellationToken ct) =>
-        (await ReadAsync<JobInfo[]>(await SendAsync(() => _http.GetAsync("api/jobs", ct)), ct))!;
+    /// <summary>
+    /// The newest <paramref name="limit"/> jobs, newest first; with <paramref name="all"/>, every job, following the
+    /// node's Link headers page by page.
+    /// </summary>
+    public async Task<JobInfo[]> ListAsync(CancellationToken ct, int limit = 100, bool all = false)
+    {
+        var jobs = new List<JobInfo>();
+        string? url = $"api/jobs?limit={(all ? 1000 : limit)}";
+        while (url is not null)
+        {
+            using var response = await SendAsync(() => _http.GetAsync(url, ct));
+            jobs.AddRange((await response.Content.ReadFromJsonAsync<JobInfo[]>(Json, ct))!);
+            url = all && response.Headers.TryGetValues("Link", out var links) && NextPage(links.First()) is { } next ? next : null;
+        }
+
+        return [.. jobs];
+    }
+
+    /// <summary>The next page's path from a <c>Link: &lt;/api/jobs?…&gt;; rel="next"</c> header (relative to the base address).</summary>
+    private static string? NextPage(string link) =>
+        link.StartsWith("</", StringComparison.Ordinal) && link.IndexOf('>', StringComparison.Ordinal) is var end and > 2 && link.EndsWith("rel=\"next\"", StringComparison.Ordinal)
+            ? link[2..end]
+            : null;
 
     /// <summary>The cluster's members as the node sees them.</summary>
     public async Task<ClusterInfo> ClusterAsync(CancellationToken ct) =>

@@ -21,7 +21,8 @@ internal static partial class Pbm
                                   to read instead; it must lie inside the node's allowed roots); --wait shows
                                   progress until every job ends
           media status ID         one job's state and progress
-          media list              every job
+          media list [--limit N | --all]
+                                  the newest jobs first (100, or N up to 1000), or every job
           media cancel ID         cancel a job
           media retry ID          run a failed, cancelled or quarantined job again from what it recorded
                                   (a failed upload's input is kept for this)
@@ -71,8 +72,8 @@ internal static partial class Pbm
         Exit status: 0 success; 1 the node refused, could not be reached, or a job failed or was cancelled; 2 usage.
         """;
 
-    private static readonly HashSet<string> Flags = ["--wait", "--server-path", "--json", "--plain", "--help", "-h"];
-    private static readonly HashSet<string> Valued = ["--host", "--token", "--data-dir", "--out", "--speed", "--rate"];
+    private static readonly HashSet<string> Flags = ["--wait", "--server-path", "--json", "--plain", "--help", "-h", "--all"];
+    private static readonly HashSet<string> Valued = ["--host", "--token", "--data-dir", "--out", "--speed", "--rate", "--limit"];
 
     /// <summary>Runs pbm; <paramref name="terminal"/> says whether <paramref name="output"/> is a terminal (rich output).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, bool terminal, CancellationToken ct)
@@ -112,7 +113,7 @@ internal static partial class Pbm
             {
                 ["media", "submit", .. var files] when files.Length > 0 => await SubmitAsync(client, reporter, files, options, ct),
                 ["media", "status", var id] => await ShowAsync(async () => reporter.Job(await client.GetAsync(id, ct))),
-                ["media", "list"] => await ShowAsync(async () => reporter.Jobs(await client.ListAsync(ct))),
+                ["media", "list"] => await ListAsync(client, reporter, options, ct),
                 ["media", "cancel", var id] => await CancelAsync(client, reporter, id, ct),
                 ["media", "retry", var id] => await ShowAsync(async () => reporter.Job(await client.RetryAsync(id, ct))),
                 ["media", "result", var id] => await ResultAsync(client, reporter, id, options.GetValueOrDefault("--out") ?? id, ct),
@@ -222,6 +223,18 @@ internal static partial class Pbm
         reporter.Said(answer.AlreadyTrained
             ? $"{task}: dataset {answer.DatasetHash} was trained before, as v{answer.Version}"
             : $"{task}: training on dataset {answer.DatasetHash} queued; `pbm model list {task}` shows the version when it is done");
+        return 0;
+    }
+
+    private static async Task<int> ListAsync(NodeClient client, Reporter reporter, Dictionary<string, string?> options, CancellationToken ct)
+    {
+        var limit = 100;
+        if (options.GetValueOrDefault("--limit") is { } text && (!int.TryParse(text, out limit) || limit is < 1 or > 1000))
+        {
+            throw new NodeApiException($"--limit {text}: give a whole number from 1 to 1000 (or --all)");
+        }
+
+        reporter.Jobs(await client.ListAsync(ct, limit, options.ContainsKey("--all")));
         return 0;
     }
 

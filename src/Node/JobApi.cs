@@ -46,7 +46,32 @@ internal static partial class JobApi
             return Results.Json(new SubmitResponse(id, MediaJob.TitleOf(spec)), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
         app.MapGet("/api/limits", () => Results.Json(new NodeLimits(options.MaxUploadBytes), ApiJson.Options));
-        app.MapGet("/api/jobs", async (MediaNode node, CancellationToken ct) => Results.Json((await node.ListJobsAsync(ct)).Select(View), ApiJson.Options));
+        app.MapGet("/api/jobs", async (HttpContext context, MediaNode node, CancellationToken ct) =>
+        {
+            // Newest first, a page at a time: ?limit=N (1–1000, default 100) and ?after=ID (the last job of the page
+            // before); a next page is announced in a Link header (rel="next").
+            var query = context.Request.Query;
+            var limit = DefaultPage;
+            if (query.TryGetValue("limit", out var limitText)
+                && (!int.TryParse(limitText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxPage))
+            {
+                return Error($"limit must be a whole number from 1 to {MaxPage}", StatusCodes.Status400BadRequest);
+            }
+
+            var after = query.TryGetValue("after", out var afterText) ? afterText.ToString() : null;
+            if (after is not null && !JobId().IsMatch(after))
+            {
+                return Error($"after must be a job id (the last one of the page before)", StatusCodes.Status400BadRequest);
+            }
+
+            var page = await node.ListJobsAsync(limit, after, ct);
+            if (page.Next is { } next)
+            {
+                context.Response.Headers.Link = $"</api/jobs?limit={limit}&after={next}>; rel=\"next\"";
+            }
+
+            return Results.Json(page.Jobs.Select(View), ApiJson.Options);
+        });
         app.MapGet("/api/jobs/{id}", async (string id, MediaNode node, CancellationToken ct) =>
             await node.FindJobAsync(id, ct) is { } job ? Results.Json(View(job), ApiJson.Options) : NoSuchJob(id));
         app.MapGet("/api/jobs/{id}/events", async (string id, HttpContext context, MediaNode node, CancellationToken ct) =>
@@ -117,6 +142,9 @@ internal static partial class JobApi
                 : Error($"job '{id}' has no '{name}' (yet)", StatusCodes.Status404NotFound);
         });
     }
+
+    /// <summary>Jobs in a page of GET /api/jobs when the client names no limit, and the most it may ask for.</summary>
+    public const int DefaultPage = 100, MaxPage = 1000;
 
     private static readonly Microsoft.AspNetCore.StaticFiles.FileExtensionContentTypeProvider ContentTypes = new();
 

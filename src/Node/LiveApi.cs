@@ -91,6 +91,18 @@ internal static partial class LiveApi
         WebSocket socket, FrameReader reader, LiveConfig config, byte[]? firstAudio, MediaNode node, NodeOptions options, ILogger log, CancellationToken aborted)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
+
+        // The job is registered before the client is told its id, so that the id it is given always names a job.
+        try
+        {
+            await node.RegisterJobAsync(id, aborted);
+        }
+        catch (Exception ex) when (ex is Akka.Actor.AskTimeoutException or Actors.Hosting.ServiceUnavailableException)
+        {
+            await CloseAsync(socket, TryLater, $"the session's job cannot be registered now ({ex.Message}); try again shortly", aborted);
+            return;
+        }
+
         var folder = Path.Combine(options.UploadsRoot, id);
         Directory.CreateDirectory(folder);
         var recordingPath = Path.Combine(folder, "live.wav");
@@ -212,12 +224,35 @@ internal static partial class LiveApi
         if (recording.Samples == 0)
         {
             UploadStore.Delete(folder);
-            log.LogInformation("Live session {Id} ended ({Reason}) with no audio; no job", id, reason);
+            node.EndRegisteredJob(id, JobState.Cancelled, "the live session ended with no audio");
+            log.LogInformation("Live session {Id} ended ({Reason}) with no audio; its job is recorded as cancelled", id, reason);
             return;
         }
 
         var title = string.Create(CultureInfo.InvariantCulture, $"live session {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        await node.StartJobAsync(new JobSpec { JobId = id, InputPath = recordingPath, OutputDir = Path.Combine(options.ResultsRoot, id), Title = title, OwnsInput = true }, CancellationToken.None);
+        var spec = new JobSpec { JobId = id, InputPath = recordingPath, OutputDir = Path.Combine(options.ResultsRoot, id), Title = title, OwnsInput = true };
+
+        // A start is idempotent by id, so it is tried again while the cluster cannot take it (the journal away): the
+        // recording stays where it is either way.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await node.StartRegisteredJobAsync(spec, CancellationToken.None);
+                break;
+            }
+            catch (Exception ex) when (ex is Akka.Actor.AskTimeoutException or Actors.Hosting.ServiceUnavailableException)
+            {
+                if (attempt == 6)
+                {
+                    log.LogError("Live session {Id}'s job could not be started ({Reason}); its recording stays in {Folder}", id, ex.Message, folder);
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1 << attempt), CancellationToken.None);
+            }
+        }
+
         log.LogInformation("Live session {Id} ended ({Reason}): {Seconds:0.0} s of audio, {Finals} finals; recorded as job {Id}", id, reason, seconds, finals, id);
 
         async Task AudioAsync(byte[] bytes, bool flush = false)

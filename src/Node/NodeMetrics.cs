@@ -1,32 +1,27 @@
 using System.Globalization;
 using System.Text;
 using MediaCluster.Actors;
-using MediaCluster.Messages.Api;
-using MediaCluster.Messages.Jobs;
 
 namespace MediaCluster.Node;
 
-/// <summary>/metrics in Prometheus text: jobs by state, segments, the ASR real-time factor and the queue depths.</summary>
+/// <summary>/metrics in Prometheus text: jobs by state (from the index's counts), the ASR real-time factor and the queue depths.</summary>
 internal static class NodeMetrics
 {
     public static async Task<string> TextAsync(MediaNode node, CancellationToken ct)
     {
-        var jobs = await node.ListJobsAsync(ct);
+        // Counted by the job index: a scrape asks no job, so a slow or moving shard cannot fail it.
+        var counts = await node.JobCountsAsync(ct);
         var text = new StringBuilder();
-        Header(text, "mediacluster_jobs", "gauge", "Jobs on this node by state.");
-        foreach (var state in Enum.GetValues<JobState>())
+        Header(text, "mediacluster_jobs", "gauge", "Jobs of the cluster by state (running: registered and not ended).");
+        foreach (var (state, count) in new[] { ("running", counts.Unfinished), ("completed", counts.Completed), ("failed", counts.Failed), ("cancelled", counts.Cancelled) })
         {
-            text.Append(CultureInfo.InvariantCulture, $"mediacluster_jobs{{state=\"{JobInfo.StateName(state)}\"}} {jobs.Count(j => j.State == state)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"mediacluster_jobs{{state=\"{state}\"}} {count}\n");
         }
 
-        Gauge(text, "mediacluster_jobs_quarantined", "gauge", "Failed jobs that were quarantined: they stopped their nodes again and again (pbm media retry ID).", jobs.Count(j => j.Quarantined));
+        Gauge(text, "mediacluster_jobs_quarantined", "gauge", "Failed jobs that were quarantined: they stopped their nodes again and again (pbm media retry ID).", counts.Quarantined);
         var asr = node.Metrics;
         Gauge(text, "mediacluster_cluster_members_up", "gauge", "Members of the cluster that are Up, as this node sees them.", node.MembersUp);
         Gauge(text, "mediacluster_jobs_in_memory", "gauge", "Job actors alive in memory (ended jobs are passivated when idle).", await node.JobsInMemoryAsync(ct));
-        Gauge(text, "mediacluster_segments_found", "gauge", "Speech segments found, all jobs.", jobs.Sum(j => j.SegmentsFound));
-        Gauge(text, "mediacluster_segments_transcribed", "gauge", "Speech segments transcribed, all jobs.", jobs.Sum(j => j.SegmentsTranscribed));
-        Gauge(text, "mediacluster_segments_pending", "gauge", "Segments found but not yet transcribed, all running jobs.",
-            jobs.Where(j => j.State == JobState.Running).Sum(j => j.SegmentsFound - j.SegmentsTranscribed));
         Gauge(text, "mediacluster_asr_recognitions_total", "counter", "Segments recognised by this process.", asr.Recognitions);
         Gauge(text, "mediacluster_asr_audio_seconds_total", "counter", "Seconds of audio recognised by this process.", asr.AudioSeconds);
         Gauge(text, "mediacluster_asr_busy_seconds_total", "counter", "Seconds the ASR slots spent recognising.", asr.BusySeconds);

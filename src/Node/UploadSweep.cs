@@ -63,11 +63,16 @@ internal sealed class UploadSweep(IServiceProvider services, NodeOptions options
             var ended = job is { EndedUnixMs: > 0 } ? now - DateTimeOffset.FromUnixTimeMilliseconds(job.EndedUnixMs) : TimeSpan.Zero;
             var why = job switch
             {
-                null or { State: JobState.New } when age > TimeSpan.FromHours(1) => "no job was ever started for it",
+                null when age > TimeSpan.FromHours(1) => "no job was ever registered for it",
                 { State: JobState.Failed } when ended > keepFailed => $"its job failed {ended.TotalHours:0} h ago (Node:Jobs:KeepFailedInputsHours is {options.Jobs.KeepFailedInputsHours:0.#})",
                 { State: JobState.Completed or JobState.Cancelled } => $"its job {JobInfoState(job)}",
                 _ => null,
             };
+            if (job is { State: JobState.New } && age > TimeSpan.FromHours(1))
+            {
+                log.LogWarning("The upload {Folder} belongs to job {Id}, registered but never started: it is kept", folder, id);
+            }
+
             if (why is null)
             {
                 continue;

@@ -24,12 +24,12 @@ public sealed class MediaJobTests() : SampleTest("mc-jobs-", "ten clips.wav", 10
         var goodEnd = await node.RunAsync(Spec("good", "out-good"));
         Assert.Equal(JobState.Completed, goodEnd.State);
         Assert.Equal(before, node.Metrics.Recognitions);
-        Assert.Equal([badEnd, goodEnd], await node.ListJobsAsync());
+        Assert.Equal([badEnd, goodEnd], (await node.ListJobsAsync()).Jobs.OrderBy(j => j.JobId, StringComparer.Ordinal));
 
         // The index keeps each ended job's last progress: a new node lists them as they ended.
         await node.DisposeAsync();
         await using var restarted = await MediaNode.StartAsync(Path.Combine(Folder, "data-mixed"));
-        Assert.Equal([badEnd, goodEnd], await restarted.ListJobsAsync());
+        Assert.Equal([badEnd, goodEnd], (await restarted.ListJobsAsync()).Jobs.OrderBy(j => j.JobId, StringComparer.Ordinal));
         Assert.Equal(goodEnd, await restarted.FindJobAsync("good"));
         Assert.Null(await restarted.FindJobAsync("nope"));
     }

@@ -28,7 +28,7 @@ public sealed class PassivationTests : IDisposable
         clock.Advance(Idle);
         await UntilAsync(async () => await node.JobsInMemoryAsync() == 0, "the ended job is passivated");
 
-        Assert.Equal([end], await node.ListJobsAsync());
+        Assert.Equal([end], (await node.ListJobsAsync()).Jobs);
         Assert.Equal(end, await node.FindJobAsync("done"));
         Assert.Equal(0, await node.JobsInMemoryAsync());
 

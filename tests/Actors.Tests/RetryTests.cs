@@ -161,3 +161,29 @@ public sealed class ResumeAfterDetectionTests() : SampleTest("mc-resume-", "five
         }
     }
 }
+
+public sealed class TransientFailureTests() : SampleTest("mc-transient-", "two.wav", 2)
+{
+    [Fact]
+    public async Task Results_ThatCannotBeWrittenForAWhile_AreTriedAgain_AndTheJobCompletesOnceTheyCan()
+    {
+        // A file where the results' folder should be: writing fails (as on a full or read-only disk) until it is gone.
+        var blocker = Path.Combine(Folder, "blocker");
+        await File.WriteAllTextAsync(blocker, "in the way");
+        var logs = new Testing.CapturingLoggerProvider();
+        using var factory = logs.CreateFactory();
+        await using var node = await MediaNode.StartAsync(new MediaNodeOptions { DataDirectory = Path.Combine(Folder, "data") }, factory);
+        await node.StartJobAsync(new JobSpec { JobId = "blocked", InputPath = Sample.Path, OutputDir = Path.Combine(blocker, "out") });
+
+        var warning = await logs.WaitForAsync(
+            e => e.Message.StartsWith($"Job blocked: writing the results to '{Path.Combine(blocker, "out")}' failed: ", StringComparison.Ordinal),
+            "the first failed write", TimeSpan.FromMinutes(3));
+        Assert.EndsWith("; trying again in 1 s (attempt 2 of 8)", warning.Message);
+        Assert.Equal(JobState.Running, (await node.GetProgressAsync("blocked")).State);
+        File.Delete(blocker);
+
+        var end = await node.WatchAsync("blocked").WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal((JobState.Completed, string.Empty), (end.State, end.Error));
+        Assert.True(File.Exists(Path.Combine(blocker, "out", "transcript.txt")));
+    }
+}

@@ -94,6 +94,37 @@ public sealed class SegmentQueueTests : TestKit
         Assert.Equal(2, other.Calls);
     }
 
+    [Fact]
+    public async Task ASegmentWithNoAnswerByItsDeadline_GoesBackToTheQueue_AndAnotherNodeRecognisesIt()
+    {
+        var clock = new Testing.ManualTimeProvider();
+        var queue = Sys.ActorOf(SegmentQueue.Props(new AsrMetrics(), clock));
+        var silent = CreateTestProbe(); // a node whose answer is lost (or whose engine hangs), played by hand
+        queue.Tell(new RegisterAsrWorkers(), silent.Ref);
+        var job = CreateTestProbe();
+        var segment = Segment("a", 3);
+        queue.Tell(segment, job.Ref);
+        await silent.ExpectMsgAsync<SegmentsWaiting>(hint: "the queue announces its segment");
+        queue.Tell(new RequestSegment(), silent.Ref);
+        await silent.ExpectMsgAsync<SpeechAudio>(hint: "the segment, handed to the node that asked");
+
+        // 0.1 s of audio: a deadline of 61 s. Just before it nothing happens; at it, the segment is announced again.
+        Assert.Equal(TimeSpan.FromSeconds(61), SegmentQueue.DeadlineFor(segment));
+        clock.Advance(TimeSpan.FromSeconds(60.9));
+        await silent.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        clock.Advance(TimeSpan.FromSeconds(0.2));
+        await silent.ExpectMsgAsync<SegmentsWaiting>(hint: "the overdue segment is waiting again");
+
+        var other = new CountingRecognizer(Task.CompletedTask);
+        Workers(queue, other);
+        Assert.Equal(("a", 3), Of(await job.ExpectMsgAsync<SegmentRecognized>(hint: "the overdue segment, recognised by the other node")));
+
+        // The silent node's answer, arriving after all, is not passed on.
+        queue.Tell(new SegmentRecognized { JobId = "a", Result = new SegmentTranscribed { Index = 3, Text = "late" } }, silent.Ref);
+        await job.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(1, other.Calls);
+    }
+
     protected override void AfterAll()
     {
         base.AfterAll();

@@ -43,6 +43,7 @@ public sealed class WatchFolderTests : IDisposable
         Assert.False(probe.HasMessages, "a job started after one quiet poll; two are required");
         await PollAsync(time, watch);
         var started = await probe.ExpectMsgAsync<StartInboxJob>(TimeSpan.FromSeconds(30), "the job for the finished file");
+        probe.Reply(new InboxJobAcknowledged(started.Spec.JobId));
         Assert.Equal(file, started.Spec.InputPath);
         Assert.StartsWith("inbox-", started.Spec.JobId);
         Assert.Equal(Path.Combine(_directory, "out", started.Spec.JobId), started.Spec.OutputDir);
@@ -65,6 +66,47 @@ public sealed class WatchFolderTests : IDisposable
 
         Assert.False(probe.HasMessages, "a file already accepted became a job again after a restart");
         Assert.Equal(new WatchFolderStatus(1, 0), await watch.Ask<WatchFolderStatus>(GetWatchFolderStatus.Instance, TimeSpan.FromSeconds(30)));
+        await host.StopAsync();
+        host.Dispose();
+    }
+
+    [Fact]
+    public async Task AStartNotAcknowledged_IsSentAgain_AlsoAfterARestart_UntilItIs()
+    {
+        Directory.CreateDirectory(Inbox);
+        var time = new ManualTimeProvider();
+        var (host, watch, probe) = await StartAsync(time);
+        await File.WriteAllBytesAsync(Path.Combine(Inbox, "talk.wav"), new byte[1000]);
+        for (var i = 0; i < 3; i++)
+        {
+            await PollAsync(time, watch);
+        }
+
+        var first = await probe.ExpectMsgAsync<StartInboxJob>(TimeSpan.FromSeconds(30), "the job's start");
+
+        // The start is lost: 9 s later nothing is sent again, at 10 s it is.
+        for (var i = 0; i < 9; i++)
+        {
+            await PollAsync(time, watch);
+        }
+
+        Assert.False(probe.HasMessages, "the start was sent again before ResendAfter");
+        await PollAsync(time, watch);
+        Assert.Equal(first.Spec, (await probe.ExpectMsgAsync<StartInboxJob>(TimeSpan.FromSeconds(30), "the start, sent again")).Spec);
+
+        // A restart before any acknowledgement sends it at once; acknowledged, it is never sent again.
+        await host.StopAsync();
+        host.Dispose();
+        (host, watch, probe) = await StartAsync(time);
+        var again = await probe.ExpectMsgAsync<StartInboxJob>(TimeSpan.FromSeconds(30), "the unacknowledged start, after the restart");
+        Assert.Equal(first.Spec, again.Spec);
+        probe.Reply(new InboxJobAcknowledged(again.Spec.JobId));
+        for (var i = 0; i < 12; i++)
+        {
+            await PollAsync(time, watch);
+        }
+
+        Assert.False(probe.HasMessages, "an acknowledged start was sent again");
         await host.StopAsync();
         host.Dispose();
     }

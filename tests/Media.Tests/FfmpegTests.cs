@@ -205,4 +205,50 @@ public sealed class FfmpegTests(MediaFiles files)
         Assert.Equal(MediaErrorKind.TimedOut, error.Kind);
         Assert.Equal($"ffmpeg did not finish with '{files.Video}' within 1 s, so it was stopped", error.Message);
     }
+
+    [Fact]
+    public async Task FfmpegJob_Cancelled_LeavesNoFfmpegRunning()
+    {
+        using var cancel = new CancellationTokenSource();
+        var run = FfmpegJob.RunAsync(
+            FFMpegCore.FFMpegArguments.FromFileInput(files.Video, verifyExists: false, o => o.WithCustomArgument("-re")).OutputToNull(o => o.WithCustomArgument("-an")),
+            files.Video,
+            cancel.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (OurFfmpegs().Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "ffmpeg did not start");
+            await Task.Delay(50);
+        }
+
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        while (OurFfmpegs() is { Count: > 0 } left)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"ffmpeg still runs after the cancel: pid {string.Join(", ", left)}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>This process's ffmpeg children reading the test video at its own pace (other tests' ffmpeg are not counted).</summary>
+    private List<int> OurFfmpegs() =>
+        [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).OfType<string>()
+            .Where(name => int.TryParse(name, out _))
+            .Where(pid =>
+            {
+                try
+                {
+                    var stat = File.ReadAllText($"/proc/{pid}/stat");
+                    var parent = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
+                    var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+                    return parent == Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                        && commandLine.Contains("-re") && commandLine.Contains(files.Video);
+                }
+                catch (IOException)
+                {
+                    return false; // gone meanwhile
+                }
+            })
+            .Select(int.Parse)];
 }

@@ -300,6 +300,30 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, good, found, reference, Path.Combine(api.DataDirectory, "results", good));
     }
 
+    [Fact]
+    public async Task ThreeNodes_WatchingOneInbox_MakeOneJobPerFile()
+    {
+        var inbox = Directory.CreateDirectory(Path.Combine(_directory, "shared inbox")).FullName;
+        await StartThreeNodesAsync("inbox", [], [], [], "--Node:Inbox", inbox);
+        var clips = SpeechSampleMaker.LibriVoxClips();
+        for (var i = 0; i < 2; i++)
+        {
+            var staged = Path.Combine(inbox, $".clip{i}.wav");
+            File.Copy(clips[i].Path, staged);
+            File.Move(staged, Path.Combine(inbox, $"clip{i}.wav"));
+        }
+
+        async Task<JsonElement[]> JobsAsync() => (await _nodes[0].Client.GetFromJsonAsync<JsonElement[]>("api/jobs"))!;
+        await UntilAsync(async () => (await JobsAsync()) is { Length: 2 } jobs && jobs.All(j => j.GetProperty("state").GetString() == "completed"), "both files' jobs complete");
+
+        // Every node watched the folder, but one watcher (a singleton among them) made the jobs: two, not six.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var listed = await JobsAsync();
+        Assert.Equal(2, listed.Length);
+        Assert.All(listed, j => Assert.StartsWith("inbox-", j.GetProperty("id").GetString(), StringComparison.Ordinal));
+        Assert.Equal(2, _nodes.Sum(n => n.Output.Split('\n').Count(l => l.Contains("submitted: 'clip", StringComparison.Ordinal))));
+    }
+
     private static async Task<(int Status, string Body)> UploadDatasetAsync(NodeProcess node, string task, string file)
     {
         using var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(file)), "file", Path.GetFileName(file) } };

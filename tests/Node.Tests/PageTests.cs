@@ -183,11 +183,12 @@ public sealed partial class PageTests : IAsyncLifetime
         await File.WriteAllBytesAsync(big, new byte[4_100_000]);
         await page.SetInputFilesAsync("#files", big);
         await Expect(page.Locator("#uploads li .status.error")).ToHaveTextAsync("3.9 MiB is larger than this node's limit of 3.8 MiB");
-        await page.RouteAsync("**/api/jobs", route => route.AbortAsync());
+        var listing = new System.Text.RegularExpressions.Regex("/api/jobs(\\?.*)?$");
+        await page.RouteAsync(listing, route => route.AbortAsync());
         await page.EvaluateAsync("() => { location.hash = '#/cluster'; }");
         await page.EvaluateAsync("() => { location.hash = '#/jobs'; }");
         await Expect(page.Locator("#banner")).ToHaveTextAsync("The node cannot be reached; is it running?");
-        await page.UnrouteAsync("**/api/jobs");
+        await page.UnrouteAsync(listing);
         await page.ClickAsync("#logout");
         await Expect(page.Locator("#login")).ToBeVisibleAsync();
         Assert.Equal(401, await page.EvaluateAsync<int>("async () => (await fetch('/api/jobs')).status"));

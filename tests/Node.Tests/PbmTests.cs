@@ -127,7 +127,16 @@ public sealed class PbmTests : IAsyncLifetime
         status = await Pbm.RunAsync(["--data-dir", Data, "media", "watch"], lines, TextWriter.Null, terminal: false, interrupt.Token).WaitAsync(TimeSpan.FromMinutes(1));
 
         Assert.Equal(0, status);
-        Assert.Equal(ids.Order(StringComparer.Ordinal).Select(id => $"{id} completed 1 segments"), lines.Lines);
+        Assert.Equal(ids.AsEnumerable().Reverse().Select(id => $"{id} completed 1 segments"), lines.Lines); // newest first
+
+        // A page of the listing, newest first, or every page; a completed job is not retried.
+        (status, var listed, _) = await PbmAsync("media", "list", "--limit", "1");
+        Assert.Equal(0, status);
+        Assert.Equal([ids[1]], listed.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..].Select(l => l.Split('\t')[0]));
+        (status, listed, _) = await PbmAsync("media", "list", "--all");
+        Assert.Equal([ids[1], ids[0]], listed.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..].Select(l => l.Split('\t')[0]));
+        (status, _, var refused) = await PbmAsync("media", "retry", ids[0]);
+        Assert.Equal((1, $"error: job '{ids[0]}' completed; submit its media again to process it again"), (status, refused.Trim()));
     }
 
     [Fact]

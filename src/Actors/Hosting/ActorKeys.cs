@@ -17,3 +17,9 @@ public sealed class TrainerKey;
 
 /// <summary>Registry key of a jobs node's router over every gpu node's classifiers (scenes, texts).</summary>
 public sealed class ClassifiersKey;
+
+/// <summary>Registry key of this node's inbox job starter (what the inbox's watcher, wherever it runs here, hands files to).</summary>
+public sealed class InboxStarterKey;
+
+/// <summary>Registry key of the inbox watcher's singleton manager.</summary>
+public sealed class InboxKey;

@@ -108,7 +108,7 @@ public static class MediaClusterAkka
             .WithRemoting(remote)
             .WithClustering(new ClusterOptions
             {
-                Roles = [.. options.Roles],
+                Roles = [.. options.Roles, .. options.Inbox is { } watched ? [InboxRole(watched.Inbox)] : Array.Empty<string>()],
                 SeedNodes = [.. options.Seeds],
                 SplitBrainResolver = new KeepMajorityOption(),
                 FailureDetector = new PhiAccrualFailureDetectorOptions
@@ -133,7 +133,7 @@ public static class MediaClusterAkka
             builder
                 .WithActors((system, registry) =>
                 {
-                    registry.Register<SegmentQueueKey>(system.ActorOf(SegmentQueue.Props(metrics), SegmentQueue.Name));
+                    registry.Register<SegmentQueueKey>(system.ActorOf(SegmentQueue.Props(metrics, options.TimeProvider), SegmentQueue.Name));
                     registry.Register<VadSlotsKey>(system.ActorOf(Props.Create(() => new SlotGate(vadMetrics.Slots)), "vad-slots"));
 
                     // Scenes go to the classifiers of every gpu member (this one too), in turn; a member that leaves drops out.
@@ -198,12 +198,13 @@ public static class MediaClusterAkka
                         Training.Classifiers.Name);
                 }
 
-                if (options.Inbox is { } inbox)
+                if (options.Inbox is not null)
                 {
-                    var starter = system.ActorOf(InboxJobStarter.Props(registry.Get<JobIndexKey>(), registry.Get<JobRegionKey>()), "inbox-jobs");
-                    system.ActorOf(Restarting.WithBackoff(WatchFolder.Props(inbox, starter, options.TimeProvider), "inbox", "the watch folder"), "inbox");
+                    registry.Register<InboxStarterKey>(system.ActorOf(
+                        InboxJobStarter.Props(registry.Get<JobIndexKey>(), registry.Get<JobRegionKey>(), options.AskTimeout), "inbox-jobs"));
                 }
             })
+            .WithInbox(options)
             .AddStartup((system, _) =>
             {
                 if (options.Seeds.Count == 0)
@@ -214,6 +215,23 @@ public static class MediaClusterAkka
                 }
             });
     }
+
+    /// <summary>
+    /// The cluster role of the nodes watching <paramref name="inbox"/>: a node configured with an inbox takes it, so that
+    /// the inbox's watcher is one singleton among exactly those nodes (two nodes on one shared folder make one job per file).
+    /// </summary>
+    public static string InboxRole(string inbox) =>
+        "inbox-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(inbox))))[..12];
+
+    /// <summary>The inbox's watcher: a singleton among the nodes with its role, under the backoff supervisor, with this node's starter.</summary>
+    private static AkkaConfigurationBuilder WithInbox(this AkkaConfigurationBuilder builder, MediaNodeOptions options) =>
+        options.Inbox is not { } inbox
+            ? builder
+            : builder.WithSingleton<InboxKey>(
+                InboxRole(inbox.Inbox),
+                (_, registry, _) => Restarting.WithBackoff(WatchFolder.Props(inbox, registry.Get<InboxStarterKey>(), options.TimeProvider), "inbox", "the watch folder"),
+                new ClusterSingletonOptions { Role = InboxRole(inbox.Inbox), LogSingletonIdentificationFailure = false },
+                createProxyToo: false);
 
     /// <summary>
     /// The timings with no typed Akka.Hosting option: the resolver's stable-after, the down-removal margin, the

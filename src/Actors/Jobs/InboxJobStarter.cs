@@ -3,19 +3,35 @@ using MediaCluster.Messages.Jobs;
 
 namespace MediaCluster.Actors.Jobs;
 
-/// <summary>Turns each <see cref="StartInboxJob"/> of the watch folder into a registered, started job.</summary>
+/// <summary>
+/// Turns each <see cref="StartInboxJob"/> of the watch folder into a registered, started job, and acknowledges it once
+/// both are done; a failed or unanswered step is not acknowledged, so the watch folder sends the start again.
+/// </summary>
 internal sealed class InboxJobStarter : ReceiveActor
 {
-    public InboxJobStarter(IActorRef index, IActorRef jobs)
+    public InboxJobStarter(IActorRef index, IActorRef jobs, TimeSpan timeout)
     {
         Receive<StartInboxJob>(start =>
         {
-            index.Tell(new RegisterJob { JobId = start.Spec.JobId });
-            jobs.Tell(new StartJob { Spec = start.Spec });
+            var spec = start.Spec;
+            var replyTo = Sender;
+            StartAsync(spec).ContinueWith(
+                t =>
+                {
+                    if (t.Exception is null)
+                    {
+                        replyTo.Tell(new InboxJobAcknowledged(spec.JobId));
+                    }
+                },
+                TaskScheduler.Default);
         });
-        Receive<RegisterJob>(_ => { });
-        Receive<JobProgress>(_ => { });
+
+        async Task StartAsync(JobSpec spec)
+        {
+            await index.Ask<RegisterJob>(new RegisterJob { JobId = spec.JobId }, timeout);
+            await jobs.Ask<JobProgress>(new StartJob { Spec = spec }, timeout);
+        }
     }
 
-    public static Props Props(IActorRef index, IActorRef jobs) => Akka.Actor.Props.Create(() => new InboxJobStarter(index, jobs));
+    public static Props Props(IActorRef index, IActorRef jobs, TimeSpan timeout) => Akka.Actor.Props.Create(() => new InboxJobStarter(index, jobs, timeout));
 }

@@ -5,22 +5,45 @@ using MediaCluster.Messages.Jobs;
 namespace MediaCluster.Actors.Jobs;
 
 /// <summary>
-/// The cluster's listing of jobs (a read model, a cluster singleton on a <c>jobs</c> node): which were registered and,
-/// as each job reports its end, their final progress — so listing and looking up ended jobs never wakes their
-/// (passivated) entities. It does not wake unfinished jobs after a restart: the shard region's remember-entities does.
+/// The cluster's listing of jobs (a read model, a cluster singleton on a <c>jobs</c> node): which were registered, in
+/// what order, and, as each job reports its end, their final progress — so listing and looking up ended jobs never
+/// wakes their (passivated) entities, and counting them asks no job at all. Pages come newest first. A snapshot every
+/// <see cref="SnapshotEvery"/> events keeps recovery short however many jobs there were. It does not wake unfinished
+/// jobs after a restart: the shard region's remember-entities does.
 /// </summary>
 internal sealed class JobIndex : ReceivePersistentActor
 {
-    private readonly SortedSet<string> _unfinished = new(StringComparer.Ordinal);
-    private readonly SortedDictionary<string, JobProgress> _ended = new(StringComparer.Ordinal);
+    /// <summary>Events between snapshots.</summary>
+    public const int SnapshotEvery = 1000;
+
+    // Registration order: a job's position never changes (a retried job keeps its place).
+    private readonly List<string> _order = [];
+    private readonly Dictionary<string, int> _position = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JobProgress> _ended = new(StringComparer.Ordinal);
+    private int _quarantined;
+    private readonly int[] _endedByState = new int[Enum.GetValues<JobState>().Length];
 
     public JobIndex()
     {
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is JobIndexSnapshot snapshot)
+            {
+                foreach (var entry in snapshot.Entries)
+                {
+                    Apply(new JobRegistered { JobId = entry.JobId });
+                    if (entry.Final is { } final)
+                    {
+                        Apply(new JobEnded { JobId = entry.JobId, Final = final });
+                    }
+                }
+            }
+        });
         Recover<JobRegistered>(Apply);
         Recover<JobEnded>(Apply);
         Command<RegisterJob>(register =>
         {
-            if (_unfinished.Contains(register.JobId) || (_ended.ContainsKey(register.JobId) && !register.Reopen))
+            if (_position.ContainsKey(register.JobId) && !(register.Reopen && _ended.ContainsKey(register.JobId)))
             {
                 Sender.Tell(register);
                 return;
@@ -31,46 +54,132 @@ internal sealed class JobIndex : ReceivePersistentActor
             {
                 Apply(e);
                 replyTo.Tell(register);
+                SnapshotNow();
             });
         });
         Command<JobEnded>(ended =>
         {
             if (!_ended.ContainsKey(ended.JobId) && ended.Final is { IsTerminal: true })
             {
-                Persist(ended, Apply);
+                Persist(ended, e =>
+                {
+                    Apply(e);
+                    SnapshotNow();
+                });
             }
         });
-        Command<ListJobs>(list =>
+        Command<ListJobs>(list => Sender.Tell(list.JobId is { Length: > 0 } id ? One(id) : Page(list.Limit, list.After)));
+        Command<GetJobCounts>(_ => Sender.Tell(new JobCounts
         {
-            var listing = new JobListing();
-            if (list.JobId is { Length: > 0 } id)
-            {
-                listing.Unfinished.AddRange(_unfinished.Contains(id) ? [id] : []);
-                listing.Ended.AddRange(_ended.TryGetValue(id, out var ended) ? [ended] : []);
-            }
-            else
-            {
-                listing.Unfinished.AddRange(_unfinished);
-                listing.Ended.AddRange(_ended.Values);
-            }
-
-            Sender.Tell(listing);
-        });
+            Unfinished = _order.Count - _ended.Count,
+            Completed = _endedByState[(int)JobState.Completed],
+            Failed = _endedByState[(int)JobState.Failed],
+            Cancelled = _endedByState[(int)JobState.Cancelled],
+            Quarantined = _quarantined,
+        }));
+        Command<SaveSnapshotSuccess>(saved => DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(_ => { }); // the journal has every event: the next snapshot tries again
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
     }
 
     public override string PersistenceId => "job-index";
 
     public static Props Props() => Akka.Actor.Props.Create(() => new JobIndex());
 
+    private JobListing One(string id)
+    {
+        var listing = new JobListing();
+        if (_ended.TryGetValue(id, out var ended))
+        {
+            listing.Ended.Add(ended);
+            listing.Order.Add(id);
+        }
+        else if (_position.ContainsKey(id))
+        {
+            listing.Unfinished.Add(id);
+            listing.Order.Add(id);
+        }
+
+        return listing;
+    }
+
+    /// <summary>Up to <paramref name="limit"/> jobs (0: all) registered before <paramref name="after"/> (empty: the newest), newest first.</summary>
+    private JobListing Page(int limit, string after)
+    {
+        var listing = new JobListing();
+        var start = after.Length > 0 && _position.TryGetValue(after, out var position) ? position - 1 : _order.Count - 1;
+        if (after.Length > 0 && !_position.ContainsKey(after))
+        {
+            return listing; // an unknown cursor: nothing follows it
+        }
+
+        for (var i = start; i >= 0; i--)
+        {
+            if (limit > 0 && listing.Order.Count == limit)
+            {
+                listing.Next = listing.Order[^1];
+                break;
+            }
+
+            var id = _order[i];
+            listing.Order.Add(id);
+            if (_ended.TryGetValue(id, out var ended))
+            {
+                listing.Ended.Add(ended);
+            }
+            else
+            {
+                listing.Unfinished.Add(id);
+            }
+        }
+
+        return listing;
+    }
+
+    private void SnapshotNow()
+    {
+        if (LastSequenceNr % SnapshotEvery == 0)
+        {
+            var snapshot = new JobIndexSnapshot();
+            snapshot.Entries.AddRange(_order.Select(id => new JobIndexEntry { JobId = id, Final = _ended.GetValueOrDefault(id) }));
+            SaveSnapshot(snapshot);
+        }
+    }
+
     private void Apply(JobRegistered e)
     {
-        _ended.Remove(e.JobId);
-        _unfinished.Add(e.JobId);
+        if (_ended.Remove(e.JobId, out var was))
+        {
+            Count(was, -1);
+        }
+
+        if (!_position.ContainsKey(e.JobId))
+        {
+            _position[e.JobId] = _order.Count;
+            _order.Add(e.JobId);
+        }
     }
 
     private void Apply(JobEnded e)
     {
-        _unfinished.Remove(e.JobId);
+        if (!_position.ContainsKey(e.JobId))
+        {
+            Apply(new JobRegistered { JobId = e.JobId });
+        }
+
+        if (_ended.TryGetValue(e.JobId, out var before))
+        {
+            Count(before, -1);
+        }
+
         _ended[e.JobId] = e.Final;
+        Count(e.Final, +1);
+    }
+
+    private void Count(JobProgress final, int by)
+    {
+        _endedByState[(int)final.State] += by;
+        _quarantined += final.Quarantined ? by : 0;
     }
 }

@@ -4,6 +4,7 @@ using MediaCluster.Media.Summarize;
 using MediaCluster.Media.Vad;
 using MediaCluster.Media.Video;
 using MediaCluster.Messages.Jobs;
+using Microsoft.Extensions.Logging;
 
 namespace MediaCluster.Actors.Jobs;
 
@@ -20,7 +21,11 @@ public sealed partial class MediaJob
     /// <summary>The files a completed job leaves: the speech ones, and with a video the scene ones.</summary>
     public static IReadOnlyList<string> ArtifactsOf(bool video) => video ? Artifacts : Artifacts[..7];
 
+    /// <summary>Tries at the results when each failed for a passing cause (a full disk, the classifiers away) before the job fails.</summary>
+    public const int MaxFinishAttempts = 8;
+
     private bool _finishing;
+    private int _finishFailures;
 
     private void DefineFinish() => Command<Finished>(finished =>
     {
@@ -32,6 +37,18 @@ public sealed partial class MediaJob
 
         if (finished.Error is not null)
         {
+            // A cause that may pass is tried again after 1, 2, 4 … 60 s (the input stays either way); the input's own
+            // fault, or the last try, fails the job.
+            if (finished.Transient && ++_finishFailures < MaxFinishAttempts)
+            {
+                var delay = TimeSpan.FromSeconds(Math.Min(60, 1 << (_finishFailures - 1)));
+                _services.Log.LogWarning(
+                    "Job {JobId}: {Reason}; trying again in {Delay:0} s (attempt {Attempt} of {Attempts})",
+                    _jobId, finished.Error, delay.TotalSeconds, _finishFailures + 1, MaxFinishAttempts);
+                _clock.StartSingle("finish", RetryFinish.Instance, delay);
+                return;
+            }
+
             EndWith(new JobFailed { Reason = finished.Error, FailedUnixMs = Now() });
             return;
         }
@@ -61,7 +78,7 @@ public sealed partial class MediaJob
         var timeout = _services.Scenes.ClassifyTimeout;
         var stop = _work.Token;
         Task.Run(() => WriteAsync(spec, probed, transcript, speech, scenes, classifiers, timeout, stop), stop)
-            .PipeTo(Self, failure: ex => new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}"));
+            .PipeTo(Self, failure: ex => new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}", Transient: ex is not OperationCanceledException));
     }
 
     private static async Task<Finished> WriteAsync(
@@ -77,7 +94,7 @@ public sealed partial class MediaJob
                 var labelled = await LabelTextAsync(spec.JobId, transcript, spoken, summary, classifiers, timeout);
                 if (labelled.Error is not null)
                 {
-                    return new Finished(null, null, labelled.Error);
+                    return new Finished(null, null, labelled.Error, Transient: true);
                 }
 
                 transcript = labelled.Transcript!;
@@ -92,20 +109,44 @@ public sealed partial class MediaJob
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Media.MediaException)
         {
-            return new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}");
+            // The disk or the folder (full, read-only, a file in the way) may be put right; the input's pictures (a
+            // MediaException from the thumbnails) will not.
+            return new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}", Transient: ex is not Media.MediaException);
         }
     }
 
     /// <summary>
     /// The text model's label for each spoken segment and for the summary (or, with no summary, the whole text), from the
-    /// classifiers of a gpu node; asked again (another node, in turn) when one fails or does not answer in time.
+    /// classifiers of a gpu node, in batches that each fit a remoting frame (<see cref="TextBatches"/>); a batch is asked
+    /// again (another node, in turn) when one fails or does not answer in time.
     /// </summary>
     private static async Task<(Transcript? Transcript, string? Error)> LabelTextAsync(
         string jobId, Transcript transcript, List<TranscriptSegment> spoken, Summary summary, IActorRef classifiers, TimeSpan timeout)
     {
-        var request = new ClassifyText { JobId = jobId };
-        request.Texts.AddRange(spoken.Select(s => s.Text));
-        request.Texts.Add(summary.Text.Length > 0 ? summary.Text : transcript.Text);
+        var labels = new List<Media.Learning.ModelLabel>();
+        var batches = TextBatches.Of(jobId, spoken.Select(s => s.Text).Append(summary.Text.Length > 0 ? summary.Text : transcript.Text));
+        foreach (var (request, number) in batches.Select((b, i) => (b, i + 1)))
+        {
+            var (batch, reason) = await LabelBatchAsync(request, classifiers, timeout);
+            if (batch is null)
+            {
+                var which = batches.Count > 1 ? $" (batch {number} of {batches.Count})" : string.Empty;
+                return (null, $"labelling the transcript's text{which} failed after {FailedAttempts.MaxRetries + 1} attempts: {reason}");
+            }
+
+            labels.AddRange(batch);
+        }
+
+        var next = 0;
+        return (transcript with
+        {
+            Segments = [.. transcript.Segments.Select(s => s.Text.Length > 0 ? s with { Label = labels[next++] } : s)],
+            SummaryLabel = labels[^1],
+        }, null);
+    }
+
+    private static async Task<(List<Media.Learning.ModelLabel>? Labels, string Reason)> LabelBatchAsync(ClassifyText request, IActorRef classifiers, TimeSpan timeout)
+    {
         var reason = string.Empty;
         for (var attempt = 0; attempt <= FailedAttempts.MaxRetries; attempt++)
         {
@@ -114,13 +155,7 @@ public sealed partial class MediaJob
                 var answer = await classifiers.Ask<TextClassified>(request, timeout);
                 if (answer.Error.Length == 0 && answer.Labels.Count == request.Texts.Count)
                 {
-                    var labels = answer.Labels.Select(l => new Media.Learning.ModelLabel(l.Task, l.Label, l.Confidence, l.ModelVersion)).ToList();
-                    var next = 0;
-                    return (transcript with
-                    {
-                        Segments = [.. transcript.Segments.Select(s => s.Text.Length > 0 ? s with { Label = labels[next++] } : s)],
-                        SummaryLabel = labels[^1],
-                    }, null);
+                    return ([.. answer.Labels.Select(l => new Media.Learning.ModelLabel(l.Task, l.Label, l.Confidence, l.ModelVersion))], string.Empty);
                 }
 
                 reason = answer.Error.Length > 0 ? answer.Error : $"{answer.Labels.Count} labels for {request.Texts.Count} texts";
@@ -131,7 +166,7 @@ public sealed partial class MediaJob
             }
         }
 
-        return (null, $"labelling the transcript's text failed after {FailedAttempts.MaxRetries + 1} attempts: {reason}");
+        return (null, reason);
     }
 
     /// <summary>
@@ -197,5 +232,10 @@ public sealed partial class MediaJob
             sheetRows));
     }
 
-    private sealed record Finished(SummaryWritten? Summary, ArtifactsWritten? Artifacts, string? Error);
+    private sealed record Finished(SummaryWritten? Summary, ArtifactsWritten? Artifacts, string? Error, bool Transient = false);
+
+    private sealed record RetryFinish
+    {
+        public static RetryFinish Instance { get; } = new();
+    }
 }

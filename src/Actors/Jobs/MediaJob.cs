@@ -212,6 +212,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
         _scenesInFlight.Clear();
         _scenesWaitingToRetry.Clear();
         _sceneFailures.Clear();
+        _finishFailures = 0;
         Record(new JobRetried { RetriedUnixMs = Now() }, () =>
         {
             _services.Log.LogInformation("Job {JobId} retried on purpose while {Step}", _jobId, _state.Step);
@@ -471,6 +472,9 @@ public sealed partial class MediaJob : ReceivePersistentActor
                 break;
             case SceneTimedOut or RetryScene:
                 OnSceneTimer(message);
+                break;
+            case RetryFinish:
+                FinishIfDone();
                 break;
         }
     }

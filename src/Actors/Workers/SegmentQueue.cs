@@ -13,21 +13,26 @@ internal sealed record DropSegments(string JobId);
 /// <see cref="SegmentsWaiting"/>, a node with a free slot asks with <see cref="RequestSegment"/> and gets one
 /// segment or <see cref="NoSegment"/>. A busy or slow node asks less often, so it takes less. A node that goes away
 /// (death watch: it stopped, or the cluster removed it) gives its segments back to the front of the queue for another
-/// node; the job records each result once, by index. Answers go back to the job that sent the segment.
+/// node; the job records each result once, by index. A segment with no answer by its deadline
+/// (<see cref="DeadlineFor"/>: a lost message, a hung engine) goes back to the front of the queue likewise. Answers go
+/// back to the job that sent the segment.
 /// </summary>
 internal sealed class SegmentQueue : ReceiveActor
 {
     /// <summary>The queue's name under /user on every jobs node (where gpu nodes find it).</summary>
     public const string Name = "asr";
 
+    private readonly ActorClock _clock;
+
     private readonly LinkedList<(SpeechAudio Audio, IActorRef ReplyTo)> _waiting = new();
     private readonly Dictionary<(string JobId, int Index), (SpeechAudio Audio, IActorRef ReplyTo, IActorRef Workers)> _inFlight = [];
     private readonly HashSet<IActorRef> _workers = [];
     private readonly AsrMetrics _metrics;
 
-    public SegmentQueue(AsrMetrics metrics)
+    public SegmentQueue(AsrMetrics metrics, TimeProvider? time = null)
     {
         _metrics = metrics;
+        _clock = new ActorClock(time ?? TimeProvider.System, Self);
         Receive<SpeechAudio>(audio =>
         {
             _waiting.AddLast((audio, Sender));
@@ -59,9 +64,25 @@ internal sealed class SegmentQueue : ReceiveActor
         Receive<SegmentRecognized>(recognized => Answer(recognized.JobId, recognized.Result.Index, recognized));
         Receive<SegmentRecognitionFailed>(failed => Answer(failed.JobId, failed.Index, failed));
         Receive<Terminated>(terminated => GiveBack(terminated.ActorRef));
+        Receive<ActorClock.Tick>(tick =>
+        {
+            if (_clock.IsCurrent(tick) && tick.Message is Overdue overdue)
+            {
+                TakeBack(overdue);
+            }
+        });
     }
 
-    public static Props Props(AsrMetrics metrics) => Akka.Actor.Props.Create(() => new SegmentQueue(metrics));
+    public static Props Props(AsrMetrics metrics, TimeProvider? time = null) => Akka.Actor.Props.Create(() => new SegmentQueue(metrics, time));
+
+    /// <summary>
+    /// How long a segment may be out with a worker: a minute, plus ten times its audio (a whisper slot on a loaded CPU
+    /// runs near real time; pocketsphinx at a fifth of it).
+    /// </summary>
+    public static TimeSpan DeadlineFor(SpeechAudio audio) =>
+        TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(10.0 * (audio.EndSample - audio.StartSample) / (audio.SampleRate > 0 ? audio.SampleRate : 16_000));
+
+    protected override void PostStop() => _clock.Dispose();
 
     private bool Add(IActorRef workers)
     {
@@ -86,8 +107,27 @@ internal sealed class SegmentQueue : ReceiveActor
         _waiting.RemoveFirst();
         var (audio, replyTo) = first.Value;
         _inFlight[(audio.JobId, audio.Index)] = (audio, replyTo, workers);
+        _clock.StartSingle(TimerKey(audio.JobId, audio.Index), new Overdue(audio.JobId, audio.Index, workers), DeadlineFor(audio));
         workers.Tell(audio);
         Gauge();
+    }
+
+    private static string TimerKey(string jobId, int index) => $"{jobId}/{index}";
+
+    /// <summary>No answer by the deadline: the segment goes back to the front of the queue (a late answer from that node is then ignored).</summary>
+    private void TakeBack(Overdue overdue)
+    {
+        if (!_inFlight.TryGetValue((overdue.JobId, overdue.Index), out var entry) || !entry.Workers.Equals(overdue.Workers))
+        {
+            return;
+        }
+
+        _inFlight.Remove((overdue.JobId, overdue.Index));
+        _waiting.AddFirst((entry.Audio, entry.ReplyTo));
+        Context.GetLogger().Warning(
+            "Segment {0} of job {1} had no answer from {2} within {3:0} s; it goes back to the queue",
+            overdue.Index, overdue.JobId, overdue.Workers.Path.Address, DeadlineFor(entry.Audio).TotalSeconds);
+        Announce();
     }
 
     // Equals, not ReferenceEquals: a remote sender is a new IActorRef instance in every message.
@@ -96,6 +136,7 @@ internal sealed class SegmentQueue : ReceiveActor
         if (_inFlight.TryGetValue((jobId, index), out var entry) && entry.Workers.Equals(Sender))
         {
             _inFlight.Remove((jobId, index));
+            _clock.Cancel(TimerKey(jobId, index));
             entry.ReplyTo.Tell(answer);
         }
     }
@@ -108,6 +149,7 @@ internal sealed class SegmentQueue : ReceiveActor
         foreach (var (key, (audio, replyTo, _)) in lost)
         {
             _inFlight.Remove(key);
+            _clock.Cancel(TimerKey(key.JobId, key.Index));
             _waiting.AddFirst((audio, replyTo));
         }
 
@@ -129,4 +171,6 @@ internal sealed class SegmentQueue : ReceiveActor
     }
 
     private void Gauge() => _metrics.Waiting = _waiting.Count;
+
+    private sealed record Overdue(string JobId, int Index, IActorRef Workers);
 }

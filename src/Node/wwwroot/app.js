@@ -12,7 +12,8 @@ class ApiError extends Error {
   constructor(message, status) { super(message); this.status = status; }
 }
 
-async function api(path, options = {}) {
+// A request to the node: the response when it succeeded, else an ApiError that says why in a sentence.
+async function request(path, options = {}) {
   let response;
   try {
     response = await fetch(path, { credentials: 'same-origin', ...options });
@@ -28,6 +29,11 @@ async function api(path, options = {}) {
     try { message = (await response.json()).error || message; } catch { /* not JSON */ }
     throw new ApiError(message, response.status);
   }
+  return response;
+}
+
+async function api(path, options = {}) {
+  const response = await request(path, options);
   const type = response.headers.get('content-type') || '';
   return type.includes('json') ? response.json() : response.text();
 }
@@ -96,6 +102,7 @@ $('#login-form').addEventListener('submit', async (event) => {
   }
 });
 
+$('#older-jobs').addEventListener('click', () => loadOlderJobs().catch((e) => banner(e.message)));
 $('#logout').addEventListener('click', async () => {
   await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' });
   stopFollowing();
@@ -113,25 +120,49 @@ async function showJobs() {
   listTimer = setInterval(() => refreshJobs().catch((e) => banner(e.message)), 5000);
 }
 
-async function refreshJobs() {
-  const jobs = await api('/api/jobs');
-  jobs.sort((a, b) => (b.submitted_at || '').localeCompare(a.submitted_at || ''));
-  const body = $('#job-table tbody');
-  for (const job of jobs) {
-    renderRow(job);
-    if (!ended(job.state) && !followers.has(job.id)) follow(job.id, renderRow);
-  }
-  body.dataset.count = jobs.length;
+// The listing comes a page at a time, newest first (the node's Link header names the next page): the newest page is
+// refreshed every few seconds, older pages are added below on request.
+const jobPage = 50;
+let olderJobs = null; // the cursor of the next older page (null: none)
+let olderLoaded = false;
+
+async function jobsPage(after) {
+  const response = await request(`/api/jobs?limit=${jobPage}` + (after ? `&after=${encodeURIComponent(after)}` : ''));
+  const next = /after=([0-9a-z-]+)>; rel="next"/.exec(response.headers.get('link') || '');
+  return { jobs: await response.json(), next: next ? next[1] : null };
 }
 
-function renderRow(job) {
+async function refreshJobs() {
+  const { jobs, next } = await jobsPage(null);
+  if (!olderLoaded) olderJobs = next;
+  showRows(jobs.slice().reverse(), false);
+}
+
+async function loadOlderJobs() {
+  const { jobs, next } = await jobsPage(olderJobs);
+  olderLoaded = true;
+  olderJobs = next;
+  showRows(jobs, true);
+}
+
+function showRows(jobs, older) {
+  for (const job of jobs) {
+    renderRow(job, older);
+    if (!ended(job.state) && !followers.has(job.id)) follow(job.id, renderRow);
+  }
+  const body = $('#job-table tbody');
+  body.dataset.count = body.children.length;
+  $('#older-jobs').hidden = !olderJobs;
+}
+
+function renderRow(job, older = false) {
   const body = $('#job-table tbody');
   let row = body.querySelector(`tr[data-id="${CSS.escape(job.id)}"]`);
   if (!row) {
     row = document.createElement('tr');
     row.dataset.id = job.id;
     row.innerHTML = '<td><a></a></td><td></td><td><progress max="1"></progress></td><td></td><td></td><td></td><td></td>';
-    body.prepend(row);
+    if (older) body.append(row); else body.prepend(row);
   }
   const cells = row.children;
   const link = cells[0].firstChild;
