@@ -6,7 +6,8 @@ using MediaCluster.Testing;
 
 // ./mc bench index [--jobs N]: the job index of an embedded node (SQLite journal) with N jobs registered and ended
 // (default 100 000). Prints how long the index takes to recover after a restart (snapshot + the events after it) beside
-// a raw read of its journal rows in the same run, and the p95 latency of a page of the listing (100 jobs, newest first)
+// a raw read of its journal rows in the same run, and the p95 latency of a page of the listing (100 jobs, newest first;
+// up to 200 pages following the cursor)
 // beside a listing of every job (what GET /api/jobs did before it was paged).
 var jobs = args is ["--jobs", var n] && int.TryParse(n, out var parsed) && parsed > 0 ? parsed : 100_000;
 var directory = Directory.CreateTempSubdirectory("mc-bench-index-").FullName;
@@ -60,7 +61,8 @@ try
         // Pages, newest first, following the cursor; then the whole listing a few times.
         var pages = new List<double>();
         string? after = null;
-        for (var i = 0; i < 200; i++)
+        var pageCount = Math.Min(200, (jobs - 1) / 100);
+        for (var i = 0; i < pageCount; i++)
         {
             var timer = Stopwatch.StartNew();
             var page = await node.ListJobsAsync(100, after);
