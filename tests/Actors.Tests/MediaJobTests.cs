@@ -37,3 +37,26 @@ public sealed class MediaJobTests() : SampleTest("mc-jobs-", "ten clips.wav", 10
     private JobSpec Spec(string id, string output) =>
         new() { JobId = id, InputPath = Sample.Path, OutputDir = Path.Combine(Folder, output) };
 }
+
+public sealed class IdempotentStartTests() : SampleTest("mc-start-", "two.wav", 2)
+{
+    [Fact]
+    public async Task Start_SentThreeTimesAtOnce_MakesOneJob_WithOneAcceptanceInTheJournal()
+    {
+        var options = new MediaNodeOptions { DataDirectory = Path.Combine(Folder, "data") };
+        var spec = new JobSpec { JobId = "once", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out") };
+        await using (var node = await MediaNode.StartAsync(options))
+        {
+            // As a client that saw no answer and tried again would: the same id, started three times together.
+            await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => node.StartJobAsync(spec)));
+            var end = await node.WatchAsync("once").WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.Equal(JobState.Completed, end.State);
+            Assert.Equal(["once"], (await node.ListJobsAsync()).Jobs.Select(j => j.JobId));
+            Assert.Equal(end.SegmentsFound, node.Metrics.Recognitions);
+        }
+
+        var rows = await Testing.JournalReader.ReadSqliteAsync(options.DataDirectory, "job-once");
+        Assert.Single(rows, r => r.Manifest == "mediacluster.jobs.JobAccepted");
+        Assert.Single(await Testing.JournalReader.ReadSqliteAsync(options.DataDirectory, "job-index"), r => r.Manifest == "mediacluster.jobs.JobRegistered");
+    }
+}

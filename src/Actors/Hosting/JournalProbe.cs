@@ -8,7 +8,7 @@ namespace MediaCluster.Actors.Hosting;
 /// Every <see cref="Interval"/>, asks the journal plugin for the highest sequence number of an id nobody writes (one
 /// query through the same plugin, connection pool and circuit breaker the persistent actors use) and the job index for
 /// an id nobody has; an error, or no answer within <see cref="Timeout"/>, marks <see cref="NodeHealth"/> failing until
-/// the next answer.
+/// the next answer (any answer, to this ask or an earlier one: each proves the part is back).
 /// </summary>
 internal sealed class JournalProbe : ReceiveActor, IWithTimers
 {
@@ -29,28 +29,28 @@ internal sealed class JournalProbe : ReceiveActor, IWithTimers
         _journal = Persistence.Instance.Apply(Context.System).JournalFor(null);
         Receive<Probe>(_ =>
         {
+            // An ask still unanswered past the timeout marks the part failing and is asked again (its answer, or the
+            // question, may have been lost: a singleton moving off a node that died takes the messages it held).
             var now = DateTime.UtcNow;
-            if (_journalAskedAt is { } journalAsked)
+            if (_journalAskedAt is { } journalAsked && now - journalAsked > Timeout)
             {
-                if (now - journalAsked > Timeout)
-                {
-                    _health.JournalFailed($"it did not answer within {Timeout.TotalSeconds:0} s");
-                }
+                _health.JournalFailed($"it did not answer within {Timeout.TotalSeconds:0} s");
+                _journalAskedAt = null;
             }
-            else
+
+            if (_journalAskedAt is null)
             {
                 _journalAskedAt = now;
                 _journal.Tell(new ReplayMessages(1, 0, 0, ProbeId, Self));
             }
 
-            if (_indexAskedAt is { } indexAsked)
+            if (_indexAskedAt is { } indexAsked && now - indexAsked > Timeout)
             {
-                if (now - indexAsked > Timeout)
-                {
-                    _health.IndexFailed($"the job index did not answer within {Timeout.TotalSeconds:0} s");
-                }
+                _health.IndexFailed($"the job index did not answer within {Timeout.TotalSeconds:0} s");
+                _indexAskedAt = null;
             }
-            else
+
+            if (_indexAskedAt is null)
             {
                 _indexAskedAt = now;
                 index.Tell(new ListJobs { JobId = ProbeId });

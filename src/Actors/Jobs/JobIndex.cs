@@ -21,6 +21,11 @@ internal sealed class JobIndex : ReceivePersistentActor
     private readonly Dictionary<string, int> _position = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobProgress> _ended = new(StringComparer.Ordinal);
     private int _quarantined;
+
+    // Registrations and endings written but not yet applied (PersistAsync): a repeat of one waits for it instead of
+    // writing it again, so a start retried by a client records the job once.
+    private readonly Dictionary<string, List<IActorRef>> _registering = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _ending = new(StringComparer.Ordinal);
     private readonly int[] _endedByState = new int[Enum.GetValues<JobState>().Length];
 
     public JobIndex()
@@ -43,6 +48,12 @@ internal sealed class JobIndex : ReceivePersistentActor
         Recover<JobEnded>(Apply);
         Command<RegisterJob>(register =>
         {
+            if (_registering.TryGetValue(register.JobId, out var waiting))
+            {
+                waiting.Add(Sender);
+                return;
+            }
+
             if (_position.ContainsKey(register.JobId) && !(register.Reopen && _ended.ContainsKey(register.JobId)))
             {
                 Sender.Tell(register);
@@ -50,22 +61,26 @@ internal sealed class JobIndex : ReceivePersistentActor
             }
 
             // PersistAsync: the index goes on taking commands while a write is out, so the journal batches the writes of
-            // many registrations (Persist wrote one row per round trip: 100 000 jobs took minutes). Applying an event
-            // twice changes nothing, so two registrations of one id in flight together are harmless.
-            var replyTo = Sender;
+            // many registrations (Persist wrote one row per round trip: 100 000 jobs took minutes).
+            _registering[register.JobId] = [Sender];
             PersistAsync(new JobRegistered { JobId = register.JobId, Reopened = register.Reopen }, e =>
             {
                 Apply(e);
-                replyTo.Tell(register);
+                if (_registering.Remove(e.JobId, out var replyTo))
+                {
+                    replyTo.ForEach(r => r.Tell(register));
+                }
+
                 SnapshotNow();
             });
         });
         Command<JobEnded>(ended =>
         {
-            if (!_ended.ContainsKey(ended.JobId) && ended.Final is { IsTerminal: true })
+            if (!_ended.ContainsKey(ended.JobId) && ended.Final is { IsTerminal: true } && _ending.Add(ended.JobId))
             {
                 PersistAsync(ended, e =>
                 {
+                    _ending.Remove(e.JobId);
                     Apply(e);
                     SnapshotNow();
                 });
