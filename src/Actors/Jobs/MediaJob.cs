@@ -206,6 +206,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
         }
 
         var replyTo = Sender;
+        _work.Dispose(); // cancelled when the job ended
         _work = new CancellationTokenSource();
         _inFlight.Clear();
         _recognitionFailures.Clear();
