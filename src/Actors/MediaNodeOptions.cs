@@ -109,7 +109,7 @@ public sealed record MediaNodeOptions
     /// </summary>
     public int MaxCrashes { get; init; } = 3;
 
-    /// <summary>What a training dataset may hold (file bytes, examples, labels, picture pixels, files in a zip).</summary>
+    /// <summary>What a training dataset may hold (file bytes, examples, labels, picture pixels).</summary>
     public Media.Learning.DatasetLimits DatasetLimits { get; init; } = Media.Learning.DatasetLimits.Default;
 
     /// <summary>How long an ended job stays in memory without messages before its shard passivates it.</summary>

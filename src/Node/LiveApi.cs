@@ -97,7 +97,7 @@ internal static partial class LiveApi
         {
             await node.RegisterJobAsync(id, aborted);
         }
-        catch (Exception ex) when (ex is Akka.Actor.AskTimeoutException or Actors.Hosting.ServiceUnavailableException)
+        catch (Exception ex) when (Actors.Hosting.ServiceUnavailableException.IsCause(ex))
         {
             await CloseAsync(socket, TryLater, $"the session's job cannot be registered now ({ex.Message}); try again shortly", aborted);
             return;
@@ -241,7 +241,7 @@ internal static partial class LiveApi
                 await node.StartRegisteredJobAsync(spec, CancellationToken.None);
                 break;
             }
-            catch (Exception ex) when (ex is Akka.Actor.AskTimeoutException or Actors.Hosting.ServiceUnavailableException)
+            catch (Exception ex) when (Actors.Hosting.ServiceUnavailableException.IsCause(ex))
             {
                 if (attempt == 6)
                 {

@@ -67,7 +67,6 @@ internal static class MediaClusterHosting
             MaxExamples = training.MaxExamples,
             MaxLabels = training.MaxLabels,
             MaxPicturePixels = training.MaxPicturePixels,
-            MaxDatasetFiles = training.MaxDatasetFiles,
         };
     }
 

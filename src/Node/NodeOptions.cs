@@ -209,7 +209,7 @@ public sealed class TrainingSettings
     public long MaxPicturePixels { get; set; } = Media.Learning.DatasetLimits.Default.MaxPicturePixels;
 
     /// <summary>Files in an uploaded dataset zip (default 100 000).</summary>
-    public int MaxDatasetFiles { get; set; } = Media.Learning.DatasetLimits.Default.MaxDatasetFiles;
+    public int MaxDatasetFiles { get; set; } = 100_000;
 }
 
 /// <summary>Section Node:Asr.</summary>

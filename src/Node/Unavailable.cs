@@ -27,7 +27,7 @@ internal static class Unavailable
         {
             await next(context);
         }
-        catch (Exception ex) when (ex is ServiceUnavailableException or AskTimeoutException && !context.Response.HasStarted)
+        catch (Exception ex) when (ServiceUnavailableException.IsCause(ex) && !context.Response.HasStarted)
         {
             await RefuseAsync(context, ex is AskTimeoutException ? "the cluster did not answer in time" : ex.Message);
         }

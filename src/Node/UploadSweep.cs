@@ -34,13 +34,12 @@ internal sealed class UploadSweep(IServiceProvider services, NodeOptions options
         }
     }
 
-    /// <summary>One pass over the uploads folder; returns the folders removed.</summary>
-    internal async Task<IReadOnlyList<string>> SweepAsync(DateTimeOffset now, CancellationToken ct)
+    /// <summary>One pass over the uploads folder.</summary>
+    private async Task SweepAsync(DateTimeOffset now, CancellationToken ct)
     {
-        var removed = new List<string>();
         if (!Directory.Exists(options.UploadsRoot))
         {
-            return removed;
+            return;
         }
 
         var keepFailed = TimeSpan.FromHours(options.Jobs.KeepFailedInputsHours);
@@ -52,10 +51,10 @@ internal sealed class UploadSweep(IServiceProvider services, NodeOptions options
             {
                 job = await Node.FindJobAsync(id, ct);
             }
-            catch (Exception ex) when (ex is Akka.Actor.AskTimeoutException or Actors.Hosting.ServiceUnavailableException)
+            catch (Exception ex) when (Actors.Hosting.ServiceUnavailableException.IsCause(ex))
             {
                 log.LogWarning("Uploads sweep stopped at {Folder}: jobs cannot be looked up now ({Reason}); it tries again in an hour", folder, ex.Message);
-                return removed;
+                return;
             }
 
             // A live session still recording appends to its file: the newest write counts.
@@ -65,7 +64,7 @@ internal sealed class UploadSweep(IServiceProvider services, NodeOptions options
             {
                 null when age > TimeSpan.FromHours(1) => "no job was ever registered for it",
                 { State: JobState.Failed } when ended > keepFailed => $"its job failed {ended.TotalHours:0} h ago (Node:Jobs:KeepFailedInputsHours is {options.Jobs.KeepFailedInputsHours:0.#})",
-                { State: JobState.Completed or JobState.Cancelled } => $"its job {JobInfoState(job)}",
+                { State: JobState.Completed or JobState.Cancelled } => $"its job {Messages.Api.JobInfo.StateName(job.State)}",
                 _ => null,
             };
             if (job is { State: JobState.New } && age > TimeSpan.FromHours(1))
@@ -81,7 +80,6 @@ internal sealed class UploadSweep(IServiceProvider services, NodeOptions options
             try
             {
                 UploadStore.Delete(folder);
-                removed.Add(folder);
                 log.LogInformation("Removed the upload {Folder}: {Why}", folder, why);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -89,9 +87,5 @@ internal sealed class UploadSweep(IServiceProvider services, NodeOptions options
                 log.LogWarning("Could not remove the upload {Folder} ({Why}): {Reason}", folder, why, ex.Message);
             }
         }
-
-        return removed;
     }
-
-    private static string JobInfoState(JobProgress job) => Messages.Api.JobInfo.StateName(job.State);
 }

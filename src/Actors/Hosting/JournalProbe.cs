@@ -29,30 +29,14 @@ internal sealed class JournalProbe : ReceiveActor, IWithTimers
         _journal = Persistence.Instance.Apply(Context.System).JournalFor(null);
         Receive<Probe>(_ =>
         {
-            // An ask still unanswered past the timeout marks the part failing and is asked again (its answer, or the
-            // question, may have been lost: a singleton moving off a node that died takes the messages it held).
             var now = DateTime.UtcNow;
-            if (_journalAskedAt is { } journalAsked && now - journalAsked > Timeout)
+            if (Due(ref _journalAskedAt, now, () => _health.JournalFailed($"it did not answer within {Timeout.TotalSeconds:0} s")))
             {
-                _health.JournalFailed($"it did not answer within {Timeout.TotalSeconds:0} s");
-                _journalAskedAt = null;
-            }
-
-            if (_journalAskedAt is null)
-            {
-                _journalAskedAt = now;
                 _journal.Tell(new ReplayMessages(1, 0, 0, ProbeId, Self));
             }
 
-            if (_indexAskedAt is { } indexAsked && now - indexAsked > Timeout)
+            if (Due(ref _indexAskedAt, now, () => _health.IndexFailed($"the job index did not answer within {Timeout.TotalSeconds:0} s")))
             {
-                _health.IndexFailed($"the job index did not answer within {Timeout.TotalSeconds:0} s");
-                _indexAskedAt = null;
-            }
-
-            if (_indexAskedAt is null)
-            {
-                _indexAskedAt = now;
                 index.Tell(new ListJobs { JobId = ProbeId });
             }
         });
@@ -83,6 +67,27 @@ internal sealed class JournalProbe : ReceiveActor, IWithTimers
     public static Props Props(NodeHealth health, IActorRef index) => Akka.Actor.Props.Create(() => new JournalProbe(health, index));
 
     protected override void PreStart() => Timers.StartPeriodicTimer("probe", Probe.Instance, Interval);
+
+    /// <summary>
+    /// Whether to ask now (and, if so, notes when): nothing is out, or what is out has gone unanswered past the timeout —
+    /// then the part is marked failing (<paramref name="late"/>) and asked again, since its answer, or the question, may
+    /// have been lost (a singleton moving off a node that died takes the messages it held).
+    /// </summary>
+    private static bool Due(ref DateTime? askedAt, DateTime now, Action late)
+    {
+        if (askedAt is { } asked && now - asked <= Timeout)
+        {
+            return false;
+        }
+
+        if (askedAt is not null)
+        {
+            late();
+        }
+
+        askedAt = now;
+        return true;
+    }
 
     private sealed record Probe
     {

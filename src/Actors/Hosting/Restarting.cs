@@ -24,4 +24,11 @@ public static class Restarting
 }
 
 /// <summary>A part of the node that cannot answer now (the journal, or an actor restarting after a journal failure); try again shortly.</summary>
-public sealed class ServiceUnavailableException(string message) : Exception(message);
+public sealed class ServiceUnavailableException(string message) : Exception(message)
+{
+    /// <summary>
+    /// The cluster could not answer now — an ask that timed out, or one that met an actor restarting after a journal
+    /// failure: worth trying again later, never the request's own fault.
+    /// </summary>
+    public static bool IsCause(Exception ex) => ex is AskTimeoutException or ServiceUnavailableException;
+}

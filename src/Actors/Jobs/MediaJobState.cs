@@ -85,17 +85,16 @@ public sealed record MediaJobState
             }
 
             var steps = new List<string>();
-            if (HasVideo)
+            if (!ScenesDone)
             {
-                steps.Add(Scenes is null ? "finding scenes" : ScenesDone ? string.Empty : "labelling scenes");
+                steps.Add(Scenes is null ? "finding scenes" : "labelling scenes");
             }
 
-            if (Probed.NoAudio != true)
+            if (!SpeechDone)
             {
-                steps.Add(!DetectionComplete ? "detecting speech" : SpeechDone ? string.Empty : "recognising speech");
+                steps.Add(DetectionComplete ? "recognising speech" : "detecting speech");
             }
 
-            steps.RemoveAll(s => s.Length == 0);
             return steps.Count == 0 ? "writing the results" : string.Join(" and ", steps);
         }
     }

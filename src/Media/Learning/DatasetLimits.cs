@@ -24,9 +24,6 @@ public sealed record DatasetLimits
     /// <summary>Pixels of one dataset picture (width × height): Node:Training:MaxPicturePixels.</summary>
     public long MaxPicturePixels { get; init; } = 40_000_000;
 
-    /// <summary>Files in an uploaded dataset zip: Node:Training:MaxDatasetFiles.</summary>
-    public int MaxDatasetFiles { get; init; } = 100_000;
-
     /// <summary>The text of a data file, refused when larger than <see cref="MaxDataFileBytes"/> (checked before reading, and while reading: a file may grow).</summary>
     public string ReadText(string path) => Encoding.UTF8.GetString(ReadBytes(path));
 
