@@ -70,6 +70,11 @@ public sealed class PostgresServer : IAsyncDisposable
         await _server!.WaitForExitAsync();
         _server.Dispose();
         _server = null;
+
+        // The pool's idle connections were cut by the shutdown; without this the next test's first command
+        // would take one of them and fail with 57P01 ("terminating connection due to administrator command").
+        await using var pooled = new NpgsqlConnection(ConnectionString);
+        NpgsqlConnection.ClearPool(pooled);
     }
 
     /// <summary>Starts the server stopped by <see cref="StopAsync"/> again on the same port and data; returns once it takes connections.</summary>
