@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace MediaCluster.Node;
 
 /// <summary>
-/// The bearer token every API call needs: created on first start in the data directory (mode 600), or read from the
+/// The bearer token every API call needs: created on first start in the data directory (mode 0600, in a 0700 data directory), or read from the
 /// file <c>Node:ApiTokenFile</c> names (a secret every node of a cluster shares).
 /// </summary>
 internal static class ApiToken
@@ -14,46 +14,67 @@ internal static class ApiToken
     public static string PathOf(string dataDirectory, string? tokenFile) =>
         Path.GetFullPath(tokenFile is { Length: > 0 } ? tokenFile : Path.Combine(dataDirectory, FileName));
 
+    /// <summary>The shortest token a node takes (a made one is 64 hex characters).</summary>
+    public const int MinLength = 32;
+
     /// <summary>
     /// Reads the token, creating it in the data directory if missing (<paramref name="created"/> says so); a token file
-    /// named by <paramref name="tokenFile"/> must exist and hold a token.
+    /// named by <paramref name="tokenFile"/> must exist. Either way a token shorter than <see cref="MinLength"/> is refused
+    /// naming the file. The data directory is made 0700 and a made token file 0600 from its first byte (written to a
+    /// temporary name, then renamed: no one ever reads half a token).
     /// </summary>
     public static string LoadOrCreate(string dataDirectory, string? tokenFile, out bool created)
     {
-        Directory.CreateDirectory(dataDirectory);
+        if (!Directory.Exists(dataDirectory))
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(dataDirectory);
+            }
+            else
+            {
+                Directory.CreateDirectory(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
         var path = PathOf(dataDirectory, tokenFile);
         created = false;
-        if (tokenFile is { Length: > 0 })
+        var setting = tokenFile is { Length: > 0 } ? $"Node:ApiTokenFile '{tokenFile}'" : $"the API token file '{path}'";
+        if (tokenFile is { Length: > 0 } && !File.Exists(path))
         {
-            var given = File.Exists(path) ? File.ReadAllText(path).Trim() : throw new NodeSettingsException($"Node:ApiTokenFile '{tokenFile}' does not exist");
-            return given.Length >= 16 ? given : throw new NodeSettingsException($"Node:ApiTokenFile '{tokenFile}' holds {given.Length} characters; a token has at least 16");
+            throw new NodeSettingsException($"{setting} does not exist");
         }
 
         if (File.Exists(path))
         {
-            return File.ReadAllText(path).Trim();
+            var info = new FileInfo(path);
+            if (info.Length > 4096)
+            {
+                throw new NodeSettingsException($"{setting} is {info.Length} bytes: not a token file");
+            }
+
+            var given = File.ReadAllText(path).Trim();
+            return given.Length >= MinLength ? given
+                : throw new NodeSettingsException($"{setting} holds {given.Length} characters; a token has at least {MinLength}{(tokenFile is { Length: > 0 } ? string.Empty : " (delete the file to have the node make one)")}");
         }
 
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        File.WriteAllText(path, token + "\n");
+        var temporary = path + ".new";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
+
+        File.Delete(temporary);
+        using (var writer = new StreamWriter(temporary, System.Text.Encoding.ASCII, options))
+        {
+            writer.Write(token + "\n");
+        }
+
+        File.Move(temporary, path, overwrite: false);
         created = true;
         return token;
-    }
-
-    /// <summary>
-    /// True when the request carries "Authorization: Bearer TOKEN" or the page's token cookie (compared in constant time).
-    /// </summary>
-    public static bool IsAuthorized(HttpRequest request, string token)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string prefix = "Bearer ";
-        return header.StartsWith(prefix, StringComparison.Ordinal)
-            ? Matches(header[prefix.Length..].Trim(), token)
-            : request.Cookies.TryGetValue(LiveApi.TokenCookie, out var cookie) && Matches(cookie, token);
     }
 
     /// <summary>True when <paramref name="given"/> is the token (compared in constant time).</summary>

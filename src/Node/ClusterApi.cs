@@ -3,10 +3,13 @@ using MediaCluster.Messages.Api;
 
 namespace MediaCluster.Node;
 
-/// <summary>The cluster routes under /api/cluster (what pbm's cluster palette calls): members, the jobs region, leave and down.</summary>
+/// <summary>
+/// The cluster routes under /api/cluster (what pbm's cluster palette calls): members, the jobs region and the nodes to
+/// look at (everyday); leave and down (the operator's, on the management endpoint only).
+/// </summary>
 internal static class ClusterApi
 {
-    public static void Map(WebApplication app)
+    public static void Map(IEndpointRouteBuilder app, IEndpointRouteBuilder operatorRoutes)
     {
         app.MapGet("/api/cluster", (MediaNode node) => Results.Json(node.ClusterState(), ApiJson.Options));
         app.MapGet("/api/cluster/sharding/{name}", async (string name, MediaNode node, CancellationToken ct) =>
@@ -17,9 +20,9 @@ internal static class ClusterApi
             (await node.NodeStatusesAsync(ct)).Select(s => new NodeStatusInfo(s.Address, s.AsrSlots, s.AsrBusy, s.AsrQueue, s.LiveSessions, s.LiveStreams, s.AsrRealtimeFactor)),
             ApiJson.Options));
         app.MapGet("/api/cluster/sharding", () => Results.Json(new[] { Actors.Hosting.MediaClusterAkka.JobsTypeName }, ApiJson.Options));
-        app.MapPost("/api/cluster/leave", (MemberRequest request, MediaNode node) => OnMember(request, node.Leave, "leaving"));
-        app.MapPost("/api/cluster/down", (MemberRequest request, MediaNode node) => OnMember(request, node.Down, "marked down"));
-        app.MapPost("/api/cluster/down-unreachable", (MediaNode node) =>
+        operatorRoutes.MapPost("/api/cluster/leave", (MemberRequest request, MediaNode node) => OnMember(request, node.Leave, "leaving"));
+        operatorRoutes.MapPost("/api/cluster/down", (MemberRequest request, MediaNode node) => OnMember(request, node.Down, "marked down"));
+        operatorRoutes.MapPost("/api/cluster/down-unreachable", (MediaNode node) =>
         {
             var downed = node.DownUnreachable();
             return Results.Json(

@@ -16,13 +16,22 @@ namespace MediaCluster.Node;
 /// </summary>
 internal static partial class JobApi
 {
-    public static void Map(WebApplication app, NodeOptions options)
+    public static void Map(IEndpointRouteBuilder app, IEndpointRouteBuilder operatorRoutes, NodeOptions options)
     {
+        // An upload is everyday work; a server path is the operator's (the token, on the management endpoint).
         app.MapPost("/api/jobs", async (HttpContext context, MediaNode node, CancellationToken ct) =>
         {
             var id = Guid.NewGuid().ToString("N")[..12];
-            var (spec, error, status) = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-                ? await UploadStore.ReceiveAsync(context, type, id, options, ct)
+            var upload = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+            if (!upload && !Access.IsOperator(context))
+            {
+                return Error(
+                    "a job from a server path is an operator request: send it with the token to the management endpoint (Node:ManagementAddress); here, upload the file (multipart/form-data)",
+                    StatusCodes.Status403Forbidden);
+            }
+
+            var (spec, error, status) = upload
+                ? await UploadStore.ReceiveAsync(context, type!, id, options, ct)
                 : await PathPolicy.ReadSubmissionAsync(context, id, options, ct);
             if (spec is null)
             {
@@ -127,7 +136,10 @@ internal static partial class JobApi
             var media = JobId().IsMatch(id) && Directory.Exists(folder) ? Directory.EnumerateFiles(folder, MediaJob.MediaFileName + ".*").FirstOrDefault() : null;
             return media is null
                 ? Error($"job '{id}' has no media kept (only a completed upload's or live session's is; one read from a server path stays there)", StatusCodes.Status404NotFound)
-                : Results.File(media, ContentTypes.TryGetContentType(media, out var type) ? type : "application/octet-stream", enableRangeProcessing: true);
+                : ContentTypes.TryGetContentType(media, out var type) && (type.StartsWith("audio/", StringComparison.Ordinal) || type.StartsWith("video/", StringComparison.Ordinal))
+                    ? Results.File(media, type, enableRangeProcessing: true)
+                    // Anything else (an upload named x.html, say) is never shown inline: a download of bytes.
+                    : Results.File(media, "application/octet-stream", "media" + Path.GetExtension(media), enableRangeProcessing: true);
         });
         app.MapGet("/api/jobs/{id}/artifacts/{name}", (string id, string name) =>
         {

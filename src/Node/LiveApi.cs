@@ -27,12 +27,9 @@ internal static partial class LiveApi
     public const WebSocketCloseStatus Failed = WebSocketCloseStatus.InternalServerError;        // 1011: no recogniser
     public const WebSocketCloseStatus TryLater = (WebSocketCloseStatus)1013;                    // 1013: node at its session limit
 
-    /// <summary>The cookie the web page keeps the token in (HttpOnly); programs send the Authorization header instead.</summary>
-    public const string TokenCookie = "mc_token";
-
-    public static void Map(WebApplication app, NodeOptions options, string token)
+    /// <summary>The route, behind the everyday policy: the token or the page's session is checked before the socket is accepted.</summary>
+    public static void Map(IEndpointRouteBuilder app, NodeOptions options)
     {
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         app.Map("/ws/live", async (HttpContext context, MediaNode node, ILoggerFactory logs) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
@@ -42,19 +39,14 @@ internal static partial class LiveApi
             }
 
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            await RunAsync(context, socket, node, options, token, logs.CreateLogger("MediaCluster.Node.Live"));
+            await RunAsync(context, socket, node, options, logs.CreateLogger("MediaCluster.Node.Live"));
         });
     }
 
-    private static async Task RunAsync(HttpContext context, WebSocket socket, MediaNode node, NodeOptions options, string token, ILogger log)
+    private static async Task RunAsync(HttpContext context, WebSocket socket, MediaNode node, NodeOptions options, ILogger log)
     {
         var aborted = context.RequestAborted;
         var limits = node.LiveLimits;
-        if (!ApiToken.IsAuthorized(context.Request, token))
-        {
-            await CloseAsync(socket, Refused, "missing or wrong token: send 'Authorization: Bearer TOKEN' (the api-token in the node's data directory)", aborted);
-            return;
-        }
 
         if (!node.LiveMetrics.TryOpenSession(limits.MaxSessions))
         {
@@ -107,7 +99,7 @@ internal static partial class LiveApi
         Directory.CreateDirectory(folder);
         var recordingPath = Path.Combine(folder, "live.wav");
         var recording = new Pcm16WavWriter(recordingPath);
-        var output = Channel.CreateUnbounded<LiveOutput>(new UnboundedChannelOptions { SingleReader = true });
+        var output = Channel.CreateBounded<LiveOutput>(new BoundedChannelOptions(MaxQueuedResults) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         var session = node.OpenLiveSession(id, output.Writer);
         using var sessionGone = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var finals = 0;
@@ -305,8 +297,18 @@ internal static partial class LiveApi
 
     private static string Shorten(string text) => text.Length > 80 ? text[..80] + "…" : text;
 
-    private static Task SendAsync(WebSocket socket, JsonObject message, CancellationToken ct) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, endOfMessage: true, ct);
+    /// <summary>Results waiting for the client at most; a session whose client reads none fills them and is closed.</summary>
+    private const int MaxQueuedResults = 256;
+
+    /// <summary>How long one message may wait for the client to read: a client that reads nothing is cut off.</summary>
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(30);
+
+    private static async Task SendAsync(WebSocket socket, JsonObject message, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(SendTimeout);
+        await socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, endOfMessage: true, limit.Token);
+    }
 
     /// <summary>Sends {"error": …} (unless a normal end) and closes with <paramref name="status"/>.</summary>
     private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string? error, CancellationToken ct)

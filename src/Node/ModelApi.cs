@@ -6,10 +6,13 @@ using MediaCluster.Messages.Api;
 
 namespace MediaCluster.Node;
 
-/// <summary>The model routes under /api/models (pbm's model palette): the registry, training runs, promotion.</summary>
+/// <summary>
+/// The model routes under /api/models (pbm's model palette): the registry and training on an uploaded dataset
+/// (everyday); training on server paths and promotion (the operator's, on the management endpoint only).
+/// </summary>
 internal static class ModelApi
 {
-    public static void Map(WebApplication app, NodeOptions options)
+    public static void Map(IEndpointRouteBuilder app, IEndpointRouteBuilder operatorRoutes, NodeOptions options)
     {
         app.MapGet("/api/models", async (string? task, MediaNode node) =>
             Results.Json((await node.Models.ListAsync(task)).Select(Info), ApiJson.Options));
@@ -24,6 +27,13 @@ internal static class ModelApi
             {
                 var (folder, refusal, status) = await ReceiveDatasetAsync(context, type, task, options, ct);
                 return folder is null ? JobApi.Error(refusal!, status) : await TrainAsync(node, task, [folder], "upload", ct);
+            }
+
+            if (!Access.IsOperator(context))
+            {
+                return JobApi.Error(
+                    "training on server paths is an operator request: send it with the token to the management endpoint (Node:ManagementAddress); here, upload the dataset (multipart/form-data)",
+                    StatusCodes.Status403Forbidden);
             }
 
             TrainRequest? request;
@@ -54,7 +64,7 @@ internal static class ModelApi
 
             return await TrainAsync(node, task, checkedPaths, "api", ct);
         });
-        app.MapPost("/api/models/{task}/promote", async (string task, PromoteRequest request, MediaNode node, CancellationToken ct) =>
+        operatorRoutes.MapPost("/api/models/{task}/promote", async (string task, PromoteRequest request, MediaNode node, CancellationToken ct) =>
         {
             var result = await node.PromoteModelAsync(task, request.Version, ct);
             return result.Error is { Length: > 0 } error

@@ -16,8 +16,9 @@ internal static class NodeCommands
                                            AllowedRoots:0…, Inbox, OutputRoot, AsrSlots, SegmentsPerJob,
                                            VadSlots,
                                            HttpAddress, HttpPort, ManagementAddress, ManagementPort (0: any
-                                           free port), MaxUploadBytes, ApiTokenFile, Roles:0… (api,
-                                           jobs, gpu),
+                                           free port), MaxUploadBytes, ApiTokenFile (at least 32
+                                           characters), SessionHours (the page's sign-in, 12),
+                                           Roles:0… (api, jobs, gpu),
                                            Journal:ConnectionString (PostgreSQL; default SQLite),
                                            Inference:Device (auto|cpu|cuda),
                                            Asr:Engine (pocketsphinx|whisper), Asr:WhisperModel (a

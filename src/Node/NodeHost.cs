@@ -4,15 +4,16 @@ using MediaCluster.Actors;
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Actors.Hosting;
 using MediaCluster.Media.Reports;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace MediaCluster.Node;
 
 /// <summary>
 /// `mc node run`: an embedded node served over HTTP on two endpoints — the API (default 0.0.0.0:8080) and the
-/// management endpoint pbm talks to (default 127.0.0.1:9110). Both serve the same routes; every /api call and
-/// /metrics needs the bearer token from the data directory; /healthz and /readyz do not. The endpoints actually
-/// bound are written to DataDirectory/node.json, where pbm finds them.
+/// management endpoint pbm talks to (default 127.0.0.1:9110). Both serve the everyday routes (the page, jobs, live
+/// audio, results, /metrics: the bearer token or the page's session); only the management endpoint serves the
+/// operator's (cluster leave/down, model promotion, jobs and datasets from server paths: the token only); see
+/// <see cref="Access"/>. /healthz and /readyz are open. The endpoints actually bound are written to
+/// DataDirectory/node.json, where pbm finds them.
 /// </summary>
 internal static partial class NodeHost
 {
@@ -20,7 +21,7 @@ internal static partial class NodeHost
     public const string EndpointsFile = "node.json";
 
     /// <summary>Builds the web application (not started), for `node run` and for tests.</summary>
-    public static async Task<WebApplication> BuildAsync(string[] args)
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddEnvironmentVariables("MC_");
@@ -61,12 +62,17 @@ internal static partial class NodeHost
             }
         }
 
+        if (options.SessionHours is <= 0 or > 24 * 365 || !double.IsFinite(options.SessionHours))
+        {
+            throw new NodeSettingsException($"Node:SessionHours must be more than 0 and at most a year (it is {options.SessionHours})");
+        }
+
         var token = ApiToken.LoadOrCreate(options.DataDirectory, options.ApiTokenFile, out var created);
-        ListenOptions? api = null, management = null;
+        var listeners = new Listeners();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(httpAddress, options.HttpPort, l => api = l);
-            kestrel.Listen(managementAddress, options.ManagementPort, l => management = l);
+            kestrel.Listen(httpAddress, options.HttpPort, l => listeners.Api = l);
+            kestrel.Listen(managementAddress, options.ManagementPort, l => listeners.Management = l);
         });
 
         if (options.Jobs.KeepFailedInputsHours < 0 || !double.IsFinite(options.Jobs.KeepFailedInputsHours))
@@ -76,6 +82,9 @@ internal static partial class NodeHost
 
         builder.Services.AddMediaCluster(options);
         builder.Services.AddSingleton(options);
+        builder.Services.AddAccess(token, TimeSpan.FromHours(options.SessionHours));
+        builder.Services.AddSingleton(listeners);
+        services?.Invoke(builder.Services);
         builder.Services.AddHostedService<UploadSweep>();
         var app = builder.Build();
         var log = app.Logger;
@@ -88,38 +97,32 @@ internal static partial class NodeHost
         var endpointsPath = Path.Combine(options.DataDirectory, EndpointsFile);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var endpoints = new NodeEndpoints(ClientUrl(api!), ClientUrl(management!), Environment.ProcessId);
+            var endpoints = new NodeEndpoints(ClientUrl(listeners.Api!), ClientUrl(listeners.Management!), Environment.ProcessId);
             AtomicFile.WriteTextAsync(endpointsPath, JsonSerializer.Serialize(endpoints)).GetAwaiter().GetResult();
             log.LogInformation(
                 "Serving the API on {Api} and pbm's management endpoint on {Management}; the token is in {TokenPath}",
                 endpoints.Api, endpoints.Management, tokenPath);
         });
         app.Lifetime.ApplicationStopped.Register(() => File.Delete(endpointsPath));
-        app.Use(async (context, next) =>
-        {
-            var path = context.Request.Path;
-            if ((path.StartsWithSegments("/api") || path.StartsWithSegments("/metrics"))
-                && !(context.Request.Method == HttpMethods.Post && path.Equals("/api/session", StringComparison.Ordinal))
-                && !ApiToken.IsAuthorized(context.Request, token))
-            {
-                await JobApi.Error("missing or wrong bearer token (see api-token in the data directory)", StatusCodes.Status401Unauthorized).ExecuteAsync(context);
-                return;
-            }
-
-            await next();
-        });
+        WebPage.UseHeadersAndFiles(app);
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) }); // before authorization, which asks whether a request is one
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.Use(Unavailable.AnswerAsync);
-        WebPage.Map(app, token);
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (MediaNode node) =>
             !node.IsUp ? Results.Text("not yet a cluster member", statusCode: StatusCodes.Status503ServiceUnavailable)
             : node.Health.Problem is { } problem ? Results.Text(problem, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ready"));
-        app.MapGet("/metrics", async (MediaNode node, CancellationToken ct) => Results.Text(await NodeMetrics.TextAsync(node, ct), "text/plain; version=0.0.4"));
-        LiveApi.Map(app, options, token);
-        JobApi.Map(app, options);
-        ClusterApi.Map(app);
-        ModelApi.Map(app, options);
+        WebPage.MapSession(app, token);
+
+        var everyday = app.MapGroup(string.Empty).RequireAuthorization(Access.Everyday);
+        var operatorRoutes = app.OperatorRoutes();
+        everyday.MapGet("/metrics", async (MediaNode node, CancellationToken ct) => Results.Text(await NodeMetrics.TextAsync(node, ct), "text/plain; version=0.0.4"));
+        LiveApi.Map(everyday, options);
+        JobApi.Map(everyday, operatorRoutes, options);
+        ClusterApi.Map(everyday, operatorRoutes);
+        ModelApi.Map(everyday, operatorRoutes, options);
         return app;
     }
 
@@ -162,7 +165,7 @@ internal static partial class NodeHost
         : throw new NodeSettingsException($"Node:{setting} '{address}' is not an IP address (or 'localhost')");
 
     /// <summary>The URL a client on this machine uses for a bound endpoint (loopback when bound to every address).</summary>
-    private static string ClientUrl(ListenOptions listen)
+    private static string ClientUrl(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
     {
         var endPoint = listen.IPEndPoint!;
         var host = endPoint.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : endPoint.Address;

@@ -69,6 +69,9 @@ public sealed class NodeOptions
     /// <summary>A file holding the API token (a secret all nodes share); default: DataDirectory/api-token, made on first start.</summary>
     public string? ApiTokenFile { get; set; }
 
+    /// <summary>How long the page stays signed in (hours; default 12); signing out ends the session at once.</summary>
+    public double SessionHours { get; set; } = 12;
+
     /// <summary>The largest upload accepted, in bytes (default 2 GiB).</summary>
     public long MaxUploadBytes { get; set; } = 2L << 30;
 

@@ -49,7 +49,7 @@ public sealed class ApiTests : IAsyncLifetime
     [Fact]
     public async Task Submit_PathOutsideAllowedRoots_IsRefused()
     {
-        var response = await Client.PostAsJsonAsync("/api/jobs", new { path = Path.Combine(Allowed, "..", "..", "etc", "passwd") });
+        var response = await _node.Operator.PostAsJsonAsync("/api/jobs", new { path = Path.Combine(Allowed, "..", "..", "etc", "passwd") });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("is not inside an allowed root", await response.Content.ReadAsStringAsync());
     }
@@ -64,7 +64,7 @@ public sealed class ApiTests : IAsyncLifetime
 
         foreach (var path in new[] { Path.Combine(Allowed, "innocent.wav"), Path.Combine(Allowed, "up", "secret.wav") })
         {
-            var response = await Client.PostAsJsonAsync("/api/jobs", new { path });
+            var response = await _node.Operator.PostAsJsonAsync("/api/jobs", new { path });
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.Contains("is not inside an allowed root", await response.Content.ReadAsStringAsync());
         }
@@ -75,7 +75,11 @@ public sealed class ApiTests : IAsyncLifetime
     {
         var clip = Path.Combine(Allowed, "clip.wav");
         File.Copy(SpeechSampleMaker.LibriVoxClips()[1].Path, clip);
-        var submitted = await Client.PostAsJsonAsync("/api/jobs", new { path = clip });
+        // A server path is the operator's to submit: refused on the API listener even with the token.
+        var refused = await Client.PostAsJsonAsync("/api/jobs", new { path = clip });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("a job from a server path is an operator request", await refused.Content.ReadAsStringAsync());
+        var submitted = await _node.Operator.PostAsJsonAsync("/api/jobs", new { path = clip });
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         var id = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
@@ -155,7 +159,10 @@ public sealed class ApiTests : IAsyncLifetime
             ["empty.wav"] = ([], ["'empty.wav' is empty (0 bytes): it holds no media."]),
             ["notes.mp4"] = ("These are meeting notes, not a video.\n"u8.ToArray(), ["ffprobe could not read 'notes.mp4' as media: ", "Invalid data found when processing input"]),
             ["truncated.mp4"] = (videoBytes[..(videoBytes.Length / 2)], ["'truncated.mp4'", "moov atom not found"]),
-            ["captions.srt"] = ("1\n00:00:01,000 --> 00:00:02,000\nHello\n"u8.ToArray(), ["ffprobe found no audio or video stream in 'captions.srt' (streams: subrip)."]),
+            ["captions.srt"] = ("1\n00:00:01,000 --> 00:00:02,000\nHello\n"u8.ToArray(), ["'captions.srt' is in the 'srt' format, which the node does not read: it reads audio and video files only"]),
+            // A playlist naming another file on the node (another job's media, say) is refused before ffmpeg opens anything.
+            ["list.m3u8"] = (System.Text.Encoding.UTF8.GetBytes($"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n{SpeechSampleMaker.LibriVoxClips()[1].Path}\n#EXT-X-ENDLIST\n"),
+                ["'list.m3u8' is an HLS (M3U) playlist: it names other files or addresses to read, and the node reads only the media it is given"]),
         };
         var ids = new Dictionary<string, string>();
         foreach (var (name, (content, _)) in hostile)

@@ -284,7 +284,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         Assert.True(status == 400 && body.Contains("it holds 200000 entries, over the limit of 100000 files for a dataset (Node:Training:MaxDatasetFiles)", StringComparison.Ordinal), $"{status} {body}");
         (status, body) = await UploadDatasetAsync(api, "text", labels);
         Assert.True(status == 400 && body.Contains("holds more than 1000 distinct labels, the limit for a dataset (Node:Training:MaxLabels)", StringComparison.Ordinal), $"{status} {body}");
-        using (var request = await api.Client.PostAsync("api/models/text/train", JsonContent.Create(new { paths = new[] { sparse } })))
+        using (var request = await api.Operator.PostAsync("api/models/text/train", JsonContent.Create(new { paths = new[] { sparse } })))
         {
             body = await request.Content.ReadAsStringAsync();
             Assert.True(

@@ -68,11 +68,41 @@ public sealed class LiveApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Live_WrongToken_IsClosedWith1008AndSaysWhy()
+    public async Task Live_WrongToken_IsRefusedBeforeTheSocketIsAccepted()
     {
-        await using var live = await LiveClient.ConnectAsync(_node.Api, "not-the-token", sampleRate: null);
-        var message = await live.ReadAsync();
-        Assert.Contains("missing or wrong token", message?.Error);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer not-the-token");
+        socket.Options.CollectHttpResponseDetails = true;
+        var uri = new UriBuilder(_node.Api) { Scheme = "ws", Path = "/ws/live" }.Uri;
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, CancellationToken.None));
+        Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);
+    }
+
+    /// <summary>Two bytes a second keep a connection busy but send no audio to speak of: it is closed like a silent one.</summary>
+    [Fact]
+    public async Task Live_SlowDripClient_IsClosed()
+    {
+        await using var live = await LiveClient.ConnectAsync(_node.Api, _node.Token);
+        Assert.NotNull((await live.ReadAsync())?.Job);
+        using var drip = new CancellationTokenSource();
+        var sending = Task.Run(async () =>
+        {
+            try
+            {
+                while (!drip.IsCancellationRequested)
+                {
+                    await live.SendAudioAsync(new byte[2]);
+                    await Task.Delay(500, drip.Token);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or InvalidOperationException)
+            {
+            }
+        });
+        var message = await live.ReadAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await drip.CancelAsync();
+        await sending;
+        Assert.Contains("behind real time", message?.Error);
         Assert.Null(await live.ReadAsync());
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, live.CloseStatus);
     }
@@ -111,7 +141,8 @@ public sealed class LiveApiTests : IAsyncLifetime
         Assert.NotNull((await live.ReadAsync())?.Job);
         await live.SendAudioAsync(new byte[3200]);
         var message = await live.ReadAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Contains("no audio for 2 s (Node:Live:IdleTimeoutSeconds)", message?.Error);
+        Assert.Contains("behind real time (0.1 s sent in ", message?.Error);
+        Assert.Contains("a live client sends audio as it records it (Node:Live:IdleTimeoutSeconds is 2 s)", message?.Error);
         Assert.Null(await live.ReadAsync());
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, live.CloseStatus);
     }
@@ -119,8 +150,7 @@ public sealed class LiveApiTests : IAsyncLifetime
     [Fact]
     public async Task Live_PlainHttp_IsToldItIsAWebSocket()
     {
-        using var anonymous = new HttpClient { BaseAddress = _node.Api };
-        var response = await anonymous.GetAsync("/ws/live");
+        var response = await _node.Client.GetAsync("/ws/live");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("WebSocket endpoint", await response.Content.ReadAsStringAsync());
     }

@@ -171,10 +171,11 @@ public sealed partial class PageTests : IAsyncLifetime
         var status = await page.EvaluateAsync<int>("async () => (await fetch('/api/jobs')).status");
         Assert.Equal(401, status);
 
-        // The token lives in an HttpOnly cookie: the page's script cannot read it.
+        // The session lives in an HttpOnly cookie (not the token): the page's script cannot read it.
         await SignInAsync(page);
         Assert.Equal("", await page.EvaluateAsync<string>("() => document.cookie"));
-        var cookie = Assert.Single(await page.Context.CookiesAsync(), c => c.Name == "mc_token");
+        var cookie = Assert.Single(await page.Context.CookiesAsync(), c => c.Name == "mc_session");
+        Assert.DoesNotContain(_node.Token, cookie.Value, StringComparison.Ordinal);
         Assert.True(cookie.HttpOnly);
         Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
 

@@ -18,6 +18,8 @@ public sealed class ServedNode : IAsyncDisposable
         Management = management;
         Client = new HttpClient { BaseAddress = api };
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        Operator = new HttpClient { BaseAddress = management };
+        Operator.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
     public string DataDirectory { get; }
@@ -31,11 +33,17 @@ public sealed class ServedNode : IAsyncDisposable
     /// <summary>A client of the API with the token.</summary>
     public HttpClient Client { get; }
 
+    /// <summary>A client of the management endpoint with the token: the operator's routes (server paths, cluster leave/down, promotion).</summary>
+    public HttpClient Operator { get; }
+
     /// <summary>Starts a node whose data lives in <paramref name="dataDirectory"/>, with more --Node:Key VALUE flags.</summary>
-    public static async Task<ServedNode> StartAsync(string dataDirectory, params string[] flags)
+    public static Task<ServedNode> StartAsync(string dataDirectory, params string[] flags) => StartAsync(dataDirectory, services: null, flags);
+
+    /// <summary>As above, with services of the test's own (a clock) put in place of the node's.</summary>
+    public static async Task<ServedNode> StartAsync(string dataDirectory, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services, params string[] flags)
     {
         var app = await NodeHost.BuildAsync(
-            ["--Node:DataDirectory", dataDirectory, "--Node:HttpPort", "0", "--Node:ManagementPort", "0", "--Logging:LogLevel:Default", "Warning", .. flags]);
+            ["--Node:DataDirectory", dataDirectory, "--Node:HttpPort", "0", "--Node:ManagementPort", "0", "--Logging:LogLevel:Default", "Warning", .. flags], services);
         await app.StartAsync();
         var (endpoints, token) = await ReadDataDirectoryAsync(dataDirectory);
         return new ServedNode(app, dataDirectory, token, new Uri(endpoints.Api), new Uri(endpoints.Management));
@@ -66,6 +74,7 @@ public sealed class ServedNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        Operator.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

@@ -28,6 +28,9 @@ public sealed class NodeProcess
     /// <summary>A client of the node's API with its token (default 5 s timeout: a request lost with a killed node must not hold a poll up).</summary>
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>A client of the management endpoint with the token: the operator's routes (server paths, cluster leave/down, promotion).</summary>
+    public HttpClient Operator { get; private set; } = null!;
+
     /// <summary>The management endpoint's authority (host:port) and the token, for pbm.</summary>
     public (string Management, string Token) PbmTarget { get; private set; }
 
@@ -109,6 +112,8 @@ public sealed class NodeProcess
         node.Client = new HttpClient { BaseAddress = new Uri(listening.RootElement.GetProperty("Api").GetString() + "/"), Timeout = requestTimeout ?? TimeSpan.FromSeconds(5) };
         node.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         node.PbmTarget = (new Uri(listening.RootElement.GetProperty("Management").GetString()!).Authority, token);
+        node.Operator = new HttpClient { BaseAddress = new Uri(listening.RootElement.GetProperty("Management").GetString() + "/"), Timeout = node.Client.Timeout };
+        node.Operator.DefaultRequestHeaders.Authorization = node.Client.DefaultRequestHeaders.Authorization;
         return node;
     }
 

@@ -26,10 +26,10 @@ public enum LiveEnd
     /// <summary>The client sent its end of audio and has every final.</summary>
     Completed,
 
-    /// <summary>The client sent nothing for <see cref="LiveLimits.IdleTimeout"/>.</summary>
+    /// <summary>The client's audio fell more than <see cref="LiveLimits.IdleTimeout"/> behind real time, or it read no results.</summary>
     Idle,
 
-    /// <summary>The audio reached <see cref="LiveLimits.MaxSessionLength"/> (its finals were sent).</summary>
+    /// <summary>The audio, or the time connected, reached <see cref="LiveLimits.MaxSessionLength"/> (its finals were sent).</summary>
     TooLong,
 
     /// <summary>No gpu node took the session's stream within <see cref="LiveLimits.AttachTimeout"/>.</summary>
@@ -69,6 +69,10 @@ public sealed class LiveSession : ReceiveActor
     private IActorRef? _stream;
     private IActorRef? _waitingForRoom;
     private LiveEnd? _ending;
+    private readonly TimeProvider _time;
+    private DateTimeOffset _startedAt;
+    private TimeSpan _heldBack;
+    private DateTimeOffset? _heldSince;
 
     public LiveSession(string id, LiveLimits limits, LiveMetrics metrics, System.Threading.Channels.ChannelWriter<LiveOutput> output, TimeProvider time)
     {
@@ -76,6 +80,7 @@ public sealed class LiveSession : ReceiveActor
         _limits = limits;
         _metrics = metrics;
         _output = output;
+        _time = time;
         _clock = new ActorClock(time, Self);
         _cluster = Cluster.Get(Context.System);
         Receive<Audio>(OnAudio);
@@ -101,12 +106,8 @@ public sealed class LiveSession : ReceiveActor
         {
             switch (tick.Message)
             {
-                case IdleCheck when _waitingForRoom is not null:
-                    // The client is silent because it is held back (the recogniser is behind or being replaced).
-                    _clock.StartSingle("idle", IdleCheck.Instance, _limits.IdleTimeout);
-                    break;
                 case IdleCheck:
-                    Finish(LiveEnd.Idle);
+                    CheckPace();
                     break;
                 case AttachAgain:
                     Attach();
@@ -141,7 +142,8 @@ public sealed class LiveSession : ReceiveActor
     protected override void PreStart()
     {
         _attachingSince = Environment.TickCount64;
-        _clock.StartSingle("idle", IdleCheck.Instance, _limits.IdleTimeout);
+        _startedAt = _time.GetUtcNow();
+        _clock.StartPeriodic("idle", IdleCheck.Instance, TimeSpan.FromTicks(Math.Clamp(_limits.IdleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond)));
         Attach();
     }
 
@@ -160,7 +162,6 @@ public sealed class LiveSession : ReceiveActor
             return;
         }
 
-        _clock.StartSingle("idle", IdleCheck.Instance, _limits.IdleTimeout);
         var start = _received;
         _kept.AddRange(audio.Samples);
         _received += audio.Samples.Length;
@@ -183,6 +184,44 @@ public sealed class LiveSession : ReceiveActor
         else
         {
             _waitingForRoom = Sender;
+            _heldSince = _time.GetUtcNow();
+        }
+    }
+
+    /// <summary>
+    /// A live client sends audio as it records it: once what it sent falls more than the idle limit behind the time it
+    /// has been connected (the time it was held back not counted), it is closed — silence and a slow drip of bytes
+    /// alike. However it paces itself, a connection ends at the session's maximum length in wall time too.
+    /// </summary>
+    private void CheckPace()
+    {
+        if (_ending is not null)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var connected = now - _startedAt;
+        if (connected >= _limits.MaxSessionLength)
+        {
+            Finish(LiveEnd.TooLong);
+            return;
+        }
+
+        if (_waitingForRoom is not null)
+        {
+            return; // the client is silent because it is held back (the recogniser is behind or being replaced)
+        }
+
+        var audio = TimeSpan.FromSeconds(_received / 16000.0);
+        var lag = connected - _heldBack - audio;
+        if (lag > _limits.IdleTimeout)
+        {
+            _ending = LiveEnd.Idle;
+            _clock.Cancel("idle");
+            Close(LiveEnd.Idle, string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"the client's audio fell {lag.TotalSeconds:0} s behind real time ({audio.TotalSeconds:0.0} s sent in {(connected - _heldBack).TotalSeconds:0} s); a live client sends audio as it records it (Node:Live:IdleTimeoutSeconds is {_limits.IdleTimeout.TotalSeconds:0} s)"));
         }
     }
 
@@ -195,12 +234,6 @@ public sealed class LiveSession : ReceiveActor
 
         _ending = reason;
         _clock.Cancel("idle");
-        if (reason == LiveEnd.Idle)
-        {
-            Close(reason, $"no audio for {_limits.IdleTimeout.TotalSeconds:0} s (Node:Live:IdleTimeoutSeconds)");
-            return;
-        }
-
         _stream?.Tell(new EndLiveStream());
     }
 
@@ -291,7 +324,7 @@ public sealed class LiveSession : ReceiveActor
         {
             if (!update.Final)
             {
-                _output.TryWrite(new LivePartialOutput(update.Text));
+                Emit(new LivePartialOutput(update.Text));
                 if (sentAt is { } sent)
                 {
                     _metrics.PartialLatency(TimeSpan.FromMilliseconds(Environment.TickCount64 - sent));
@@ -300,7 +333,7 @@ public sealed class LiveSession : ReceiveActor
             else if (update.EndSample > _lastFinalEnd)
             {
                 _lastFinalEnd = update.EndSample;
-                _output.TryWrite(new LiveFinalOutput(
+                Emit(new LiveFinalOutput(
                     update.Text,
                     [.. update.Words.Select(w => new Media.Asr.RecognizedWord(w.Text, TimeSpan.FromSeconds(w.StartSeconds), TimeSpan.FromSeconds(w.EndSeconds), w.Confidence))],
                     update.StartSample / 16000.0,
@@ -322,6 +355,8 @@ public sealed class LiveSession : ReceiveActor
         {
             _waitingForRoom.Tell(Accepted.Instance);
             _waitingForRoom = null;
+            _heldBack += _time.GetUtcNow() - (_heldSince ?? _time.GetUtcNow());
+            _heldSince = null;
         }
     }
 
@@ -329,6 +364,20 @@ public sealed class LiveSession : ReceiveActor
     {
         _output.TryWrite(new LiveClosedOutput(reason, message));
         Context.Stop(Self);
+    }
+
+    /// <summary>
+    /// Queues a result for the connection. The queue is bounded: a client that reads nothing while it sends audio
+    /// fills it, and is then cut off (its connection's writer gives up on a send that does not finish).
+    /// </summary>
+    private void Emit(LiveOutput output)
+    {
+        if (!_output.TryWrite(output))
+        {
+            Context.GetLogger().Warning("Live session {0}: the client reads no results (its queue is full); closing it", _id);
+            _ending ??= LiveEnd.Idle;
+            Context.Stop(Self);
+        }
     }
 
     private sealed class IdleCheck

@@ -57,7 +57,7 @@ public static class AudioDecoder
             }
         }) { Format = "s16le" };
         var run = FfmpegJob.RunAsync(
-            FFMpegArguments.FromFileInput(input.Path, verifyExists: false)
+            input.Arguments()
                 .OutputToPipe(sink, o => o.WithCustomArgument("-map 0:a:0 -vn -ac 1 -ar 16000 -acodec pcm_s16le")),
             path,
             stop.Token);

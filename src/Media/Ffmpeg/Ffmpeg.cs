@@ -63,6 +63,22 @@ internal sealed partial class FfmpegInput : IDisposable
     /// <summary>The file's size, read when it was checked.</summary>
     public long SizeBytes { get; }
 
+    /// <summary>
+    /// The demuxers ffmpeg may use for an input: audio and video containers and raw audio/video streams. Playlists and
+    /// every other format that names further inputs (hls, dash, concat, sdp, rtp, image sequences, lavfi, devices) are
+    /// not among them, so a submitted file never makes ffmpeg read another job's media or reach the network.
+    /// </summary>
+    public const string Demuxers =
+        "wav,w64,mp3,flac,ogg,matroska,mov,avi,asf,flv,mpegts,mpeg,mpegvideo,mxf,nut,dv,aiff,caf,au,amr,aac,ac3,eac3,dts,"
+        + "truehd,mlp,wv,ape,tta,mpc,mpc8,voc,gsm,ivf,h264,hevc,m4v";
+
+    /// <summary>What ffprobe and ffmpeg are told before every input: read files only (no network, no subprocess), and only <see cref="Demuxers"/>.</summary>
+    public const string Guards = "-protocol_whitelist file,pipe -format_whitelist " + Demuxers;
+
+    /// <summary>FFMpegCore's arguments reading this input: <see cref="Guards"/>, then <paramref name="options"/> (more input options).</summary>
+    public FFMpegArguments Arguments(string? options = null) =>
+        FFMpegArguments.FromFileInput(Path, verifyExists: false, o => o.WithCustomArgument(options is null ? Guards : $"{Guards} {options}"));
+
     /// <summary>Checks <paramref name="path"/> (missing or empty: a clear error) and names it for ffmpeg.</summary>
     public static FfmpegInput For(string path)
     {
@@ -76,6 +92,13 @@ internal sealed partial class FfmpegInput : IDisposable
         if (info.Length == 0)
         {
             throw new MediaException(MediaErrorKind.InvalidInput, $"'{path}' is empty (0 bytes): it holds no media.");
+        }
+
+        if (Playlist.Sniff(full) is { } kind)
+        {
+            throw new MediaException(
+                MediaErrorKind.InvalidInput,
+                $"'{path}' is {kind}: it names other files or addresses to read, and the node reads only the media it is given — submit the media file itself.");
         }
 
         if (Plain().IsMatch(full))
@@ -101,4 +124,28 @@ internal sealed partial class FfmpegInput : IDisposable
     /// <summary>Absolute, made of letters, digits, '/', '_', '-' and '.', with no part starting with '-'.</summary>
     [GeneratedRegex(@"^(/[A-Za-z0-9_.][A-Za-z0-9_.-]*)+$|^\.[A-Za-z0-9]+$")]
     private static partial Regex Plain();
+}
+
+/// <summary>Recognises, from its first bytes, a text file that names further inputs (a playlist, a manifest, a list).</summary>
+internal static class Playlist
+{
+    /// <summary>"an HLS playlist" and the like when <paramref name="path"/> starts like one; null otherwise.</summary>
+    public static string? Sniff(string path)
+    {
+        var head = new byte[1024];
+        int read;
+        using (var stream = File.OpenRead(path))
+        {
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+
+        var text = System.Text.Encoding.Latin1.GetString(head, 0, read).TrimStart('\uFEFF', '\u00EF', '\u00BB', '\u00BF', ' ', '\t', '\r', '\n');
+        return text.StartsWith("#EXTM3U", StringComparison.Ordinal) ? "an HLS (M3U) playlist"
+            : text.StartsWith("ffconcat", StringComparison.Ordinal) ? "an ffmpeg concat list"
+            : text.StartsWith("[playlist]", StringComparison.OrdinalIgnoreCase) ? "a PLS playlist"
+            : text.StartsWith("v=0", StringComparison.Ordinal) ? "an SDP session description"
+            : text.StartsWith("<?xml", StringComparison.Ordinal) && text.Contains("<MPD", StringComparison.Ordinal) ? "a DASH manifest"
+            : text.StartsWith("<MPD", StringComparison.Ordinal) ? "a DASH manifest"
+            : null;
+    }
 }

@@ -75,7 +75,7 @@ public static class FrameSampler
         // Not the token FFMpegCore passes the sink: it cancels it as soon as ffmpeg exits, with frames still in the pipe.
         var filter = string.Create(CultureInfo.InvariantCulture, $"fps={SampleRate},scale={width}:{height}:flags=area,format=rgb24");
         var (exitCode, errors) = await FfmpegJob.RunAsync(
-            FFMpegArguments.FromFileInput(input.Path, verifyExists: false, o => o.WithStartTime(from))
+            input.Arguments(string.Create(CultureInfo.InvariantCulture, $"-ss {from.TotalSeconds:0.###}"))
                 .OutputToPipe(
                     new StreamPipeSink((pipe, _) => ReadAsync(pipe)) { Format = "rawvideo" },
                     o => o.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-map 0:v:0 -an -sn -t {until:0.###} -vf {filter}"))),

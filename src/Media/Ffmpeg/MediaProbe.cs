@@ -4,7 +4,7 @@ using FFMpegCore.Exceptions;
 namespace MediaCluster.Media.Ffmpeg;
 
 /// <summary>Describes a media file with ffprobe (through FFMpegCore).</summary>
-public static class MediaProbe
+public static partial class MediaProbe
 {
     /// <summary>How long ffprobe may take: it reads headers, so only a stalled read (or a crafted input) takes longer.</summary>
     public static readonly TimeSpan ProbeDeadline = TimeSpan.FromSeconds(60);
@@ -39,11 +39,18 @@ public static class MediaProbe
         deadline.CancelAfter(ProbeDeadline);
         try
         {
-            analysis = await FFProbe.AnalyseAsync(input.Path, Ffmpeg.Options(), cancellationToken: deadline.Token).ConfigureAwait(false);
+            analysis = await FFProbe.AnalyseAsync(input.Path, Ffmpeg.Options(), cancellationToken: deadline.Token, customArguments: FfmpegInput.Guards).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new MediaException(MediaErrorKind.TimedOut, $"ffprobe did not finish reading '{path}' within {ProbeDeadline.TotalSeconds:0} s, so it was stopped");
+        }
+        catch (FFProbeProcessException ex) when (NotOnWhitelist(ex.StandardError) is { } format)
+        {
+            throw new MediaException(
+                MediaErrorKind.InvalidInput,
+                $"'{path}' is in the '{format}' format, which the node does not read: it reads audio and video files only (formats {FfmpegInput.Demuxers}).",
+                ex);
         }
         catch (FFProbeProcessException ex)
         {
@@ -80,6 +87,13 @@ public static class MediaProbe
     /// <summary><paramref name="info"/>, if it has a picture stream (cover art does not count); otherwise an error listing what it has.</summary>
     internal static MediaInfo WithVideo(MediaInfo info) => info.Video is not null ? info
         : throw new MediaException(MediaErrorKind.MissingStream, $"ffprobe found no video stream in '{info.Path}' (streams: {info.StreamSummary}).");
+
+    /// <summary>The demuxer ffprobe found but was not allowed to use ("[hls @ 0x…] Format not on whitelist …"), if that was the failure.</summary>
+    private static string? NotOnWhitelist(IEnumerable<string> errors) =>
+        errors.Select(line => Refused().Match(line)).FirstOrDefault(m => m.Success)?.Groups["format"].Value;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\[(?<format>[A-Za-z0-9_,]+) @ 0x[0-9a-f]+\] Format not on whitelist")]
+    private static partial System.Text.RegularExpressions.Regex Refused();
 
     private static bool IsAttachedPicture(VideoStream stream) =>
         stream.Disposition is { } disposition && disposition.TryGetValue("attached_pic", out var attached) && attached;

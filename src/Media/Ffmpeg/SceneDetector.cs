@@ -22,7 +22,7 @@ public static class SceneDetector
         var cuts = new List<SceneCut>();
         double? time = null;
         var (exitCode, errors) = await FfmpegJob.RunAsync(
-            FFMpegArguments.FromFileInput(input.Path, verifyExists: false).OutputToNull(o => o.WithCustomArgument($"-map 0:v:0 -an -vf {filter}")),
+            input.Arguments().OutputToNull(o => o.WithCustomArgument($"-map 0:v:0 -an -vf {filter}")),
             path,
             cancellationToken,
             line =>

@@ -1,6 +1,6 @@
 'use strict';
-// The MediaCluster page: no build step, no framework. Every call goes to this node's API with the token cookie
-// (set by POST /api/session; HttpOnly, so this script never sees the token after sign-in).
+// The MediaCluster page: no build step, no framework. Every call goes to this node's API with the session cookie
+// set by POST /api/session (HttpOnly, expiring, ended by sign-out; the token itself is sent once, at sign-in).
 
 const $ = (selector) => document.querySelector(selector);
 const sections = ['login', 'jobs', 'job', 'live', 'cluster'];
