@@ -208,8 +208,11 @@ public sealed class MediaNode : IAsyncDisposable
     public void EndRegisteredJob(string jobId, JobState state, string reason) =>
         _index.Tell(new JobEnded { JobId = jobId, Final = new JobProgress { JobId = jobId, State = state, Error = reason } });
 
-    /// <summary>Starts a registered job (idempotent by id: a job already started answers with its progress).</summary>
-    public Task StartRegisteredJobAsync(JobSpec spec, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// Starts a registered job (idempotent by id: a job already started answers with its progress); a start the job's
+    /// node refuses (<see cref="Jobs.JobPaths"/>) answers failed with the reason, nothing recorded.
+    /// </summary>
+    public Task<JobProgress> StartRegisteredJobAsync(JobSpec spec, CancellationToken cancellationToken = default) =>
         _jobs.Ask<JobProgress>(new StartJob { Spec = spec }, _askTimeout, cancellationToken);
 
     /// <summary>

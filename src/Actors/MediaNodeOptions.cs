@@ -78,15 +78,22 @@ public sealed record MediaNodeOptions
 
     /// <summary>
     /// The cluster's certificate (with its private key), held by every node: when set, remoting is TLS with mutual
-    /// authentication and a peer is accepted only if it presents this same certificate (pinned by thumbprint).
+    /// authentication and a peer is accepted only if it presents this same certificate (pinned by its SHA-256 hash)
+    /// within its validity dates.
     /// </summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? ClusterCertificate { get; init; }
 
     /// <summary>
-    /// Thumbprints of more certificates a peer may present besides <see cref="ClusterCertificate"/> — the next or the
-    /// previous cluster certificate while the credentials are rotated by rolling restarts.
+    /// SHA-256 hashes (hex) of more certificates a peer may present besides <see cref="ClusterCertificate"/> — the next
+    /// or the previous cluster certificate while the credentials are rotated by rolling restarts.
     /// </summary>
-    public IReadOnlyList<string> TrustedThumbprints { get; init; } = [];
+    public IReadOnlyList<string> TrustedCertificateHashes { get; init; } = [];
+
+    /// <summary>
+    /// Where a job this node runs may read and write (checked on every <c>StartJob</c>, whichever member sent it);
+    /// null: no check (an embedded node processing one local file).
+    /// </summary>
+    public Jobs.JobPaths? JobPaths { get; init; }
 
     /// <summary>Seed nodes as Akka addresses (<c>akka.tcp://mediacluster@host:port</c>); none: the node joins itself.</summary>
     public IReadOnlyList<string> Seeds { get; init; } = [];

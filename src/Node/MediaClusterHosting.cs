@@ -36,7 +36,8 @@ internal static class MediaClusterHosting
         Seeds = [.. options.Cluster.Seeds.Select(seed => SeedAddress(seed, tls: options.Cluster.Certificate is { Length: > 0 }))],
         Roles = options.Roles is [] ? MediaNodeOptions.AllRoles : options.Roles,
         ClusterCertificate = options.Cluster.Certificate is { Length: > 0 } path ? ClusterCertificate(path, options.Cluster.CertificatePassword) : null,
-        TrustedThumbprints = TrustedThumbprints(options.Cluster),
+        TrustedCertificateHashes = TrustedCertificateHashes(options.Cluster),
+        JobPaths = new JobPaths(options.ResultsRoot, [.. options.AllowedRoots.Select(Path.GetFullPath), .. options.Inbox is { } watched ? [Path.GetFullPath(watched)] : Array.Empty<string>()]),
         Live = LiveLimitsOf(options.Live),
         Scenes = ScenesOf(options.Scenes),
         SceneSlots = options.Scenes.Slots is { } slots ? (slots >= 1 ? slots : throw new NodeSettingsException($"Node:Scenes:Slots must be at least 1 (it is {slots})")) : null,
@@ -52,7 +53,7 @@ internal static class MediaClusterHosting
         foreach (var (name, value) in new (string, long)[]
         {
             ("MaxDataFileBytes", training.MaxDataFileBytes), ("MaxExamples", training.MaxExamples), ("MaxLabels", training.MaxLabels),
-            ("MaxPicturePixels", training.MaxPicturePixels), ("MaxDatasetFiles", training.MaxDatasetFiles),
+            ("MaxPicturePixels", training.MaxPicturePixels), ("MaxDatasetFiles", training.MaxDatasetFiles), ("MaxUnpackedBytes", training.MaxUnpackedBytes),
         })
         {
             if (value < 1)
@@ -166,23 +167,23 @@ internal static class MediaClusterHosting
         };
     }
 
-    /// <summary>The thumbprints of the certificates trusted besides the cluster's own (only with one of its own).</summary>
-    private static List<string> TrustedThumbprints(ClusterSettings cluster)
+    /// <summary>The SHA-256 pins of the certificates trusted besides the cluster's own (only with one of its own).</summary>
+    private static List<string> TrustedCertificateHashes(ClusterSettings cluster)
     {
         if (cluster.TrustedCertificates is [] || cluster.Certificate is { Length: > 0 })
         {
-            return [.. cluster.TrustedCertificates.Select(TrustedThumbprint)];
+            return [.. cluster.TrustedCertificates.Select(TrustedCertificateHash)];
         }
 
         throw new NodeSettingsException("Node:Cluster:TrustedCertificates needs Node:Cluster:Certificate: without a certificate of its own the node speaks plain TCP and checks no peer");
     }
 
-    private static string TrustedThumbprint(string path)
+    private static string TrustedCertificateHash(string path)
     {
         try
         {
             using var certificate = X509CertificateLoader.LoadCertificateFromFile(path);
-            return certificate.Thumbprint;
+            return MediaClusterAkka.Sha256(certificate);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
         {
@@ -207,6 +208,15 @@ internal static class MediaClusterHosting
         {
             certificate.Dispose();
             throw new NodeSettingsException($"Node:Cluster:Certificate '{path}' has no private key; the node needs it to prove it belongs to the cluster");
+        }
+
+        var now = DateTime.UtcNow;
+        if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime())
+        {
+            var (from, to) = (certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime());
+            certificate.Dispose();
+            throw new NodeSettingsException(
+                $"Node:Cluster:Certificate '{path}' is valid from {from:u} to {to:u}, not now: its peers would refuse it; make a new one (docs/operations.md, Cluster credentials)");
         }
 
         return certificate;

@@ -115,7 +115,7 @@ internal static class ModelApi
         }
 
         var upload = Path.GetDirectoryName(spec.InputPath)!;
-        var folder = Path.Combine(options.DatasetsRoot, ".uploads", task, id);
+        var folder = Path.Combine(options.DatasetsRoot, Trainer.UploadsFolder, task, id);
         try
         {
             Directory.CreateDirectory(folder);
@@ -125,21 +125,7 @@ internal static class ModelApi
                     File.Move(spec.InputPath, Path.Combine(folder, "labels.csv"));
                     break;
                 case ".zip":
-                    using (var zip = ZipFile.OpenRead(spec.InputPath))
-                    {
-                        if (zip.Entries.Count > options.Training.MaxDatasetFiles)
-                        {
-                            throw new InvalidDataException(
-                                $"it holds {zip.Entries.Count} entries, over the limit of {options.Training.MaxDatasetFiles} files for a dataset (Node:Training:MaxDatasetFiles)");
-                        }
-
-                        if (zip.Entries.Sum(e => e.Length) > 4 * options.MaxUploadBytes)
-                        {
-                            throw new InvalidDataException($"it unpacks to more than 4 × the upload limit ({4 * options.MaxUploadBytes} bytes)");
-                        }
-                    }
-
-                    ZipFile.ExtractToDirectory(spec.InputPath, folder);
+                    await UnzipAsync(spec.InputPath, folder, options.Training, ct);
 
                     // A zip of a folder holds the folder: its data files are one level down.
                     if (!Directory.EnumerateFiles(folder).Any() && Directory.GetDirectories(folder) is [var inner])
@@ -155,14 +141,75 @@ internal static class ModelApi
 
             return (folder, null, 0);
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException or OperationCanceledException)
         {
             Directory.Delete(folder, recursive: true);
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
             return (null, $"'{spec.Title}' is not a dataset zip the node can unpack: {ex.Message}", StatusCodes.Status400BadRequest);
         }
         finally
         {
             UploadStore.Delete(upload);
+        }
+    }
+
+    /// <summary>
+    /// Unpacks <paramref name="zip"/> into <paramref name="folder"/> entry by entry, counting entries and the bytes
+    /// actually written (not the sizes the archive declares) against Node:Training:MaxDatasetFiles and
+    /// MaxUnpackedBytes; an entry that is a link or would land outside the folder is refused. A refusal is an
+    /// <see cref="InvalidDataException"/> naming the limit; the caller removes what was written.
+    /// </summary>
+    private static async Task UnzipAsync(string zip, string folder, TrainingSettings limits, CancellationToken ct)
+    {
+        using var archive = ZipFile.OpenRead(zip);
+        if (archive.Entries.Count > limits.MaxDatasetFiles)
+        {
+            throw new InvalidDataException(
+                $"it holds {archive.Entries.Count} entries, over the limit of {limits.MaxDatasetFiles} files for a dataset (Node:Training:MaxDatasetFiles)");
+        }
+
+        var root = Path.GetFullPath(folder) + Path.DirectorySeparatorChar;
+        var buffer = new byte[81920];
+        long written = 0;
+        foreach (var entry in archive.Entries)
+        {
+            // The high 16 bits of the external attributes are the Unix mode of a zip made on Unix: 0xA000 is a link.
+            if (((entry.ExternalAttributes >> 16) & 0xF000) == 0xA000)
+            {
+                throw new InvalidDataException($"its entry '{entry.FullName}' is a symbolic link; a dataset holds files only");
+            }
+
+            var target = Path.GetFullPath(Path.Combine(root, entry.FullName));
+            if (!target.StartsWith(root, StringComparison.Ordinal) && target + Path.DirectorySeparatorChar != root)
+            {
+                throw new InvalidDataException($"its entry '{entry.FullName}' would be unpacked outside the dataset's folder");
+            }
+
+            if (entry.FullName.EndsWith('/'))
+            {
+                Directory.CreateDirectory(target);
+                continue;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            await using var source = entry.Open();
+            await using var destination = new FileStream(target, FileMode.CreateNew, FileAccess.Write);
+            int read;
+            while ((read = await source.ReadAsync(buffer, ct)) > 0)
+            {
+                written += read;
+                if (written > limits.MaxUnpackedBytes)
+                {
+                    throw new InvalidDataException(
+                        $"it unpacks to more than {limits.MaxUnpackedBytes} bytes, the limit for an uploaded dataset (Node:Training:MaxUnpackedBytes)");
+                }
+
+                await destination.WriteAsync(buffer.AsMemory(0, read), ct);
+            }
         }
     }
 

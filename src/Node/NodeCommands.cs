@@ -30,7 +30,8 @@ internal static class NodeCommands
                                            Cluster:Certificate (PKCS#12 file every node holds: TLS
                                            with mutual authentication), Cluster:CertificatePassword,
                                            Cluster:TrustedCertificates:0… (more peer certificates, PEM or
-                                           DER: for rotating the certificate); also from
+                                           DER: for rotating the certificate), Cluster:AllowInsecure
+                                           (plain TCP off loopback: a lab only); also from
                                            appsettings.json and MC_Node__KEY variables. The API token is
                                            in DataDirectory/api-token, the bound endpoints in node.json.
         Progress goes to stderr. Exit status: 0 done, 1 the input could not be processed, 2 usage.

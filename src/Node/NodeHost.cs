@@ -67,6 +67,13 @@ internal static partial class NodeHost
             throw new NodeSettingsException($"Node:SessionHours must be more than 0 and at most a year (it is {options.SessionHours})");
         }
 
+        var insecure = options.Cluster.Certificate is not { Length: > 0 } && !options.Cluster.OnLoopback;
+        if (insecure && !options.Cluster.AllowInsecure)
+        {
+            throw new NodeSettingsException(
+                $"Node:Cluster:Host '{options.Cluster.Host}' is not loopback, and without Node:Cluster:Certificate the cluster port would speak plain TCP that anyone reaching it can join: set the cluster certificate (docs/operations.md, Cluster credentials), or Node:Cluster:AllowInsecure true for a lab");
+        }
+
         var token = ApiToken.LoadOrCreate(options.DataDirectory, options.ApiTokenFile, out var created);
         var listeners = new Listeners();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -89,6 +96,13 @@ internal static partial class NodeHost
         var app = builder.Build();
         var log = app.Logger;
         var tokenPath = ApiToken.PathOf(options.DataDirectory, options.ApiTokenFile);
+        if (insecure)
+        {
+            log.LogWarning(
+                "The cluster port {Host}:{Port} speaks plain TCP without authentication (Node:Cluster:AllowInsecure): anyone who reaches it can join the cluster and send its actors messages",
+                options.Cluster.Host, options.Cluster.Port);
+        }
+
         if (created)
         {
             log.LogWarning("Created an API token in {Path}: clients (pbm, curl) send it as 'Authorization: Bearer TOKEN'", tokenPath);

@@ -213,6 +213,9 @@ public sealed class TrainingSettings
 
     /// <summary>Files in an uploaded dataset zip (default 100 000).</summary>
     public int MaxDatasetFiles { get; set; } = 100_000;
+
+    /// <summary>Bytes an uploaded dataset zip unpacks to, counted as they are written (default 8 GiB).</summary>
+    public long MaxUnpackedBytes { get; set; } = 8L << 30;
 }
 
 /// <summary>Section Node:Asr.</summary>
@@ -262,7 +265,7 @@ public sealed class ClusterSettings
     /// <summary>
     /// The cluster's credentials: a PKCS#12 file (certificate and private key) that every node of the cluster holds.
     /// Set: the nodes talk TLS with mutual authentication and accept only a peer presenting this same certificate.
-    /// Unset: plain TCP (the embedded node on loopback; never for nodes on a network).
+    /// Unset: plain TCP, which a node refuses unless its cluster port is on loopback (or <see cref="AllowInsecure"/>).
     /// </summary>
     public string? Certificate { get; set; }
 
@@ -274,4 +277,13 @@ public sealed class ClusterSettings
     /// next or the previous cluster certificate while the credentials are rotated by rolling restarts.
     /// </summary>
     public List<string> TrustedCertificates { get; set; } = [];
+
+    /// <summary>
+    /// Lets a node whose cluster port is not on loopback run without <see cref="Certificate"/> — plain TCP that anyone
+    /// reaching the port can join: for a lab only, and warned about on every start.
+    /// </summary>
+    public bool AllowInsecure { get; set; }
+
+    /// <summary>Whether <see cref="Host"/> is a loopback address (or "localhost").</summary>
+    internal bool OnLoopback => Host == "localhost" || (System.Net.IPAddress.TryParse(Host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
 }

@@ -49,7 +49,7 @@ public sealed class ClusterSecurityTests : IDisposable
         Assert.False(await ReachesAsync(stranger, $"{address}/user/asr"), "a peer with another certificate reaches the node's segment queue");
         Assert.False(await ReachesAsync(plain, $"{address}/user/asr"), "a peer without TLS reaches the node's segment queue");
         Assert.Equal(new[] { address, friendAddress }.Order(), MemberAddresses(node).Order());
-        await logs.WaitForAsync(e => e.Level == LogLevel.Warning && e.Message.Contains("did not present the cluster's certificate", StringComparison.Ordinal) && e.Message.Contains(strangerCertificate.Thumbprint, StringComparison.Ordinal), "the node logs the stranger's refused certificate");
+        await logs.WaitForAsync(e => e.Level == LogLevel.Warning && e.Message.Contains("did not present the cluster's certificate", StringComparison.Ordinal) && e.Message.Contains(Hosting.MediaClusterAkka.Sha256(strangerCertificate), StringComparison.Ordinal), "the node logs the stranger's refused certificate");
         await Task.WhenAll(friend.Terminate(), stranger.Terminate(), plain.Terminate());
     }
 
@@ -69,7 +69,7 @@ public sealed class ClusterSecurityTests : IDisposable
             DataDirectory = Path.Combine(_directory, "old"),
             AsrSlots = 1,
             ClusterCertificate = oldCertificate,
-            TrustedThumbprints = [newCertificate.Thumbprint],
+            TrustedCertificateHashes = [Hosting.MediaClusterAkka.Sha256(newCertificate)],
         });
         var oldAddress = Akka.Cluster.Cluster.Get(oldNode.System).SelfAddress;
         await using var newNode = await MediaNode.StartAsync(new MediaNodeOptions
@@ -79,7 +79,7 @@ public sealed class ClusterSecurityTests : IDisposable
             Roles = ["gpu"],
             Seeds = [oldAddress.ToString()],
             ClusterCertificate = newCertificate,
-            TrustedThumbprints = [oldCertificate.Thumbprint],
+            TrustedCertificateHashes = [Hosting.MediaClusterAkka.Sha256(oldCertificate)],
         });
         var newAddress = Akka.Cluster.Cluster.Get(newNode.System).SelfAddress;
 
@@ -89,6 +89,38 @@ public sealed class ClusterSecurityTests : IDisposable
         Assert.False(await ReachesAsync(stranger, $"{oldAddress}/user/asr"), "a peer with a third certificate reaches the old node's segment queue");
         Assert.False(await ReachesAsync(stranger, $"{newAddress}/user/asr-workers"), "a peer with a third certificate reaches the new node's workers");
         await stranger.Terminate();
+    }
+
+    /// <summary>
+    /// A peer presenting a certificate the node trusts (pinned by its SHA-256 hash) but that has expired is refused,
+    /// and the node says why; the same pin on a certificate within its dates is accepted.
+    /// </summary>
+    [Fact]
+    public async Task APeerWithAnExpiredTrustedCertificate_IsRefused()
+    {
+        using var clusterCertificate = TestCertificates.SelfSigned();
+        using var expired = TestCertificates.SelfSigned(notBefore: DateTimeOffset.UtcNow.AddDays(-30), notAfter: DateTimeOffset.UtcNow.AddDays(-1));
+        var expiredFile = TestCertificates.WritePkcs12(expired, Path.Combine(_directory, "expired.pfx"), Password);
+        var logs = new CapturingLoggerProvider();
+        using var loggerFactory = logs.CreateFactory();
+        await using var node = await MediaNode.StartAsync(
+            new MediaNodeOptions
+            {
+                DataDirectory = Path.Combine(_directory, "data"),
+                AsrSlots = 1,
+                ClusterCertificate = clusterCertificate,
+                TrustedCertificateHashes = [Hosting.MediaClusterAkka.Sha256(expired)],
+            },
+            loggerFactory);
+        var address = Akka.Cluster.Cluster.Get(node.System).SelfAddress;
+
+        using var late = Peer("late", address, expiredFile);
+        Assert.False(await ReachesAsync(late, $"{address}/user/asr"), "a peer with an expired certificate reaches the node's segment queue");
+        await logs.WaitForAsync(
+            e => e.Level == LogLevel.Warning && e.Message.Contains(Hosting.MediaClusterAkka.Sha256(expired), StringComparison.Ordinal) && e.Message.Contains("it has expired", StringComparison.Ordinal),
+            "the node logs the expired certificate it refused");
+        Assert.Equal(new[] { address }, MemberAddresses(node));
+        await late.Terminate();
     }
 
     /// <summary>Whether <paramref name="peer"/> finds the actor at <paramref name="path"/> (an unreachable one is answered by dead letters with no subject, or not at all).</summary>

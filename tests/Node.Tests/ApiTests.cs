@@ -98,8 +98,14 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/api/jobs/{id}/artifacts/..%2F..%2Fapi-token")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/api/jobs/nope")).StatusCode);
 
+        // The index records a job's end after the job does (a message, then a journal write): the count follows shortly.
         var metrics = await Client.GetStringAsync("/metrics");
-        Assert.Contains("mediacluster_jobs{state=\"completed\"} 1\n", metrics);
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); !metrics.Contains("mediacluster_jobs{state=\"completed\"} 1\n", StringComparison.Ordinal); metrics = await Client.GetStringAsync("/metrics"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the index did not count the completed job within 30 s:\n{metrics}");
+            await Task.Delay(100);
+        }
+
         Assert.Contains("mediacluster_asr_recognitions_total 1\n", metrics);
         Assert.Contains("mediacluster_asr_queue_depth 0\n", metrics);
         // A real-time factor was measured (its size depends on the machine's load, so only that it is positive).

@@ -88,7 +88,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
 
         var job = (await survivor.JobAsync(id))!.Value;
         var found = job.GetProperty("segments_found").GetInt32();
-        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(api.DataDirectory, "results", id));
+        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(SharedResults, id));
 
         // Progress events follow the job from any node, the one holding it or not (subscription across nodes).
         foreach (var node in _nodes.Where(n => n != host))
@@ -127,7 +127,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         var job = (await jobs.JobAsync(id))!.Value;
         var found = job.GetProperty("segments_found").GetInt32();
         Assert.Equal(0, await jobs.RecognitionsAsync());
-        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(gpu1.DataDirectory, "results", id));
+        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(SharedResults, id));
 
         // Whether the kill caught a segment on the node (almost always: a slot is busy but for a few ms between
         // segments) — the queue then logs that it gave it to the other node; the exact case is SegmentQueueTests'.
@@ -168,7 +168,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         await UntilAsync(async () => (await survivor.JobAsync(id))?.GetProperty("state").GetString() == "completed", "the job completes");
 
         var found = (await survivor.JobAsync(id))!.Value.GetProperty("segments_found").GetInt32();
-        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(api.DataDirectory, "results", id));
+        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(SharedResults, id));
     }
 
     [Fact]
@@ -233,7 +233,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         foreach (var id in ids)
         {
             var found = (await api.JobAsync(id))!.Value.GetProperty("segments_found").GetInt32();
-            await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(api.DataDirectory, "results", id));
+            await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(SharedResults, id));
         }
     }
 
@@ -304,7 +304,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         Assert.Equal(new[] { 3, 3, 3 }, membersUp);
         Assert.All(_nodes, node => Assert.DoesNotContain("Unhandled exception", node.Output, StringComparison.Ordinal));
         var found = (await api.JobAsync(good))!.Value.GetProperty("segments_found").GetInt32();
-        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, good, found, reference, Path.Combine(api.DataDirectory, "results", good));
+        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, good, found, reference, Path.Combine(SharedResults, good));
     }
 
     [Fact]
@@ -440,7 +440,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         string[] seeds = [$"127.0.0.1:{ports[0]}", $"127.0.0.1:{ports[1]}"];
         foreach (var (roles, i) in new[] { roles0, roles1, roles2 }.Select((roles, i) => (roles, i)))
         {
-            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"node-{i}"), ports[i], seeds, journal, _certificate, roles, flags));
+            _nodes.Add(await ClusterNode.StartAsync(Path.Combine(_directory, $"node-{i}"), ports[i], seeds, journal, _certificate, roles, ["--Node:OutputRoot", SharedResults, .. flags]));
         }
 
         await UntilAsync(async () => (await Task.WhenAll(_nodes.Select(n => n.MembersUpAsync()))).All(up => up == 3), "all three nodes see three Up members");
@@ -482,6 +482,9 @@ public sealed class ClusterProcessTests : IAsyncLifetime
     }
 
     /// <summary>A node process of this test's cluster: the seeds, the journal, the cluster certificate, one ASR slot.</summary>
+    /// <summary>The results root every node shares (as the nodes of a real cluster must: each checks a job's output lies in its own).</summary>
+    private string SharedResults => Path.Combine(_directory, "results");
+
     private static class ClusterNode
     {
         public static Task<NodeProcess> StartAsync(string dataDirectory, int clusterPort, string[] seeds, string journal, string certificate, string[] roles, string[] flags) =>

@@ -323,6 +323,20 @@ public sealed class PbmTests : IAsyncLifetime
         Assert.False(File.Exists(Path.Combine(Data, "escaped.csv")) || File.Exists(Path.Combine(_directory, "escaped.csv")));
         (status, _, errors) = await PbmAsync("model", "train", "text", Path.Combine(_directory, "notes.txt"));
         Assert.Equal((1, $"error: '{Path.Combine(_directory, "notes.txt")}' does not exist (a path on the node needs --server-path)\n"), (status, errors));
+
+        // Once the two runs have ended (recorded), their unpacked uploads are removed.
+        var uploads = Path.Combine(Data, "datasets", ".uploads");
+        for (var deadline = DateTime.UtcNow.AddMinutes(5); ; await Task.Delay(500))
+        {
+            var trainer = await _node.Client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/trainer");
+            var left = Directory.GetDirectories(uploads).SelectMany(Directory.GetDirectories).ToList();
+            if (trainer.GetProperty("recent").GetArrayLength() >= 2 && trainer.GetProperty("queued").GetInt32() == 0 && left.Count == 0)
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"uploaded datasets still unpacked 5 minutes on: {string.Join(", ", left)} (trainer: {trainer})");
+        }
     }
 
     private async Task<(int Status, string Output, string Errors)> PbmAsync(params string[] args)

@@ -21,7 +21,7 @@ public sealed class PerimeterTests : IAsyncLifetime
     private ServedNode _node = null!;
 
     public async Task InitializeAsync() =>
-        _node = await ServedNode.StartAsync(Path.Combine(_directory, "data"), services => services.AddSingleton<TimeProvider>(_clock), "--Node:MaxUploadBytes", "4000000");
+        _node = await ServedNode.StartAsync(Path.Combine(_directory, "data"), services => services.AddSingleton<TimeProvider>(_clock), "--Node:MaxUploadBytes", "4000000", "--Node:Training:MaxUnpackedBytes", "100000");
 
     public async Task DisposeAsync()
     {
@@ -184,6 +184,48 @@ public sealed class PerimeterTests : IAsyncLifetime
                 Directory.Delete(data, recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// A dataset zip is unpacked entry by entry with the bytes written counted (not the sizes it declares), and links
+    /// refused; either refusal leaves nothing unpacked.
+    /// </summary>
+    [Fact]
+    public async Task DatasetZips_OverTheUnpackedLimit_OrHoldingALink_AreRefused_LeavingNothing()
+    {
+        var big = Path.Combine(_directory, "big.zip");
+        using (var archive = System.IO.Compression.ZipFile.Open(big, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await using var entry = archive.CreateEntry($"part{i}.csv").Open();
+                await entry.WriteAsync(new byte[50_000]);
+            }
+        }
+
+        var linked = Path.Combine(_directory, "linked.zip");
+        using (var archive = System.IO.Compression.ZipFile.Open(linked, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            var link = archive.CreateEntry("labels.csv");
+            link.ExternalAttributes = 0xA1FF << 16; // a Unix symbolic link, rwxrwxrwx
+            await using var target = link.Open();
+            await target.WriteAsync("/etc/shadow"u8.ToArray());
+        }
+
+        foreach (var (zip, reason) in new[]
+        {
+            (big, "it unpacks to more than 100000 bytes, the limit for an uploaded dataset (Node:Training:MaxUnpackedBytes)"),
+            (linked, "its entry 'labels.csv' is a symbolic link; a dataset holds files only"),
+        })
+        {
+            using var upload = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(zip)), "file", Path.GetFileName(zip) } };
+            using var refused = await _node.Client.PostAsync("/api/models/text/train", upload);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal($"'{Path.GetFileName(zip)}' is not a dataset zip the node can unpack: {reason}", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        }
+
+        var unpacked = Path.Combine(_node.DataDirectory, "datasets", ".uploads", "text");
+        Assert.Empty(Directory.Exists(unpacked) ? Directory.GetFileSystemEntries(unpacked) : []);
     }
 
     private async Task<(CookieContainer Cookies, HttpClient Page)> SignInAsync()

@@ -15,7 +15,7 @@ public sealed class SettingsTests : IDisposable
     [InlineData("--Node:AsrSlots", "banana", "Node:AsrSlots 'banana' is not a whole number")]
     [InlineData("--Node:AsrSlots", "0", "Node:AsrSlots must be at least 1 (it is 0; leave it unset for the default)")]
     [InlineData("--Node:VadSlots", "-2", "Node:VadSlots must be at least 1 (it is -2; leave it unset for the default)")]
-    [InlineData("--Node:Journal:Bogus", "x", "Node:Journal:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, Asr:Engine, Asr:WhisperModel, Asr:Threads, Asr:Language, Asr:BeamSize, Asr:TemperatureFallback, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Live:MaxSessions, Live:MaxStreams, Live:MaxFrameBytes, Live:MaxSessionMinutes, Live:IdleTimeoutSeconds, Live:EndOfUtteranceSeconds, Live:MaxUtteranceSeconds, Scenes:Threshold, Scenes:MinSceneSeconds, Scenes:Slots, Datasets, Journal:ConnectionString, Jobs:MaxCrashes, Jobs:KeepFailedInputsHours, Training:MaxDataFileBytes, Training:MaxExamples, Training:MaxLabels, Training:MaxPicturePixels, Training:MaxDatasetFiles, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, Cluster:TrustedCertificates:0…, HttpAddress, HttpPort, ManagementAddress, ManagementPort, ApiTokenFile, SessionHours, MaxUploadBytes)")]
+    [InlineData("--Node:Journal:Bogus", "x", "Node:Journal:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, Asr:Engine, Asr:WhisperModel, Asr:Threads, Asr:Language, Asr:BeamSize, Asr:TemperatureFallback, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Live:MaxSessions, Live:MaxStreams, Live:MaxFrameBytes, Live:MaxSessionMinutes, Live:IdleTimeoutSeconds, Live:EndOfUtteranceSeconds, Live:MaxUtteranceSeconds, Scenes:Threshold, Scenes:MinSceneSeconds, Scenes:Slots, Datasets, Journal:ConnectionString, Jobs:MaxCrashes, Jobs:KeepFailedInputsHours, Training:MaxDataFileBytes, Training:MaxExamples, Training:MaxLabels, Training:MaxPicturePixels, Training:MaxDatasetFiles, Training:MaxUnpackedBytes, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, Cluster:TrustedCertificates:0…, Cluster:AllowInsecure, HttpAddress, HttpPort, ManagementAddress, ManagementPort, ApiTokenFile, SessionHours, MaxUploadBytes)")]
     [InlineData("--Node:Live:IdleTimeoutSeconds", "0", "Node:Live:IdleTimeoutSeconds must be at least 1 (it is 0)")]
     [InlineData("--Node:Live:MaxUtteranceSeconds", "45", "Node:Live:MaxUtteranceSeconds must be at most 30, the longest segment a recogniser takes (it is 45)")]
     [InlineData("--Node:Scenes:Threshold", "1.5", "Node:Scenes:Threshold: the scene threshold is between 0 and 1 (exclusive)")]
@@ -28,7 +28,7 @@ public sealed class SettingsTests : IDisposable
     [InlineData("--Node:Cluster:Seeds:0", "nowhere", "Node:Cluster:Seeds 'nowhere' is not host:port (e.g. mc-0.mc:4053)")]
     [InlineData("--Node:AllowedRoots", "/srv", "Node:AllowedRoots is a list: give its items as Node:AllowedRoots:0, Node:AllowedRoots:1, …")]
     [InlineData("--Node:Journal", "Host=db", "Node:Journal is a section: set Node:Journal:ConnectionString")]
-    [InlineData("--Node:Bogus", "1", "Node:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, Asr:Engine, Asr:WhisperModel, Asr:Threads, Asr:Language, Asr:BeamSize, Asr:TemperatureFallback, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Live:MaxSessions, Live:MaxStreams, Live:MaxFrameBytes, Live:MaxSessionMinutes, Live:IdleTimeoutSeconds, Live:EndOfUtteranceSeconds, Live:MaxUtteranceSeconds, Scenes:Threshold, Scenes:MinSceneSeconds, Scenes:Slots, Datasets, Journal:ConnectionString, Jobs:MaxCrashes, Jobs:KeepFailedInputsHours, Training:MaxDataFileBytes, Training:MaxExamples, Training:MaxLabels, Training:MaxPicturePixels, Training:MaxDatasetFiles, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, Cluster:TrustedCertificates:0…, HttpAddress, HttpPort, ManagementAddress, ManagementPort, ApiTokenFile, SessionHours, MaxUploadBytes)")]
+    [InlineData("--Node:Bogus", "1", "Node:Bogus is not a setting (known: DataDirectory, OutputRoot, AllowedRoots:0…, Inbox, Asr:Engine, Asr:WhisperModel, Asr:Threads, Asr:Language, Asr:BeamSize, Asr:TemperatureFallback, AsrSlots, SegmentsPerJob, VadSlots, Roles:0…, Live:MaxSessions, Live:MaxStreams, Live:MaxFrameBytes, Live:MaxSessionMinutes, Live:IdleTimeoutSeconds, Live:EndOfUtteranceSeconds, Live:MaxUtteranceSeconds, Scenes:Threshold, Scenes:MinSceneSeconds, Scenes:Slots, Datasets, Journal:ConnectionString, Jobs:MaxCrashes, Jobs:KeepFailedInputsHours, Training:MaxDataFileBytes, Training:MaxExamples, Training:MaxLabels, Training:MaxPicturePixels, Training:MaxDatasetFiles, Training:MaxUnpackedBytes, Inference:Device, Cluster:Host, Cluster:Port, Cluster:PublicHostname, Cluster:Seeds:0…, Cluster:Certificate, Cluster:CertificatePassword, Cluster:TrustedCertificates:0…, Cluster:AllowInsecure, HttpAddress, HttpPort, ManagementAddress, ManagementPort, ApiTokenFile, SessionHours, MaxUploadBytes)")]
     public async Task BadSettings_AreRefusedNamingTheKey(string key, string value, string expected)
     {
         var error = await Assert.ThrowsAsync<NodeSettingsException>(() => NodeHost.BuildAsync(["--Node:DataDirectory", Path.Combine(_directory, "data"), key, value]));
@@ -50,6 +50,12 @@ public sealed class SettingsTests : IDisposable
         Assert.StartsWith($"Node:Cluster:Certificate '{notPkcs12}' could not be read as a PKCS#12 file (certificate and private key): ", error.Message);
         error = await Assert.ThrowsAsync<NodeSettingsException>(() => Build("--Node:Cluster:Certificate", Path.Combine(_directory, "missing.pfx")));
         Assert.StartsWith($"Node:Cluster:Certificate '{Path.Combine(_directory, "missing.pfx")}' could not be read", error.Message);
+
+        using var old = MediaCluster.Testing.TestCertificates.SelfSigned(notBefore: DateTimeOffset.UtcNow.AddDays(-30), notAfter: DateTimeOffset.UtcNow.AddDays(-1));
+        var expired = MediaCluster.Testing.TestCertificates.WritePkcs12(old, Path.Combine(_directory, "expired.pfx"));
+        error = await Assert.ThrowsAsync<NodeSettingsException>(() => Build("--Node:Cluster:Certificate", expired));
+        Assert.StartsWith($"Node:Cluster:Certificate '{expired}' is valid from ", error.Message);
+        Assert.EndsWith(", not now: its peers would refuse it; make a new one (docs/operations.md, Cluster credentials)", error.Message);
     }
 
     [Fact]
@@ -90,7 +96,19 @@ public sealed class SettingsTests : IDisposable
         Assert.Equal($"Node:ApiTokenFile '{tokenFile}' holds 5 characters; a token has at least 32", error.Message);
     }
 
-    private Task Build(params string[] flags) => NodeHost.BuildAsync(["--Node:DataDirectory", Path.Combine(_directory, "data"), .. flags]);
+    /// <summary>A cluster port off loopback without the cluster certificate is refused at start, unless the lab setting allows it.</summary>
+    [Fact]
+    public async Task ClusterPortOffLoopback_WithoutACertificate_IsRefused()
+    {
+        var error = await Assert.ThrowsAsync<NodeSettingsException>(() => Build("--Node:Cluster:Host", "0.0.0.0"));
+        Assert.StartsWith(
+            "Node:Cluster:Host '0.0.0.0' is not loopback, and without Node:Cluster:Certificate the cluster port would speak plain TCP that anyone reaching it can join",
+            error.Message);
+        await using var lab = await Build("--Node:Cluster:Host", "0.0.0.0", "--Node:Cluster:AllowInsecure", "true", "--Node:HttpPort", "0", "--Node:ManagementPort", "0");
+        await using var loopback = await Build("--Node:Cluster:Host", "::1", "--Node:HttpPort", "0", "--Node:ManagementPort", "0");
+    }
+
+    private Task<Microsoft.AspNetCore.Builder.WebApplication> Build(params string[] flags) => NodeHost.BuildAsync(["--Node:DataDirectory", Path.Combine(_directory, "data"), .. flags]);
 
     [Fact]
     public async Task InferenceDeviceCuda_OnTheCpuBuild_RefusesToStartNamingWhatIsMissing()

@@ -93,7 +93,7 @@ public static class MediaClusterAkka
         if (options.ClusterCertificate is { } certificate)
         {
             remote.EnableSsl = true;
-            remote.Ssl = MutualTls(certificate, options.TrustedThumbprints);
+            remote.Ssl = MutualTls(certificate, options.TrustedCertificateHashes, options.TimeProvider);
         }
 
         builder
@@ -170,6 +170,7 @@ public static class MediaClusterAkka
                             options.Scenes)
                         {
                             MaxCrashes = options.MaxCrashes,
+                            Paths = options.JobPaths,
                         };
                         return jobId => MediaJob.Props(jobId, jobServices);
                     },
@@ -262,12 +263,12 @@ public static class MediaClusterAkka
     /// <summary>
     /// TLS with mutual authentication: this node presents the cluster certificate and accepts a peer (inbound or
     /// outbound) only when it presents the same one, or one of <paramref name="trusted"/> (during a rotation) — pinned
-    /// by thumbprint, so chain and host name do not matter (the certificate is the cluster's own, self-signed, and
-    /// nodes are reached by pod names or IPs).
+    /// by its SHA-256 hash, so chain and host name do not matter (the certificate is the cluster's own, self-signed,
+    /// and nodes are reached by pod names or IPs) — and only between its validity dates.
     /// </summary>
-    private static SslOptions MutualTls(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, IReadOnlyList<string> trusted)
+    private static SslOptions MutualTls(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, IReadOnlyList<string> trusted, TimeProvider time)
     {
-        var accepted = new HashSet<string>(trusted.Append(certificate.Thumbprint), StringComparer.OrdinalIgnoreCase);
+        var accepted = new HashSet<string>(trusted.Append(Sha256(certificate)), StringComparer.OrdinalIgnoreCase);
         return new SslOptions
         {
             X509Certificate = certificate,
@@ -276,16 +277,38 @@ public static class MediaClusterAkka
             ValidateCertificateHostname = false,
             CustomValidator = (peer, _, remote, _, log) =>
             {
-                if (peer is not null && accepted.Contains(peer.Thumbprint))
+                if (peer is null)
                 {
-                    return true;
+                    log.Warning("Refused {0}: it presented no certificate", remote);
+                    return false;
                 }
 
-                log.Warning("Refused {0}: it did not present the cluster's certificate ({1})", remote, peer is null ? "no certificate" : $"certificate {peer.Subject}, {peer.Thumbprint}");
-                return false;
+                using var presented = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(peer.GetRawCertData());
+                var hash = Sha256(presented);
+                if (!accepted.Contains(hash))
+                {
+                    log.Warning("Refused {0}: it did not present the cluster's certificate (certificate {1}, SHA-256 {2})", remote, presented.Subject, hash);
+                    return false;
+                }
+
+                var now = time.GetUtcNow();
+                if (now < presented.NotBefore.ToUniversalTime() || now > presented.NotAfter.ToUniversalTime())
+                {
+                    log.Warning(
+                        "Refused {0}: its certificate (SHA-256 {1}) is valid from {2:u} to {3:u}, not now ({4:u}): it has {5}",
+                        remote, hash, presented.NotBefore.ToUniversalTime(), presented.NotAfter.ToUniversalTime(), now.UtcDateTime,
+                        now > presented.NotAfter.ToUniversalTime() ? "expired" : "not started yet");
+                    return false;
+                }
+
+                return true;
             },
         };
     }
+
+    /// <summary>A certificate's pin: the SHA-256 hash of its DER encoding, hex.</summary>
+    public static string Sha256(System.Security.Cryptography.X509Certificates.X509Certificate certificate) =>
+        certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
 
     private static int LargestSegmentBytes(Media.Vad.VadOptions vad) =>
         (int)((vad.MaxSegment + 2 * vad.SpeechPad).TotalSeconds * 16_000) * sizeof(short);

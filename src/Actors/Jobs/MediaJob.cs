@@ -238,6 +238,17 @@ public sealed partial class MediaJob : ReceivePersistentActor
             return;
         }
 
+        if (_services.Paths?.Refusal(start.Spec) is { } refusal)
+        {
+            // Nothing is recorded: the job stays new (and leaves memory when idle); no file is touched.
+            _services.Log.LogWarning("Job {JobId}: refused a start from {Sender}: {Reason}", _jobId, Sender.Path.Address, refusal);
+            var refused = Progress();
+            refused.State = JobState.Failed;
+            refused.Error = $"refused: {refusal}";
+            Sender.Tell(refused);
+            return;
+        }
+
         var replyTo = Sender;
         Record(new JobAccepted { Spec = start.Spec, AcceptedUnixMs = Now() }, () =>
         {
@@ -250,6 +261,15 @@ public sealed partial class MediaJob : ReceivePersistentActor
     private void OnSubscribe(SubscribeToJob subscribe)
     {
         var subscriber = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(subscribe.Subscriber);
+
+        // Progress goes only to this node or a cluster member: a subscriber elsewhere would have the node connect out to it.
+        var address = subscriber.Path.Address;
+        if (!address.HasLocalScope && !Akka.Cluster.Cluster.Get(Context.System).State.Members.Any(m => m.Address.Equals(address)))
+        {
+            _services.Log.LogWarning("Job {JobId}: refused a subscriber outside the cluster ({Address})", _jobId, address);
+            return;
+        }
+
         if (_subscribers.Add(subscriber))
         {
             Context.Watch(subscriber);

@@ -139,18 +139,21 @@ public sealed class Trainer : ReceivePersistentActor
         {
             _log.LogWarning("Training {Task} ({Origin}) refused: {Reason}", task, hashed.Request.Origin, hashed.Error);
             hashed.ReplyTo.Tell(new TrainingAccepted { Task = task, Error = hashed.Error });
+            DeleteUploads(hashed.Request);
             return;
         }
 
         if (_finished.TryGetValue((task, hash), out var done))
         {
             hashed.ReplyTo.Tell(new TrainingAccepted { Task = task, DatasetHash = hash, AlreadyTrained = true, Version = done.Version, Error = done.Version == 0 ? done.Reason : string.Empty });
+            DeleteUploads(hashed.Request);
             return;
         }
 
         if (_pending.Any(p => p.Request.Task == task && p.DatasetHash == hash))
         {
             hashed.ReplyTo.Tell(new TrainingAccepted { Task = task, DatasetHash = hash });
+            DeleteUploads(hashed.Request); // the queued run reads its own copy
             return;
         }
 
@@ -230,6 +233,8 @@ public sealed class Trainer : ReceivePersistentActor
                 Publish(finished.Task, finished.Version);
             }
 
+            // The run's end is recorded, so it is never redone: an uploaded dataset has served its purpose.
+            DeleteUploads(ended.Run.Request);
             RunNext();
         });
     }
@@ -252,6 +257,47 @@ public sealed class Trainer : ReceivePersistentActor
             }
         }, TaskScheduler.Default);
     }
+
+    /// <summary>
+    /// Removes the folders an uploaded dataset was unpacked into (DATASETS/.uploads/TASK/ID), once no run will read
+    /// them: the run ended (recorded), or the request was refused or answered by a run already done or queued.
+    /// </summary>
+    private void DeleteUploads(TrainModel request)
+    {
+        var uploads = Path.Combine(_options.DatasetsRoot, UploadsFolder) + Path.DirectorySeparatorChar;
+        foreach (var path in request.Paths)
+        {
+            var full = Path.GetFullPath(path);
+            if (!full.StartsWith(uploads, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            // TASK/ID/… → the upload's own folder, TASK/ID.
+            var parts = full[uploads.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length < 2)
+            {
+                continue;
+            }
+
+            var folder = Path.Combine(uploads, parts[0], parts[1]);
+            try
+            {
+                if (Directory.Exists(folder))
+                {
+                    Directory.Delete(folder, recursive: true);
+                    _log.LogInformation("Training {Task}: removed the uploaded dataset in {Folder}", request.Task, folder);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _log.LogWarning("Training {Task}: could not remove the uploaded dataset in {Folder}: {Reason}", request.Task, folder, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>The hidden folder of DATASETS that uploaded datasets are unpacked into (the watcher does not look there).</summary>
+    public const string UploadsFolder = ".uploads";
 
     private void Publish(string task, int version) =>
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topic, new ModelPromoted { Task = task, Version = version }));
