@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MediaCluster.Bench;
+using MediaCluster.Media.Reports;
 using MediaCluster.Media.Samples;
 using MediaCluster.Messages.Jobs;
 using MediaCluster.Testing;
@@ -308,7 +309,7 @@ static async Task<List<(string Id, string? Node)>> RunningAsync(LocalCluster clu
 
 static bool SameOutputs(Dictionary<string, string> reference, Dictionary<string, string> other, string file) =>
     reference.TryGetValue(file, out var a) && other.TryGetValue(file, out var b)
-    && new[] { "transcript.txt", "transcript.srt", "vad.rttm" }.All(name => File.ReadAllText(Path.Combine(a, name)) == File.ReadAllText(Path.Combine(b, name)));
+    && new[] { JobOutput.TranscriptText.Name, JobOutput.Subtitles.Name, JobOutput.VoiceActivity.Name }.All(name => File.ReadAllText(Path.Combine(a, name)) == File.ReadAllText(Path.Combine(b, name)));
 
 static double Median(List<double> values) => values.Count == 0 ? 0 : values.Order().ElementAt(values.Count / 2);
 

@@ -38,6 +38,6 @@ async Task<(double Seconds, double PeakRssMb, string Text)> ProcessAsync(string 
     var stopwatch = Stopwatch.StartNew();
     var (_, peak) = await BenchTools.RunAsync("dotnet", [node, "process", input, "--out", output]);
     var elapsed = stopwatch.Elapsed.TotalSeconds;
-    var transcript = TranscriptFormats.ParseJson(await File.ReadAllTextAsync(Path.Combine(output, "transcript.json")));
+    var transcript = TranscriptFormats.ParseJson(await File.ReadAllTextAsync(Path.Combine(output, JobOutput.TranscriptJson.Name)));
     return (elapsed, peak, transcript.Text);
 }

@@ -275,6 +275,10 @@ internal sealed class Listeners
 
     public Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions? Management { get; set; }
 
-    /// <summary>True when <paramref name="context"/> came in on the management listener.</summary>
-    public bool IsManagement(HttpContext context) => Management?.IPEndPoint is { } management && context.Connection.LocalPort == management.Port;
+    /// <summary>The connection item the management listener marks its connections with.</summary>
+    public const string ManagementKey = "mediacluster.management";
+
+    /// <summary>True when <paramref name="context"/> came in on the management listener (its connection carries the mark).</summary>
+    public bool IsManagement(HttpContext context) =>
+        context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.ContainsKey(ManagementKey) == true;
 }

@@ -59,20 +59,30 @@ internal static class ApiToken
         }
 
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var temporary = path + ".new";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        // A new file of a name no one could have planted (CreateNew: never through an existing file or link).
+        var temporary = $"{path}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.new";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        File.Delete(temporary);
         using (var writer = new StreamWriter(temporary, System.Text.Encoding.ASCII, options))
         {
             writer.Write(token + "\n");
         }
 
-        File.Move(temporary, path, overwrite: false);
+        try
+        {
+            File.Move(temporary, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process on this data directory made one meanwhile: its token is the one.
+            File.Delete(temporary);
+            return LoadOrCreate(dataDirectory, tokenFile, out created);
+        }
+
         created = true;
         return token;
     }

@@ -53,7 +53,7 @@ internal static class Demo
             Console.WriteLine($"  #{index + 1} at {start.TotalSeconds:0.0} s: {made ?? "?"} → {label}");
         }
 
-        Console.WriteLine($"Files: {Path.GetFullPath(results)}/{{{string.Join(",", Actors.Jobs.MediaJob.ArtifactsOf(video: true))}}}");
+        Console.WriteLine($"Files: {Path.GetFullPath(results)}/{{{string.Join(",", Media.Reports.JobOutput.Of(video: true).Select(a => a.Name))}}}");
         Console.WriteLine();
         Console.WriteLine("Next: serve a node with `./mc node run`, then `./mc pbm media submit FILE --wait` (see README).");
     }

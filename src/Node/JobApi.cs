@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MediaCluster.Actors;
 using MediaCluster.Actors.Jobs;
+using MediaCluster.Media.Reports;
 using MediaCluster.Messages.Api;
 using MediaCluster.Messages.Jobs;
 using Microsoft.AspNetCore.Http.Features;
@@ -50,7 +51,18 @@ internal static partial class JobApi
                 throw;
             }
 
-            await node.StartRegisteredJobAsync(spec, ct);
+            var started = await node.StartRegisteredJobAsync(spec, ct);
+            if (started.State == JobState.Failed && started.Error.StartsWith(Actors.Jobs.JobPaths.Refused, StringComparison.Ordinal))
+            {
+                // The node that would run it refused its paths (nodes with different roots): said, ended, nothing kept.
+                node.EndRegisteredJob(spec.JobId, JobState.Failed, started.Error);
+                if (spec.OwnsInput)
+                {
+                    UploadStore.Delete(Path.GetDirectoryName(spec.InputPath)!);
+                }
+
+                return Error(started.Error, StatusCodes.Status400BadRequest);
+            }
 
             return Results.Json(new SubmitResponse(id, MediaJob.TitleOf(spec)), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
@@ -128,12 +140,12 @@ internal static partial class JobApi
         });
         app.MapGet("/api/jobs/{id}/artifacts", async (string id, MediaNode node, CancellationToken ct) =>
             await ExistsAsync(node, id, ct)
-                ? Results.Ok(MediaJob.Artifacts.Where(name => File.Exists(Path.Combine(options.ResultsRoot, id, name))))
+                ? Results.Ok(JobOutput.All.Select(a => a.Name).Where(name => File.Exists(Path.Combine(options.ResultsRoot, id, name))))
                 : NoSuchJob(id));
         app.MapMethods("/api/jobs/{id}/media", [HttpMethods.Get, HttpMethods.Head], (string id) =>
         {
             var folder = Path.Combine(options.ResultsRoot, id);
-            var media = JobId().IsMatch(id) && Directory.Exists(folder) ? Directory.EnumerateFiles(folder, MediaJob.MediaFileName + ".*").FirstOrDefault() : null;
+            var media = JobId().IsMatch(id) && Directory.Exists(folder) ? Directory.EnumerateFiles(folder, JobOutput.MediaFileName + ".*").FirstOrDefault() : null;
             return media is null
                 ? Error($"job '{id}' has no media kept (only a completed upload's or live session's is; one read from a server path stays there)", StatusCodes.Status404NotFound)
                 : ContentTypes.TryGetContentType(media, out var type) && (type.StartsWith("audio/", StringComparison.Ordinal) || type.StartsWith("video/", StringComparison.Ordinal))
@@ -143,14 +155,14 @@ internal static partial class JobApi
         });
         app.MapGet("/api/jobs/{id}/artifacts/{name}", (string id, string name) =>
         {
-            if (!MediaJob.Artifacts.Contains(name) || !JobId().IsMatch(id))
+            if (JobOutput.Find(name) is not { } artifact || !JobId().IsMatch(id))
             {
-                return Error($"no artifact '{name}' (known: {string.Join(", ", MediaJob.Artifacts)})", StatusCodes.Status404NotFound);
+                return Error($"no artifact '{name}' (known: {string.Join(", ", JobOutput.All.Select(a => a.Name))})", StatusCodes.Status404NotFound);
             }
 
             var path = Path.Combine(options.ResultsRoot, id, name);
             return File.Exists(path)
-                ? Results.File(path, name.EndsWith(".pdf", StringComparison.Ordinal) ? "application/pdf" : "text/plain; charset=utf-8", name)
+                ? Results.File(path, artifact.ContentType, name)
                 : Error($"job '{id}' has no '{name}' (yet)", StatusCodes.Status404NotFound);
         });
     }

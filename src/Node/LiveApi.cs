@@ -162,7 +162,8 @@ internal static partial class LiveApi
 
             while (!sessionGone.IsCancellationRequested)
             {
-                var frame = await reader.ReadAsync(Timeout.InfiniteTimeSpan, aborted);
+                // The session's end (its pace check, a refusal) stops the read too: a client that has gone quiet holds nothing.
+                var frame = await reader.ReadAsync(Timeout.InfiniteTimeSpan, sessionGone.Token);
                 if (frame.Problem is { } problem)
                 {
                     output.Writer.TryWrite(new Refusal(frame.Status, problem));
@@ -230,7 +231,14 @@ internal static partial class LiveApi
         {
             try
             {
-                await node.StartRegisteredJobAsync(spec, CancellationToken.None);
+                var started = await node.StartRegisteredJobAsync(spec, CancellationToken.None);
+                if (started.State == JobState.Failed && started.Error.StartsWith(Actors.Jobs.JobPaths.Refused, StringComparison.Ordinal))
+                {
+                    node.EndRegisteredJob(id, JobState.Failed, started.Error);
+                    log.LogError("Live session {Id}'s job was refused ({Reason}); its recording stays in {Folder}", id, started.Error, folder);
+                    return;
+                }
+
                 break;
             }
             catch (Exception ex) when (Actors.Hosting.ServiceUnavailableException.IsCause(ex))

@@ -37,7 +37,7 @@ internal static class MediaClusterHosting
         Roles = options.Roles is [] ? MediaNodeOptions.AllRoles : options.Roles,
         ClusterCertificate = options.Cluster.Certificate is { Length: > 0 } path ? ClusterCertificate(path, options.Cluster.CertificatePassword) : null,
         TrustedCertificateHashes = TrustedCertificateHashes(options.Cluster),
-        JobPaths = new JobPaths(options.ResultsRoot, [.. options.AllowedRoots.Select(Path.GetFullPath), .. options.Inbox is { } watched ? [Path.GetFullPath(watched)] : Array.Empty<string>()]),
+        JobPaths = JobPathsOf(options),
         Live = LiveLimitsOf(options.Live),
         Scenes = ScenesOf(options.Scenes),
         SceneSlots = options.Scenes.Slots is { } slots ? (slots >= 1 ? slots : throw new NodeSettingsException($"Node:Scenes:Slots must be at least 1 (it is {slots})")) : null,
@@ -165,6 +165,31 @@ internal static class MediaClusterHosting
                 TemperatureFallback = asr.TemperatureFallback,
             },
         };
+    }
+
+    /// <summary>
+    /// Where this node's jobs may read and write: each input root as given and with its links resolved (a path
+    /// submission arrives resolved by <see cref="PathPolicy"/>, an inbox file as found under the folder as given).
+    /// </summary>
+    private static JobPaths JobPathsOf(NodeOptions options)
+    {
+        var roots = options.AllowedRoots.Concat(options.Inbox is { } inbox ? [inbox] : [])
+            .SelectMany(root => new[] { Path.GetFullPath(root), Resolved(root) })
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        return new JobPaths(options.ResultsRoot, roots);
+
+        static string Resolved(string root)
+        {
+            try
+            {
+                return PathPolicy.RealPath(root);
+            }
+            catch (IOException)
+            {
+                return Path.GetFullPath(root);
+            }
+        }
     }
 
     /// <summary>The SHA-256 pins of the certificates trusted besides the cluster's own (only with one of its own).</summary>

@@ -26,7 +26,13 @@ internal static class ModelApi
                 && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
             {
                 var (folder, refusal, status) = await ReceiveDatasetAsync(context, type, task, options, ct);
-                return folder is null ? JobApi.Error(refusal!, status) : await TrainAsync(node, task, [folder], "upload", ct);
+                if (folder is null)
+                {
+                    return JobApi.Error(refusal!, status);
+                }
+
+                // From here the trainer owns the unpacked upload: it removes it once no run will read it.
+                return await TrainAsync(node, task, [folder], "upload", ct);
             }
 
             if (!Access.IsOperator(context))

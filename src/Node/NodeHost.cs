@@ -79,7 +79,15 @@ internal static partial class NodeHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(httpAddress, options.HttpPort, l => listeners.Api = l);
-            kestrel.Listen(managementAddress, options.ManagementPort, l => listeners.Management = l);
+            kestrel.Listen(managementAddress, options.ManagementPort, l =>
+            {
+                listeners.Management = l;
+                l.Use(next => connection =>
+                {
+                    connection.Items[Listeners.ManagementKey] = true; // the connection's own mark, not its address
+                    return next(connection);
+                });
+            });
         });
 
         if (options.Jobs.KeepFailedInputsHours < 0 || !double.IsFinite(options.Jobs.KeepFailedInputsHours))

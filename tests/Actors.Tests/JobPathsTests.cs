@@ -22,6 +22,9 @@ public sealed class JobPathsTests() : SampleTest("mc-paths-", "two.wav", 2)
         var elsewhere = Path.Combine(Folder, "x");
         var inRoot = Path.Combine(Media, "talk.wav");
         File.Copy(Sample.Path, inRoot);
+        var shaped = Path.Combine(Folder, "home", "uploads", "own-shaped", "secret.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(shaped)!);
+        await File.WriteAllTextAsync(shaped, "also precious\n");
         await using var node = await MediaNode.StartAsync(new MediaNodeOptions
         {
             DataDirectory = Path.Combine(Folder, "data"),
@@ -39,6 +42,10 @@ public sealed class JobPathsTests() : SampleTest("mc-paths-", "two.wav", 2)
                 $"refused: its output folder '{Path.Combine(Results, "..", "climb")}' is not the job's own folder under the results root ({Results})"),
             (new JobSpec { JobId = "read-victim", InputPath = victim, OutputDir = Path.Combine(Results, "read-victim") },
                 $"refused: its input '{victim}' is not inside an allowed root or the inbox of this node"),
+            (new JobSpec { JobId = "own-shaped", InputPath = shaped, OutputDir = Path.Combine(Results, "own-shaped"), OwnsInput = true },
+                $"refused: it would delete its input '{shaped}', which is not an upload of this job (uploads/own-shaped/)"),
+            (new JobSpec { JobId = "nested", InputPath = inRoot, OutputDir = Path.Combine(Results, "a", "nested") },
+                $"refused: its output folder '{Path.Combine(Results, "a", "nested")}' is not the job's own folder under the results root ({Results})"),
         };
         foreach (var (spec, refusal) in forged)
         {
@@ -53,6 +60,7 @@ public sealed class JobPathsTests() : SampleTest("mc-paths-", "two.wav", 2)
         }
 
         Assert.Equal("precious\n", await File.ReadAllTextAsync(victim));
+        Assert.Equal("also precious\n", await File.ReadAllTextAsync(shaped));
         Assert.False(Directory.Exists(elsewhere), "a refused job wrote its output outside the results root");
         Assert.False(Directory.Exists(Results), "a refused job wrote results");
 

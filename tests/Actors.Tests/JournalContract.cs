@@ -87,7 +87,7 @@ public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.w
         Assert.Equal(
             await File.ReadAllTextAsync(Path.Combine(Folder, "out-whole", "transcript.txt")),
             await File.ReadAllTextAsync(Path.Combine(Folder, "out-resumed", "transcript.txt")));
-        Assert.Equal(MediaJob.ArtifactsOf(video: false).Order(), Directory.GetFiles(Path.Combine(Folder, "out-resumed")).Select(Path.GetFileName).Order());
+        Assert.Equal(Media.Reports.JobOutput.Of(video: false).Select(a => a.Name).Order(), Directory.GetFiles(Path.Combine(Folder, "out-resumed")).Select(Path.GetFileName).Order());
     }
 
     private JobSpec Spec(string id) => new() { JobId = id, InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out-" + id) };

@@ -226,6 +226,20 @@ public sealed class PerimeterTests : IAsyncLifetime
 
         var unpacked = Path.Combine(_node.DataDirectory, "datasets", ".uploads", "text");
         Assert.Empty(Directory.Exists(unpacked) ? Directory.GetFileSystemEntries(unpacked) : []);
+
+        // A dataset for a task there is not is unpacked, refused by the trainer, and removed by it.
+        using (var upload = new MultipartFormDataContent { { new ByteArrayContent("text,label\nhello,positive\n"u8.ToArray()), "file", "labels.csv" } })
+        using (var refused = await _node.Client.PostAsync("/api/models/bogus/train", upload))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.StartsWith("unknown task 'bogus'", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+
+        var bogus = Path.Combine(_node.DataDirectory, "datasets", ".uploads", "bogus");
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); Directory.Exists(bogus) && Directory.GetFileSystemEntries(bogus).Length > 0; await Task.Delay(100))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the refused upload is still unpacked: {string.Join(", ", Directory.GetFileSystemEntries(bogus))}");
+        }
     }
 
     private async Task<(CookieContainer Cookies, HttpClient Page)> SignInAsync()

@@ -19,7 +19,7 @@ public sealed class ProcessCommandTests : IDisposable
 
         var (transcript, summary) = await FileProcessor.ProcessAsync(sample.Path, output, progress, CancellationToken.None);
 
-        Assert.Equal(Actors.Jobs.MediaJob.ArtifactsOf(video: false).Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
+        Assert.Equal(MediaCluster.Media.Reports.JobOutput.Of(video: false).Select(a => a.Name).Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
         Assert.Contains("done in", progress.ToString());
         Assert.Equal(transcript.Segments.Count, SubtitleParser.ParseSrt(await File.ReadAllTextAsync(Path.Combine(output, "transcript.srt"))).Count);
         Assert.Equal(transcript.Segments.Count, (await File.ReadAllLinesAsync(Path.Combine(output, "vad.rttm"))).Length);
@@ -47,7 +47,7 @@ public sealed class ProcessCommandTests : IDisposable
         var (transcript, _) = await FileProcessor.ProcessAsync(video, output, progress, CancellationToken.None);
 
         Assert.Empty(transcript.Segments); // no audio: nothing to transcribe, and the job does not fail for it
-        Assert.Equal(Actors.Jobs.MediaJob.ArtifactsOf(video: true).Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
+        Assert.Equal(MediaCluster.Media.Reports.JobOutput.Of(video: true).Select(a => a.Name).Order(), Directory.GetFiles(output).Select(Path.GetFileName).Order());
         var scenes = Media.Video.SceneFormats.ParseCsv(await File.ReadAllTextAsync(Path.Combine(output, "scenes.csv")));
         Assert.Equal(4, scenes.Count);
         for (var i = 0; i < 4; i++)

@@ -15,10 +15,17 @@ public sealed record JobPaths(string ResultsRoot, IReadOnlyList<string> InputRoo
     /// <summary>The folder an upload lies in, under a data directory.</summary>
     public const string UploadsFolder = "uploads";
 
+    /// <summary>How a refused start's error begins.</summary>
+    public const string Refused = "refused: ";
+
+    /// <summary>The names a node gives the inputs it stores: an upload's <c>input[.EXT]</c>, a live session's recording.</summary>
+    private static readonly System.Text.RegularExpressions.Regex StoredInput = new("^(input(\\.[A-Za-z0-9]{1,8})?|live\\.wav)$");
+
     /// <summary>Why <paramref name="spec"/> may not run on this node, or null when it may.</summary>
     public string? Refusal(JobSpec spec)
     {
-        if (!IsPlainAbsolute(spec.OutputDir) || Path.GetFileName(spec.OutputDir) != spec.JobId || !IsInside(spec.OutputDir, ResultsRoot))
+        if (!IsPlainAbsolute(spec.OutputDir) || Path.GetFileName(spec.OutputDir) != spec.JobId
+            || Path.GetDirectoryName(spec.OutputDir.TrimEnd(Path.DirectorySeparatorChar)) != ResultsRoot.TrimEnd(Path.DirectorySeparatorChar))
         {
             return $"its output folder '{spec.OutputDir}' is not the job's own folder under the results root ({ResultsRoot})";
         }
@@ -30,8 +37,11 @@ public sealed record JobPaths(string ResultsRoot, IReadOnlyList<string> InputRoo
 
         if (spec.OwnsInput)
         {
+            // Another node's data directory is not known here, so an upload is known by its shape: the folder named for
+            // this job in an uploads folder, holding a file by a name only the node gives (never a link).
             var folder = Path.GetDirectoryName(spec.InputPath);
             return Path.GetFileName(folder) == spec.JobId && Path.GetFileName(Path.GetDirectoryName(folder)) == UploadsFolder
+                && StoredInput.IsMatch(Path.GetFileName(spec.InputPath)) && new FileInfo(spec.InputPath).LinkTarget is null
                 ? null
                 : $"it would delete its input '{spec.InputPath}', which is not an upload of this job ({UploadsFolder}/{spec.JobId}/)";
         }

@@ -11,16 +11,6 @@ namespace MediaCluster.Actors.Jobs;
 /// <summary>The end of a job: summary, artifacts written atomically (off the actor), then <see cref="JobCompleted"/>.</summary>
 public sealed partial class MediaJob
 {
-    /// <summary>A completed upload's media, kept beside its results as <c>media.EXT</c> (not an artifact: it is the input).</summary>
-    public const string MediaFileName = "media";
-
-    /// <summary>Every file a completed job may leave in its output folder (a video's also has its scenes).</summary>
-    public static readonly string[] Artifacts =
-        ["transcript.txt", "transcript.srt", "transcript.vtt", "transcript.json", "vad.rttm", "summary.txt", "report.pdf", "scenes.json", "scenes.csv", "contact-sheet.jpg"];
-
-    /// <summary>The files a completed job leaves: the speech ones, and with a video the scene ones.</summary>
-    public static IReadOnlyList<string> ArtifactsOf(bool video) => video ? Artifacts : Artifacts[..7];
-
     /// <summary>Tries at the results when each failed for a passing cause (a full disk, the classifiers away) before the job fails.</summary>
     public const int MaxFinishAttempts = 8;
 
@@ -100,11 +90,11 @@ public sealed partial class MediaJob
                 transcript = labelled.Transcript!;
             }
 
-            await WriteArtifactsAsync(spec, probed, transcript, summary, speech, scenes, cancellationToken);
+            await JobOutput.WriteAsync(new JobResult(spec.InputPath, TitleOf(spec), probed.Container, probed.Streams, transcript, summary, speech, scenes), spec.OutputDir, cancellationToken);
             var written = new SummaryWritten { Text = summary.Text };
             written.Keywords.AddRange(summary.Keywords.Select(k => k.Word));
             var artifacts = new ArtifactsWritten { Directory = spec.OutputDir };
-            artifacts.Names.AddRange(ArtifactsOf(scenes is not null));
+            artifacts.Names.AddRange(JobOutput.Of(scenes is not null).Select(a => a.Name));
             return new Finished(written, artifacts, null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Media.MediaException)
@@ -198,38 +188,6 @@ public sealed partial class MediaJob
                 t.Confidence,
                 t.Words.Select(w => new Media.Asr.RecognizedWord(w.Text, TimeSpan.FromSeconds(w.StartSeconds), TimeSpan.FromSeconds(w.EndSeconds), w.Confidence)).ToList()))
                 .ToList());
-    }
-
-    private static async Task WriteArtifactsAsync(
-        JobSpec spec, MediaProbed probed, Transcript transcript, Summary summary, List<SpeechSegment> speech, List<Scene>? scenes, CancellationToken cancellationToken)
-    {
-        var dir = spec.OutputDir;
-        Directory.CreateDirectory(dir);
-        List<SceneSheetRow>? sheetRows = null;
-        if (scenes is { Count: > 0 })
-        {
-            var thumbnails = await SceneFormats.ThumbnailsAsync(spec.InputPath, scenes, cancellationToken);
-            await AtomicFile.WriteTextAsync(Path.Combine(dir, "scenes.json"), SceneFormats.Json(scenes));
-            await AtomicFile.WriteTextAsync(Path.Combine(dir, "scenes.csv"), SceneFormats.Csv(scenes));
-            var sheet = SceneFormats.ContactSheet(scenes, thumbnails);
-            await AtomicFile.WriteAsync(Path.Combine(dir, "contact-sheet.jpg"), stream => stream.WriteAsync(sheet).AsTask());
-            sheetRows = [.. thumbnails.Select((frames, i) => new SceneSheetRow(SceneFormats.Caption(scenes[i]), [.. frames.Select(SceneFormats.Jpeg)]))];
-        }
-
-        await AtomicFile.WriteTextAsync(Path.Combine(dir, "transcript.txt"), TranscriptFormats.Txt(transcript));
-        await AtomicFile.WriteTextAsync(Path.Combine(dir, "transcript.srt"), TranscriptFormats.Srt(transcript));
-        await AtomicFile.WriteTextAsync(Path.Combine(dir, "transcript.vtt"), TranscriptFormats.Vtt(transcript));
-        await AtomicFile.WriteTextAsync(Path.Combine(dir, "transcript.json"), TranscriptFormats.Json(transcript));
-        await AtomicFile.WriteTextAsync(Path.Combine(dir, "vad.rttm"), TranscriptFormats.Rttm(Path.GetFileNameWithoutExtension(TitleOf(spec)), speech));
-        await AtomicFile.WriteTextAsync(Path.Combine(dir, "summary.txt"), $"{summary.Text}\n\nKeywords: {string.Join(", ", summary.Keywords.Select(k => k.Word))}\n");
-        await PdfReport.WriteAsync(Path.Combine(dir, "report.pdf"), new ReportContent(
-            $"Report: {TitleOf(spec)}",
-            [("File", TitleOf(spec)), ("Container", probed.Container), ("Streams", probed.Streams),
-             ("Duration", TranscriptFormats.Time(transcript.Duration, '.')), ("Engine", $"{transcript.Engine} ({transcript.Model}), Silero VAD v5")],
-            transcript,
-            summary,
-            speech,
-            sheetRows));
     }
 
     private sealed record Finished(SummaryWritten? Summary, ArtifactsWritten? Artifacts, string? Error, bool Transient = false);

@@ -238,13 +238,13 @@ public sealed partial class MediaJob : ReceivePersistentActor
             return;
         }
 
-        if (_services.Paths?.Refusal(start.Spec) is { } refusal)
+        if ((start.Spec.JobId != _jobId ? $"it names job '{start.Spec.JobId}', not '{_jobId}'" : _services.Paths?.Refusal(start.Spec)) is { } refusal)
         {
             // Nothing is recorded: the job stays new (and leaves memory when idle); no file is touched.
             _services.Log.LogWarning("Job {JobId}: refused a start from {Sender}: {Reason}", _jobId, Sender.Path.Address, refusal);
             var refused = Progress();
             refused.State = JobState.Failed;
-            refused.Error = $"refused: {refusal}";
+            refused.Error = JobPaths.Refused + refusal;
             Sender.Tell(refused);
             return;
         }
@@ -463,7 +463,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
         {
             if (_state.Phase == JobState.Completed && Directory.Exists(spec.OutputDir))
             {
-                File.Move(spec.InputPath, Path.Combine(spec.OutputDir, MediaFileName + Path.GetExtension(spec.InputPath)), overwrite: true);
+                File.Move(spec.InputPath, Path.Combine(spec.OutputDir, Media.Reports.JobOutput.MediaFileName + Path.GetExtension(spec.InputPath)), overwrite: true);
             }
             else
             {

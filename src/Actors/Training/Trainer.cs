@@ -115,6 +115,7 @@ public sealed class Trainer : ReceivePersistentActor
         if (_engines.LearningTask(train.Task) is not { } learning)
         {
             replyTo.Tell(new TrainingAccepted { Task = train.Task, Error = $"unknown task '{train.Task}' (known: {KnownTasks})" });
+            DeleteUploads(train);
             return;
         }
 

@@ -1,0 +1,84 @@
+using MediaCluster.Media.Summarize;
+using MediaCluster.Media.Vad;
+using MediaCluster.Media.Video;
+
+namespace MediaCluster.Media.Reports;
+
+/// <summary>One file a completed job leaves in its output folder: its name, how it is served, whether only a video has it.</summary>
+public sealed record Artifact(string Name, string ContentType, bool VideoOnly = false);
+
+/// <summary>
+/// What a completed job leaves in its output folder — the one list of artifact names and content types that the
+/// writer, the API, pbm, the demo and the tests use — and the writer itself (each file written atomically).
+/// </summary>
+public static class JobOutput
+{
+    public static readonly Artifact TranscriptText = new("transcript.txt", "text/plain; charset=utf-8");
+    public static readonly Artifact Subtitles = new("transcript.srt", "text/plain; charset=utf-8");
+    public static readonly Artifact WebVtt = new("transcript.vtt", "text/vtt; charset=utf-8");
+    public static readonly Artifact TranscriptJson = new("transcript.json", "application/json; charset=utf-8");
+    public static readonly Artifact VoiceActivity = new("vad.rttm", "text/plain; charset=utf-8");
+    public static readonly Artifact SummaryText = new("summary.txt", "text/plain; charset=utf-8");
+    public static readonly Artifact Report = new("report.pdf", "application/pdf");
+    public static readonly Artifact ScenesJson = new("scenes.json", "application/json; charset=utf-8", VideoOnly: true);
+    public static readonly Artifact ScenesCsv = new("scenes.csv", "text/csv; charset=utf-8", VideoOnly: true);
+    public static readonly Artifact ContactSheet = new("contact-sheet.jpg", "image/jpeg", VideoOnly: true);
+
+    /// <summary>A completed upload's media, kept beside its results as <c>media.EXT</c> (not an artifact: it is the input).</summary>
+    public const string MediaFileName = "media";
+
+    /// <summary>Every artifact there is, speech ones first.</summary>
+    public static IReadOnlyList<Artifact> All { get; } =
+        [TranscriptText, Subtitles, WebVtt, TranscriptJson, VoiceActivity, SummaryText, Report, ScenesJson, ScenesCsv, ContactSheet];
+
+    /// <summary>The artifacts a completed job leaves: the speech ones, and with a video the scene ones.</summary>
+    public static IReadOnlyList<Artifact> Of(bool video) => [.. All.Where(a => video || !a.VideoOnly)];
+
+    /// <summary>The artifact named <paramref name="name"/>, or null when there is none (so no other file of the folder is ever served).</summary>
+    public static Artifact? Find(string name) => All.FirstOrDefault(a => a.Name == name);
+
+    /// <summary>Writes every artifact of a job into <paramref name="directory"/> (the scene ones only with <paramref name="scenes"/>).</summary>
+    public static async Task WriteAsync(JobResult result, string directory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        string At(Artifact artifact) => Path.Combine(directory, artifact.Name);
+        List<SceneSheetRow>? sheetRows = null;
+        if (result.Scenes is { Count: > 0 } scenes)
+        {
+            var thumbnails = await SceneFormats.ThumbnailsAsync(result.InputPath, scenes, cancellationToken).ConfigureAwait(false);
+            await AtomicFile.WriteTextAsync(At(ScenesJson), SceneFormats.Json(scenes)).ConfigureAwait(false);
+            await AtomicFile.WriteTextAsync(At(ScenesCsv), SceneFormats.Csv(scenes)).ConfigureAwait(false);
+            var sheet = SceneFormats.ContactSheet(scenes, thumbnails);
+            await AtomicFile.WriteAsync(At(ContactSheet), stream => stream.WriteAsync(sheet).AsTask()).ConfigureAwait(false);
+            sheetRows = [.. thumbnails.Select((frames, i) => new SceneSheetRow(SceneFormats.Caption(scenes[i]), [.. frames.Select(SceneFormats.Jpeg)]))];
+        }
+
+        var transcript = result.Transcript;
+        var summary = result.Summary;
+        await AtomicFile.WriteTextAsync(At(TranscriptText), TranscriptFormats.Txt(transcript)).ConfigureAwait(false);
+        await AtomicFile.WriteTextAsync(At(Subtitles), TranscriptFormats.Srt(transcript)).ConfigureAwait(false);
+        await AtomicFile.WriteTextAsync(At(WebVtt), TranscriptFormats.Vtt(transcript)).ConfigureAwait(false);
+        await AtomicFile.WriteTextAsync(At(TranscriptJson), TranscriptFormats.Json(transcript)).ConfigureAwait(false);
+        await AtomicFile.WriteTextAsync(At(VoiceActivity), TranscriptFormats.Rttm(Path.GetFileNameWithoutExtension(result.Title), result.Speech)).ConfigureAwait(false);
+        await AtomicFile.WriteTextAsync(At(SummaryText), $"{summary.Text}\n\nKeywords: {string.Join(", ", summary.Keywords.Select(k => k.Word))}\n").ConfigureAwait(false);
+        await PdfReport.WriteAsync(At(Report), new ReportContent(
+            $"Report: {result.Title}",
+            [("File", result.Title), ("Container", result.Container), ("Streams", result.Streams),
+             ("Duration", TranscriptFormats.Time(transcript.Duration, '.')), ("Engine", $"{transcript.Engine} ({transcript.Model}), Silero VAD v5")],
+            transcript,
+            summary,
+            result.Speech,
+            sheetRows)).ConfigureAwait(false);
+    }
+}
+
+/// <summary>What a job's artifacts are made of.</summary>
+public sealed record JobResult(
+    string InputPath,
+    string Title,
+    string Container,
+    string Streams,
+    Transcript Transcript,
+    Summary Summary,
+    IReadOnlyList<SpeechSegment> Speech,
+    IReadOnlyList<Scene>? Scenes);
