@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MediaCluster.Cli;
 using MediaCluster.Bench;
 using MediaCluster.Media.Asr;
 using MediaCluster.Media.Samples;

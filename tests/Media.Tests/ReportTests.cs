@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MediaCluster.Media.Asr;
 using MediaCluster.Media.Reports;
+using MediaCluster.Testing;
 using MediaCluster.Media.Summarize;
 using MediaCluster.Media.Vad;
 

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using MediaCluster.Cli;
 using MediaCluster.Media.Samples;
 using MediaCluster.Messages.Jobs;
 using MediaCluster.Testing;
@@ -364,8 +365,8 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         var api = _nodes[0];
 
         // The session is held by the api node (no gpu role); its stream runs on one of the gpu nodes.
-        await using var live = await Messages.Api.LiveClient.ConnectAsync(api.Client.BaseAddress!, api.PbmTarget.Token);
-        var messages = new List<Messages.Api.LiveMessage>();
+        await using var live = await LiveClient.ConnectAsync(api.Client.BaseAddress!, api.PbmTarget.Token);
+        var messages = new List<LiveMessage>();
         var reading = Task.Run(async () =>
         {
             while (await live.ReadAsync() is { } message)

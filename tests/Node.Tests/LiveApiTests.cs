@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
+using MediaCluster.Cli;
 using MediaCluster.Media.Asr;
 using MediaCluster.Media.Samples;
 using MediaCluster.Messages.Api;

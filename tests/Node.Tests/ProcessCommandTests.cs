@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MediaCluster.Media.Reports;
+using MediaCluster.Testing;
 using MediaCluster.Media.Samples;
 
 namespace MediaCluster.Node.Tests;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MediaCluster.Media.Reports;
+namespace MediaCluster.Testing;
 
 /// <summary>A subtitle cue as read back from SRT or WebVTT.</summary>
 public sealed record SubtitleCue(TimeSpan Start, TimeSpan End, string Text);

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 
-namespace MediaCluster.Messages.Api;
+namespace MediaCluster.Cli;
 
 /// <summary>A word of a live final: text, start and end in seconds from the session's start, confidence 0–1.</summary>
 public sealed record LiveWord(string Word, double Start, double End, double Conf);
