@@ -51,7 +51,7 @@ public sealed record MediaJobState
     /// <summary>Scenes are done: there is no video, or every scene found has its labels.</summary>
     public bool ScenesDone => !HasVideo || (Scenes is not null && Classified.Count >= Scenes.Scenes.Count);
 
-    public bool IsTerminal => Phase is JobState.Completed or JobState.Failed or JobState.Cancelled;
+    public bool IsTerminal => Phase.IsTerminal();
 
     /// <summary>Failed as a poison job: its incarnations kept ending without progress.</summary>
     public bool Quarantined { get; private init; }

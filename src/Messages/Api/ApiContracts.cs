@@ -33,7 +33,7 @@ public sealed record JobInfo(
     bool Quarantined = false)
 {
     [JsonIgnore]
-    public bool IsTerminal => State is "completed" or "failed" or "cancelled";
+    public bool IsTerminal => StateOf(State) is { } state && state.IsTerminal();
 
     /// <summary>Share of the work done, 0–1: transcribed of found, held below 1 until every segment is found.</summary>
     [JsonIgnore]
@@ -52,6 +52,10 @@ public sealed record JobInfo(
         JobState.Cancelled => "cancelled",
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, "a job state the API has no word for"),
     };
+
+    /// <summary>The state the API's word names, or null for a word it does not use.</summary>
+    public static JobState? StateOf(string name) =>
+        Enum.GetValues<JobState>().Cast<JobState?>().FirstOrDefault(s => StateName(s!.Value) == name);
 
     /// <summary>The view of a job's progress; elapsed time runs to <paramref name="now"/> until the job ends.</summary>
     public static JobInfo Of(JobProgress p, DateTimeOffset now)

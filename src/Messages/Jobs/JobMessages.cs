@@ -23,6 +23,13 @@ public sealed partial class SubscribeToJob : IJobMessage;
 
 public sealed partial class JobProgress
 {
-    /// <summary>True once the job does no more work: completed, failed or cancelled.</summary>
-    public bool IsTerminal => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
+    /// <summary>True once the job does no more work (see <see cref="JobStates.IsTerminal"/>).</summary>
+    public bool IsTerminal => State.IsTerminal();
+}
+
+/// <summary>What a job's state means: the one definition of "ended" that the job, its progress and the API share.</summary>
+public static class JobStates
+{
+    /// <summary>True for a state in which the job does no more work: completed, failed or cancelled.</summary>
+    public static bool IsTerminal(this JobState state) => state is JobState.Completed or JobState.Failed or JobState.Cancelled;
 }
