@@ -153,9 +153,6 @@ internal static class Access
     {
         private readonly ConcurrentDictionary<string, AuthenticationTicket> _sessions = new(StringComparer.Ordinal);
 
-        /// <summary>Sessions open now (expired ones are dropped on the next sign-in).</summary>
-        public int Count => _sessions.Count;
-
         public Task<string> StoreAsync(AuthenticationTicket ticket)
         {
             var now = time.GetUtcNow();

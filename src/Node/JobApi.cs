@@ -52,7 +52,7 @@ internal static partial class JobApi
             }
 
             var started = await node.StartRegisteredJobAsync(spec, ct);
-            if (started.State == JobState.Failed && started.Error.StartsWith(Actors.Jobs.JobPaths.Refused, StringComparison.Ordinal))
+            if (Actors.Jobs.JobPaths.WasRefused(started))
             {
                 // The node that would run it refused its paths (nodes with different roots): said, ended, nothing kept.
                 node.EndRegisteredJob(spec.JobId, JobState.Failed, started.Error);

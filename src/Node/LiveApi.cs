@@ -232,7 +232,7 @@ internal static partial class LiveApi
             try
             {
                 var started = await node.StartRegisteredJobAsync(spec, CancellationToken.None);
-                if (started.State == JobState.Failed && started.Error.StartsWith(Actors.Jobs.JobPaths.Refused, StringComparison.Ordinal))
+                if (Actors.Jobs.JobPaths.WasRefused(started))
                 {
                     node.EndRegisteredJob(id, JobState.Failed, started.Error);
                     log.LogError("Live session {Id}'s job was refused ({Reason}); its recording stays in {Folder}", id, started.Error, folder);

@@ -44,10 +44,9 @@ internal static class PathPolicy
         }
 
         var resolved = full;
-        return options.AllowedRoots.Any(root => IsInside(resolved, RealPath(root))) ? null : $"'{path}' is not inside an allowed root (Node:AllowedRoots)";
+        return options.AllowedRoots.Any(root => Actors.Jobs.JobPaths.IsInside(resolved, RealPath(root))) ? null : $"'{path}' is not inside an allowed root (Node:AllowedRoots)";
     }
 
-    private static bool IsInside(string path, string root) => path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal);
 
     /// <summary>The absolute path with every symbolic link along it resolved (so a link cannot lead out of a root).</summary>
     internal static string RealPath(string path, int depth = 0)

@@ -21,6 +21,10 @@ public sealed record JobPaths(string ResultsRoot, IReadOnlyList<string> InputRoo
     /// <summary>The names a node gives the inputs it stores: an upload's <c>input[.EXT]</c>, a live session's recording.</summary>
     private static readonly System.Text.RegularExpressions.Regex StoredInput = new("^(input(\\.[A-Za-z0-9]{1,8})?|live\\.wav)$");
 
+    /// <summary>True when <paramref name="answer"/> to a start is the refusal of <see cref="Refusal"/> (nothing was recorded).</summary>
+    public static bool WasRefused(JobProgress answer) =>
+        answer.State == JobState.Failed && answer.Error.StartsWith(Refused, StringComparison.Ordinal);
+
     /// <summary>Why <paramref name="spec"/> may not run on this node, or null when it may.</summary>
     public string? Refusal(JobSpec spec)
     {
@@ -56,6 +60,7 @@ public sealed record JobPaths(string ResultsRoot, IReadOnlyList<string> InputRoo
         path.Length > 0 && Path.IsPathFullyQualified(path)
         && Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar) == path.TrimEnd(Path.DirectorySeparatorChar);
 
-    private static bool IsInside(string path, string root) =>
+    /// <summary>True when <paramref name="path"/> lies below <paramref name="root"/> (by whole path segments).</summary>
+    public static bool IsInside(string path, string root) =>
         path.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 }

@@ -375,7 +375,6 @@ public sealed class LiveSession : ReceiveActor
         if (!_output.TryWrite(output))
         {
             Context.GetLogger().Warning("Live session {0}: the client reads no results (its queue is full); closing it", _id);
-            _ending ??= LiveEnd.Idle;
             Context.Stop(Self);
         }
     }
