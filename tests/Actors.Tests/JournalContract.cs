@@ -15,6 +15,9 @@ public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.w
     /// <summary>Options of a node whose journal is the back-end's store called <paramref name="name"/> (the same name: the same journal).</summary>
     protected abstract Task<MediaNodeOptions> NodeOptionsAsync(string name);
 
+    /// <summary>Appends <paramref name="rows"/> to the journal called <paramref name="name"/> (its tables made by a node before).</summary>
+    protected abstract Task AppendJournalAsync(string name, IEnumerable<JournalRow> rows);
+
     /// <summary>The rows of <paramref name="persistenceId"/> in the journal called <paramref name="name"/>.</summary>
     protected abstract Task<IReadOnlyList<JournalRow>> ReadJournalAsync(string name, string persistenceId);
 
@@ -90,6 +93,35 @@ public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.w
         Assert.Equal(Media.Reports.JobOutput.Of(video: false).Select(a => a.Name).Order(), Directory.GetFiles(Path.Combine(Folder, "out-resumed")).Select(Path.GetFileName).Order());
     }
 
+    [Fact]
+    public async Task Journal_WrittenByAnEarlierRelease_IsReadByThisOne_EveryJobWithItsEnd()
+    {
+        // What a node of release a44884a wrote (exported from its journal.db): our rows decode, and encode back to the same bytes.
+        var rows = JournalReader.ReadExport(Path.Combine(AppContext.BaseDirectory, "Journals", "release-a44884a.tsv"));
+        Assert.Equal(64, rows.Count);
+        Assert.All(rows.Where(r => r.SerializerId == ProtobufSerializer.Id), r => Assert.Equal(r.Payload, Google.Protobuf.MessageExtensions.ToByteArray(r.Decode())));
+
+        var options = await NodeOptionsAsync("earlier");
+        await using (await MediaNode.StartAsync(options))
+        {
+            // a node makes the journal's tables
+        }
+
+        await AppendJournalAsync("earlier", rows);
+        await using var node = await MediaNode.StartAsync(options);
+        var listed = (await node.ListJobsAsync()).Jobs.Select(p => $"{p.JobId} {p.State} {p.SegmentsTranscribed}/{p.SegmentsFound} {p.Title}");
+        Assert.Equal(
+            ["7fa8aa481442 Failed 0/0 broken.mp4", "b5901f988d47 Completed 1/1 live session 2026-12-06 14:07 UTC", "2e4045d8aaff Completed 1/1 a.wav", "cc02a1df60df Completed 1/1 v.mp4"],
+            listed);
+
+        // The jobs themselves, recovered from their events (not the index's copy).
+        var video = await node.GetProgressAsync("cc02a1df60df");
+        Assert.Equal((JobState.Completed, 10.0, 1, 1, 2, 2), (video.State, video.DurationSeconds, video.SegmentsFound, video.SegmentsTranscribed, video.ScenesFound, video.ScenesClassified));
+        var broken = await node.GetProgressAsync("7fa8aa481442");
+        Assert.Equal(JobState.Failed, broken.State);
+        Assert.StartsWith("ffprobe could not read 'broken.mp4' as media", broken.Error, StringComparison.Ordinal);
+    }
+
     private JobSpec Spec(string id) => new() { JobId = id, InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out-" + id) };
 }
 
@@ -98,6 +130,9 @@ public sealed class SqliteJournalTests : JournalContract
 {
     protected override Task<MediaNodeOptions> NodeOptionsAsync(string name) =>
         Task.FromResult(new MediaNodeOptions { DataDirectory = Path.Combine(Folder, "data-" + name), AsrSlots = 2 });
+
+    protected override Task AppendJournalAsync(string name, IEnumerable<JournalRow> rows) =>
+        JournalReader.AppendSqliteAsync(Path.Combine(Folder, "data-" + name), rows);
 
     protected override Task<IReadOnlyList<JournalRow>> ReadJournalAsync(string name, string persistenceId) =>
         JournalReader.ReadSqliteAsync(Path.Combine(Folder, "data-" + name), persistenceId);
@@ -130,6 +165,9 @@ public sealed class PostgresJournalTests : JournalContract
 
         return new MediaNodeOptions { DataDirectory = Path.Combine(Folder, "data-" + name), JournalConnectionString = connection, AsrSlots = 2 };
     }
+
+    protected override Task AppendJournalAsync(string name, IEnumerable<JournalRow> rows) =>
+        JournalReader.AppendPostgresAsync(_databases[name], rows);
 
     protected override Task<IReadOnlyList<JournalRow>> ReadJournalAsync(string name, string persistenceId) =>
         JournalReader.ReadPostgresAsync(_databases[name], persistenceId);

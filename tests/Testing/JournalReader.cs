@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Google.Protobuf;
 using MediaCluster.Messages.Serialization;
 using Microsoft.Data.Sqlite;
@@ -26,6 +27,55 @@ public static class JournalReader
     /// <summary>The rows of <paramref name="persistenceId"/> in a PostgreSQL journal, in order.</summary>
     public static Task<IReadOnlyList<JournalRow>> ReadPostgresAsync(string connectionString, string persistenceId) =>
         ReadAsync(new NpgsqlConnection(connectionString), persistenceId);
+
+    /// <summary>
+    /// The rows of a journal export (a text file: one row per line — persistence id, sequence number, serializer id,
+    /// manifest and the payload in base64, tab-separated; lines starting with # are comments).
+    /// </summary>
+    public static IReadOnlyList<JournalRow> ReadExport(string file) => [.. File.ReadLines(file)
+        .Where(line => line.Length > 0 && !line.StartsWith('#'))
+        .Select(line => line.Split('\t'))
+        .Select(f => new JournalRow(f[0], long.Parse(f[1], CultureInfo.InvariantCulture), f[3], int.Parse(f[2], CultureInfo.InvariantCulture), Convert.FromBase64String(f[4])))];
+
+    /// <summary>Appends <paramref name="rows"/> to the SQLite journal of a node's data directory (its tables made by a node before).</summary>
+    public static Task AppendSqliteAsync(string journalDirectory, IEnumerable<JournalRow> rows) =>
+        AppendAsync(new SqliteConnection($"Data Source={Path.Combine(journalDirectory, "journal.db")};Pooling=False"), rows);
+
+    /// <summary>Appends <paramref name="rows"/> to a PostgreSQL journal (its tables made by a node before).</summary>
+    public static Task AppendPostgresAsync(string connectionString, IEnumerable<JournalRow> rows) =>
+        AppendAsync(new NpgsqlConnection(connectionString), rows);
+
+    private static async Task AppendAsync(DbConnection connection, IEnumerable<JournalRow> rows)
+    {
+        await using (connection)
+        {
+            await connection.OpenAsync();
+            foreach (var row in rows)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText =
+                    "INSERT INTO journal (created, deleted, persistence_id, sequence_number, message, manifest, identifier, writer_uuid) " +
+                    "VALUES (@created, @deleted, @id, @seq, @message, @manifest, @serializer, @writer)";
+                Add(command, "@created", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 10_000);
+                Add(command, "@deleted", false);
+                Add(command, "@id", row.PersistenceId);
+                Add(command, "@seq", row.SequenceNr);
+                Add(command, "@message", row.Payload);
+                Add(command, "@manifest", row.Manifest);
+                Add(command, "@serializer", row.SerializerId);
+                Add(command, "@writer", "journal-export");
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        static void Add(DbCommand command, string name, object value)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+    }
 
     private static async Task<IReadOnlyList<JournalRow>> ReadAsync(DbConnection connection, string persistenceId)
     {
