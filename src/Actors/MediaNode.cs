@@ -5,7 +5,7 @@ using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Jobs;
-using MediaCluster.Actors.Workers;
+using MediaCluster.Actors.Speech;
 using MediaCluster.Media.Asr;
 using MediaCluster.Messages.Jobs;
 using Microsoft.Extensions.DependencyInjection;

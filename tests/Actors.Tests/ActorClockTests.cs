@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Testing;
 
 namespace MediaCluster.Actors.Tests;

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Testing;
 using Microsoft.Extensions.Logging;
 

@@ -1,3 +1,4 @@
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Messages.Jobs;
 using Microsoft.Data.Sqlite;
 

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Media.Asr;
 using MediaCluster.Messages.Jobs;
 using MediaCluster.Testing;

@@ -1,7 +1,8 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Google.Protobuf;
-using MediaCluster.Actors.Workers;
+using MediaCluster.Actors.Hosting;
+using MediaCluster.Actors.Speech;
 using MediaCluster.Media.Asr;
 using MediaCluster.Media.Vad;
 using MediaCluster.Messages.Jobs;

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using MediaCluster.Actors.Workers;
+using MediaCluster.Actors.Speech;
 
 namespace MediaCluster.Actors.Tests;
 

@@ -1,3 +1,4 @@
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Training;
 using MediaCluster.Media.Learning;
 using MediaCluster.Media.Samples;

@@ -3,6 +3,8 @@ using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.TestKit;
 using LinqToDB;
+using MediaCluster.Actors.Hosting;
+using MediaCluster.Actors.Ingest;
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Messages.Jobs;
 using MediaCluster.Messages.Serialization;

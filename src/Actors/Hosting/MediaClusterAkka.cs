@@ -1,5 +1,5 @@
-using Akka.Actor;
 using System.Globalization;
+using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
@@ -9,8 +9,9 @@ using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 using Google.Protobuf;
 using LinqToDB;
+using MediaCluster.Actors.Ingest;
 using MediaCluster.Actors.Jobs;
-using MediaCluster.Actors.Workers;
+using MediaCluster.Actors.Speech;
 using MediaCluster.Messages.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -137,7 +138,7 @@ public static class MediaClusterAkka
                     registry.Register<VadSlotsKey>(system.ActorOf(Props.Create(() => new SlotGate(vadMetrics.Slots)), "vad-slots"));
 
                     // Scenes go to the classifiers of every gpu member (this one too), in turn; a member that leaves drops out.
-                    var classifiers = new[] { "/user/" + Training.Classifiers.Name };
+                    var classifiers = new[] { "/user/" + Classification.Classifiers.Name };
                     registry.Register<ClassifiersKey>(system.ActorOf(
                         Props.Empty.WithRouter(new Akka.Cluster.Routing.ClusterRouterGroup(
                             new Akka.Routing.RoundRobinGroup(classifiers),
@@ -195,8 +196,8 @@ public static class MediaClusterAkka
                     system.ActorOf(AsrWorkers.Props(engines, metrics), "asr-workers");
                     system.ActorOf(Live.LiveStreams.Props(engines, services.GetRequiredService<Live.LiveMetrics>(), options.Live), Live.LiveStreams.Name);
                     system.ActorOf(
-                        Training.Classifiers.Props(models, engines, registry.Get<TrainerKey>(), options.SceneSlots ?? Environment.ProcessorCount, loggerFactory.CreateLogger<Training.Classifiers>()),
-                        Training.Classifiers.Name);
+                        Classification.Classifiers.Props(models, engines, registry.Get<TrainerKey>(), options.SceneSlots ?? Environment.ProcessorCount, loggerFactory.CreateLogger<Classification.Classifiers>()),
+                        Classification.Classifiers.Name);
                 }
 
                 if (options.Inbox is not null)

@@ -1,5 +1,5 @@
 using Akka.Hosting;
-using MediaCluster.Actors.Workers;
+using MediaCluster.Actors.Speech;
 using MediaCluster.Media.Asr;
 using MediaCluster.Media.Vad;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using MediaCluster.Actors.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace MediaCluster.Actors.Jobs;

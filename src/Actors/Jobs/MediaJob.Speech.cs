@@ -1,5 +1,5 @@
 using Akka.Actor;
-using MediaCluster.Actors.Workers;
+using MediaCluster.Actors.Speech;
 using MediaCluster.Messages.Jobs;
 using Microsoft.Extensions.Logging;
 

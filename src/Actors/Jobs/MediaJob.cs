@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Persistence;
 using Google.Protobuf;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Messages.Jobs;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +10,7 @@ namespace MediaCluster.Actors.Jobs;
 
 /// <summary>
 /// One media job: a sharded, event-sourced entity. It probes the input, takes speech segments from a
-/// <see cref="Workers.SpeechDetector"/> child with explicit demand, sends them to the ASR pool with a bounded number
+/// <see cref="Speech.SpeechDetector"/> child with explicit demand, sends them to the ASR pool with a bounded number
 /// in flight, records each result, then writes the summary and artifacts. Its state is one
 /// <see cref="MediaJobState"/>, changed only by applying events (in recovery and live alike); after a restart the
 /// job redoes only what is not recorded (results are keyed by segment index, so a duplicate changes nothing).
@@ -203,7 +204,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
 
         StopSpeechDetection();
         CancelWork();
-        _services.Segments.Tell(new Workers.DropSegments(_jobId));
+        _services.Segments.Tell(new Speech.DropSegments(_jobId));
         if (terminal is JobFailed failure && _state.Spec is { Title.Length: > 0 } spec)
         {
             // An upload's stored path means nothing to its sender: name the file as they did.

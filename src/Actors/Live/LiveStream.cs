@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Media.Live;
 using MediaCluster.Messages.Jobs;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Persistence;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Media;
 using MediaCluster.Media.Learning;
 using MediaCluster.Messages.Jobs;

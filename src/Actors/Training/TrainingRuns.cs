@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Media;
 using MediaCluster.Media.Learning;
 using MediaCluster.Messages.Jobs;

@@ -21,8 +21,15 @@ public sealed class ProtobufSerializer : SerializerWithStringManifest
     /// <summary>The name the serializer is registered under in Akka's configuration.</summary>
     public const string Name = "mediacluster-protobuf";
 
-    /// <summary>Every .proto file whose messages this serializer reads and writes.</summary>
-    public static IReadOnlyList<FileDescriptor> Contracts { get; } = [JobsReflection.Descriptor];
+    /// <summary>
+    /// Every .proto file whose messages this serializer reads and writes: one per subsystem, all in the package
+    /// <c>mediacluster.jobs</c> (the manifests journals hold name it; a message moves between files freely).
+    /// </summary>
+    public static IReadOnlyList<FileDescriptor> Contracts { get; } =
+    [
+        JobsReflection.Descriptor, SpeechReflection.Descriptor, ClassificationReflection.Descriptor, IndexReflection.Descriptor,
+        IngestReflection.Descriptor, LiveReflection.Descriptor, StatusReflection.Descriptor, TrainingReflection.Descriptor,
+    ];
 
     private static readonly FrozenDictionary<string, MessageParser> s_parsers = Contracts
         .SelectMany(file => file.MessageTypes)

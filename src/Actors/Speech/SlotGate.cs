@@ -1,6 +1,6 @@
 using Akka.Actor;
 
-namespace MediaCluster.Actors.Workers;
+namespace MediaCluster.Actors.Speech;
 
 /// <summary>Asks a <see cref="SlotGate"/> for a slot; answered with <see cref="SlotGranted"/> once one is free.</summary>
 public sealed record AcquireSlot

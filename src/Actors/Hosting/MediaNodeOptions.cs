@@ -1,4 +1,4 @@
-namespace MediaCluster.Actors;
+namespace MediaCluster.Actors.Hosting;
 
 /// <summary>How a node's actors start (built from the host's options by <c>AddMediaCluster</c>, or directly by tests).</summary>
 public sealed record MediaNodeOptions
@@ -10,7 +10,7 @@ public sealed record MediaNodeOptions
     public string? JournalConnectionString { get; init; }
 
     /// <summary>An inbox to watch: each new, finished file there becomes a job (null: none).</summary>
-    public Jobs.WatchFolderOptions? Inbox { get; init; }
+    public Ingest.WatchFolderOptions? Inbox { get; init; }
 
     /// <summary>Where the ONNX models run (auto: CUDA when available, else CPU).</summary>
     public Media.Onnx.InferenceDevice InferenceDevice { get; init; } = Media.Onnx.InferenceDevice.Auto;

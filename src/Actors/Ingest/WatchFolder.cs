@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Persistence;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Messages.Jobs;
 
-namespace MediaCluster.Actors.Jobs;
+namespace MediaCluster.Actors.Ingest;
 
 /// <summary>Where the watch folder looks and how patient it is.</summary>
 public sealed record WatchFolderOptions(string Inbox, string OutputRoot)

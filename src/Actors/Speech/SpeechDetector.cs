@@ -1,12 +1,13 @@
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Google.Protobuf;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Media;
 using MediaCluster.Media.Ffmpeg;
 using MediaCluster.Media.Vad;
 using MediaCluster.Messages.Jobs;
 
-namespace MediaCluster.Actors.Workers;
+namespace MediaCluster.Actors.Speech;
 
 /// <summary>
 /// Decodes one input and runs VAD over it, sending speech segments (with their audio) to its parent job with

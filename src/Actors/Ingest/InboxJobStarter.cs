@@ -1,7 +1,7 @@
 using Akka.Actor;
 using MediaCluster.Messages.Jobs;
 
-namespace MediaCluster.Actors.Jobs;
+namespace MediaCluster.Actors.Ingest;
 
 /// <summary>
 /// Turns each <see cref="StartInboxJob"/> of the watch folder into a registered, started job, and acknowledges it once

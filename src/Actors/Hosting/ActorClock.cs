@@ -1,6 +1,6 @@
 using Akka.Actor;
 
-namespace MediaCluster.Actors;
+namespace MediaCluster.Actors.Hosting;
 
 /// <summary>
 /// An actor's keyed timers on the node's <see cref="TimeProvider"/> (tests pass a manual clock). Akka's own

@@ -3,7 +3,7 @@ using MediaCluster.Media.Learning;
 using MediaCluster.Media.Vad;
 using MediaCluster.Media.Video;
 
-namespace MediaCluster.Actors;
+namespace MediaCluster.Actors.Hosting;
 
 /// <summary>
 /// A node's native engines (Silero VAD, the recognizer, the ResNet-18 image embedder), shared by its workers, and a

@@ -1,4 +1,4 @@
-namespace MediaCluster.Actors.Workers;
+namespace MediaCluster.Actors.Speech;
 
 /// <summary>
 /// What a node's ASR slots have done and are doing: recognitions (so operators and tests can see work is never

@@ -1,12 +1,14 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
+using MediaCluster.Actors.Hosting;
+using MediaCluster.Actors.Training;
 using MediaCluster.Media;
 using MediaCluster.Media.Learning;
 using MediaCluster.Media.Video;
 using MediaCluster.Messages.Jobs;
 using Microsoft.Extensions.Logging;
 
-namespace MediaCluster.Actors.Training;
+namespace MediaCluster.Actors.Classification;
 
 /// <summary>
 /// The classifiers of a gpu node (<c>/user/classifiers</c>, reached by jobs through a cluster router), serving every

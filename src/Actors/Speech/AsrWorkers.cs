@@ -1,8 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Messages.Jobs;
 
-namespace MediaCluster.Actors.Workers;
+namespace MediaCluster.Actors.Speech;
 
 /// <summary>
 /// A gpu node's ASR slots: one <see cref="AsrWorker"/> per slot over the shared recognizer. They register with the

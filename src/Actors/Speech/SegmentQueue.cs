@@ -1,8 +1,9 @@
 using Akka.Actor;
 using Akka.Event;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Messages.Jobs;
 
-namespace MediaCluster.Actors.Workers;
+namespace MediaCluster.Actors.Speech;
 
 /// <summary>A job ended: its segments still waiting for a worker are dropped (those being recognised finish).</summary>
 internal sealed record DropSegments(string JobId);

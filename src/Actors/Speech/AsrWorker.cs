@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Akka.Actor;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Media.Asr;
 using MediaCluster.Messages.Jobs;
 
-namespace MediaCluster.Actors.Workers;
+namespace MediaCluster.Actors.Speech;
 
 /// <summary>
 /// One ASR slot: recognises the segment its pool hands it (one at a time: the pool sends the next only after the

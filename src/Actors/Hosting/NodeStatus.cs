@@ -1,9 +1,9 @@
 using Akka.Actor;
 using MediaCluster.Actors.Live;
-using MediaCluster.Actors.Workers;
+using MediaCluster.Actors.Speech;
 using MediaCluster.Messages.Jobs;
 
-namespace MediaCluster.Actors;
+namespace MediaCluster.Actors.Hosting;
 
 /// <summary>
 /// Every node's <c>/user/node-status</c>: answers <see cref="GetNodeStatus"/> with this node's slots, queue and live

@@ -1,4 +1,4 @@
-namespace MediaCluster.Actors.Workers;
+namespace MediaCluster.Actors.Speech;
 
 /// <summary>Job → speech detector: "you may send <paramref name="Count"/> more segments".</summary>
 internal sealed record RequestSegments(int Count);
