@@ -16,20 +16,20 @@ try
 {
     var options = new MediaNodeOptions { DataDirectory = Path.Combine(directory, "data"), AskTimeout = TimeSpan.FromMinutes(2) };
     var ids = Enumerable.Range(0, jobs).Select(i => $"bench-{i:D7}").ToArray();
-    await using (var node = await MediaNode.StartAsync(options))
+    await using (var node = await EmbeddedNode.StartAsync(options))
     {
         var clock = Stopwatch.StartNew();
         foreach (var chunk in ids.Chunk(64))
         {
-            await Task.WhenAll(chunk.Select(id => node.RegisterJobAsync(id)));
+            await Task.WhenAll(chunk.Select(id => node.Jobs.RegisterAsync(id)));
         }
 
         foreach (var id in ids)
         {
-            node.EndRegisteredJob(id, JobState.Completed, string.Empty);
+            node.Jobs.EndRegistered(id, JobState.Completed, string.Empty);
         }
 
-        while ((await node.JobCountsAsync()).Completed < jobs)
+        while ((await node.Jobs.CountsAsync()).Completed < jobs)
         {
             await Task.Delay(200);
         }
@@ -40,10 +40,10 @@ try
 
     // Recovery: a new node over the same journal; the index has recovered when it answers its first query.
     var restart = Stopwatch.StartNew();
-    await using (var node = await MediaNode.StartAsync(options))
+    await using (var node = await EmbeddedNode.StartAsync(options))
     {
         var up = restart.Elapsed;
-        var counts = await node.JobCountsAsync();
+        var counts = await node.Jobs.CountsAsync();
         var recovery = restart.Elapsed - up;
         if (counts.Completed != jobs)
         {
@@ -66,7 +66,7 @@ try
         for (var i = 0; i < pageCount; i++)
         {
             var timer = Stopwatch.StartNew();
-            var page = await node.ListJobsAsync(100, after);
+            var page = await node.Jobs.ListAsync(100, after);
             pages.Add(timer.Elapsed.TotalMilliseconds);
             after = page.Next ?? throw new InvalidOperationException($"the listing ended after {i + 1} pages");
         }
@@ -75,7 +75,7 @@ try
         for (var i = 0; i < 5; i++)
         {
             var timer = Stopwatch.StartNew();
-            var all = await node.ListJobsAsync();
+            var all = await node.Jobs.ListAsync();
             whole.Add(timer.Elapsed.TotalMilliseconds);
             if (all.Jobs.Count != jobs)
             {

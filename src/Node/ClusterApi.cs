@@ -1,4 +1,6 @@
 using MediaCluster.Actors;
+using MediaCluster.Actors.Hosting;
+using MediaCluster.Actors.Jobs;
 using MediaCluster.Messages.Api;
 
 namespace MediaCluster.Node;
@@ -11,20 +13,20 @@ internal static class ClusterApi
 {
     public static void Map(IEndpointRouteBuilder app, IEndpointRouteBuilder operatorRoutes)
     {
-        app.MapGet("/api/cluster", (MediaNode node) => Results.Json(node.ClusterState(), ApiJson.Options));
-        app.MapGet("/api/cluster/sharding/{name}", async (string name, MediaNode node, CancellationToken ct) =>
+        app.MapGet("/api/cluster", (ClusterGateway cluster) => Results.Json(cluster.State(), ApiJson.Options));
+        app.MapGet("/api/cluster/sharding/{name}", async (string name, JobsGateway jobs, CancellationToken ct) =>
             name == Actors.Hosting.MediaClusterAkka.JobsTypeName
-                ? Results.Json(await node.JobRegionStatsAsync(ct), ApiJson.Options)
+                ? Results.Json(await jobs.RegionStatsAsync(ct), ApiJson.Options)
                 : JobApi.Error($"no shard region '{name}' (regions: {Actors.Hosting.MediaClusterAkka.JobsTypeName})", StatusCodes.Status404NotFound));
-        app.MapGet("/api/cluster/nodes", async (MediaNode node, CancellationToken ct) => Results.Json(
-            (await node.NodeStatusesAsync(ct)).Select(s => new NodeStatusInfo(s.Address, s.AsrSlots, s.AsrBusy, s.AsrQueue, s.LiveSessions, s.LiveStreams, s.AsrRealtimeFactor)),
+        app.MapGet("/api/cluster/nodes", async (ClusterGateway cluster, CancellationToken ct) => Results.Json(
+            (await cluster.NodeStatusesAsync(ct)).Select(s => new NodeStatusInfo(s.Address, s.AsrSlots, s.AsrBusy, s.AsrQueue, s.LiveSessions, s.LiveStreams, s.AsrRealtimeFactor)),
             ApiJson.Options));
         app.MapGet("/api/cluster/sharding", () => Results.Json(new[] { Actors.Hosting.MediaClusterAkka.JobsTypeName }, ApiJson.Options));
-        operatorRoutes.MapPost("/api/cluster/leave", (MemberRequest request, MediaNode node) => OnMember(request, node.Leave, "leaving"));
-        operatorRoutes.MapPost("/api/cluster/down", (MemberRequest request, MediaNode node) => OnMember(request, node.Down, "marked down"));
-        operatorRoutes.MapPost("/api/cluster/down-unreachable", (MediaNode node) =>
+        operatorRoutes.MapPost("/api/cluster/leave", (MemberRequest request, ClusterGateway cluster) => OnMember(request, cluster.Leave, "leaving"));
+        operatorRoutes.MapPost("/api/cluster/down", (MemberRequest request, ClusterGateway cluster) => OnMember(request, cluster.Down, "marked down"));
+        operatorRoutes.MapPost("/api/cluster/down-unreachable", (ClusterGateway cluster) =>
         {
-            var downed = node.DownUnreachable();
+            var downed = cluster.DownUnreachable();
             return Results.Json(
                 new ClusterCommandResult(downed.Count == 0 ? "no member is unreachable" : $"marked down: {string.Join(", ", downed)}"), ApiJson.Options);
         });

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MediaCluster.Actors;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Media;
 using MediaCluster.Media.Reports;
@@ -23,11 +24,11 @@ internal static class FileProcessor
         var data = Directory.CreateTempSubdirectory("mc-node-data-");
         try
         {
-            await using var node = await MediaNode.StartAsync(data.FullName);
+            await using var node = await EmbeddedNode.StartAsync(data.FullName);
             var spec = new JobSpec { JobId = "process", InputPath = Path.GetFullPath(file), OutputDir = Path.GetFullPath(outputDirectory) };
             progress.WriteLine($"processing '{file}' as a job on an embedded node ({Environment.ProcessorCount} ASR slots)");
             var last = string.Empty;
-            var end = await node.RunAsync(spec, new LineProgress(p =>
+            var end = await node.Jobs.RunAsync(spec, new LineProgress(p =>
             {
                 if (p.IsTerminal)
                 {

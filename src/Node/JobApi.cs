@@ -20,7 +20,7 @@ internal static partial class JobApi
     public static void Map(IEndpointRouteBuilder app, IEndpointRouteBuilder operatorRoutes, NodeOptions options)
     {
         // An upload is everyday work; a server path is the operator's (the token, on the management endpoint).
-        app.MapPost("/api/jobs", async (HttpContext context, MediaNode node, CancellationToken ct) =>
+        app.MapPost("/api/jobs", async (HttpContext context, JobsGateway jobs, CancellationToken ct) =>
         {
             var id = Guid.NewGuid().ToString("N")[..12];
             var upload = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
@@ -43,7 +43,7 @@ internal static partial class JobApi
             // request saw no answer (a start is idempotent by id), so its input stays.
             try
             {
-                await node.RegisterJobAsync(spec.JobId, ct);
+                await jobs.RegisterAsync(spec.JobId, ct);
             }
             catch when (spec.OwnsInput)
             {
@@ -51,11 +51,11 @@ internal static partial class JobApi
                 throw;
             }
 
-            var started = await node.StartRegisteredJobAsync(spec, ct);
+            var started = await jobs.StartRegisteredAsync(spec, ct);
             if (Actors.Jobs.JobPaths.WasRefused(started))
             {
                 // The node that would run it refused its paths (nodes with different roots): said, ended, nothing kept.
-                node.EndRegisteredJob(spec.JobId, JobState.Failed, started.Error);
+                jobs.EndRegistered(spec.JobId, JobState.Failed, started.Error);
                 if (spec.OwnsInput)
                 {
                     UploadStore.Delete(Path.GetDirectoryName(spec.InputPath)!);
@@ -67,7 +67,7 @@ internal static partial class JobApi
             return Results.Json(new SubmitResponse(id, MediaJob.TitleOf(spec)), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
         app.MapGet("/api/limits", () => Results.Json(new NodeLimits(options.MaxUploadBytes), ApiJson.Options));
-        app.MapGet("/api/jobs", async (HttpContext context, MediaNode node, CancellationToken ct) =>
+        app.MapGet("/api/jobs", async (HttpContext context, JobsGateway jobs, CancellationToken ct) =>
         {
             // Newest first, a page at a time: ?limit=N (1–1000, default 100) and ?after=ID (the last job of the page
             // before); a next page is announced in a Link header (rel="next").
@@ -85,7 +85,7 @@ internal static partial class JobApi
                 return Error($"after must be a job id (the last one of the page before)", StatusCodes.Status400BadRequest);
             }
 
-            var page = await node.ListJobsAsync(limit, after, ct);
+            var page = await jobs.ListAsync(limit, after, ct);
             if (page.Next is { } next)
             {
                 context.Response.Headers.Link = $"</api/jobs?limit={limit}&after={next}>; rel=\"next\"";
@@ -93,11 +93,11 @@ internal static partial class JobApi
 
             return Results.Json(page.Jobs.Select(View), ApiJson.Options);
         });
-        app.MapGet("/api/jobs/{id}", async (string id, MediaNode node, CancellationToken ct) =>
-            await node.FindJobAsync(id, ct) is { } job ? Results.Json(View(job), ApiJson.Options) : NoSuchJob(id));
-        app.MapGet("/api/jobs/{id}/events", async (string id, HttpContext context, MediaNode node, CancellationToken ct) =>
+        app.MapGet("/api/jobs/{id}", async (string id, JobsGateway jobs, CancellationToken ct) =>
+            await jobs.FindAsync(id, ct) is { } job ? Results.Json(View(job), ApiJson.Options) : NoSuchJob(id));
+        app.MapGet("/api/jobs/{id}/events", async (string id, HttpContext context, JobsGateway jobs, CancellationToken ct) =>
         {
-            if (!await ExistsAsync(node, id, ct))
+            if (!await ExistsAsync(jobs, id, ct))
             {
                 await NoSuchJob(id).ExecuteAsync(context);
                 return;
@@ -105,15 +105,15 @@ internal static partial class JobApi
 
             context.Response.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
-            await foreach (var update in node.FollowAsync(id, ct))
+            await foreach (var update in jobs.FollowAsync(id, ct))
             {
                 await context.Response.WriteAsync($"event: progress\ndata: {JsonSerializer.Serialize(View(update), ApiJson.Options)}\n\n", ct);
                 await context.Response.Body.FlushAsync(ct);
             }
         });
-        app.MapDelete("/api/jobs/{id}", async (string id, MediaNode node, CancellationToken ct) =>
+        app.MapDelete("/api/jobs/{id}", async (string id, JobsGateway jobs, CancellationToken ct) =>
         {
-            if (await node.FindJobAsync(id, ct) is not { } job)
+            if (await jobs.FindAsync(id, ct) is not { } job)
             {
                 return NoSuchJob(id);
             }
@@ -123,23 +123,23 @@ internal static partial class JobApi
                 return Error($"job '{id}' has already ended ({JobInfo.StateName(job.State)}); there is nothing to cancel", StatusCodes.Status409Conflict);
             }
 
-            var after = await node.CancelJobAsync(id, "cancelled through the API", ct);
+            var after = await jobs.CancelAsync(id, "cancelled through the API", ct);
             return Results.Json(View(after), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
-        app.MapPost("/api/jobs/{id}/retry", async (string id, MediaNode node, CancellationToken ct) =>
+        app.MapPost("/api/jobs/{id}/retry", async (string id, JobsGateway jobs, CancellationToken ct) =>
         {
-            if (await node.FindJobAsync(id, ct) is null)
+            if (await jobs.FindAsync(id, ct) is null)
             {
                 return NoSuchJob(id);
             }
 
-            var result = await node.RetryJobAsync(id, ct);
+            var result = await jobs.RetryAsync(id, ct);
             return result.Refused.Length > 0
                 ? Error(result.Refused, StatusCodes.Status409Conflict)
                 : Results.Json(View(result.Progress), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
-        app.MapGet("/api/jobs/{id}/artifacts", async (string id, MediaNode node, CancellationToken ct) =>
-            await ExistsAsync(node, id, ct)
+        app.MapGet("/api/jobs/{id}/artifacts", async (string id, JobsGateway jobs, CancellationToken ct) =>
+            await ExistsAsync(jobs, id, ct)
                 ? Results.Ok(JobOutput.All.Select(a => a.Name).Where(name => File.Exists(Path.Combine(options.ResultsRoot, id, name))))
                 : NoSuchJob(id));
         app.MapMethods("/api/jobs/{id}/media", [HttpMethods.Get, HttpMethods.Head], (string id) =>
@@ -172,8 +172,8 @@ internal static partial class JobApi
 
     private static readonly Microsoft.AspNetCore.StaticFiles.FileExtensionContentTypeProvider ContentTypes = new();
 
-    private static async Task<bool> ExistsAsync(MediaNode node, string id, CancellationToken ct) =>
-        await node.FindJobAsync(id, ct) is not null;
+    private static async Task<bool> ExistsAsync(JobsGateway jobs, string id, CancellationToken ct) =>
+        await jobs.FindAsync(id, ct) is not null;
 
     private static IResult NoSuchJob(string id) => Error($"no job '{id}'", StatusCodes.Status404NotFound);
 

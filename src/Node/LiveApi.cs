@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Akka.Actor;
 using MediaCluster.Actors;
+using MediaCluster.Actors.Jobs;
 using MediaCluster.Actors.Live;
 using MediaCluster.Media.Live;
 using MediaCluster.Messages.Jobs;
@@ -30,7 +31,7 @@ internal static partial class LiveApi
     /// <summary>The route, behind the everyday policy: the token or the page's session is checked before the socket is accepted.</summary>
     public static void Map(IEndpointRouteBuilder app, NodeOptions options)
     {
-        app.Map("/ws/live", async (HttpContext context, MediaNode node, ILoggerFactory logs) =>
+        app.Map("/ws/live", async (HttpContext context, LiveGateway live, JobsGateway jobs, ILoggerFactory logs) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
@@ -39,16 +40,16 @@ internal static partial class LiveApi
             }
 
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            await RunAsync(context, socket, node, options, logs.CreateLogger("MediaCluster.Node.Live"));
+            await RunAsync(context, socket, live, jobs, options, logs.CreateLogger("MediaCluster.Node.Live"));
         });
     }
 
-    private static async Task RunAsync(HttpContext context, WebSocket socket, MediaNode node, NodeOptions options, ILogger log)
+    private static async Task RunAsync(HttpContext context, WebSocket socket, LiveGateway live, JobsGateway jobs, NodeOptions options, ILogger log)
     {
         var aborted = context.RequestAborted;
-        var limits = node.LiveLimits;
+        var limits = live.Limits;
 
-        if (!node.LiveMetrics.TryOpenSession(limits.MaxSessions))
+        if (!live.Metrics.TryOpenSession(limits.MaxSessions))
         {
             await CloseAsync(socket, TryLater, $"this node already holds {limits.MaxSessions} live sessions (Node:Live:MaxSessions); try again later or another node", aborted);
             return;
@@ -71,23 +72,23 @@ internal static partial class LiveApi
                 return;
             }
 
-            await SessionAsync(socket, reader, config, first.Type == WebSocketMessageType.Binary ? first.Bytes : null, node, options, log, aborted);
+            await SessionAsync(socket, reader, config, first.Type == WebSocketMessageType.Binary ? first.Bytes : null, live, jobs, options, log, aborted);
         }
         finally
         {
-            node.LiveMetrics.SessionClosed();
+            live.Metrics.SessionClosed();
         }
     }
 
     private static async Task SessionAsync(
-        WebSocket socket, FrameReader reader, LiveConfig config, byte[]? firstAudio, MediaNode node, NodeOptions options, ILogger log, CancellationToken aborted)
+        WebSocket socket, FrameReader reader, LiveConfig config, byte[]? firstAudio, LiveGateway live, JobsGateway jobs, NodeOptions options, ILogger log, CancellationToken aborted)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
 
         // The job is registered before the client is told its id, so that the id it is given always names a job.
         try
         {
-            await node.RegisterJobAsync(id, aborted);
+            await jobs.RegisterAsync(id, aborted);
         }
         catch (Exception ex) when (Actors.Hosting.ServiceUnavailableException.IsCause(ex))
         {
@@ -100,7 +101,7 @@ internal static partial class LiveApi
         var recordingPath = Path.Combine(folder, "live.wav");
         var recording = new Pcm16WavWriter(recordingPath);
         var output = Channel.CreateBounded<LiveOutput>(new BoundedChannelOptions(MaxQueuedResults) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        var session = node.OpenLiveSession(id, output.Writer);
+        var session = live.Open(id, output.Writer);
         using var sessionGone = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var finals = 0;
         string? reason = null;
@@ -187,7 +188,7 @@ internal static partial class LiveApi
                 await AudioAsync(frame.Bytes);
             }
 
-            await writer.WaitAsync(node.LiveLimits.MaxPendingAudio + node.LiveLimits.AttachTimeout, aborted);
+            await writer.WaitAsync(live.Limits.MaxPendingAudio + live.Limits.AttachTimeout, aborted);
             if (socket.State == WebSocketState.CloseSent)
             {
                 // The client's half of the closing handshake.
@@ -217,7 +218,7 @@ internal static partial class LiveApi
         if (recording.Samples == 0)
         {
             UploadStore.Delete(folder);
-            node.EndRegisteredJob(id, JobState.Cancelled, "the live session ended with no audio");
+            jobs.EndRegistered(id, JobState.Cancelled, "the live session ended with no audio");
             log.LogInformation("Live session {Id} ended ({Reason}) with no audio; its job is recorded as cancelled", id, reason);
             return;
         }
@@ -231,10 +232,10 @@ internal static partial class LiveApi
         {
             try
             {
-                var started = await node.StartRegisteredJobAsync(spec, CancellationToken.None);
+                var started = await jobs.StartRegisteredAsync(spec, CancellationToken.None);
                 if (Actors.Jobs.JobPaths.WasRefused(started))
                 {
-                    node.EndRegisteredJob(id, JobState.Failed, started.Error);
+                    jobs.EndRegistered(id, JobState.Failed, started.Error);
                     log.LogError("Live session {Id}'s job was refused ({Reason}); its recording stays in {Folder}", id, started.Error, folder);
                     return;
                 }

@@ -10,7 +10,7 @@ namespace MediaCluster.Node;
 /// <summary>The host's wiring of a node: its options become the actors' options, and the node joins the host's services.</summary>
 internal static class MediaClusterHosting
 {
-    /// <summary>Adds the node (engines, the Akka actor system, <see cref="MediaNode"/>) configured from <paramref name="options"/>.</summary>
+    /// <summary>Adds the node (engines, the Akka actor system, its gateways) configured from <paramref name="options"/>.</summary>
     public static IServiceCollection AddMediaCluster(this IServiceCollection services, NodeOptions options) =>
         services.AddMediaNode(ActorOptions(options));
 

@@ -14,13 +14,13 @@ internal static class ModelApi
 {
     public static void Map(IEndpointRouteBuilder app, IEndpointRouteBuilder operatorRoutes, NodeOptions options)
     {
-        app.MapGet("/api/models", async (string? task, MediaNode node) =>
-            Results.Json((await node.Models.ListAsync(task)).Select(Info), ApiJson.Options));
-        app.MapGet("/api/models/{task}/{version:int}", async (string task, int version, MediaNode node) =>
-            await node.Models.FindAsync(task, version) is { } found
+        app.MapGet("/api/models", async (string? task, ModelRegistry models) =>
+            Results.Json((await models.ListAsync(task)).Select(Info), ApiJson.Options));
+        app.MapGet("/api/models/{task}/{version:int}", async (string task, int version, ModelRegistry models) =>
+            await models.FindAsync(task, version) is { } found
                 ? Results.Json(new ModelDetail(Info(found), Parse(found.Config), Parse(found.Metrics), found.ArtifactPath), ApiJson.Options)
                 : JobApi.Error($"the registry has no {task} v{version}", StatusCodes.Status404NotFound));
-        app.MapPost("/api/models/{task}/train", async (string task, HttpContext context, MediaNode node, CancellationToken ct) =>
+        app.MapPost("/api/models/{task}/train", async (string task, HttpContext context, TrainingGateway training, CancellationToken ct) =>
         {
             if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
                 && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
@@ -32,7 +32,7 @@ internal static class ModelApi
                 }
 
                 // From here the trainer owns the unpacked upload: it removes it once no run will read it.
-                return await TrainAsync(node, task, [folder], "upload", ct);
+                return await TrainAsync(training, task, [folder], "upload", ct);
             }
 
             if (!Access.IsOperator(context))
@@ -68,18 +68,18 @@ internal static class ModelApi
                 checkedPaths.Add(full);
             }
 
-            return await TrainAsync(node, task, checkedPaths, "api", ct);
+            return await TrainAsync(training, task, checkedPaths, "api", ct);
         });
-        operatorRoutes.MapPost("/api/models/{task}/promote", async (string task, PromoteRequest request, MediaNode node, CancellationToken ct) =>
+        operatorRoutes.MapPost("/api/models/{task}/promote", async (string task, PromoteRequest request, TrainingGateway training, CancellationToken ct) =>
         {
-            var result = await node.PromoteModelAsync(task, request.Version, ct);
+            var result = await training.PromoteAsync(task, request.Version, ct);
             return result.Error is { Length: > 0 } error
                 ? JobApi.Error(error, StatusCodes.Status404NotFound)
                 : Results.Json(new ClusterCommandResult($"{task} v{request.Version} promoted"), ApiJson.Options);
         });
-        app.MapGet("/api/trainer", async (MediaNode node, CancellationToken ct) =>
+        app.MapGet("/api/trainer", async (TrainingGateway training, CancellationToken ct) =>
         {
-            var status = await node.TrainerStatusAsync(ct);
+            var status = await training.StatusAsync(ct);
             return Results.Json(
                 new TrainerInfo(
                     status.RunningTask is { Length: > 0 } running ? running : null,
@@ -91,9 +91,9 @@ internal static class ModelApi
         });
     }
 
-    private static async Task<IResult> TrainAsync(MediaNode node, string task, IReadOnlyList<string> paths, string origin, CancellationToken ct)
+    private static async Task<IResult> TrainAsync(TrainingGateway training, string task, IReadOnlyList<string> paths, string origin, CancellationToken ct)
     {
-        var accepted = await node.TrainAsync(task, paths, origin, ct);
+        var accepted = await training.TrainAsync(task, paths, origin, ct);
         return accepted.Error is { Length: > 0 } error
             ? JobApi.Error(error, StatusCodes.Status400BadRequest)
             : Results.Json(new TrainResponse(accepted.Task, accepted.DatasetHash, accepted.AlreadyTrained, accepted.Version), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);

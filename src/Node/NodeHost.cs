@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using MediaCluster.Actors;
-using MediaCluster.Actors.Jobs;
 using MediaCluster.Actors.Hosting;
+using MediaCluster.Actors.Jobs;
+using MediaCluster.Actors.Live;
+using MediaCluster.Actors.Speech;
 using MediaCluster.Media.Reports;
 
 namespace MediaCluster.Node;
@@ -132,15 +134,16 @@ internal static partial class NodeHost
         app.UseAuthorization();
         app.Use(Unavailable.AnswerAsync);
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", (MediaNode node) =>
-            !node.IsUp ? Results.Text("not yet a cluster member", statusCode: StatusCodes.Status503ServiceUnavailable)
-            : node.Health.Problem is { } problem ? Results.Text(problem, statusCode: StatusCodes.Status503ServiceUnavailable)
+        app.MapGet("/readyz", (ClusterGateway cluster, NodeHealth health) =>
+            !cluster.IsUp ? Results.Text("not yet a cluster member", statusCode: StatusCodes.Status503ServiceUnavailable)
+              : health.Problem is { } problem ? Results.Text(problem, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ready"));
         WebPage.MapSession(app, token);
 
         var everyday = app.MapGroup(string.Empty).RequireAuthorization(Access.Everyday);
         var operatorRoutes = app.OperatorRoutes();
-        everyday.MapGet("/metrics", async (MediaNode node, CancellationToken ct) => Results.Text(await NodeMetrics.TextAsync(node, ct), "text/plain; version=0.0.4"));
+        everyday.MapGet("/metrics", async (JobsGateway jobs, ClusterGateway cluster, AsrMetrics asr, VadMetrics vad, LiveMetrics live, CancellationToken ct) =>
+            Results.Text(await NodeMetrics.TextAsync(jobs, cluster, asr, vad, live, ct), "text/plain; version=0.0.4"));
         LiveApi.Map(everyday, options);
         JobApi.Map(everyday, operatorRoutes, options);
         ClusterApi.Map(everyday, operatorRoutes);

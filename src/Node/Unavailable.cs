@@ -17,7 +17,7 @@ internal static class Unavailable
     public static async Task AnswerAsync(HttpContext context, RequestDelegate next)
     {
         if (context.Request.Path.StartsWithSegments("/api/jobs")
-            && context.RequestServices.GetRequiredService<MediaNode>().Health.Outage is { } outage)
+            && context.RequestServices.GetRequiredService<NodeHealth>().Outage is { } outage)
         {
             await RefuseAsync(context, outage);
             return;

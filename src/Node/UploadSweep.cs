@@ -1,4 +1,6 @@
 using MediaCluster.Actors;
+using MediaCluster.Actors.Hosting;
+using MediaCluster.Actors.Jobs;
 using MediaCluster.Messages.Jobs;
 
 namespace MediaCluster.Node;
@@ -13,7 +15,9 @@ namespace MediaCluster.Node;
 internal sealed class UploadSweep(IServiceProvider services, NodeOptions options, ILogger<UploadSweep> log) : BackgroundService
 {
     // Resolved once the host has started the actor system (hosted services are all made before any starts).
-    private MediaNode Node => services.GetRequiredService<MediaNode>();
+    private JobsGateway Jobs => services.GetRequiredService<JobsGateway>();
+
+    private ClusterGateway Cluster => services.GetRequiredService<ClusterGateway>();
 
     private static readonly TimeSpan s_every = TimeSpan.FromHours(1);
 
@@ -21,7 +25,7 @@ internal sealed class UploadSweep(IServiceProvider services, NodeOptions options
     {
         try
         {
-            await Node.WhenUpAsync(stoppingToken);
+            await Cluster.WhenUpAsync(stoppingToken);
             using var timer = new PeriodicTimer(s_every);
             do
             {
@@ -49,7 +53,7 @@ internal sealed class UploadSweep(IServiceProvider services, NodeOptions options
             JobProgress? job;
             try
             {
-                job = await Node.FindJobAsync(id, ct);
+                job = await Jobs.FindAsync(id, ct);
             }
             catch (Exception ex) when (Actors.Hosting.ServiceUnavailableException.IsCause(ex))
             {

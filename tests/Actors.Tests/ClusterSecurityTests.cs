@@ -27,7 +27,7 @@ public sealed class ClusterSecurityTests : IDisposable
 
         var logs = new CapturingLoggerProvider();
         using var loggerFactory = logs.CreateFactory();
-        await using var node = await MediaNode.StartAsync(
+        await using var node = await EmbeddedNode.StartAsync(
             new MediaNodeOptions { DataDirectory = Path.Combine(_directory, "data"), AsrSlots = 1, ClusterCertificate = clusterCertificate }, loggerFactory);
         var address = Akka.Cluster.Cluster.Get(node.System).SelfAddress;
 
@@ -65,7 +65,7 @@ public sealed class ClusterSecurityTests : IDisposable
         using var newCertificate = TestCertificates.SelfSigned();
         using var strangerCertificate = TestCertificates.SelfSigned();
         var strangerFile = TestCertificates.WritePkcs12(strangerCertificate, Path.Combine(_directory, "stranger.pfx"), Password);
-        await using var oldNode = await MediaNode.StartAsync(new MediaNodeOptions
+        await using var oldNode = await EmbeddedNode.StartAsync(new MediaNodeOptions
         {
             DataDirectory = Path.Combine(_directory, "old"),
             AsrSlots = 1,
@@ -73,7 +73,7 @@ public sealed class ClusterSecurityTests : IDisposable
             TrustedCertificateHashes = [Hosting.MediaClusterAkka.Sha256(newCertificate)],
         });
         var oldAddress = Akka.Cluster.Cluster.Get(oldNode.System).SelfAddress;
-        await using var newNode = await MediaNode.StartAsync(new MediaNodeOptions
+        await using var newNode = await EmbeddedNode.StartAsync(new MediaNodeOptions
         {
             DataDirectory = Path.Combine(_directory, "new"),
             AsrSlots = 1,
@@ -104,7 +104,7 @@ public sealed class ClusterSecurityTests : IDisposable
         var expiredFile = TestCertificates.WritePkcs12(expired, Path.Combine(_directory, "expired.pfx"), Password);
         var logs = new CapturingLoggerProvider();
         using var loggerFactory = logs.CreateFactory();
-        await using var node = await MediaNode.StartAsync(
+        await using var node = await EmbeddedNode.StartAsync(
             new MediaNodeOptions
             {
                 DataDirectory = Path.Combine(_directory, "data"),
@@ -137,7 +137,7 @@ public sealed class ClusterSecurityTests : IDisposable
         }
     }
 
-    private static List<Address> MemberAddresses(MediaNode node) =>
+    private static List<Address> MemberAddresses(EmbeddedNode node) =>
         [.. Akka.Cluster.Cluster.Get(node.System).State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).Select(m => m.Address)];
 
     /// <summary>A bare actor system that tries to join <paramref name="seed"/> — over TLS with <paramref name="certificate"/>, or plain TCP.</summary>

@@ -16,20 +16,20 @@ public sealed class JobIndexTests : IDisposable
         var options = new MediaNodeOptions { DataDirectory = Path.Combine(_directory, "data") };
         var ids = Enumerable.Range(0, 1_250).Select(i => $"j{i:D4}").ToArray();
         JobState[] states = [JobState.Completed, JobState.Failed, JobState.Cancelled];
-        await using (var node = await MediaNode.StartAsync(options))
+        await using (var node = await EmbeddedNode.StartAsync(options))
         {
             foreach (var id in ids)
             {
-                await node.RegisterJobAsync(id);
+                await node.Jobs.RegisterAsync(id);
             }
 
             // All but the newest five end (2 495 events: snapshots at 1 000 and 2 000).
             for (var i = 0; i < ids.Length - 5; i++)
             {
-                node.EndRegisteredJob(ids[i], states[i % 3], "ended by the test");
+                node.Jobs.EndRegistered(ids[i], states[i % 3], "ended by the test");
             }
 
-            await UntilAsync(async () => (await node.JobCountsAsync()).Unfinished == 5, "every ending is recorded");
+            await UntilAsync(async () => (await node.Jobs.CountsAsync()).Unfinished == 5, "every ending is recorded");
             await AssertListingAsync(node);
         }
 
@@ -42,28 +42,28 @@ public sealed class JobIndexTests : IDisposable
             Assert.Equal(2000L, Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        await using (var restarted = await MediaNode.StartAsync(options))
+        await using (var restarted = await EmbeddedNode.StartAsync(options))
         {
             await AssertListingAsync(restarted);
         }
 
-        async Task AssertListingAsync(MediaNode node)
+        async Task AssertListingAsync(EmbeddedNode node)
         {
-            var counts = await node.JobCountsAsync();
+            var counts = await node.Jobs.CountsAsync();
             Assert.Equal((5, 415, 415, 415, 0), (counts.Unfinished, counts.Completed, counts.Failed, counts.Cancelled, counts.Quarantined));
 
-            var first = await node.ListJobsAsync(100);
+            var first = await node.Jobs.ListAsync(100);
             Assert.Equal(ids.Reverse().Take(100), first.Jobs.Select(j => j.JobId));
             Assert.Equal("j1150", first.Next);
             Assert.Equal(JobState.New, first.Jobs[0].State); // asked: registered, never started
             Assert.Equal((JobState.Failed, "ended by the test"), (first.Jobs[^1].State, first.Jobs[^1].Error)); // from the index
-            var second = await node.ListJobsAsync(100, first.Next);
+            var second = await node.Jobs.ListAsync(100, first.Next);
             Assert.Equal(ids.Reverse().Skip(100).Take(100), second.Jobs.Select(j => j.JobId));
-            var last = await node.ListJobsAsync(100, "j0050");
+            var last = await node.Jobs.ListAsync(100, "j0050");
             Assert.Equal(ids[..50].Reverse(), last.Jobs.Select(j => j.JobId));
             Assert.Null(last.Next);
-            Assert.Empty((await node.ListJobsAsync(100, "no-such-job")).Jobs);
-            Assert.Equal(ids.Length, (await node.ListJobsAsync()).Jobs.Count);
+            Assert.Empty((await node.Jobs.ListAsync(100, "no-such-job")).Jobs);
+            Assert.Equal(ids.Length, (await node.Jobs.ListAsync()).Jobs.Count);
         }
     }
 

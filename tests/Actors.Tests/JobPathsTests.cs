@@ -26,7 +26,7 @@ public sealed class JobPathsTests() : SampleTest("mc-paths-", "two.wav", 2)
         var shaped = Path.Combine(Folder, "home", "uploads", "own-shaped", "secret.txt");
         Directory.CreateDirectory(Path.GetDirectoryName(shaped)!);
         await File.WriteAllTextAsync(shaped, "also precious\n");
-        await using var node = await MediaNode.StartAsync(new MediaNodeOptions
+        await using var node = await EmbeddedNode.StartAsync(new MediaNodeOptions
         {
             DataDirectory = Path.Combine(Folder, "data"),
             AsrSlots = 1,
@@ -50,14 +50,14 @@ public sealed class JobPathsTests() : SampleTest("mc-paths-", "two.wav", 2)
         };
         foreach (var (spec, refusal) in forged)
         {
-            await node.RegisterJobAsync(spec.JobId);
-            var answer = await node.StartRegisteredJobAsync(spec);
+            await node.Jobs.RegisterAsync(spec.JobId);
+            var answer = await node.Jobs.StartRegisteredAsync(spec);
             Assert.Equal(JobState.Failed, answer.State);
             Assert.Equal(refusal, answer.Error);
 
             // Nothing was recorded: the job is still new, and a cancel has nothing to delete.
-            Assert.Equal(JobState.New, (await node.GetProgressAsync(spec.JobId)).State);
-            await node.CancelJobAsync(spec.JobId, "test");
+            Assert.Equal(JobState.New, (await node.Jobs.ProgressAsync(spec.JobId)).State);
+            await node.Jobs.CancelAsync(spec.JobId, "test");
         }
 
         Assert.Equal("precious\n", await File.ReadAllTextAsync(victim));
@@ -66,7 +66,7 @@ public sealed class JobPathsTests() : SampleTest("mc-paths-", "two.wav", 2)
         Assert.False(Directory.Exists(Results), "a refused job wrote results");
 
         // The same node runs a job whose paths are its own.
-        var good = await node.RunAsync(new JobSpec { JobId = "good", InputPath = inRoot, OutputDir = Path.Combine(Results, "good") });
+        var good = await node.Jobs.RunAsync(new JobSpec { JobId = "good", InputPath = inRoot, OutputDir = Path.Combine(Results, "good") });
         Assert.Equal(JobState.Completed, good.State);
         Assert.True(File.Exists(inRoot), "an input read by path was moved or deleted");
     }

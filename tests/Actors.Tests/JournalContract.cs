@@ -27,9 +27,9 @@ public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.w
     {
         var clip = SpeechSampleMaker.LibriVoxClips()[1].Path;
         var spec = new JobSpec { JobId = "rows", InputPath = clip, OutputDir = Path.Combine(Folder, "out-rows"), Title = "clip.wav" };
-        await using (var node = await MediaNode.StartAsync(await NodeOptionsAsync("rows")))
+        await using (var node = await EmbeddedNode.StartAsync(await NodeOptionsAsync("rows")))
         {
-            Assert.Equal(JobState.Completed, (await node.RunAsync(spec)).State);
+            Assert.Equal(JobState.Completed, (await node.Jobs.RunAsync(spec)).State);
         }
 
         var rows = await ReadJournalAsync("rows", "job-rows");
@@ -51,9 +51,9 @@ public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.w
     public async Task Job_InterruptedThenNodeRestarted_ResumesByItself_RecognisesOnlyWhatWasNotRecorded_AndMatchesAnUninterruptedRun()
     {
         // Uninterrupted run.
-        await using (var node = await MediaNode.StartAsync(await NodeOptionsAsync("whole")))
+        await using (var node = await EmbeddedNode.StartAsync(await NodeOptionsAsync("whole")))
         {
-            var end = await node.RunAsync(Spec("whole"));
+            var end = await node.Jobs.RunAsync(Spec("whole"));
             Assert.Equal(JobState.Completed, end.State);
             Assert.Equal(end.SegmentsFound, node.Metrics.Recognitions);
         }
@@ -61,10 +61,10 @@ public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.w
         // Interrupted after at least three recorded results, then resumed on a new node over the same journal.
         var options = await NodeOptionsAsync("resumed");
         var firstRecognized = 0L;
-        await using (var node = await MediaNode.StartAsync(options))
+        await using (var node = await EmbeddedNode.StartAsync(options))
         {
             var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var run = node.RunAsync(Spec("resumed"), new InlineProgress(p =>
+            var run = node.Jobs.RunAsync(Spec("resumed"), new InlineProgress(p =>
             {
                 if (p.SegmentsTranscribed >= 3)
                 {
@@ -81,9 +81,9 @@ public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.w
         Assert.True(firstRecognized >= recorded, $"{recorded} results recorded but only {firstRecognized} recognised");
 
         // Remember-entities: the new node resumes the unfinished job by itself; nobody starts it again.
-        await using (var node = await MediaNode.StartAsync(options))
+        await using (var node = await EmbeddedNode.StartAsync(options))
         {
-            var end = await node.WatchAsync("resumed").WaitAsync(TimeSpan.FromMinutes(3));
+            var end = await node.Jobs.WatchAsync("resumed").WaitAsync(TimeSpan.FromMinutes(3));
             Assert.Equal(JobState.Completed, end.State);
             Assert.Equal(end.SegmentsFound - recorded, node.Metrics.Recognitions);
         }
@@ -103,22 +103,22 @@ public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.w
         Assert.All(rows.Where(r => r.SerializerId == ProtobufSerializer.Id), r => Assert.Equal(r.Payload, Google.Protobuf.MessageExtensions.ToByteArray(r.Decode())));
 
         var options = await NodeOptionsAsync("earlier");
-        await using (await MediaNode.StartAsync(options))
+        await using (await EmbeddedNode.StartAsync(options))
         {
             // a node makes the journal's tables
         }
 
         await AppendJournalAsync("earlier", rows);
-        await using var node = await MediaNode.StartAsync(options);
-        var listed = (await node.ListJobsAsync()).Jobs.Select(p => $"{p.JobId} {p.State} {p.SegmentsTranscribed}/{p.SegmentsFound} {p.Title}");
+        await using var node = await EmbeddedNode.StartAsync(options);
+        var listed = (await node.Jobs.ListAsync()).Jobs.Select(p => $"{p.JobId} {p.State} {p.SegmentsTranscribed}/{p.SegmentsFound} {p.Title}");
         Assert.Equal(
             ["7fa8aa481442 Failed 0/0 broken.mp4", "b5901f988d47 Completed 1/1 live session 2026-12-06 14:07 UTC", "2e4045d8aaff Completed 1/1 a.wav", "cc02a1df60df Completed 1/1 v.mp4"],
             listed);
 
         // The jobs themselves, recovered from their events (not the index's copy).
-        var video = await node.GetProgressAsync("cc02a1df60df");
+        var video = await node.Jobs.ProgressAsync("cc02a1df60df");
         Assert.Equal((JobState.Completed, 10.0, 1, 1, 2, 2), (video.State, video.DurationSeconds, video.SegmentsFound, video.SegmentsTranscribed, video.ScenesFound, video.ScenesClassified));
-        var broken = await node.GetProgressAsync("7fa8aa481442");
+        var broken = await node.Jobs.ProgressAsync("7fa8aa481442");
         Assert.Equal(JobState.Failed, broken.State);
         Assert.StartsWith("ffprobe could not read 'broken.mp4' as media", broken.Error, StringComparison.Ordinal);
     }

@@ -11,9 +11,9 @@ public sealed class MediaJobTests() : SampleTest("mc-jobs-", "ten clips.wav", 10
     {
         var notMedia = Path.Combine(Folder, "notes.mp4");
         await File.WriteAllTextAsync(notMedia, "not a video");
-        await using var node = await MediaNode.StartAsync(Path.Combine(Folder, "data-mixed"));
-        var good = node.RunAsync(Spec("good", "out-good"));
-        var bad = node.RunAsync(new JobSpec { JobId = "bad", InputPath = notMedia, OutputDir = Path.Combine(Folder, "out-bad") });
+        await using var node = await EmbeddedNode.StartAsync(Path.Combine(Folder, "data-mixed"));
+        var good = node.Jobs.RunAsync(Spec("good", "out-good"));
+        var bad = node.Jobs.RunAsync(new JobSpec { JobId = "bad", InputPath = notMedia, OutputDir = Path.Combine(Folder, "out-bad") });
         var badEnd = await bad;
         Assert.Equal(JobState.Failed, badEnd.State);
         Assert.StartsWith($"ffprobe could not read '{notMedia}' as media:", badEnd.Error);
@@ -22,17 +22,17 @@ public sealed class MediaJobTests() : SampleTest("mc-jobs-", "ten clips.wav", 10
 
         // A finished job started again stays finished and does no work.
         var before = node.Metrics.Recognitions;
-        var goodEnd = await node.RunAsync(Spec("good", "out-good"));
+        var goodEnd = await node.Jobs.RunAsync(Spec("good", "out-good"));
         Assert.Equal(JobState.Completed, goodEnd.State);
         Assert.Equal(before, node.Metrics.Recognitions);
-        Assert.Equal([badEnd, goodEnd], (await node.ListJobsAsync()).Jobs.OrderBy(j => j.JobId, StringComparer.Ordinal));
+        Assert.Equal([badEnd, goodEnd], (await node.Jobs.ListAsync()).Jobs.OrderBy(j => j.JobId, StringComparer.Ordinal));
 
         // The index keeps each ended job's last progress: a new node lists them as they ended.
         await node.DisposeAsync();
-        await using var restarted = await MediaNode.StartAsync(Path.Combine(Folder, "data-mixed"));
-        Assert.Equal([badEnd, goodEnd], (await restarted.ListJobsAsync()).Jobs.OrderBy(j => j.JobId, StringComparer.Ordinal));
-        Assert.Equal(goodEnd, await restarted.FindJobAsync("good"));
-        Assert.Null(await restarted.FindJobAsync("nope"));
+        await using var restarted = await EmbeddedNode.StartAsync(Path.Combine(Folder, "data-mixed"));
+        Assert.Equal([badEnd, goodEnd], (await restarted.Jobs.ListAsync()).Jobs.OrderBy(j => j.JobId, StringComparer.Ordinal));
+        Assert.Equal(goodEnd, await restarted.Jobs.FindAsync("good"));
+        Assert.Null(await restarted.Jobs.FindAsync("nope"));
     }
 
     private JobSpec Spec(string id, string output) =>
@@ -46,13 +46,13 @@ public sealed class IdempotentStartTests() : SampleTest("mc-start-", "two.wav", 
     {
         var options = new MediaNodeOptions { DataDirectory = Path.Combine(Folder, "data") };
         var spec = new JobSpec { JobId = "once", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out") };
-        await using (var node = await MediaNode.StartAsync(options))
+        await using (var node = await EmbeddedNode.StartAsync(options))
         {
             // As a client that saw no answer and tried again would: the same id, started three times together.
-            await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => node.StartJobAsync(spec)));
-            var end = await node.WatchAsync("once").WaitAsync(TimeSpan.FromMinutes(2));
+            await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => node.Jobs.StartAsync(spec)));
+            var end = await node.Jobs.WatchAsync("once").WaitAsync(TimeSpan.FromMinutes(2));
             Assert.Equal(JobState.Completed, end.State);
-            Assert.Equal(["once"], (await node.ListJobsAsync()).Jobs.Select(j => j.JobId));
+            Assert.Equal(["once"], (await node.Jobs.ListAsync()).Jobs.Select(j => j.JobId));
             Assert.Equal(end.SegmentsFound, node.Metrics.Recognitions);
         }
 

@@ -17,24 +17,24 @@ public sealed class PassivationTests : IDisposable
     public async Task EndedJob_LeavesMemoryWhenIdle_IsListedFromTheIndex_AndWakesWhenFollowed()
     {
         var clock = new ManualTimeProvider();
-        await using var node = await MediaNode.StartAsync(
+        await using var node = await EmbeddedNode.StartAsync(
             new MediaNodeOptions { DataDirectory = Path.Combine(_directory, "data"), TimeProvider = clock, PassivateAfter = Idle });
         var clip = SpeechSampleMaker.LibriVoxClips()[1].Path;
-        var end = await node.RunAsync(new JobSpec { JobId = "done", InputPath = clip, OutputDir = Path.Combine(_directory, "out") });
+        var end = await node.Jobs.RunAsync(new JobSpec { JobId = "done", InputPath = clip, OutputDir = Path.Combine(_directory, "out") });
         Assert.Equal(JobState.Completed, end.State);
-        Assert.Equal(1, await node.JobsInMemoryAsync());
-        await UntilAsync(async () => (await node.EndedJobIdsAsync()).Contains("done"), "the index records the job as ended");
+        Assert.Equal(1, await node.Jobs.InMemoryAsync());
+        await UntilAsync(async () => (await node.Jobs.EndedIdsAsync()).Contains("done"), "the index records the job as ended");
 
         await clock.WaitForTimerAsync(delay => delay == Idle, "the ended job's idle timer");
         clock.Advance(Idle);
-        await UntilAsync(async () => await node.JobsInMemoryAsync() == 0, "the ended job is passivated");
+        await UntilAsync(async () => await node.Jobs.InMemoryAsync() == 0, "the ended job is passivated");
 
-        Assert.Equal([end], (await node.ListJobsAsync()).Jobs);
-        Assert.Equal(end, await node.FindJobAsync("done"));
-        Assert.Equal(0, await node.JobsInMemoryAsync());
+        Assert.Equal([end], (await node.Jobs.ListAsync()).Jobs);
+        Assert.Equal(end, await node.Jobs.FindAsync("done"));
+        Assert.Equal(0, await node.Jobs.InMemoryAsync());
 
-        Assert.Equal(end, await node.WatchAsync("done").WaitAsync(TimeSpan.FromMinutes(1)));
-        Assert.Equal(1, await node.JobsInMemoryAsync());
+        Assert.Equal(end, await node.Jobs.WatchAsync("done").WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Equal(1, await node.Jobs.InMemoryAsync());
     }
 
     /// <summary>Waits for a condition that follows from messages already sent (bounded, so a miss fails clearly).</summary>

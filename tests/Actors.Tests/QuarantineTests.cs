@@ -16,11 +16,11 @@ public sealed class QuarantineTests() : SampleTest("mc-quarantine-", "three.wav"
         var gate = new TaskCompletionSource<Recognition>(TaskCreationOptions.RunContinuationsAsynchronously);
         var logs = new CapturingLoggerProvider();
         using var factory = logs.CreateFactory();
-        await using var node = await MediaNode.StartAsync(
+        await using var node = await EmbeddedNode.StartAsync(
             new MediaNodeOptions { DataDirectory = Path.Combine(Folder, "data"), ShutdownTimeout = TimeSpan.FromSeconds(1) }, factory, new GatedRecognizer(gate.Task));
         var spec = new JobSpec { JobId = "poison", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out") };
-        await node.StartJobAsync(spec);
-        await UntilAsync(async () => (await node.GetProgressAsync("poison")).SpeechDetectionComplete, "speech detection completes");
+        await node.Jobs.StartAsync(spec);
+        await UntilAsync(async () => (await node.Jobs.ProgressAsync("poison")).SpeechDetectionComplete, "speech detection completes");
 
         // The first incarnation recorded progress (probe, segments), so its crash is not counted; the next three are.
         for (var crash = 1; crash <= 4; crash++)
@@ -37,7 +37,7 @@ public sealed class QuarantineTests() : SampleTest("mc-quarantine-", "three.wav"
         }
 
         await logs.WaitForAsync(e => e.Message.StartsWith("Job poison quarantined", StringComparison.Ordinal), "the quarantine", TimeSpan.FromSeconds(30));
-        var quarantined = await node.FindJobAsync("poison");
+        var quarantined = await node.Jobs.FindAsync("poison");
         Assert.Equal(
             (JobState.Failed, true, "quarantined: it stopped 3 nodes while recognising speech (pbm media retry poison runs it again on purpose)"),
             (quarantined!.State, quarantined.Quarantined, quarantined.Error));
@@ -45,12 +45,12 @@ public sealed class QuarantineTests() : SampleTest("mc-quarantine-", "three.wav"
 
         // Retried on purpose (now that recognition answers), it runs from what it recorded and completes.
         gate.SetResult(new Recognition("hello", [], 1));
-        var retried = await node.RetryJobAsync("poison");
+        var retried = await node.Jobs.RetryAsync("poison");
         Assert.Equal((string.Empty, JobState.Running), (retried.Refused, retried.Progress.State));
-        var end = await node.WatchAsync("poison").WaitAsync(TimeSpan.FromMinutes(2));
+        var end = await node.Jobs.WatchAsync("poison").WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal((JobState.Completed, false, end.SegmentsFound), (end.State, end.Quarantined, end.SegmentsTranscribed));
-        Assert.Equal(end, await node.FindJobAsync("poison"));
-        Assert.Equal("job 'poison' completed; submit its media again to process it again", (await node.RetryJobAsync("poison")).Refused);
+        Assert.Equal(end, await node.Jobs.FindAsync("poison"));
+        Assert.Equal("job 'poison' completed; submit its media again to process it again", (await node.Jobs.RetryAsync("poison")).Refused);
     }
 
     private static async Task<List<string>> UntilResumedAsync(CapturingLoggerProvider logs, int count)

@@ -11,8 +11,8 @@ public sealed class RetryTests() : SampleTest("mc-retry-", "two.wav", 2)
     public async Task Job_TransientRecognitionFailures_AreRetriedAndTheJobCompletes()
     {
         var recognizer = new ScriptedRecognizer(failures: 2);
-        await using var node = await MediaNode.StartAsync(Path.Combine(Folder, "data-a"), recognizer: recognizer);
-        var end = await node.RunAsync(new JobSpec { JobId = "flaky", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out-a") });
+        await using var node = await EmbeddedNode.StartAsync(Path.Combine(Folder, "data-a"), recognizer: recognizer);
+        var end = await node.Jobs.RunAsync(new JobSpec { JobId = "flaky", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out-a") });
         Assert.Equal(JobState.Completed, end.State);
         Assert.Equal(end.SegmentsFound + 2, recognizer.Calls);
         Assert.Equal(end.SegmentsFound, end.SegmentsTranscribed);
@@ -22,8 +22,8 @@ public sealed class RetryTests() : SampleTest("mc-retry-", "two.wav", 2)
     public async Task Job_PersistentRecognitionFailure_FailsTheJobNamingTheSegment()
     {
         var recognizer = new ScriptedRecognizer(failures: int.MaxValue);
-        await using var node = await MediaNode.StartAsync(Path.Combine(Folder, "data-b"), recognizer: recognizer);
-        var end = await node.RunAsync(new JobSpec { JobId = "broken", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out-b") });
+        await using var node = await EmbeddedNode.StartAsync(Path.Combine(Folder, "data-b"), recognizer: recognizer);
+        var end = await node.Jobs.RunAsync(new JobSpec { JobId = "broken", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out-b") });
         Assert.Equal(JobState.Failed, end.State);
         Assert.Matches(@"^recognising segment \d+ failed 4 times: decoder exploded$", end.Error);
         Assert.False(Directory.Exists(Path.Combine(Folder, "out-b")));
@@ -65,10 +65,10 @@ public sealed class CancelTests() : SampleTest("mc-cancel-", "three.wav", 3)
     {
         var gate = new TaskCompletionSource<Recognition>(TaskCreationOptions.RunContinuationsAsynchronously);
         var recognizer = new GatedRecognizer(gate.Task);
-        await using var node = await MediaNode.StartAsync(Path.Combine(Folder, "data"), recognizer: recognizer);
+        await using var node = await EmbeddedNode.StartAsync(Path.Combine(Folder, "data"), recognizer: recognizer);
         using var cancel = new CancellationTokenSource();
         var recognising = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var run = node.RunAsync(
+        var run = node.Jobs.RunAsync(
             new JobSpec { JobId = "stop-me", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out") },
             new InlineProgress(p =>
             {
@@ -94,9 +94,9 @@ public sealed class CancelTests() : SampleTest("mc-cancel-", "three.wav", 3)
         var recognizer = new GatedRecognizer(never.Task);
         var logs = new Testing.CapturingLoggerProvider();
         using var factory = logs.CreateFactory();
-        var node = await MediaNode.StartAsync(
+        var node = await EmbeddedNode.StartAsync(
             new MediaNodeOptions { DataDirectory = Path.Combine(Folder, "data-hung"), ShutdownTimeout = TimeSpan.FromMilliseconds(200) }, factory, recognizer);
-        await node.StartJobAsync(new JobSpec { JobId = "hung", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out-hung") });
+        await node.Jobs.StartAsync(new JobSpec { JobId = "hung", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out-hung") });
         await recognizer.Entered.WaitAsync(TimeSpan.FromMinutes(1));
 
         await node.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1));
@@ -116,9 +116,9 @@ public sealed class ResumeAfterDetectionTests() : SampleTest("mc-resume-", "five
         var data = Path.Combine(Folder, "data");
         var spec = new JobSpec { JobId = "late", InputPath = Sample.Path, OutputDir = Path.Combine(Folder, "out") };
         var first = new PartlyHungRecognizer(answered: 2);
-        var node = await MediaNode.StartAsync(new MediaNodeOptions { DataDirectory = data, ShutdownTimeout = TimeSpan.FromMilliseconds(200) }, recognizer: first);
+        var node = await EmbeddedNode.StartAsync(new MediaNodeOptions { DataDirectory = data, ShutdownTimeout = TimeSpan.FromMilliseconds(200) }, recognizer: first);
         var detected = new TaskCompletionSource<JobProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = node.RunAsync(spec, new InlineProgress(p =>
+        _ = node.Jobs.RunAsync(spec, new InlineProgress(p =>
         {
             if (p.SpeechDetectionComplete && p.SegmentsTranscribed == 2)
             {
@@ -131,8 +131,8 @@ public sealed class ResumeAfterDetectionTests() : SampleTest("mc-resume-", "five
 
         // A new node over the same journal: remember-entities wakes the job, which decodes again for the lost audio.
         var second = new PartlyHungRecognizer(answered: int.MaxValue);
-        await using var restarted = await MediaNode.StartAsync(new MediaNodeOptions { DataDirectory = data }, recognizer: second);
-        var end = await restarted.WatchAsync("late").WaitAsync(TimeSpan.FromMinutes(1));
+        await using var restarted = await EmbeddedNode.StartAsync(new MediaNodeOptions { DataDirectory = data }, recognizer: second);
+        var end = await restarted.Jobs.WatchAsync("late").WaitAsync(TimeSpan.FromMinutes(1));
         Assert.Equal((JobState.Completed, 5, 5), (end.State, end.SegmentsFound, end.SegmentsTranscribed));
         Assert.Equal(3, second.Calls);
     }
@@ -173,17 +173,17 @@ public sealed class TransientFailureTests() : SampleTest("mc-transient-", "two.w
         await File.WriteAllTextAsync(blocker, "in the way");
         var logs = new Testing.CapturingLoggerProvider();
         using var factory = logs.CreateFactory();
-        await using var node = await MediaNode.StartAsync(new MediaNodeOptions { DataDirectory = Path.Combine(Folder, "data") }, factory);
-        await node.StartJobAsync(new JobSpec { JobId = "blocked", InputPath = Sample.Path, OutputDir = Path.Combine(blocker, "out") });
+        await using var node = await EmbeddedNode.StartAsync(new MediaNodeOptions { DataDirectory = Path.Combine(Folder, "data") }, factory);
+        await node.Jobs.StartAsync(new JobSpec { JobId = "blocked", InputPath = Sample.Path, OutputDir = Path.Combine(blocker, "out") });
 
         var warning = await logs.WaitForAsync(
             e => e.Message.StartsWith($"Job blocked: writing the results to '{Path.Combine(blocker, "out")}' failed: ", StringComparison.Ordinal),
             "the first failed write", TimeSpan.FromMinutes(3));
         Assert.EndsWith("; trying again in 1 s (attempt 2 of 8)", warning.Message);
-        Assert.Equal(JobState.Running, (await node.GetProgressAsync("blocked")).State);
+        Assert.Equal(JobState.Running, (await node.Jobs.ProgressAsync("blocked")).State);
         File.Delete(blocker);
 
-        var end = await node.WatchAsync("blocked").WaitAsync(TimeSpan.FromMinutes(2));
+        var end = await node.Jobs.WatchAsync("blocked").WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal((JobState.Completed, string.Empty), (end.State, end.Error));
         Assert.True(File.Exists(Path.Combine(blocker, "out", "transcript.txt")));
     }

@@ -1,3 +1,4 @@
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Media.Asr;
 using MediaCluster.Media.Ffmpeg;
 using MediaCluster.Media.Reports;
@@ -95,11 +96,11 @@ public sealed class SpeechPipelineTests(SpeechPipelineTests.Node fixture) : ICla
     /// <summary>One node for the class (its recognizer pool is slow to create).</summary>
     public sealed class Node : IAsyncLifetime
     {
-        private MediaNode _node = null!;
+        private EmbeddedNode _node = null!;
 
         public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("mc-speech-").FullName;
 
-        public async Task InitializeAsync() => _node = await MediaNode.StartAsync(Path.Combine(Directory, "data"));
+        public async Task InitializeAsync() => _node = await EmbeddedNode.StartAsync(Path.Combine(Directory, "data"));
 
         public async Task DisposeAsync()
         {
@@ -111,7 +112,7 @@ public sealed class SpeechPipelineTests(SpeechPipelineTests.Node fixture) : ICla
         public async Task<Transcript> TranscribeAsync(string id, string path)
         {
             var output = Path.Combine(Directory, "out-" + id);
-            var end = await _node.RunAsync(new JobSpec { JobId = id, InputPath = path, OutputDir = output }).WaitAsync(TimeSpan.FromMinutes(3));
+            var end = await _node.Jobs.RunAsync(new JobSpec { JobId = id, InputPath = path, OutputDir = output }).WaitAsync(TimeSpan.FromMinutes(3));
             Assert.True(end.State == JobState.Completed, $"job {id} ended {end.State}: {end.Error}");
             return TranscriptFormats.ParseJson(await File.ReadAllTextAsync(Path.Combine(output, "transcript.json")));
         }

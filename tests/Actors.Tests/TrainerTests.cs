@@ -16,7 +16,7 @@ public sealed class TrainerTests : IAsyncLifetime
     private static readonly string[] Movements = [ShotMovement.Static, ShotMovement.Motion, ShotMovement.Push, ShotMovement.Static];
 
     private readonly string _directory = Directory.CreateTempSubdirectory("mc-trainer-").FullName;
-    private MediaNode _node = null!;
+    private EmbeddedNode _node = null!;
     private string _video = null!;
 
     private string TaskFolder => Path.Combine(_directory, "datasets", MovementTask.TaskName);
@@ -28,7 +28,7 @@ public sealed class TrainerTests : IAsyncLifetime
 
         // Clips in a subfolder (the watcher reads the task folder's CSV files only), labelled by CSVs written later.
         await ShotClips.WriteDatasetAsync(Path.Combine(TaskFolder, "clips"), perLabel: 6, seed: 41);
-        _node = await MediaNode.StartAsync(new MediaNodeOptions
+        _node = await EmbeddedNode.StartAsync(new MediaNodeOptions
         {
             DataDirectory = Path.Combine(_directory, "data"),
             DatasetsDirectory = Path.Combine(_directory, "datasets"),
@@ -63,7 +63,7 @@ public sealed class TrainerTests : IAsyncLifetime
         Assert.Equal(Movements.Select(Rotated), second.Select(l => l.Label));
 
         // 3. The same data again (another name) is not trained twice; the correct labels beat v2 and are promoted.
-        var again = await _node.TrainAsync(MovementTask.TaskName, [Path.Combine(TaskFolder, "rotated.csv")], "test");
+        var again = await _node.Training.TrainAsync(MovementTask.TaskName, [Path.Combine(TaskFolder, "rotated.csv")], "test");
         Assert.Equal((true, 2), (again.AlreadyTrained, again.Version));
         File.Move(Path.Combine(TaskFolder, "rotated.csv"), Path.Combine(_directory, "rotated.csv"));
         var correct = await File.ReadAllLinesAsync(Path.Combine(TaskFolder, "clips", "labels.csv"));
@@ -73,7 +73,7 @@ public sealed class TrainerTests : IAsyncLifetime
         Assert.Equal(ModelStatus.Retired, (await _node.Models.FindAsync(MovementTask.TaskName, 2))!.Status);
 
         // 4. Rollback by hand: v1 promoted again, and the next job uses it.
-        Assert.Equal(string.Empty, (await _node.PromoteModelAsync(MovementTask.TaskName, 1)).Error);
+        Assert.Equal(string.Empty, (await _node.Training.PromoteAsync(MovementTask.TaskName, 1)).Error);
         Assert.Equal(Movements, (await LabelledByAsync(1)).Select(l => l.Label));
     }
 
@@ -101,7 +101,7 @@ public sealed class TrainerTests : IAsyncLifetime
     private async Task<IReadOnlyList<ModelLabel>> LabelsAsync(string id)
     {
         var output = Path.Combine(_directory, "out-" + id);
-        var end = await _node.RunAsync(new JobSpec { JobId = id, InputPath = _video, OutputDir = output }).WaitAsync(TimeSpan.FromMinutes(3));
+        var end = await _node.Jobs.RunAsync(new JobSpec { JobId = id, InputPath = _video, OutputDir = output }).WaitAsync(TimeSpan.FromMinutes(3));
         Assert.True(end.State == JobState.Completed, $"job {id} ended {end.State}: {end.Error}");
         Assert.Equal(4, end.ScenesFound);
         using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "scenes.json")));
@@ -115,7 +115,7 @@ public sealed class TrainerTests : IAsyncLifetime
         await WaitUntilAsync(async () => (found = await _node.Models.FindAsync(MovementTask.TaskName, version)) is { Status: not ModelStatus.Candidate }, $"no decided v{version} in the registry");
 
         // The promotion is published after the registry says so: wait until the trainer has recorded the run too.
-        await WaitUntilAsync(async () => (await _node.TrainerStatusAsync()).Recent.Any(r => r.Version == version), $"the trainer did not finish v{version}");
+        await WaitUntilAsync(async () => (await _node.Training.StatusAsync()).Recent.Any(r => r.Version == version), $"the trainer did not finish v{version}");
         return found!;
     }
 

@@ -117,7 +117,7 @@ public sealed class WatchFolderTests : IDisposable
     public async Task Node_WithAnInbox_TranscribesAFileDroppedIntoIt()
     {
         Directory.CreateDirectory(Inbox);
-        await using var node = await MediaNode.StartAsync(new MediaNodeOptions
+        await using var node = await EmbeddedNode.StartAsync(new MediaNodeOptions
         {
             DataDirectory = Path.Combine(_directory, "node-data"),
             Inbox = new WatchFolderOptions(Inbox, Path.Combine(_directory, "results")) { PollInterval = TimeSpan.FromMilliseconds(200) },
@@ -127,7 +127,7 @@ public sealed class WatchFolderTests : IDisposable
         File.Copy(clip, staged);
         File.Move(staged, Path.Combine(Inbox, "clip.wav"));
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(clip)));
-        var end = await node.WatchAsync("inbox-" + hash[..16]).WaitAsync(TimeSpan.FromMinutes(2));
+        var end = await node.Jobs.WatchAsync("inbox-" + hash[..16]).WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(JobState.Completed, end.State);
         Assert.True(File.Exists(Path.Combine(_directory, "results", "inbox-" + hash[..16], "transcript.txt")));
     }

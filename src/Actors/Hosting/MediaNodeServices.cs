@@ -8,13 +8,14 @@ using Microsoft.Extensions.Logging;
 
 namespace MediaCluster.Actors.Hosting;
 
-/// <summary>Registers a node's engines, metrics, actor system and <see cref="MediaNode"/> in a host's services.</summary>
+/// <summary>Registers a node's engines, metrics, actor system and gateways in a host's services.</summary>
 public static class MediaNodeServices
 {
     /// <summary>
     /// Adds the node: engines (Silero VAD, and the recogniser of <see cref="MediaNodeOptions.Recognizer"/> on <see cref="MediaNodeOptions.AsrSlots"/> slots unless
     /// <paramref name="recognizer"/> is given; the node then owns it), the actor system built by
-    /// <see cref="MediaClusterAkka.WithMediaCluster"/>, and <see cref="MediaNode"/>, the facade callers use.
+    /// <see cref="MediaClusterAkka.WithMediaCluster"/>, and the gateways a host reaches the actors through: one per concern
+    /// (<see cref="Jobs.JobsGateway"/>, <see cref="Training.TrainingGateway"/>, <see cref="ClusterGateway"/>, <see cref="Live.LiveGateway"/>).
     /// </summary>
     public static IServiceCollection AddMediaNode(this IServiceCollection services, MediaNodeOptions options, ISpeechRecognizer? recognizer = null)
     {
@@ -34,12 +35,15 @@ public static class MediaNodeServices
         // Registered before Akka's hosted service, so it stops after the actor system has terminated.
         services.AddHostedService<EngineShutdown>();
         services.AddAkka(MediaClusterAkka.SystemName, (builder, sp) => builder.WithMediaCluster(options, sp));
-        services.AddSingleton<MediaNode>();
+        services.AddSingleton<Jobs.JobsGateway>();
+        services.AddSingleton<Training.TrainingGateway>();
+        services.AddSingleton<ClusterGateway>();
+        services.AddSingleton<Live.LiveGateway>();
         return services;
     }
 
     /// <summary>Frees the engines once the actors are gone, unless a call is still inside one (then it warns and leaves them).</summary>
-    private sealed class EngineShutdown(NodeEngines engines, MediaNodeOptions options, ILogger<MediaNode> log) : IHostedService
+    private sealed class EngineShutdown(NodeEngines engines, MediaNodeOptions options, ILogger<EngineShutdown> log) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
