@@ -5,6 +5,7 @@ using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Actors.Live;
 using MediaCluster.Actors.Speech;
+using MediaCluster.Node.Live;
 using MediaCluster.Media.Reports;
 
 namespace MediaCluster.Node;
