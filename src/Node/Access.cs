@@ -99,7 +99,7 @@ internal static class Access
         && context.RequestServices.GetRequiredService<Listeners>().IsManagement(context);
 
     /// <summary>The answer to an operator request that came in on the API listener.</summary>
-    public static IResult NotHere(HttpContext context) => JobApi.Error(
+    public static IResult NotHere(HttpContext context) => ApiErrors.Of(
         $"{context.Request.Method} {context.Request.Path} is an operator route, served on the management endpoint only (Node:ManagementAddress, loopback by default)",
         StatusCodes.Status404NotFound);
 
@@ -249,14 +249,14 @@ internal static class Access
         {
             if (result.Challenged)
             {
-                await JobApi.Error("missing or wrong bearer token (see api-token in the data directory), or the page's session has ended", StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+                await ApiErrors.Of("missing or wrong bearer token (see api-token in the data directory), or the page's session has ended", StatusCodes.Status401Unauthorized).ExecuteAsync(context);
                 return;
             }
 
             if (result.Forbidden)
             {
                 var reasons = result.AuthorizationFailure?.FailureReasons.Select(r => r.Message).ToList() ?? [];
-                await JobApi.Error(reasons.Count > 0 ? string.Join("; ", reasons) : "not allowed", StatusCodes.Status403Forbidden).ExecuteAsync(context);
+                await ApiErrors.Of(reasons.Count > 0 ? string.Join("; ", reasons) : "not allowed", StatusCodes.Status403Forbidden).ExecuteAsync(context);
                 return;
             }
 

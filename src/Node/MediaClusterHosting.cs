@@ -4,6 +4,7 @@ using MediaCluster.Actors;
 using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Ingest;
 using MediaCluster.Actors.Jobs;
+using MediaCluster.Node.Jobs;
 
 namespace MediaCluster.Node;
 

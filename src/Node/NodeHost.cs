@@ -5,8 +5,11 @@ using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Actors.Live;
 using MediaCluster.Actors.Speech;
-using MediaCluster.Node.Live;
 using MediaCluster.Media.Reports;
+using MediaCluster.Node.Cluster;
+using MediaCluster.Node.Jobs;
+using MediaCluster.Node.Live;
+using MediaCluster.Node.Models;
 
 namespace MediaCluster.Node;
 
@@ -146,7 +149,7 @@ internal static partial class NodeHost
         everyday.MapGet("/metrics", async (JobsGateway jobs, ClusterGateway cluster, AsrMetrics asr, VadMetrics vad, LiveMetrics live, CancellationToken ct) =>
             Results.Text(await NodeMetrics.TextAsync(jobs, cluster, asr, vad, live, ct), "text/plain; version=0.0.4"));
         LiveApi.Map(everyday, options);
-        JobApi.Map(everyday, operatorRoutes, options);
+        JobApi.Map(everyday, options);
         ClusterApi.Map(everyday, operatorRoutes);
         ModelApi.Map(everyday, operatorRoutes, options);
         return app;

@@ -36,6 +36,6 @@ internal static class Unavailable
     private static async Task RefuseAsync(HttpContext context, string reason)
     {
         context.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await JobApi.Error($"{reason}; try again in a few seconds", StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+        await ApiErrors.Of($"{reason}; try again in a few seconds", StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
     }
 }

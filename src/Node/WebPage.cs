@@ -54,12 +54,12 @@ internal static class WebPage
 
             if (given is null)
             {
-                return JobApi.Error("send {\"token\": \"…\"}", StatusCodes.Status400BadRequest);
+                return ApiErrors.Of("send {\"token\": \"…\"}", StatusCodes.Status400BadRequest);
             }
 
             if (!ApiToken.Matches(given, token))
             {
-                return JobApi.Error("wrong token: it is the api-token file in the node's data directory", StatusCodes.Status401Unauthorized);
+                return ApiErrors.Of("wrong token: it is the api-token file in the node's data directory", StatusCodes.Status401Unauthorized);
             }
 
             await Access.SignInAsync(context);

@@ -18,7 +18,7 @@ internal static class LiveApi
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
-                await JobApi.Error("/ws/live is a WebSocket endpoint: connect with ws://HOST:PORT/ws/live (see docs/protocol.md)", StatusCodes.Status400BadRequest).ExecuteAsync(context);
+                await ApiErrors.Of("/ws/live is a WebSocket endpoint: connect with ws://HOST:PORT/ws/live (see docs/protocol.md)", StatusCodes.Status400BadRequest).ExecuteAsync(context);
                 return;
             }
 

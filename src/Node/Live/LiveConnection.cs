@@ -8,6 +8,7 @@ using MediaCluster.Actors.Jobs;
 using MediaCluster.Actors.Live;
 using MediaCluster.Media.Live;
 using MediaCluster.Messages.Jobs;
+using MediaCluster.Node.Jobs;
 
 namespace MediaCluster.Node.Live;
 

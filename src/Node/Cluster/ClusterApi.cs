@@ -3,7 +3,7 @@ using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Messages.Api;
 
-namespace MediaCluster.Node;
+namespace MediaCluster.Node.Cluster;
 
 /// <summary>
 /// The cluster routes under /api/cluster (what pbm's cluster palette calls): members, the jobs region and the nodes to
@@ -17,7 +17,7 @@ internal static class ClusterApi
         app.MapGet("/api/cluster/sharding/{name}", async (string name, JobsGateway jobs, CancellationToken ct) =>
             name == Actors.Hosting.MediaClusterAkka.JobsTypeName
                 ? Results.Json(await jobs.RegionStatsAsync(ct), ApiJson.Options)
-                : JobApi.Error($"no shard region '{name}' (regions: {Actors.Hosting.MediaClusterAkka.JobsTypeName})", StatusCodes.Status404NotFound));
+                : ApiErrors.Of($"no shard region '{name}' (regions: {Actors.Hosting.MediaClusterAkka.JobsTypeName})", StatusCodes.Status404NotFound));
         app.MapGet("/api/cluster/nodes", async (ClusterGateway cluster, CancellationToken ct) => Results.Json(
             (await cluster.NodeStatusesAsync(ct)).Select(s => new NodeStatusInfo(s.Address, s.AsrSlots, s.AsrBusy, s.AsrQueue, s.LiveSessions, s.LiveStreams, s.AsrRealtimeFactor)),
             ApiJson.Options));
@@ -36,7 +36,7 @@ internal static class ClusterApi
     {
         if (string.IsNullOrWhiteSpace(request.Address))
         {
-            return JobApi.Error("'address' is required (a member's address, e.g. akka.tcp://mediacluster@10.0.0.2:4053 or 10.0.0.2:4053)", StatusCodes.Status400BadRequest);
+            return ApiErrors.Of("'address' is required (a member's address, e.g. akka.tcp://mediacluster@10.0.0.2:4053 or 10.0.0.2:4053)", StatusCodes.Status400BadRequest);
         }
 
         try
@@ -46,7 +46,7 @@ internal static class ClusterApi
         }
         catch (ArgumentException ex)
         {
-            return JobApi.Error(ex.Message, StatusCodes.Status404NotFound);
+            return ApiErrors.Of(ex.Message, StatusCodes.Status404NotFound);
         }
     }
 }

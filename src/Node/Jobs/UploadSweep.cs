@@ -3,7 +3,7 @@ using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Messages.Jobs;
 
-namespace MediaCluster.Node;
+namespace MediaCluster.Node.Jobs;
 
 /// <summary>
 /// Keeps DataDirectory/uploads to what a job still needs: at start and every hour, an upload folder (named by its job

@@ -2,7 +2,7 @@ using System.Text.Json;
 using MediaCluster.Messages.Api;
 using MediaCluster.Messages.Jobs;
 
-namespace MediaCluster.Node;
+namespace MediaCluster.Node.Jobs;
 
 /// <summary>Which server-side paths a client may submit: only files inside Node:AllowedRoots, symbolic links resolved first.</summary>
 internal static class PathPolicy

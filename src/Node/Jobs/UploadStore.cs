@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
-namespace MediaCluster.Node;
+namespace MediaCluster.Node.Jobs;
 
 /// <summary>
 /// Uploads: the one file of a multipart request stored under DataDirectory/uploads/ID/ under a name the node makes
