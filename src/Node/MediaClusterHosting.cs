@@ -42,76 +42,32 @@ internal static class MediaClusterHosting
         JobPaths = JobPathsOf(options),
         Live = LiveLimitsOf(options.Live),
         Scenes = ScenesOf(options.Scenes),
-        SceneSlots = options.Scenes.Slots is { } slots ? (slots >= 1 ? slots : throw new NodeSettingsException($"Node:Scenes:Slots must be at least 1 (it is {slots})")) : null,
+        SceneSlots = options.Scenes.Slots,
         DatasetsDirectory = options.DatasetsRoot,
-        MaxCrashes = options.Jobs.MaxCrashes >= 1 ? options.Jobs.MaxCrashes
-            : throw new NodeSettingsException($"Node:Jobs:MaxCrashes must be at least 1 (it is {options.Jobs.MaxCrashes})"),
+        MaxCrashes = options.Jobs.MaxCrashes,
         DatasetLimits = DatasetLimitsOf(options.Training),
     };
 
-    /// <summary>The training limits, each checked positive (naming its key).</summary>
-    internal static Media.Learning.DatasetLimits DatasetLimitsOf(TrainingSettings training)
-    {
-        foreach (var (name, value) in new (string, long)[]
-        {
-            ("MaxDataFileBytes", training.MaxDataFileBytes), ("MaxExamples", training.MaxExamples), ("MaxLabels", training.MaxLabels),
-            ("MaxPicturePixels", training.MaxPicturePixels), ("MaxDatasetFiles", training.MaxDatasetFiles), ("MaxUnpackedBytes", training.MaxUnpackedBytes),
-        })
-        {
-            if (value < 1)
-            {
-                throw new NodeSettingsException($"Node:Training:{name} must be at least 1 (it is {value})");
-            }
-        }
-
-        return new Media.Learning.DatasetLimits
+    /// <summary>The training limits (their ranges checked by <see cref="NodeOptionsValidator"/>).</summary>
+    internal static Media.Learning.DatasetLimits DatasetLimitsOf(TrainingSettings training) =>
+        new Media.Learning.DatasetLimits
         {
             MaxDataFileBytes = training.MaxDataFileBytes,
             MaxExamples = training.MaxExamples,
             MaxLabels = training.MaxLabels,
             MaxPicturePixels = training.MaxPicturePixels,
         };
-    }
 
-    /// <summary>The scene settings, checked (a bad one names its key).</summary>
-    private static Actors.Jobs.SceneSettings ScenesOf(SceneSettings scenes)
+    /// <summary>The scene settings (their ranges checked by <see cref="NodeOptionsValidator"/>).</summary>
+    private static Actors.Jobs.SceneSettings ScenesOf(SceneSettings scenes) => Actors.Jobs.SceneSettings.Default with
     {
-        try
-        {
-            return Actors.Jobs.SceneSettings.Default with
-            {
-                Options = new Media.Video.SceneOptions { Threshold = scenes.Threshold, MinScene = TimeSpan.FromSeconds(scenes.MinSceneSeconds) }.Validated(),
-            };
-        }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            throw new NodeSettingsException($"Node:Scenes:{(ex.ParamName == "MinScene" ? "MinSceneSeconds" : ex.ParamName)}: {ex.Message.Split(" (Parameter")[0]}");
-        }
-    }
+        Options = new Media.Video.SceneOptions { Threshold = scenes.Threshold, MinScene = TimeSpan.FromSeconds(scenes.MinSceneSeconds) },
+    };
 
-    /// <summary>The live-audio limits, each checked for a value that cannot work.</summary>
+    /// <summary>The live-audio limits (their ranges checked by <see cref="NodeOptionsValidator"/>).</summary>
     private static Actors.Live.LiveLimits LiveLimitsOf(LiveSettings live)
     {
         var defaults = new Actors.Live.LiveLimits();
-        foreach (var (name, value, least) in new (string, double, double)[]
-        {
-            ("MaxSessions", live.MaxSessions ?? defaults.MaxSessions, 1), ("MaxStreams", live.MaxStreams ?? defaults.MaxStreams, 1),
-            ("MaxFrameBytes", live.MaxFrameBytes, 1024), ("MaxSessionMinutes", live.MaxSessionMinutes, 0.1),
-            ("IdleTimeoutSeconds", live.IdleTimeoutSeconds, 1), ("EndOfUtteranceSeconds", live.EndOfUtteranceSeconds, 0.1),
-            ("MaxUtteranceSeconds", live.MaxUtteranceSeconds, 2),
-        })
-        {
-            if (value < least || double.IsNaN(value))
-            {
-                throw new NodeSettingsException($"Node:Live:{name} must be at least {least} (it is {value})");
-            }
-        }
-
-        if (live.MaxUtteranceSeconds > 30)
-        {
-            throw new NodeSettingsException($"Node:Live:MaxUtteranceSeconds must be at most 30, the longest segment a recogniser takes (it is {live.MaxUtteranceSeconds})");
-        }
-
         return defaults with
         {
             MaxSessions = live.MaxSessions ?? defaults.MaxSessions,
@@ -139,11 +95,6 @@ internal static class MediaClusterHosting
         {
             throw new NodeSettingsException(
                 "Node:Asr:Engine is whisper but Node:Asr:WhisperModel is not set: give the path of a whisper.cpp ggml model (e.g. ggml-base.en.bin)");
-        }
-
-        if (asr.Threads is < 1 || asr.BeamSize < 1)
-        {
-            throw new NodeSettingsException($"Node:Asr:Threads and Node:Asr:BeamSize must be at least 1 (got {asr.Threads}, {asr.BeamSize})");
         }
 
         try

@@ -47,39 +47,7 @@ internal static partial class NodeHost
         var options = Settings(builder.Configuration);
         var httpAddress = ParseAddress(options.HttpAddress, "HttpAddress");
         var managementAddress = ParseAddress(options.ManagementAddress, "ManagementAddress");
-        foreach (var (name, port) in new[] { ("HttpPort", options.HttpPort), ("ManagementPort", options.ManagementPort), ("Cluster:Port", options.Cluster.Port) })
-        {
-            if (port is < 0 or > 65535)
-            {
-                throw new NodeSettingsException($"Node:{name} {port} is not a port (0–65535; 0 takes any free port)");
-            }
-        }
-
-        if (options.MaxUploadBytes < 1)
-        {
-            throw new NodeSettingsException($"Node:MaxUploadBytes must be positive (it is {options.MaxUploadBytes})");
-        }
-
-        foreach (var (name, slots) in new[] { ("AsrSlots", options.AsrSlots), ("VadSlots", options.VadSlots) })
-        {
-            if (slots is < 1)
-            {
-                throw new NodeSettingsException($"Node:{name} must be at least 1 (it is {slots}; leave it unset for the default)");
-            }
-        }
-
-        if (options.SessionHours is <= 0 or > 24 * 365 || !double.IsFinite(options.SessionHours))
-        {
-            throw new NodeSettingsException($"Node:SessionHours must be more than 0 and at most a year (it is {options.SessionHours})");
-        }
-
         var insecure = options.Cluster.Certificate is not { Length: > 0 } && !options.Cluster.OnLoopback;
-        if (insecure && !options.Cluster.AllowInsecure)
-        {
-            throw new NodeSettingsException(
-                $"Node:Cluster:Host '{options.Cluster.Host}' is not loopback, and without Node:Cluster:Certificate the cluster port would speak plain TCP that anyone reaching it can join: set the cluster certificate (docs/operations.md, Cluster credentials), or Node:Cluster:AllowInsecure true for a lab");
-        }
-
         var token = ApiToken.LoadOrCreate(options.DataDirectory, options.ApiTokenFile, out var created);
         var listeners = new Listeners();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -95,11 +63,6 @@ internal static partial class NodeHost
                 });
             });
         });
-
-        if (options.Jobs.KeepFailedInputsHours < 0 || !double.IsFinite(options.Jobs.KeepFailedInputsHours))
-        {
-            throw new NodeSettingsException($"Node:Jobs:KeepFailedInputsHours must be 0 or more (it is {options.Jobs.KeepFailedInputsHours})");
-        }
 
         builder.Services.AddMediaCluster(options);
         builder.Services.AddSingleton(options);
@@ -155,7 +118,7 @@ internal static partial class NodeHost
         return app;
     }
 
-    /// <summary>Section Node, refusing an unknown key or a value of the wrong kind, naming the key.</summary>
+    /// <summary>Section Node, refusing an unknown key, a value of the wrong kind or out of range, naming the key.</summary>
     private static NodeOptions Settings(IConfiguration configuration)
     {
         var section = configuration.GetSection("Node");
@@ -167,9 +130,10 @@ internal static partial class NodeHost
             }
         }
 
+        NodeOptions options;
         try
         {
-            return section.Get<NodeOptions>() ?? new NodeOptions();
+            options = section.Get<NodeOptions>(binder => binder.ErrorOnUnknownConfiguration = true) ?? new NodeOptions();
         }
         catch (InvalidOperationException ex) when (BadValue().Match(ex.Message) is { Success: true } bad)
         {
@@ -183,6 +147,9 @@ internal static partial class NodeHost
             };
             throw new NodeSettingsException($"{bad.Groups["key"].Value} '{bad.Groups["value"].Value}' is not {kind}");
         }
+
+        var validation = new NodeOptionsValidator().Validate(null, options);
+        return validation.Failed ? throw new NodeSettingsException(string.Join("; ", validation.Failures)) : options;
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("value '(?<value>[^']*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'")]

@@ -81,7 +81,9 @@ public sealed class NodeOptions
     /// <summary>
     /// Why <paramref name="key"/> (relative to section Node) with <paramref name="value"/> is not a setting, or null when it
     /// is one: a property, an item of a list, or a sub-section's setting. A plain value on a list or a section (e.g.
-    /// <c>MC_Node__AllowedRoots=/srv</c>) would be dropped silently by the binder, so it is refused too.
+    /// <c>MC_Node__AllowedRoots=/srv</c>) would be dropped silently by the binder, so it is refused too. Kept by hand
+    /// beside the binder's own refusal of unknown keys (ErrorOnUnknownConfiguration) for that case and for the message:
+    /// the binder names a CLR type, this names the key as the operator wrote it and every key there is.
     /// </summary>
     internal static string? Problem(string key, string? value)
     {

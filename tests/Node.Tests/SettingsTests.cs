@@ -8,6 +8,22 @@ public sealed class SettingsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    [Fact]
+    public void Validator_DefaultsPass_AndEveryBadValueIsNamed()
+    {
+        var validator = new NodeOptionsValidator();
+        Assert.True(validator.Validate(null, new NodeOptions()).Succeeded);
+
+        var bad = new NodeOptions { HttpPort = -1, Live = new LiveSettings { MaxUtteranceSeconds = 31 }, Training = new TrainingSettings { MaxLabels = 0 } };
+        Assert.Equal(
+            [
+                "Node:HttpPort -1 is not a port (0–65535; 0 takes any free port)",
+                "Node:Live:MaxUtteranceSeconds must be at most 30, the longest segment a recogniser takes (it is 31)",
+                "Node:Training:MaxLabels must be at least 1 (it is 0)",
+            ],
+            validator.Validate(null, bad).Failures);
+    }
+
     [Theory]
     [InlineData("--Node:HttpPort", "70000", "Node:HttpPort 70000 is not a port (0–65535; 0 takes any free port)")]
     [InlineData("--Node:ManagementAddress", "nowhere", "Node:ManagementAddress 'nowhere' is not an IP address (or 'localhost')")]
@@ -19,7 +35,7 @@ public sealed class SettingsTests : IDisposable
     [InlineData("--Node:Live:IdleTimeoutSeconds", "0", "Node:Live:IdleTimeoutSeconds must be at least 1 (it is 0)")]
     [InlineData("--Node:Live:MaxUtteranceSeconds", "45", "Node:Live:MaxUtteranceSeconds must be at most 30, the longest segment a recogniser takes (it is 45)")]
     [InlineData("--Node:Scenes:Threshold", "1.5", "Node:Scenes:Threshold: the scene threshold is between 0 and 1 (exclusive)")]
-    [InlineData("--Node:Scenes:Slots", "0", "Node:Scenes:Slots must be at least 1 (it is 0)")]
+    [InlineData("--Node:Scenes:Slots", "0", "Node:Scenes:Slots must be at least 1 (it is 0; leave it unset for the default)")]
     [InlineData("--Node:Jobs:MaxCrashes", "0", "Node:Jobs:MaxCrashes must be at least 1 (it is 0)")]
     [InlineData("--Node:Jobs:KeepFailedInputsHours", "-1", "Node:Jobs:KeepFailedInputsHours must be 0 or more (it is -1)")]
     [InlineData("--Node:Training:MaxLabels", "0", "Node:Training:MaxLabels must be at least 1 (it is 0)")]
