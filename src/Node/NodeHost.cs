@@ -27,30 +27,54 @@ internal static partial class NodeHost
     public const string EndpointsFile = "node.json";
 
     /// <summary>Builds the web application (not started), for `node run` and for tests.</summary>
-    public static async Task<WebApplication> BuildAsync(string[] args, Action<IServiceCollection>? services = null)
+    public static Task<WebApplication> BuildAsync(string[] args, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddEnvironmentVariables("MC_");
+        ConfigureLogging(builder.Logging);
+        var options = Settings(builder.Configuration);
+        var token = ApiToken.LoadOrCreate(options.DataDirectory, options.ApiTokenFile, out var created);
+        var listeners = Listen(builder.WebHost, options);
+        builder.Services.AddMediaCluster(options);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddAccess(token, TimeSpan.FromHours(options.SessionHours));
+        builder.Services.AddSingleton(listeners);
+        services?.Invoke(builder.Services);
+        builder.Services.AddHostedService<UploadSweep>();
+        var app = builder.Build();
+        Announce(app, options, listeners, created);
+        WebPage.UseHeadersAndFiles(app);
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) }); // before authorization, which asks whether a request is one
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.Use(Unavailable.AnswerAsync);
+        MapRoutes(app, options, token);
+        return Task.FromResult(app);
+    }
 
-        // One line per thing an operator cares about: the node's own events; framework chatter only from Warning.
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
+    /// <summary>One line per thing an operator cares about: the node's own events; framework chatter only from Warning.</summary>
+    private static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(console =>
         {
             console.SingleLine = true;
             console.TimestampFormat = "HH:mm:ss ";
         });
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Logging.AddFilter("Akka", LogLevel.Warning);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("Akka", LogLevel.Warning);
 
         // A start that fails (a port in use) is reported once, as one line, by `node run` itself.
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-        var options = Settings(builder.Configuration);
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+    }
+
+    /// <summary>Kestrel on the API and the management endpoints; a management connection carries a mark of its own.</summary>
+    private static Listeners Listen(IWebHostBuilder host, NodeOptions options)
+    {
         var httpAddress = ParseAddress(options.HttpAddress, "HttpAddress");
         var managementAddress = ParseAddress(options.ManagementAddress, "ManagementAddress");
-        var insecure = options.Cluster.Certificate is not { Length: > 0 } && !options.Cluster.OnLoopback;
-        var token = ApiToken.LoadOrCreate(options.DataDirectory, options.ApiTokenFile, out var created);
         var listeners = new Listeners();
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        host.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(httpAddress, options.HttpPort, l => listeners.Api = l);
             kestrel.Listen(managementAddress, options.ManagementPort, l =>
@@ -63,24 +87,22 @@ internal static partial class NodeHost
                 });
             });
         });
+        return listeners;
+    }
 
-        builder.Services.AddMediaCluster(options);
-        builder.Services.AddSingleton(options);
-        builder.Services.AddAccess(token, TimeSpan.FromHours(options.SessionHours));
-        builder.Services.AddSingleton(listeners);
-        services?.Invoke(builder.Services);
-        builder.Services.AddHostedService<UploadSweep>();
-        var app = builder.Build();
+    /// <summary>The start's log lines (an insecure cluster port, a new token, where the node listens) and DataDirectory/node.json.</summary>
+    private static void Announce(WebApplication app, NodeOptions options, Listeners listeners, bool tokenCreated)
+    {
         var log = app.Logger;
         var tokenPath = ApiToken.PathOf(options.DataDirectory, options.ApiTokenFile);
-        if (insecure)
+        if (options.Cluster.Certificate is not { Length: > 0 } && !options.Cluster.OnLoopback)
         {
             log.LogWarning(
                 "The cluster port {Host}:{Port} speaks plain TCP without authentication (Node:Cluster:AllowInsecure): anyone who reaches it can join the cluster and send its actors messages",
                 options.Cluster.Host, options.Cluster.Port);
         }
 
-        if (created)
+        if (tokenCreated)
         {
             log.LogWarning("Created an API token in {Path}: clients (pbm, curl) send it as 'Authorization: Bearer TOKEN'", tokenPath);
         }
@@ -95,11 +117,11 @@ internal static partial class NodeHost
                 endpoints.Api, endpoints.Management, tokenPath);
         });
         app.Lifetime.ApplicationStopped.Register(() => File.Delete(endpointsPath));
-        WebPage.UseHeadersAndFiles(app);
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) }); // before authorization, which asks whether a request is one
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.Use(Unavailable.AnswerAsync);
+    }
+
+    /// <summary>The open health routes, the page's sign-in, and every feature's routes behind their policies.</summary>
+    private static void MapRoutes(WebApplication app, NodeOptions options, string token)
+    {
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (ClusterGateway cluster, NodeHealth health) =>
             !cluster.IsUp ? Results.Text("not yet a cluster member", statusCode: StatusCodes.Status503ServiceUnavailable)
@@ -115,7 +137,6 @@ internal static partial class NodeHost
         JobApi.Map(everyday, options);
         ClusterApi.Map(everyday, operatorRoutes);
         ModelApi.Map(everyday, operatorRoutes, options);
-        return app;
     }
 
     /// <summary>Section Node, refusing an unknown key, a value of the wrong kind or out of range, naming the key.</summary>

@@ -19,7 +19,7 @@ using Microsoft.Extensions.Logging;
 namespace MediaCluster.Actors.Hosting;
 
 /// <summary>The node's Akka wiring, from <see cref="MediaNodeOptions"/>, through Akka.Hosting's builders.</summary>
-public static class MediaClusterAkka
+public static partial class MediaClusterAkka
 {
     /// <summary>The actor system's name (every node of a cluster must use the same).</summary>
     public const string SystemName = "mediacluster";
@@ -52,36 +52,47 @@ public static class MediaClusterAkka
 
     /// <summary>
     /// Remoting and clustering (a node with no seeds joins itself: a one-node cluster on loopback), the protobuf
-    /// serializer for every <see cref="IMessage"/>, the SQL journal and snapshot store; on a jobs node the segment queue,
-    /// the VAD slots, the job index and the jobs shard region with remember-entities in the journal (event-sourced), so unfinished jobs wake after
-    /// a restart; on a gpu node the ASR workers, which pull segments from every jobs node's queue. Akka's own logging goes
-    /// to <see cref="ILoggerFactory"/> at Warning.
+    /// serializer for every <see cref="IMessage"/>, the SQL journal and snapshot store; then what the node's roles host
+    /// (<see cref="WithJobsRole"/> or only the proxies to the jobs nodes, <see cref="WithNodeActors"/>, the inbox).
+    /// Akka's own logging goes to <see cref="ILoggerFactory"/> at Warning.
     /// </summary>
     public static AkkaConfigurationBuilder WithMediaCluster(
         this AkkaConfigurationBuilder builder, MediaNodeOptions options, IServiceProvider services)
     {
-        var engines = services.GetRequiredService<NodeEngines>();
-        var metrics = services.GetRequiredService<AsrMetrics>();
-        var vadMetrics = services.GetRequiredService<VadMetrics>();
-        var loggerFactory = services.GetRequiredService<ILoggerFactory>();
-        var models = services.GetRequiredService<Training.ModelRegistry>();
-        var (connectionString, provider) = Journal(options);
-        var hostsJobs = options.Roles.Contains(JobsRole);
-        var hostsWorkers = options.Roles.Contains(GpuRole);
+        var node = new NodeWiring(options, services);
 
         // The engines this node's roles use are made now, so one that cannot start (a CUDA-only VAD on a CPU build, a
         // bad whisper model) stops the node at start; the others are never made.
-        if (hostsJobs)
+        if (node.HostsJobs)
         {
-            _ = engines.Vad;
+            _ = node.Engines.Vad;
         }
 
-        if (hostsWorkers)
+        if (node.HostsWorkers)
         {
-            _ = engines.Recognizer;
+            _ = node.Engines.Recognizer;
         }
 
-        var extractor = new JobMessageExtractor(options.JobShards);
+        builder.WithClusterMembership(node);
+        (node.HostsJobs ? builder.WithJobsRole(node) : builder.WithJobsProxies(node))
+            .WithNodeActors(node)
+            .WithInbox(options)
+            .AddStartup((system, _) =>
+            {
+                if (options.Seeds.Count == 0)
+                {
+                    // No seeds: the embedded node, a one-node cluster on loopback.
+                    var cluster = Akka.Cluster.Cluster.Get(system);
+                    cluster.Join(cluster.SelfAddress);
+                }
+            });
+        return builder;
+    }
+
+    /// <summary>Logging, remoting (TLS when the cluster has a certificate), clustering, pub-sub, the serializer and the journal.</summary>
+    private static AkkaConfigurationBuilder WithClusterMembership(this AkkaConfigurationBuilder builder, NodeWiring node)
+    {
+        var options = node.Options;
         var remote = new RemoteOptions
         {
             HostName = options.ClusterHost,
@@ -97,13 +108,14 @@ public static class MediaClusterAkka
             remote.Ssl = MutualTls(certificate, options.TrustedCertificateHashes, options.TimeProvider);
         }
 
-        builder
+        var (connectionString, provider) = Journal(options);
+        return builder
             .ConfigureLoggers(logging =>
             {
                 logging.LogLevel = Akka.Event.LogLevel.WarningLevel;
                 logging.LogConfigOnStart = false;
                 logging.ClearLoggers();
-                logging.AddLoggerFactory(loggerFactory);
+                logging.AddLoggerFactory(node.LoggerFactory);
             })
             .AddHocon(FailoverHocon(options.Failover), HoconAddMode.Prepend)
             .WithRemoting(remote)
@@ -121,101 +133,6 @@ public static class MediaClusterAkka
             .WithDistributedPubSub(role: string.Empty)
             .WithCustomSerializer(ProtobufSerializer.Name, ProtobufSerializer.BoundTypes, system => new ProtobufSerializer(system))
             .WithSqlPersistence(connectionString, provider, autoInitialize: true);
-        if (!hostsJobs)
-        {
-            // Only the jobs' proxies: this node takes requests (api) and forwards them to the jobs nodes.
-            builder
-                .WithSingletonProxy<JobIndexKey>(JobIndexName, IndexSingleton)
-                .WithSingletonProxy<TrainerKey>(TrainerName, TrainerSingleton)
-                .WithShardRegionProxy<JobRegionKey>(JobsTypeName, JobsRole, extractor);
-        }
-        else
-        {
-            builder
-                .WithActors((system, registry) =>
-                {
-                    registry.Register<SegmentQueueKey>(system.ActorOf(SegmentQueue.Props(metrics, options.TimeProvider), SegmentQueue.Name));
-                    registry.Register<VadSlotsKey>(system.ActorOf(Props.Create(() => new SlotGate(vadMetrics.Slots)), "vad-slots"));
-
-                    // Scenes go to the classifiers of every gpu member (this one too), in turn; a member that leaves drops out.
-                    var classifiers = new[] { "/user/" + Classification.Classifiers.Name };
-                    registry.Register<ClassifiersKey>(system.ActorOf(
-                        Props.Empty.WithRouter(new Akka.Cluster.Routing.ClusterRouterGroup(
-                            new Akka.Routing.RoundRobinGroup(classifiers),
-                            new Akka.Cluster.Routing.ClusterRouterGroupSettings(10_000, classifiers, allowLocalRoutees: true, useRole: GpuRole))),
-                        "classifiers-router"));
-                })
-                .WithSingleton<JobIndexKey>(JobIndexName, Restarting.WithBackoff(JobIndex.Props(), JobIndexName, "the job index"), IndexSingleton, createProxyToo: true)
-                .WithSingleton<TrainerKey>(
-                    TrainerName,
-                    Restarting.WithBackoff(
-                        Training.Trainer.Props(options.TrainerFolders(), models, engines, options.TimeProvider, loggerFactory.CreateLogger<Training.Trainer>(), options.MaxCrashes),
-                        TrainerName,
-                        "the trainer"),
-                    TrainerSingleton,
-                    createProxyToo: true)
-                .WithShardRegion<JobRegionKey>(
-                    JobsTypeName,
-                    (_, registry, _) =>
-                    {
-                        var jobServices = new JobServices(
-                            registry.Get<SegmentQueueKey>(),
-                            registry.Get<VadSlotsKey>(),
-                            registry.Get<JobIndexKey>(),
-                            engines,
-                            options.SegmentsPerJob ?? 2 * (hostsWorkers ? engines.Recognizer.Concurrency : options.AsrSlots ?? Environment.ProcessorCount),
-                            options.PassivateAfter,
-                            options.TimeProvider,
-                            loggerFactory.CreateLogger<MediaJob>(),
-                            registry.Get<ClassifiersKey>(),
-                            options.Scenes)
-                        {
-                            MaxCrashes = options.MaxCrashes,
-                            Paths = options.JobPaths,
-                        };
-                        return jobId => MediaJob.Props(jobId, jobServices);
-                    },
-                    extractor,
-                    new ShardOptions
-                    {
-                        Role = JobsRole,
-                        RememberEntities = true,
-                        RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
-                        StateStoreMode = StateStoreMode.Persistence,
-                        HandOffStopMessage = MediaJob.HandOff.Instance,
-                    });
-        }
-
-        return builder
-            .WithActors((system, registry) =>
-            {
-                system.ActorOf(NodeStatus.Props(metrics, services.GetRequiredService<Live.LiveMetrics>()), NodeStatus.Name);
-                system.ActorOf(JournalProbe.Props(services.GetRequiredService<NodeHealth>(), registry.Get<JobIndexKey>()), "journal-probe");
-                if (hostsWorkers)
-                {
-                    system.ActorOf(AsrWorkers.Props(engines, metrics), "asr-workers");
-                    system.ActorOf(Live.LiveStreams.Props(engines, services.GetRequiredService<Live.LiveMetrics>(), options.Live), Live.LiveStreams.Name);
-                    system.ActorOf(
-                        Classification.Classifiers.Props(models, engines, registry.Get<TrainerKey>(), options.SceneSlots ?? Environment.ProcessorCount, loggerFactory.CreateLogger<Classification.Classifiers>()),
-                        Classification.Classifiers.Name);
-                }
-
-                if (options.Inbox is not null)
-                {
-                    registry.Register<InboxStarterKey>(system.ActorOf(
-                        InboxJobStarter.Props(registry.Get<JobIndexKey>(), registry.Get<JobRegionKey>(), options.AskTimeout), "inbox-jobs"));
-                }
-            })
-            .WithInbox(options)
-            .AddStartup((system, _) =>
-            {
-                if (options.Seeds.Count == 0)
-                {
-                    // No seeds: the embedded node, a one-node cluster on loopback.
-                    var cluster = Akka.Cluster.Cluster.Get(system);
-                    cluster.Join(cluster.SelfAddress);
-                }
-            });
     }
 
     /// <summary>
