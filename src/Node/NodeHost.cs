@@ -39,6 +39,7 @@ internal static partial class NodeHost
         builder.Services.AddSingleton(options);
         builder.Services.AddAccess(token, TimeSpan.FromHours(options.SessionHours));
         builder.Services.AddSingleton(listeners);
+        builder.Services.AddNodeHealthChecks();
         services?.Invoke(builder.Services);
         builder.Services.AddHostedService<UploadSweep>();
         var app = builder.Build();
@@ -122,11 +123,7 @@ internal static partial class NodeHost
     /// <summary>The open health routes, the page's sign-in, and every feature's routes behind their policies.</summary>
     private static void MapRoutes(WebApplication app, NodeOptions options, string token)
     {
-        app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", (ClusterGateway cluster, NodeHealth health) =>
-            !cluster.IsUp ? Results.Text("not yet a cluster member", statusCode: StatusCodes.Status503ServiceUnavailable)
-              : health.Problem is { } problem ? Results.Text(problem, statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Text("ready"));
+        app.MapNodeHealthChecks();
         WebPage.MapSession(app, token);
 
         var everyday = app.MapGroup(string.Empty).RequireAuthorization(Access.Everyday);
