@@ -40,6 +40,7 @@ internal static partial class NodeHost
         builder.Services.AddAccess(token, TimeSpan.FromHours(options.SessionHours));
         builder.Services.AddSingleton(listeners);
         builder.Services.AddNodeHealthChecks();
+        NodeMeters.Add(builder.Services);
         services?.Invoke(builder.Services);
         builder.Services.AddHostedService<UploadSweep>();
         var app = builder.Build();
@@ -128,8 +129,8 @@ internal static partial class NodeHost
 
         var everyday = app.MapGroup(string.Empty).RequireAuthorization(Access.Everyday);
         var operatorRoutes = app.OperatorRoutes();
-        everyday.MapGet("/metrics", async (JobsGateway jobs, ClusterGateway cluster, AsrMetrics asr, VadMetrics vad, LiveMetrics live, CancellationToken ct) =>
-            Results.Text(await NodeMetrics.TextAsync(jobs, cluster, asr, vad, live, ct), "text/plain; version=0.0.4"));
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<NodeMeters>()); // its instruments, once the actors run
+        everyday.MapPrometheusScrapingEndpoint("/metrics");
         LiveApi.Map(everyday, options);
         JobApi.Map(everyday, options);
         ClusterApi.Map(everyday, operatorRoutes);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using MediaCluster.Media.Samples;
+using MediaCluster.Testing;
 
 namespace MediaCluster.Node.Tests;
 
@@ -100,17 +101,16 @@ public sealed class ApiTests : IAsyncLifetime
 
         // The index records a job's end after the job does (a message, then a journal write): the count follows shortly.
         var metrics = await Client.GetStringAsync("/metrics");
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); !metrics.Contains("mediacluster_jobs{state=\"completed\"} 1\n", StringComparison.Ordinal); metrics = await Client.GetStringAsync("/metrics"))
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); PrometheusText.Value(metrics, "mediacluster_jobs", ("state", "completed")) != 1; metrics = await Client.GetStringAsync("/metrics"))
         {
             Assert.True(DateTime.UtcNow < deadline, $"the index did not count the completed job within 30 s:\n{metrics}");
             await Task.Delay(100);
         }
 
-        Assert.Contains("mediacluster_asr_recognitions_total 1\n", metrics);
-        Assert.Contains("mediacluster_asr_queue_depth 0\n", metrics);
+        Assert.Equal(1, PrometheusText.Value(metrics, "mediacluster_asr_recognitions_total"));
+        Assert.Equal(0, PrometheusText.Value(metrics, "mediacluster_asr_queue_depth"));
         // A real-time factor was measured (its size depends on the machine's load, so only that it is positive).
-        var rtf = System.Text.RegularExpressions.Regex.Match(metrics, @"\nmediacluster_asr_realtime_factor (\d+(\.\d+)?)\n");
-        Assert.True(rtf.Success && double.Parse(rtf.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, metrics);
+        Assert.True(PrometheusText.Value(metrics, "mediacluster_asr_realtime_factor") > 0, metrics);
         Assert.Equal("ready", await Client.GetStringAsync("/readyz"));
     }
 

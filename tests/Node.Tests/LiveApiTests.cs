@@ -5,6 +5,7 @@ using MediaCluster.Cli;
 using MediaCluster.Media.Asr;
 using MediaCluster.Media.Samples;
 using MediaCluster.Messages.Api;
+using MediaCluster.Testing;
 
 namespace MediaCluster.Node.Tests;
 
@@ -51,8 +52,8 @@ public sealed class LiveApiTests : IAsyncLifetime
         var wer = WordErrorRate.Percent(batch, liveText);
         Assert.True(wer <= 20, $"live vs the session's job: WER {wer:0.0}%\nlive:  {liveText}\nbatch: {batch}");
         var metrics = await _node.Client.GetStringAsync("/metrics");
-        Assert.Contains("mediacluster_live_sessions 0\n", metrics);
-        Assert.Contains("mediacluster_live_streams 0\n", metrics);
+        Assert.Equal(0, PrometheusText.Value(metrics, "mediacluster_live_sessions"));
+        Assert.Equal(0, PrometheusText.Value(metrics, "mediacluster_live_streams"));
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class NodeProcessTests : IDisposable
             var found = job.GetProperty("segments_found").GetInt32();
             Assert.True(found > recorded, $"the job found {found} segments, all recorded before the kill; it was not killed mid-job");
             var metrics = await client.GetStringAsync("metrics");
-            Assert.Contains($"\nmediacluster_asr_recognitions_total {found - recorded}\n", metrics);
+            Assert.Equal(found - recorded, PrometheusText.Value(metrics, "mediacluster_asr_recognitions_total"));
 
             var results = Path.Combine(_directory, "results");
             (status, output) = await PbmAsync("media", "result", id, "--out", results);

@@ -1,4 +1,5 @@
 using System.Net;
+using MediaCluster.Testing;
 
 namespace MediaCluster.Node.Tests;
 
@@ -150,7 +151,7 @@ public sealed class SettingsTests : IDisposable
         Assert.Contains("larger than the limit of 123 bytes", await response.Content.ReadAsStringAsync());
 
         var metrics = await node.Client.GetStringAsync("/metrics");
-        Assert.Contains("\nmediacluster_asr_slots 1\n", metrics);
-        Assert.Contains("\nmediacluster_vad_slots 2\n", metrics);
+        Assert.Equal(1, PrometheusText.Value(metrics, "mediacluster_asr_slots"));
+        Assert.Equal(2, PrometheusText.Value(metrics, "mediacluster_vad_slots"));
     }
 }

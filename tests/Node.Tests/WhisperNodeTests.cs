@@ -50,7 +50,7 @@ public sealed class WhisperNodeTests : IDisposable
         Assert.All(results, r => Assert.Equal(("whisper", "2-layer.en"), (r.Engine, r.Model)));
 
         // One thread per recognition: a slot per core.
-        Assert.Contains($"mediacluster_asr_slots {Environment.ProcessorCount}\n", await node.Client.GetStringAsync("/metrics"));
+        Assert.Equal(Environment.ProcessorCount, PrometheusText.Value(await node.Client.GetStringAsync("/metrics"), "mediacluster_asr_slots"));
     }
 
     [Fact]

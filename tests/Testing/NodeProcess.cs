@@ -173,8 +173,7 @@ public sealed class NodeProcess
     public async Task<double> MetricAsync(string name)
     {
         var metrics = await Client.GetStringAsync("metrics");
-        var line = metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
-        return double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+        return PrometheusText.Value(metrics, name) ?? throw new InvalidOperationException($"/metrics has no {name}:\n{metrics}");
     }
 
     /// <summary>Sends the process a signal (STOP freezes it as a long GC pause or a hung VM would, CONT resumes it).</summary>
