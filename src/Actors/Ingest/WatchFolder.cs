@@ -49,7 +49,7 @@ public sealed class WatchFolder : ReceivePersistentActor
     private readonly IActorRef _starter;
     private readonly ActorClock _clock;
     private readonly HashSet<string> _acceptedHashes = [];
-    private readonly Dictionary<string, Observation> _observed = new(StringComparer.Ordinal);
+    private readonly SettleWatch _files;
     private readonly TimeProvider _time;
 
     // Accepted files whose start is not acknowledged yet, by job id, with when it was last sent.
@@ -61,6 +61,7 @@ public sealed class WatchFolder : ReceivePersistentActor
         _starter = starter;
         _time = time;
         _clock = new ActorClock(time, Self);
+        _files = new SettleWatch(options.StablePolls);
         Recover<InboxFileAccepted>(e =>
         {
             _acceptedHashes.Add(e.Sha256);
@@ -88,7 +89,7 @@ public sealed class WatchFolder : ReceivePersistentActor
                 Persist(new InboxJobStarted { JobId = ack.JobId }, e => _unacknowledged.Remove(e.JobId));
             }
         });
-        Command<GetWatchFolderStatus>(_ => Sender.Tell(new WatchFolderStatus(_acceptedHashes.Count, _observed.Count(o => !o.Value.Done))));
+        Command<GetWatchFolderStatus>(_ => Sender.Tell(new WatchFolderStatus(_acceptedHashes.Count, _files.Unsettled)));
     }
 
     /// <inheritdoc/>
@@ -104,6 +105,7 @@ public sealed class WatchFolder : ReceivePersistentActor
         base.PostStop();
     }
 
+    /// <summary>Each non-hidden, non-empty file of the inbox whose size and time settled becomes a job once (by content).</summary>
     private async Task PollAsync()
     {
         if (!Directory.Exists(_options.Inbox))
@@ -111,39 +113,21 @@ public sealed class WatchFolder : ReceivePersistentActor
             return;
         }
 
-        var present = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var file in new DirectoryInfo(_options.Inbox).EnumerateFiles())
+        List<(string, string)> files;
+        try
         {
-            if (file.Name.StartsWith('.'))
-            {
-                continue;
-            }
-
-            present.Add(file.FullName);
-            var now = new Observation(file.Length, file.LastWriteTimeUtc, 0, false);
-            if (!_observed.TryGetValue(file.FullName, out var before) || before.Size != now.Size || before.Written != now.Written)
-            {
-                _observed[file.FullName] = now;
-                continue;
-            }
-
-            if (before.Done || before.Size == 0)
-            {
-                continue;
-            }
-
-            var stable = before with { StableCount = before.StableCount + 1 };
-            _observed[file.FullName] = stable;
-            if (stable.StableCount >= _options.StablePolls)
-            {
-                _observed[file.FullName] = stable with { Done = true };
-                await AcceptAsync(file.FullName);
-            }
+            files = [.. new DirectoryInfo(_options.Inbox).EnumerateFiles()
+                .Where(file => !file.Name.StartsWith('.') && file.Length > 0)
+                .Select(file => (file.FullName, $"{file.Length}:{file.LastWriteTimeUtc.Ticks}"))];
+        }
+        catch (IOException)
+        {
+            return; // a file went while it was looked at: the next look sees the folder as it is
         }
 
-        foreach (var gone in _observed.Keys.Where(k => !present.Contains(k)).ToList())
+        foreach (var settled in _files.Look(files))
         {
-            _observed.Remove(gone);
+            await AcceptAsync(settled);
         }
     }
 
@@ -157,7 +141,7 @@ public sealed class WatchFolder : ReceivePersistentActor
         }
         catch (IOException)
         {
-            _observed.Remove(path);
+            _files.Forget(path);
             return;
         }
 
@@ -189,8 +173,6 @@ public sealed class WatchFolder : ReceivePersistentActor
             }
         }
     }
-
-    private sealed record Observation(long Size, DateTime Written, int StableCount, bool Done);
 
     private sealed record Poll
     {

@@ -25,7 +25,7 @@ public sealed record TrainerOptions(string DatasetsRoot, string ModelsRoot, stri
 /// none); a promotion is published on the cluster's <see cref="Topic"/>. The journal holds what was asked and what
 /// ended, so a run cut off by a crash or a hand-over is redone, and the same data is never trained twice.
 /// </summary>
-public sealed class Trainer : ReceivePersistentActor
+public sealed partial class Trainer : ReceivePersistentActor
 {
     /// <summary>The distributed pub-sub topic of <see cref="ModelPromoted"/>.</summary>
     public const string Topic = "models";
@@ -39,8 +39,7 @@ public sealed class Trainer : ReceivePersistentActor
     private readonly ILogger _log;
     private readonly Dictionary<(string Task, string Hash), TrainingFinished> _finished = [];
     private readonly List<TrainingRequested> _pending = [];
-    private readonly Dictionary<string, string> _folderSignatures = [];
-    private readonly Dictionary<string, string> _lastSeen = [];
+    private readonly Ingest.SettleWatch _datasets = new(looks: 1);
     private readonly HashSet<string> _defaultsAsked = [];
 
     // Runs begun and not ended, by dataset: each is an incarnation that stopped mid-run (a crash, or a hand-over).
@@ -116,7 +115,7 @@ public sealed class Trainer : ReceivePersistentActor
         if (_engines.LearningTask(train.Task) is not { } learning)
         {
             replyTo.Tell(new TrainingAccepted { Task = train.Task, Error = $"unknown task '{train.Task}' (known: {KnownTasks})" });
-            DeleteUploads(train);
+            DatasetUploads.Delete(_options.DatasetsRoot, _log, train);
             return;
         }
 
@@ -141,21 +140,21 @@ public sealed class Trainer : ReceivePersistentActor
         {
             _log.LogWarning("Training {Task} ({Origin}) refused: {Reason}", task, hashed.Request.Origin, hashed.Error);
             hashed.ReplyTo.Tell(new TrainingAccepted { Task = task, Error = hashed.Error });
-            DeleteUploads(hashed.Request);
+            DatasetUploads.Delete(_options.DatasetsRoot, _log, hashed.Request);
             return;
         }
 
         if (_finished.TryGetValue((task, hash), out var done))
         {
             hashed.ReplyTo.Tell(new TrainingAccepted { Task = task, DatasetHash = hash, AlreadyTrained = true, Version = done.Version, Error = done.Version == 0 ? done.Reason : string.Empty });
-            DeleteUploads(hashed.Request);
+            DatasetUploads.Delete(_options.DatasetsRoot, _log, hashed.Request);
             return;
         }
 
         if (_pending.Any(p => p.Request.Task == task && p.DatasetHash == hash))
         {
             hashed.ReplyTo.Tell(new TrainingAccepted { Task = task, DatasetHash = hash });
-            DeleteUploads(hashed.Request); // the queued run reads its own copy
+            DatasetUploads.Delete(_options.DatasetsRoot, _log, hashed.Request); // the queued run reads its own copy
             return;
         }
 
@@ -236,154 +235,13 @@ public sealed class Trainer : ReceivePersistentActor
             }
 
             // The run's end is recorded, so it is never redone: an uploaded dataset has served its purpose.
-            DeleteUploads(ended.Run.Request);
+            DatasetUploads.Delete(_options.DatasetsRoot, _log, ended.Run.Request);
             RunNext();
         });
     }
 
-    private void OnPromote(PromoteModel promote)
-    {
-        var replyTo = Sender;
-        var mediator = DistributedPubSub.Get(Context.System).Mediator;
-        _registry.PromoteAsync(promote.Task, promote.Version, "promoted by hand").ContinueWith(t =>
-        {
-            if (t.IsCompletedSuccessfully && t.Result)
-            {
-                _log.LogInformation("{Task} v{Version} promoted by hand", promote.Task, promote.Version);
-                mediator.Tell(new Publish(Topic, new ModelPromoted { Task = promote.Task, Version = promote.Version }));
-                replyTo.Tell(new PromoteModelResult());
-            }
-            else
-            {
-                replyTo.Tell(new PromoteModelResult { Error = t.Exception?.GetBaseException().Message ?? $"the registry has no {promote.Task} v{promote.Version}" });
-            }
-        }, TaskScheduler.Default);
-    }
-
-    /// <summary>
-    /// Removes the folders an uploaded dataset was unpacked into (DATASETS/.uploads/TASK/ID), once no run will read
-    /// them: the run ended (recorded), or the request was refused or answered by a run already done or queued.
-    /// </summary>
-    private void DeleteUploads(TrainModel request)
-    {
-        var uploads = Path.Combine(_options.DatasetsRoot, UploadsFolder) + Path.DirectorySeparatorChar;
-        foreach (var path in request.Paths)
-        {
-            var full = Path.GetFullPath(path);
-            if (!full.StartsWith(uploads, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            // TASK/ID/… → the upload's own folder, TASK/ID.
-            var parts = full[uploads.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length < 2)
-            {
-                continue;
-            }
-
-            var folder = Path.Combine(uploads, parts[0], parts[1]);
-            try
-            {
-                if (Directory.Exists(folder))
-                {
-                    Directory.Delete(folder, recursive: true);
-                    _log.LogInformation("Training {Task}: removed the uploaded dataset in {Folder}", request.Task, folder);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                _log.LogWarning("Training {Task}: could not remove the uploaded dataset in {Folder}: {Reason}", request.Task, folder, ex.Message);
-            }
-        }
-    }
-
-    /// <summary>The hidden folder of DATASETS that uploaded datasets are unpacked into (the watcher does not look there).</summary>
-    public const string UploadsFolder = ".uploads";
-
     private void Publish(string task, int version) =>
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topic, new ModelPromoted { Task = task, Version = version }));
-
-    /// <summary>A classifier found no promoted model: train the default from generated data (once per task while this trainer lives).</summary>
-    private void EnsureDefault(string task)
-    {
-        if (_engines.LearningTask(task) is not { } learning || !_defaultsAsked.Add(task))
-        {
-            return;
-        }
-
-        var self = Self;
-        var cache = _options.CacheRoot;
-        var mediator = DistributedPubSub.Get(Context.System).Mediator;
-        var stopping = _stopping.Token;
-        Task.Run(async () =>
-        {
-            if (await _registry.PromotedAsync(task) is { } promoted)
-            {
-                mediator.Tell(new Publish(Topic, new ModelPromoted { Task = task, Version = promoted.Version }));
-                return;
-            }
-
-            _log.LogInformation("No {Task} model yet: training the default one from generated clips", task);
-            self.Tell(new DefaultDatasetReady(task, await learning.DefaultDatasetAsync(cache, stopping)));
-        }, stopping).ContinueWith(
-            t => _log.LogWarning("The default {Task} dataset could not be made: {Reason}", task, t.Exception!.GetBaseException().Message),
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted,
-            TaskScheduler.Default);
-    }
-
-    /// <summary>
-    /// Each task's folder: when its CSV files have stayed the same (names, sizes, times) for two looks and differ from
-    /// what was last handed on, the folder is handed to training (the dataset hash then says whether it is new).
-    /// </summary>
-    private void LookAtDatasets()
-    {
-        foreach (var learning in _engines.LearningTasks)
-        {
-            var task = learning.Name;
-            var folder = Path.Combine(_options.DatasetsRoot, task);
-            if (!Directory.Exists(folder))
-            {
-                continue;
-            }
-
-            string signature;
-            try
-            {
-                signature = string.Join('|', learning.DataPatterns.SelectMany(pattern => Directory.GetFiles(folder, pattern)).Order(StringComparer.Ordinal).Select(f =>
-                {
-                    var info = new FileInfo(f);
-                    return string.Create(CultureInfo.InvariantCulture, $"{info.Name}:{info.Length}:{info.LastWriteTimeUtc.Ticks}");
-                }));
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-
-            var stable = _lastSeen.TryGetValue(task, out var before) && before == signature;
-            _lastSeen[task] = signature;
-            if (signature.Length > 0 && stable && (!_folderSignatures.TryGetValue(task, out var handed) || handed != signature))
-            {
-                _folderSignatures[task] = signature;
-                HashThen(new TrainModel { Task = task, Paths = { folder }, Origin = "watch" }, ActorRefs.Nobody);
-            }
-        }
-    }
-
-    private TrainerStatus Status()
-    {
-        var status = new TrainerStatus
-        {
-            RunningTask = _running?.Request.Task ?? string.Empty,
-            RunningDatasetHash = _running?.DatasetHash ?? string.Empty,
-            Phase = _phase,
-            Queued = Math.Max(0, _pending.Count - (_running is null ? 0 : 1)),
-        };
-        status.Recent.AddRange(_finished.Values.TakeLast(20));
-        return status;
-    }
 
     private sealed record Hashed(TrainModel Request, string? Hash, string? Error, IActorRef ReplyTo);
 

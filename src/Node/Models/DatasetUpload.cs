@@ -30,7 +30,7 @@ internal static class DatasetUpload
         }
 
         var upload = Path.GetDirectoryName(spec.InputPath)!;
-        var folder = Path.Combine(options.DatasetsRoot, Trainer.UploadsFolder, task, id);
+        var folder = Path.Combine(options.DatasetsRoot, DatasetUploads.UploadsFolder, task, id);
         try
         {
             Directory.CreateDirectory(folder);

@@ -1,0 +1,108 @@
+using System.Globalization;
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using MediaCluster.Messages.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace MediaCluster.Actors.Training;
+
+/// <summary>What the trainer is asked and looks at: promotions by hand, default models, the watched dataset folders, its status.</summary>
+public sealed partial class Trainer
+{
+    private void OnPromote(PromoteModel promote)
+    {
+        var replyTo = Sender;
+        var mediator = DistributedPubSub.Get(Context.System).Mediator;
+        _registry.PromoteAsync(promote.Task, promote.Version, "promoted by hand").ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully && t.Result)
+            {
+                _log.LogInformation("{Task} v{Version} promoted by hand", promote.Task, promote.Version);
+                mediator.Tell(new Publish(Topic, new ModelPromoted { Task = promote.Task, Version = promote.Version }));
+                replyTo.Tell(new PromoteModelResult());
+            }
+            else
+            {
+                replyTo.Tell(new PromoteModelResult { Error = t.Exception?.GetBaseException().Message ?? $"the registry has no {promote.Task} v{promote.Version}" });
+            }
+        }, TaskScheduler.Default);
+    }
+
+    /// <summary>A classifier found no promoted model: train the default from generated data (once per task while this trainer lives).</summary>
+    private void EnsureDefault(string task)
+    {
+        if (_engines.LearningTask(task) is not { } learning || !_defaultsAsked.Add(task))
+        {
+            return;
+        }
+
+        var self = Self;
+        var cache = _options.CacheRoot;
+        var mediator = DistributedPubSub.Get(Context.System).Mediator;
+        var stopping = _stopping.Token;
+        Task.Run(async () =>
+        {
+            if (await _registry.PromotedAsync(task) is { } promoted)
+            {
+                mediator.Tell(new Publish(Topic, new ModelPromoted { Task = task, Version = promoted.Version }));
+                return;
+            }
+
+            _log.LogInformation("No {Task} model yet: training the default one from generated clips", task);
+            self.Tell(new DefaultDatasetReady(task, await learning.DefaultDatasetAsync(cache, stopping)));
+        }, stopping).ContinueWith(
+            t => _log.LogWarning("The default {Task} dataset could not be made: {Reason}", task, t.Exception!.GetBaseException().Message),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// Each task's folder: when its data files have stayed the same (names, sizes, times) for two looks and differ from
+    /// what was last handed on, the folder is handed to training (the dataset hash then says whether it is new).
+    /// </summary>
+    private void LookAtDatasets()
+    {
+        var folders = new List<(string Task, string Signature)>();
+        foreach (var learning in _engines.LearningTasks)
+        {
+            var folder = Path.Combine(_options.DatasetsRoot, learning.Name);
+            try
+            {
+                if (Directory.Exists(folder) && Signature(folder, learning.DataPatterns) is { Length: > 0 } signature)
+                {
+                    folders.Add((learning.Name, signature));
+                }
+            }
+            catch (IOException)
+            {
+                // a file went while it was looked at: the next look sees the folder as it is
+            }
+        }
+
+        foreach (var task in _datasets.Look(folders))
+        {
+            HashThen(new TrainModel { Task = task, Paths = { Path.Combine(_options.DatasetsRoot, task) }, Origin = "watch" }, ActorRefs.Nobody);
+        }
+    }
+
+    private static string Signature(string folder, IEnumerable<string> patterns) =>
+        string.Join('|', patterns.SelectMany(pattern => Directory.GetFiles(folder, pattern)).Order(StringComparer.Ordinal).Select(f =>
+        {
+            var info = new FileInfo(f);
+            return string.Create(CultureInfo.InvariantCulture, $"{info.Name}:{info.Length}:{info.LastWriteTimeUtc.Ticks}");
+        }));
+
+    private TrainerStatus Status()
+    {
+        var status = new TrainerStatus
+        {
+            RunningTask = _running?.Request.Task ?? string.Empty,
+            RunningDatasetHash = _running?.DatasetHash ?? string.Empty,
+            Phase = _phase,
+            Queued = Math.Max(0, _pending.Count - (_running is null ? 0 : 1)),
+        };
+        status.Recent.AddRange(_finished.Values.TakeLast(20));
+        return status;
+    }
+}
