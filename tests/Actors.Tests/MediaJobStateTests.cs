@@ -43,6 +43,17 @@ public sealed class MediaJobStateTests
     }
 
     [Fact]
+    public void Apply_ABatchOfTextLabelsRecordedTwice_IsKeptOnce_AndNamesTheStep()
+    {
+        var first = MediaJobState.Empty.Apply(new JobAccepted { Spec = Spec }).Apply(new MediaProbed { DurationSeconds = 1 }).Apply(new SpeechDetectionCompleted())
+            .Apply(new TextClassified { JobId = "j", Batch = 0, Labels = { new SceneLabel { Task = "text", Label = "talk" } } });
+        var again = first.Apply(new TextClassified { JobId = "j", Batch = 0, Labels = { new SceneLabel { Task = "text", Label = "other" } } });
+        Assert.Same(first, again);
+        Assert.Equal("talk", again.TextLabels[0].Labels.Single().Label);
+        Assert.Equal("labelling the text", again.Step);
+    }
+
+    [Fact]
     public void Apply_AnEventItHasNoRuleFor_Throws()
     {
         var error = Assert.Throws<InvalidOperationException>(() => MediaJobState.Empty.Apply(new InboxFileAccepted { Sha256 = "ab" }));

@@ -19,6 +19,7 @@ public sealed class TextBatchesTests
         Assert.All(batches, b => Assert.Equal("long", b.JobId));
         Assert.Equal(texts, batches.SelectMany(b => b.Texts));
         Assert.Equal(5, batches.Count);
+        Assert.Equal([0, 1, 2, 3, 4], batches.Select(b => b.Batch)); // each answer names its batch, recorded once by it
     }
 
     [Fact]

@@ -152,7 +152,7 @@ public sealed class Classifiers : ReceiveActor
             else if (textReady && _texts.TryDequeue(out var text))
             {
                 var (model, version) = _models[TextTask.TaskName];
-                Run(Task.Run(() => ClassifyText(text.Request, model, version)), text.ReplyTo, reason => new TextClassified { JobId = text.Request.JobId, Error = reason });
+                Run(Task.Run(() => ClassifyText(text.Request, model, version)), text.ReplyTo, reason => new TextClassified { JobId = text.Request.JobId, Batch = text.Request.Batch, Error = reason });
             }
             else
             {
@@ -201,7 +201,7 @@ public sealed class Classifiers : ReceiveActor
 
     private object ClassifyText(ClassifyText request, Classifier model, int version)
     {
-        var classified = new TextClassified { JobId = request.JobId, Node = _node };
+        var classified = new TextClassified { JobId = request.JobId, Batch = request.Batch, Node = _node };
         classified.Labels.AddRange(request.Texts.Select(text => Label(TextTask.TaskName, model.Predict(TextFeatures.Of(text)), version)));
         return classified;
     }

@@ -11,7 +11,7 @@ namespace MediaCluster.Actors.Jobs;
 /// <summary>The end of a job: summary, artifacts written atomically (off the actor), then <see cref="JobCompleted"/>.</summary>
 public sealed partial class MediaJob
 {
-    /// <summary>Tries at the results when each failed for a passing cause (a full disk, the classifiers away) before the job fails.</summary>
+    /// <summary>Tries at the results when each failed for a passing cause (a full disk, a folder in the way) before the job fails.</summary>
     public const int MaxFinishAttempts = 8;
 
     private bool _finishing;
@@ -48,13 +48,14 @@ public sealed partial class MediaJob
 
     private void FinishIfDone()
     {
-        if (!_state.ReadyToFinish || _finishing)
+        if (!_state.ReadyToFinish || _finishing || !TextLabelled())
         {
             return;
         }
 
         _finishing = true;
-        var transcript = BuildTranscript();
+        var transcript = Labelled(BuildTranscript());
+        var summary = _text!.Summary;
         var speech = _state.Found.Values.Select(f => new SpeechSegment(f.Index, f.StartSample, f.EndSample)).ToList();
         var spec = _state.Spec!;
         var probed = _state.Probed!;
@@ -64,32 +65,16 @@ public sealed partial class MediaJob
             TimeSpan.FromSeconds(f.EndSeconds),
             [.. f.FrameSeconds.Select(TimeSpan.FromSeconds)],
             [.. _state.Classified[f.Index].Labels.Select(l => new Media.Learning.ModelLabel(l.Task, l.Label, l.Confidence, l.ModelVersion))])).ToList();
-        var classifiers = _services.Classifiers;
-        var timeout = _services.Scenes.ClassifyTimeout;
         var stop = _work.Token;
-        Task.Run(() => WriteAsync(spec, probed, transcript, speech, scenes, classifiers, timeout, stop), stop)
+        Task.Run(() => WriteAsync(spec, probed, transcript, summary, speech, scenes, stop), stop)
             .PipeTo(Self, failure: ex => new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}", Transient: ex is not OperationCanceledException));
     }
 
     private static async Task<Finished> WriteAsync(
-        JobSpec spec, MediaProbed probed, Transcript transcript, List<SpeechSegment> speech, List<Scene>? scenes, IActorRef classifiers, TimeSpan timeout,
-        CancellationToken cancellationToken)
+        JobSpec spec, MediaProbed probed, Transcript transcript, Summary summary, List<SpeechSegment> speech, List<Scene>? scenes, CancellationToken cancellationToken)
     {
         try
         {
-            var spoken = transcript.Segments.Where(s => s.Text.Length > 0).ToList();
-            var summary = TextRank.Summarize([.. spoken.Select(s => s.Text)], starts: [.. spoken.Select(s => s.Start)]);
-            if (spoken.Count > 0)
-            {
-                var labelled = await LabelTextAsync(spec.JobId, transcript, spoken, summary, classifiers, timeout);
-                if (labelled.Error is not null)
-                {
-                    return new Finished(null, null, labelled.Error, Transient: true);
-                }
-
-                transcript = labelled.Transcript!;
-            }
-
             await JobOutput.WriteAsync(new JobResult(spec.InputPath, TitleOf(spec), probed.Container, probed.Streams, transcript, summary, speech, scenes), spec.OutputDir, cancellationToken);
             var written = new SummaryWritten { Text = summary.Text };
             written.Keywords.AddRange(summary.Keywords.Select(k => k.Word));
@@ -103,60 +88,6 @@ public sealed partial class MediaJob
             // MediaException from the thumbnails) will not.
             return new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}", Transient: ex is not Media.MediaException);
         }
-    }
-
-    /// <summary>
-    /// The text model's label for each spoken segment and for the summary (or, with no summary, the whole text), from the
-    /// classifiers of a gpu node, in batches that each fit a remoting frame (<see cref="TextBatches"/>); a batch is asked
-    /// again (another node, in turn) when one fails or does not answer in time.
-    /// </summary>
-    private static async Task<(Transcript? Transcript, string? Error)> LabelTextAsync(
-        string jobId, Transcript transcript, List<TranscriptSegment> spoken, Summary summary, IActorRef classifiers, TimeSpan timeout)
-    {
-        var labels = new List<Media.Learning.ModelLabel>();
-        var batches = TextBatches.Of(jobId, spoken.Select(s => s.Text).Append(summary.Text.Length > 0 ? summary.Text : transcript.Text));
-        foreach (var (request, number) in batches.Select((b, i) => (b, i + 1)))
-        {
-            var (batch, reason) = await LabelBatchAsync(request, classifiers, timeout);
-            if (batch is null)
-            {
-                var which = batches.Count > 1 ? $" (batch {number} of {batches.Count})" : string.Empty;
-                return (null, $"labelling the transcript's text{which} failed after {FailedAttempts.MaxRetries + 1} attempts: {reason}");
-            }
-
-            labels.AddRange(batch);
-        }
-
-        var next = 0;
-        return (transcript with
-        {
-            Segments = [.. transcript.Segments.Select(s => s.Text.Length > 0 ? s with { Label = labels[next++] } : s)],
-            SummaryLabel = labels[^1],
-        }, null);
-    }
-
-    private static async Task<(List<Media.Learning.ModelLabel>? Labels, string Reason)> LabelBatchAsync(ClassifyText request, IActorRef classifiers, TimeSpan timeout)
-    {
-        var reason = string.Empty;
-        for (var attempt = 0; attempt <= FailedAttempts.MaxRetries; attempt++)
-        {
-            try
-            {
-                var answer = await classifiers.Ask<TextClassified>(request, timeout);
-                if (answer.Error.Length == 0 && answer.Labels.Count == request.Texts.Count)
-                {
-                    return ([.. answer.Labels.Select(l => new Media.Learning.ModelLabel(l.Task, l.Label, l.Confidence, l.ModelVersion))], string.Empty);
-                }
-
-                reason = answer.Error.Length > 0 ? answer.Error : $"{answer.Labels.Count} labels for {request.Texts.Count} texts";
-            }
-            catch (AskTimeoutException)
-            {
-                reason = $"no classifier answered within {timeout.TotalSeconds:0} s";
-            }
-        }
-
-        return (null, reason);
     }
 
     /// <summary>

@@ -93,6 +93,9 @@ public sealed partial class MediaJob
         _scenesInFlight.Clear();
         _scenesWaitingToRetry.Clear();
         _sceneFailures.Clear();
+        _textFailures.Clear();
+        _batchesInFlight.Clear();
+        _batchesWaitingToRetry.Clear();
         _finishFailures = 0;
         Record(new JobRetried { RetriedUnixMs = Now() }, () =>
         {

@@ -68,6 +68,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
         Command<Terminated>(OnTerminated);
         DefineSpeech();
         DefineScenes();
+        DefineText();
         DefineFinish();
     }
 
@@ -246,6 +247,9 @@ public sealed partial class MediaJob : ReceivePersistentActor
                 break;
             case SceneTimedOut or RetryScene:
                 OnSceneTimer(message);
+                break;
+            case TextTimedOut or RetryText:
+                OnTextTimer(message);
                 break;
             case RetryFinish:
                 FinishIfDone();

@@ -42,6 +42,9 @@ public sealed record MediaJobState
     /// <summary>Recorded scene labels, by scene index (a second answer for an index is never recorded).</summary>
     public ImmutableSortedDictionary<int, SceneClassified> Classified { get; private init; } = ImmutableSortedDictionary<int, SceneClassified>.Empty;
 
+    /// <summary>The text model's labels for the transcript's texts, by batch (recorded once each).</summary>
+    public ImmutableSortedDictionary<int, TextClassified> TextLabels { get; private init; } = ImmutableSortedDictionary<int, TextClassified>.Empty;
+
     /// <summary>The input has a picture stream: scenes are part of the job.</summary>
     public bool HasVideo => Probed?.HasVideo == true;
 
@@ -95,7 +98,7 @@ public sealed record MediaJobState
                 steps.Add(DetectionComplete ? "recognising speech" : "detecting speech");
             }
 
-            return steps.Count == 0 ? "writing the results" : string.Join(" and ", steps);
+            return steps.Count > 0 ? string.Join(" and ", steps) : TextLabels.Count > 0 ? "labelling the text" : "writing the results";
         }
     }
 
@@ -132,6 +135,7 @@ public sealed record MediaJobState
         SummaryWritten summary => Progressed() with { Summary = summary },
         ScenesDetected scenes => Progressed() with { Scenes = scenes },
         SceneClassified classified => Classified.ContainsKey(classified.Index) ? this : Progressed() with { Classified = Classified.Add(classified.Index, classified) },
+        TextClassified labels => TextLabels.ContainsKey(labels.Batch) ? this : Progressed() with { TextLabels = TextLabels.Add(labels.Batch, labels) },
         ArtifactsWritten => this,
         JobCompleted completed => this with { Phase = JobState.Completed, EndedUnixMs = completed.CompletedUnixMs },
         JobFailed failed => this with { Phase = JobState.Failed, Error = failed.Reason, EndedUnixMs = failed.FailedUnixMs, Quarantined = failed.Quarantined },

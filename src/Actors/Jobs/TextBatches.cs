@@ -27,7 +27,7 @@ internal static class TextBatches
             var size = System.Text.Encoding.UTF8.GetByteCount(text);
             if (current is null || (bytes + size > limit && current.Texts.Count > 0))
             {
-                current = new ClassifyText { JobId = jobId };
+                current = new ClassifyText { JobId = jobId, Batch = batches.Count };
                 batches.Add(current);
                 bytes = 0;
             }

@@ -1,0 +1,166 @@
+using Akka.Actor;
+using MediaCluster.Media.Reports;
+using MediaCluster.Media.Summarize;
+using MediaCluster.Messages.Jobs;
+
+namespace MediaCluster.Actors.Jobs;
+
+/// <summary>
+/// The transcript's text labelled, a journaled step like the scenes': once speech and scenes are done, the spoken
+/// segments' texts and the summary (made off the actor) go to the text classifiers in batches that each fit a remoting
+/// frame (<see cref="TextBatches"/>), <see cref="SceneSettings.InFlight"/> at once; each batch's labels are recorded once
+/// (<see cref="TextClassified"/>), so a resumed job labels only what it had not; a failed or unanswered batch is asked
+/// again after 1, 2 and 4 s, a fourth failure fails the job naming it.
+/// </summary>
+public sealed partial class MediaJob
+{
+    private readonly HashSet<int> _batchesInFlight = [];
+    private readonly HashSet<int> _batchesWaitingToRetry = [];
+    private readonly FailedAttempts _textFailures = new();
+    private TextWork? _text;
+    private bool _preparingText;
+
+    private void DefineText()
+    {
+        Command<TextWork>(work =>
+        {
+            _preparingText = false;
+            _text = work;
+            FinishIfDone();
+        });
+        Command<TextClassified>(classified =>
+        {
+            if (_state.IsTerminal || classified.JobId != _jobId || _text is null || !_batchesInFlight.Remove(classified.Batch))
+            {
+                return; // late, or an answer to an attempt already given up on
+            }
+
+            _clock.Cancel(TextTimer(classified.Batch));
+            var asked = _text.Batches[classified.Batch].Texts.Count;
+            if (classified.Error.Length > 0 || classified.Labels.Count != asked)
+            {
+                TextFailed(classified.Batch, classified.Error.Length > 0 ? classified.Error : $"{classified.Labels.Count} labels for {asked} texts");
+                return;
+            }
+
+            if (_state.TextLabels.ContainsKey(classified.Batch))
+            {
+                FinishIfDone();
+                return;
+            }
+
+            Record(classified, FinishIfDone);
+        });
+        Command<TextWorkFailed>(failed =>
+        {
+            _preparingText = false;
+            if (!_state.IsTerminal)
+            {
+                EndWith(new JobFailed { Reason = $"making the transcript's summary failed: {failed.Reason}", FailedUnixMs = Now() });
+            }
+        });
+    }
+
+    /// <summary>True once every batch of the transcript's text is labelled; until then it makes the texts and asks for the labels missing.</summary>
+    private bool TextLabelled()
+    {
+        if (_text is null)
+        {
+            if (!_preparingText)
+            {
+                _preparingText = true;
+                var transcript = BuildTranscript();
+                var jobId = _jobId;
+                Task.Run(() => TextWork.Of(jobId, transcript), _work.Token).PipeTo(Self, failure: ex => new TextWorkFailed(ex.Message));
+            }
+
+            return false;
+        }
+
+        if (_state.TextLabels.Count >= _text.Batches.Count)
+        {
+            return true;
+        }
+
+        for (var batch = 0; batch < _text.Batches.Count && _batchesInFlight.Count < _services.Scenes.InFlight; batch++)
+        {
+            if (!_state.TextLabels.ContainsKey(batch) && !_batchesInFlight.Contains(batch) && !_batchesWaitingToRetry.Contains(batch))
+            {
+                _batchesInFlight.Add(batch);
+                _services.Classifiers.Tell(_text.Batches[batch]);
+                _clock.StartSingle(TextTimer(batch), new TextTimedOut(batch), _services.Scenes.ClassifyTimeout);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The transcript with each spoken segment's label and the summary's, from the recorded batches.</summary>
+    private Transcript Labelled(Transcript transcript)
+    {
+        var labels = _state.TextLabels.Values.SelectMany(batch => batch.Labels)
+            .Select(l => new Media.Learning.ModelLabel(l.Task, l.Label, l.Confidence, l.ModelVersion)).ToList();
+        if (labels.Count == 0)
+        {
+            return transcript;
+        }
+
+        var next = 0;
+        return transcript with
+        {
+            Segments = [.. transcript.Segments.Select(s => s.Text.Length > 0 ? s with { Label = labels[next++] } : s)],
+            SummaryLabel = labels[^1],
+        };
+    }
+
+    private void TextFailed(int batch, string reason)
+    {
+        _batchesInFlight.Remove(batch);
+        var (attempts, retryAfter) = _textFailures.Failed(batch);
+        if (retryAfter is not { } delay)
+        {
+            var which = _text!.Batches.Count > 1 ? $" (batch {batch + 1} of {_text.Batches.Count})" : string.Empty;
+            EndWith(new JobFailed { Reason = $"labelling the transcript's text{which} failed after {attempts} attempts: {reason}", FailedUnixMs = Now() });
+            return;
+        }
+
+        _batchesWaitingToRetry.Add(batch);
+        _clock.StartSingle(TextTimer(batch), new RetryText(batch), delay);
+    }
+
+    private void OnTextTimer(object message)
+    {
+        switch (message)
+        {
+            case TextTimedOut timedOut when _batchesInFlight.Contains(timedOut.Batch):
+                TextFailed(timedOut.Batch, $"no classifier answered within {_services.Scenes.ClassifyTimeout.TotalSeconds:0} s");
+                break;
+            case RetryText retry:
+                _batchesWaitingToRetry.Remove(retry.Batch);
+                FinishIfDone();
+                break;
+        }
+    }
+
+    private static string TextTimer(int batch) => $"text-{batch}";
+
+    /// <summary>The transcript's summary and the batches of texts to label: each spoken segment's, then the summary's (or, with none, the whole text's).</summary>
+    private sealed record TextWork(Summary Summary, IReadOnlyList<ClassifyText> Batches)
+    {
+        public static TextWork Of(string jobId, Transcript transcript)
+        {
+            var spoken = transcript.Segments.Where(s => s.Text.Length > 0).ToList();
+            var summary = TextRank.Summarize([.. spoken.Select(s => s.Text)], starts: [.. spoken.Select(s => s.Start)]);
+            var batches = spoken.Count == 0
+                ? []
+                : TextBatches.Of(jobId, spoken.Select(s => s.Text).Append(summary.Text.Length > 0 ? summary.Text : transcript.Text));
+            return new TextWork(summary, batches);
+        }
+    }
+
+    private sealed record TextWorkFailed(string Reason);
+
+    private sealed record TextTimedOut(int Batch);
+
+    private sealed record RetryText(int Batch);
+}
