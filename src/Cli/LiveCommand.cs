@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.CommandLine;
 using System.Globalization;
 using MediaCluster.Messages.Api;
 
@@ -14,20 +15,55 @@ internal static class LiveCommand
 {
     private const double FrameSeconds = 0.1;
 
-    public static async Task<int> RunAsync(
-        Uri node, string token, string source, Dictionary<string, string?> options, TextWriter output, TextWriter errors, bool terminal, CancellationToken ct)
+    public static Command Create(PbmCli cli)
+    {
+        var source = new Argument<string>("FILE|-") { Description = "a media file (decoded by ffmpeg), or - for raw 16-bit mono PCM on stdin" };
+        var speed = new Option<double?>("--speed")
+        {
+            Description = "send FILE at N times real time (0: as fast as the node takes it; default 1)",
+            CustomParser = result => result.Tokens.Count == 0 ? null : double.TryParse(result.Tokens.Single().Value, CultureInfo.InvariantCulture, out var n) && n >= 0 ? n
+                : MediaCommands.Refuse<double?>(result, "--speed takes a number ≥ 0 (1 = real time, 0 = as fast as the node takes it)"),
+        };
+        var rate = new Option<int>("--rate")
+        {
+            Description = "the sample rate of PCM on stdin (8000–192000 Hz; default 16000)",
+            DefaultValueFactory = _ => 16000,
+            CustomParser = result => result.Tokens.Count == 0 ? 16000 : int.TryParse(result.Tokens.Single().Value, CultureInfo.InvariantCulture, out var n) && n is >= 8000 and <= 192000 ? n
+                : MediaCommands.Refuse<int>(result, "--rate takes a sample rate from 8000 to 192000 Hz"),
+        };
+        var live = new Command(
+            "live",
+            "stream speech to the node and show the transcript as it is spoken: the partial line rewritten in place, each final on its own line (--json: the node's messages); the session is also a job")
+        {
+            source, speed, rate,
+        };
+        live.SetAction(async (parse, ct) =>
+        {
+            Connection connection;
+            try
+            {
+                connection = cli.ConnectionOf(parse);
+            }
+            catch (NodeApiException ex)
+            {
+                cli.Errors.WriteLine($"error: {ex.Message}");
+                return 1;
+            }
+
+            var file = parse.GetValue(source)!;
+            var settings = new Settings(parse.GetValue(speed) ?? (file == "-" ? 0 : 1.0), parse.GetValue(rate), parse.GetValue(cli.Json), cli.Rich(parse));
+            return await RunAsync(connection.BaseAddress, connection.Token, file, settings, cli.Output, cli.Errors, ct);
+        });
+        return live;
+    }
+
+    /// <summary>How a session is sent and shown.</summary>
+    private sealed record Settings(double Speed, int Rate, bool Json, bool Rich);
+
+    private static async Task<int> RunAsync(Uri node, string token, string source, Settings settings, TextWriter output, TextWriter errors, CancellationToken ct)
     {
         var fromStdin = source == "-";
-        var speed = fromStdin ? 0 : 1.0;
-        var rate = 16000;
-        if ((options.GetValueOrDefault("--speed") is { } s && (!double.TryParse(s, CultureInfo.InvariantCulture, out speed) || speed < 0))
-            || (options.GetValueOrDefault("--rate") is { } r && (!int.TryParse(r, CultureInfo.InvariantCulture, out rate) || rate is < 8000 or > 192000)))
-        {
-            errors.WriteLine("pbm: --speed takes a number ≥ 0 (1 = real time, 0 = as fast as the node takes it) and --rate a sample rate from 8000 to 192000 Hz");
-            return 2;
-        }
-
-        var json = options.ContainsKey("--json");
+        var (speed, rate, json) = (settings.Speed, settings.Rate, settings.Json);
         if (!fromStdin && !File.Exists(source))
         {
             errors.WriteLine($"error: no file '{source}'");
@@ -46,7 +82,7 @@ internal static class LiveCommand
         }
 
         await using var _ = live;
-        var view = new View(output, json, terminal && !options.ContainsKey("--plain"));
+        var view = new View(output, json, settings.Rich);
         string? job = null, error = null;
         var reading = Task.Run(async () =>
         {

@@ -33,10 +33,10 @@ internal sealed class NodeClient : IDisposable
 
     /// <summary>Submits a file that the node can read (inside its allowed roots); returns the job id.</summary>
     public async Task<string> SubmitPathAsync(string serverPath, CancellationToken ct) =>
-        await SubmittedIdAsync(await SendAsync(() => _http.PostAsJsonAsync("api/jobs", new SubmitPathRequest(serverPath), Json, ct)), ct);
+        await SubmittedIdAsync(await SendAsync(() => _http.PostAsJsonAsync("api/jobs", new SubmitPathRequest(serverPath), Json, ct), ct), ct);
 
     public async Task<JobInfo> GetAsync(string id, CancellationToken ct) =>
-        (await ReadAsync<JobInfo>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct)), ct))!;
+        (await ReadAsync<JobInfo>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct), ct), ct))!;
 
     /// <summary>
     /// The newest <paramref name="limit"/> jobs, newest first; with <paramref name="all"/>, every job, following the
@@ -48,7 +48,7 @@ internal sealed class NodeClient : IDisposable
         string? url = $"api/jobs?limit={(all ? 1000 : limit)}";
         while (url is not null)
         {
-            using var response = await SendAsync(() => _http.GetAsync(url, ct));
+            using var response = await SendAsync(() => _http.GetAsync(url, ct), ct);
             jobs.AddRange((await response.Content.ReadFromJsonAsync<JobInfo[]>(Json, ct))!);
             url = all && response.Headers.TryGetValues("Link", out var links) && NextPage(links.First()) is { } next ? next : null;
         }
@@ -64,74 +64,77 @@ internal sealed class NodeClient : IDisposable
 
     /// <summary>The cluster's members as the node sees them.</summary>
     public async Task<ClusterInfo> ClusterAsync(CancellationToken ct) =>
-        (await ReadAsync<ClusterInfo>(await SendAsync(() => _http.GetAsync("api/cluster", ct)), ct))!;
+        (await ReadAsync<ClusterInfo>(await SendAsync(() => _http.GetAsync("api/cluster", ct), ct), ct))!;
 
     /// <summary>A shard region's shards and entities per node.</summary>
     public async Task<RegionStats> RegionStatsAsync(string name, CancellationToken ct) =>
-        (await ReadAsync<RegionStats>(await SendAsync(() => _http.GetAsync($"api/cluster/sharding/{Uri.EscapeDataString(name)}", ct)), ct))!;
+        (await ReadAsync<RegionStats>(await SendAsync(() => _http.GetAsync($"api/cluster/sharding/{Uri.EscapeDataString(name)}", ct), ct), ct))!;
 
     /// <summary>The shard regions there are.</summary>
     public async Task<string[]> RegionsAsync(CancellationToken ct) =>
-        (await ReadAsync<string[]>(await SendAsync(() => _http.GetAsync("api/cluster/sharding", ct)), ct))!;
+        (await ReadAsync<string[]>(await SendAsync(() => _http.GetAsync("api/cluster/sharding", ct), ct), ct))!;
 
     /// <summary>A cluster command (leave, down, down-unreachable); returns what the node did.</summary>
     public async Task<string> ClusterCommandAsync(string command, string? address, CancellationToken ct) =>
-        (await ReadAsync<ClusterCommandResult>(await SendAsync(() => _http.PostAsJsonAsync($"api/cluster/{command}", new MemberRequest(address), Json, ct)), ct))!.Message;
+        (await ReadAsync<ClusterCommandResult>(await SendAsync(() => _http.PostAsJsonAsync($"api/cluster/{command}", new MemberRequest(address), Json, ct), ct), ct))!.Message;
 
     /// <summary>The registry's versions (of one task, if given).</summary>
     public async Task<ModelInfo[]> ModelsAsync(string? task, CancellationToken ct) =>
-        (await ReadAsync<ModelInfo[]>(await SendAsync(() => _http.GetAsync(task is null ? "api/models" : $"api/models?task={Uri.EscapeDataString(task)}", ct)), ct))!;
+        (await ReadAsync<ModelInfo[]>(await SendAsync(() => _http.GetAsync(task is null ? "api/models" : $"api/models?task={Uri.EscapeDataString(task)}", ct), ct), ct))!;
 
     /// <summary>One version with its metrics.</summary>
     public async Task<ModelDetail> ModelAsync(string task, int version, CancellationToken ct) =>
-        (await ReadAsync<ModelDetail>(await SendAsync(() => _http.GetAsync($"api/models/{Uri.EscapeDataString(task)}/{version}", ct)), ct))!;
+        (await ReadAsync<ModelDetail>(await SendAsync(() => _http.GetAsync($"api/models/{Uri.EscapeDataString(task)}/{version}", ct), ct), ct))!;
 
     /// <summary>Asks the trainer to train on data files or folders the node reads.</summary>
     public async Task<TrainResponse> TrainAsync(string task, IReadOnlyList<string> paths, CancellationToken ct) =>
-        (await ReadAsync<TrainResponse>(await SendAsync(() => _http.PostAsJsonAsync($"api/models/{Uri.EscapeDataString(task)}/train", new TrainRequest(paths), Json, ct)), ct))!;
+        (await ReadAsync<TrainResponse>(await SendAsync(() => _http.PostAsJsonAsync($"api/models/{Uri.EscapeDataString(task)}/train", new TrainRequest(paths), Json, ct), ct), ct))!;
 
     /// <summary>Uploads a dataset (a labels CSV or a zip of a dataset folder) and asks the trainer to train on it.</summary>
     public async Task<TrainResponse> UploadDatasetAsync(string task, string file, string name, CancellationToken ct) =>
         (await ReadAsync<TrainResponse>(await PostFileAsync($"api/models/{Uri.EscapeDataString(task)}/train", file, name, ct), ct))!;
 
     /// <summary>Posts <paramref name="file"/> as the one file of a multipart upload named <paramref name="name"/>, streamed from disk.</summary>
-    private async Task<HttpResponseMessage> PostFileAsync(string url, string file, string name, CancellationToken ct)
-    {
-        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        using var content = new MultipartFormDataContent();
-        var part = new StreamContent(stream, 1 << 16);
-        part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        content.Add(part, "file", name);
-        return await SendAsync(() => _http.PostAsync(url, content, ct));
-    }
+    private Task<HttpResponseMessage> PostFileAsync(string url, string file, string name, CancellationToken ct) => SendAsync(
+        async () =>
+        {
+            // Made again for each attempt: a stream once sent is spent.
+            await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            using var content = new MultipartFormDataContent();
+            var part = new StreamContent(stream, 1 << 16);
+            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            content.Add(part, "file", name);
+            return await _http.PostAsync(url, content, ct);
+        },
+        ct);
 
     /// <summary>The trainer's state and latest runs.</summary>
     public async Task<TrainerInfo> TrainerAsync(CancellationToken ct) =>
-        (await ReadAsync<TrainerInfo>(await SendAsync(() => _http.GetAsync("api/trainer", ct)), ct))!;
+        (await ReadAsync<TrainerInfo>(await SendAsync(() => _http.GetAsync("api/trainer", ct), ct), ct))!;
 
     /// <summary>Promotes a version.</summary>
     public async Task<string> PromoteAsync(string task, int version, CancellationToken ct) =>
-        (await ReadAsync<ClusterCommandResult>(await SendAsync(() => _http.PostAsJsonAsync($"api/models/{Uri.EscapeDataString(task)}/promote", new PromoteRequest(version), Json, ct)), ct))!.Message;
+        (await ReadAsync<ClusterCommandResult>(await SendAsync(() => _http.PostAsJsonAsync($"api/models/{Uri.EscapeDataString(task)}/promote", new PromoteRequest(version), Json, ct), ct), ct))!.Message;
 
     /// <summary>What the node accepts (its upload limit).</summary>
     public async Task<NodeLimits> LimitsAsync(CancellationToken ct) =>
-        (await ReadAsync<NodeLimits>(await SendAsync(() => _http.GetAsync("api/limits", ct)), ct))!;
+        (await ReadAsync<NodeLimits>(await SendAsync(() => _http.GetAsync("api/limits", ct), ct), ct))!;
 
     public async Task CancelAsync(string id, CancellationToken ct) =>
-        (await SendAsync(() => _http.DeleteAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct))).Dispose();
+        (await SendAsync(() => _http.DeleteAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct), ct)).Dispose();
 
     /// <summary>Runs a failed or cancelled job again (POST /api/jobs/ID/retry); its progress after.</summary>
     public async Task<JobInfo> RetryAsync(string id, CancellationToken ct) =>
-        (await ReadAsync<JobInfo>(await SendAsync(() => _http.PostAsync($"api/jobs/{Uri.EscapeDataString(id)}/retry", null, ct)), ct))!;
+        (await ReadAsync<JobInfo>(await SendAsync(() => _http.PostAsync($"api/jobs/{Uri.EscapeDataString(id)}/retry", null, ct), ct), ct))!;
 
     public async Task<string[]> ArtifactsAsync(string id, CancellationToken ct) =>
-        (await ReadAsync<string[]>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}/artifacts", ct)), ct))!;
+        (await ReadAsync<string[]>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}/artifacts", ct), ct), ct))!;
 
     /// <summary>Downloads one artifact to <paramref name="destination"/> (written whole, then renamed).</summary>
     public async Task DownloadAsync(string id, string name, string destination, CancellationToken ct)
     {
         using var response = await SendAsync(() => _http.GetAsync(
-            $"api/jobs/{Uri.EscapeDataString(id)}/artifacts/{Uri.EscapeDataString(name)}", HttpCompletionOption.ResponseHeadersRead, ct));
+            $"api/jobs/{Uri.EscapeDataString(id)}/artifacts/{Uri.EscapeDataString(name)}", HttpCompletionOption.ResponseHeadersRead, ct), ct);
         var partial = destination + ".part";
         await using (var file = File.Create(partial))
         {
@@ -144,7 +147,7 @@ internal sealed class NodeClient : IDisposable
     /// <summary>The job's progress from its server-sent events: now, on every change, ending with its terminal state.</summary>
     public async IAsyncEnumerable<JobInfo> FollowAsync(string id, [EnumeratorCancellation] CancellationToken ct)
     {
-        using var response = await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}/events", HttpCompletionOption.ResponseHeadersRead, ct));
+        using var response = await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}/events", HttpCompletionOption.ResponseHeadersRead, ct), ct);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
         while (await reader.ReadLineAsync(ct) is { } line)
         {
@@ -157,16 +160,33 @@ internal sealed class NodeClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send)
+    /// <summary>How long a request waits in all for a node that answers 503 with Retry-After (the journal away a moment, say) before pbm gives up.</summary>
+    public static readonly TimeSpan BusyPatience = TimeSpan.FromSeconds(60);
+
+    /// <summary>Sends a request; a 503 with Retry-After (nothing was done) is sent again after that long, within <see cref="BusyPatience"/>.</summary>
+    private async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send, CancellationToken ct)
     {
         HttpResponseMessage response;
-        try
+        var waited = TimeSpan.Zero;
+        while (true)
         {
-            response = await send();
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new NodeApiException($"cannot reach the node at {BaseAddress}: {ex.Message} (is `mc node run` running? see --host)");
+            try
+            {
+                response = await send();
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new NodeApiException($"cannot reach the node at {BaseAddress}: {ex.Message} (is `mc node run` running? see --host)");
+            }
+
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || response.Headers.RetryAfter?.Delta is not { } delay || waited + delay > BusyPatience)
+            {
+                break;
+            }
+
+            response.Dispose();
+            await Task.Delay(delay, ct);
+            waited += delay;
         }
 
         if (response.IsSuccessStatusCode)

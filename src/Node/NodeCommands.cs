@@ -1,40 +1,25 @@
+using System.CommandLine;
 using MediaCluster.Media;
 
 namespace MediaCluster.Node;
 
-/// <summary>Command-line entry: <c>process FILE --out DIR</c> and <c>demo [--out DIR]</c>.</summary>
+/// <summary>Command-line entry: <c>process FILE --out DIR</c>, <c>demo [--out DIR]</c> and <c>run [--Node:KEY VALUE…]</c>.</summary>
 internal static class NodeCommands
 {
-    private const string Usage = """
-        Usage:
-          mc node process FILE --out DIR   transcribe FILE and write transcript.txt, .srt, .vtt, .json,
-                                           vad.rttm, summary.txt and report.pdf into DIR
-          mc node demo [--out DIR]         make a sample video from real speech and process it
-                                           (default DIR: .artifacts/demo)
-          mc node run [--Node:KEY VALUE…]  serve the HTTP API (0.0.0.0:8080) and the management endpoint
-                                           for pbm (127.0.0.1:9110); keys: DataDirectory (.data),
-                                           AllowedRoots:0…, Inbox, OutputRoot, AsrSlots, SegmentsPerJob,
-                                           VadSlots,
-                                           HttpAddress, HttpPort, ManagementAddress, ManagementPort (0: any
-                                           free port), MaxUploadBytes, ApiTokenFile (at least 32
-                                           characters), SessionHours (the page's sign-in, 12),
-                                           Roles:0… (api, jobs, gpu),
-                                           Journal:ConnectionString (PostgreSQL; default SQLite),
-                                           Inference:Device (auto|cpu|cuda),
-                                           Asr:Engine (pocketsphinx|whisper), Asr:WhisperModel (a
-                                           whisper.cpp ggml file you provide, e.g. ggml-base.en.bin; none
-                                           is installed), Asr:Threads, Asr:Language (en|…|auto),
-                                           Asr:BeamSize (1: greedy), Asr:TemperatureFallback (true),
-                                           Cluster:Host, Cluster:Port,
-                                           Cluster:PublicHostname, Cluster:Seeds:0… (host:port),
-                                           Cluster:Certificate (PKCS#12 file every node holds: TLS
-                                           with mutual authentication), Cluster:CertificatePassword,
-                                           Cluster:TrustedCertificates:0… (more peer certificates, PEM or
-                                           DER: for rotating the certificate), Cluster:AllowInsecure
-                                           (plain TCP off loopback: a lab only); also from
-                                           appsettings.json and MC_Node__KEY variables. The API token is
-                                           in DataDirectory/api-token, the bound endpoints in node.json.
-        Progress goes to stderr. Exit status: 0 done, 1 the input could not be processed, 2 usage.
+    /// <summary>What `run` takes, shown by `mc node run --help`.</summary>
+    private const string RunKeys = """
+        serve the HTTP API (0.0.0.0:8080) and the management endpoint for pbm (127.0.0.1:9110). Settings as
+        --Node:KEY VALUE (also appsettings.json and MC_Node__KEY variables): DataDirectory (.data), AllowedRoots:0…,
+        Inbox, OutputRoot, AsrSlots, SegmentsPerJob, VadSlots, HttpAddress, HttpPort, ManagementAddress,
+        ManagementPort (0: any free port), MaxUploadBytes, ApiTokenFile (at least 32 characters), SessionHours (the
+        page's sign-in, 12), Roles:0… (api, jobs, gpu), Journal:ConnectionString (PostgreSQL; default SQLite),
+        Inference:Device (auto|cpu|cuda), Asr:Engine (pocketsphinx|whisper), Asr:WhisperModel (a whisper.cpp ggml
+        file you provide, e.g. ggml-base.en.bin; none is installed), Asr:Threads, Asr:Language (en|…|auto),
+        Asr:BeamSize (1: greedy), Asr:TemperatureFallback (true), Cluster:Host, Cluster:Port, Cluster:PublicHostname,
+        Cluster:Seeds:0… (host:port), Cluster:Certificate (PKCS#12 file every node holds: TLS with mutual
+        authentication), Cluster:CertificatePassword, Cluster:TrustedCertificates:0… (more peer certificates, PEM or
+        DER: for rotating the certificate), Cluster:AllowInsecure (plain TCP off loopback: a lab only). The API token
+        is in DataDirectory/api-token, the bound endpoints in node.json.
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -46,30 +31,17 @@ internal static class NodeCommands
             cancel.Cancel();
         };
 
+        var parsed = Commands().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }); // an argument starting with @ is a path, never a response file
+        if (parsed.Errors.Count > 0)
+        {
+            var problem = parsed.UnmatchedTokens.Count > 0 ? $"unknown command or argument '{parsed.UnmatchedTokens[0]}'" : parsed.Errors[0].Message;
+            Console.Error.WriteLine($"mc node: {problem} (`mc node --help` lists the commands)");
+            return 2;
+        }
+
         try
         {
-            switch (args)
-            {
-                case ["process", var file, "--out", var output]:
-                    await FileProcessor.ProcessAsync(file, output, Console.Error, cancel.Token);
-                    return 0;
-                case ["run", ..]:
-                    var app = await NodeHost.BuildAsync(args[1..]);
-                    await app.RunAsync(cancel.Token);
-                    return 0;
-                case ["demo"]:
-                    await Demo.RunAsync(Path.Combine(".artifacts", "demo"), cancel.Token);
-                    return 0;
-                case ["demo", "--out", var output]:
-                    await Demo.RunAsync(output, cancel.Token);
-                    return 0;
-                case ["help" or "--help" or "-h"]:
-                    Console.WriteLine(Usage);
-                    return 0;
-                default:
-                    Console.Error.WriteLine(Usage);
-                    return 2;
-            }
+            return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }, cancel.Token);
         }
         catch (MediaException ex)
         {
@@ -91,5 +63,39 @@ internal static class NodeCommands
             Console.Error.WriteLine("cancelled");
             return 1;
         }
+    }
+
+    /// <summary>`process`, `demo` and `run`, on System.CommandLine (exceptions reach <see cref="RunAsync"/>, which names them).</summary>
+    private static RootCommand Commands()
+    {
+        var file = new Argument<string>("FILE") { Description = "a recording or video" };
+        var output = new Option<string>("--out") { Description = "the folder the results go to", Required = true };
+        var process = new Command("process", "transcribe FILE and write transcript.txt, .srt, .vtt, .json, vad.rttm, summary.txt and report.pdf into DIR") { file, output };
+        process.SetAction(async (parse, ct) =>
+        {
+            await FileProcessor.ProcessAsync(parse.GetValue(file)!, parse.GetValue(output)!, Console.Error, ct);
+            return 0;
+        });
+
+        var demoOutput = new Option<string>("--out") { Description = "the folder (default .artifacts/demo)", DefaultValueFactory = _ => Path.Combine(".artifacts", "demo") };
+        var demo = new Command("demo", "make a sample video from real speech and process it") { demoOutput };
+        demo.SetAction(async (parse, ct) =>
+        {
+            await Demo.RunAsync(parse.GetValue(demoOutput)!, ct);
+            return 0;
+        });
+
+        // Its settings are the configuration's (--Node:KEY VALUE), read by the host, not by this parser.
+        var run = new Command("run", RunKeys.ReplaceLineEndings(" ").Trim()) { TreatUnmatchedTokensAsErrors = false };
+        run.SetAction(async (parse, ct) =>
+        {
+            var app = await NodeHost.BuildAsync([.. parse.UnmatchedTokens]);
+            await app.RunAsync(ct);
+            return 0;
+        });
+        return new RootCommand("The MediaCluster node. Progress goes to stderr. Exit status: 0 done, 1 the input could not be processed, 2 usage.")
+        {
+            process, demo, run,
+        };
     }
 }

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using MediaCluster.Messages.Api;
+
+namespace MediaCluster.Cli;
+
+/// <summary>The "model" palette: the classifiers behind scene and text labels, trained by the cluster.</summary>
+internal static class ModelCommands
+{
+    public static Command Create(PbmCli cli) => new("model", "the classifiers behind scene and text labels, trained by the cluster")
+    {
+        List(cli), Show(cli), Train(cli), Training(cli), Promote(cli),
+    };
+
+    private static Command List(PbmCli cli)
+    {
+        var task = new Argument<string?>("TASK") { Arity = ArgumentArity.ZeroOrOne, Description = "one task (shot-movement, shot-scale, text)" };
+        var list = new Command("list", "versions with their test macro-F1 and accuracy, status and why") { task };
+        list.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) => PbmCli.ShowAsync(async () => reporter.Models(await client.ModelsAsync(parse.GetValue(task), ct))), ct));
+        return list;
+    }
+
+    private static Command Show(PbmCli cli)
+    {
+        var (task, version) = (Task(), Version());
+        var show = new Command("show", "one version: metrics, config, the confusion matrix of its test split") { task, version };
+        show.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) =>
+            PbmCli.ShowAsync(async () => reporter.Model(await client.ModelAsync(parse.GetValue(task)!, parse.GetValue(version), ct))), ct));
+        return show;
+    }
+
+    private static Command Train(PbmCli cli)
+    {
+        var task = Task();
+        var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.OneOrMore, Description = "a labels CSV, a MovieShots JSON folder, or a folder of labels CSVs and the clips they name" };
+        var serverPath = new Option<bool>("--server-path") { Description = "PATH… as the node sees them (inside its allowed roots) instead of an upload (a folder goes as a zip)" };
+        var train = new Command("train", "train TASK on a dataset; the version is promoted if it beats the current one on its test split") { task, paths, serverPath };
+        train.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) =>
+            TrainAsync(client, reporter, parse.GetValue(task)!, parse.GetValue(paths)!, parse.GetValue(serverPath), ct), ct));
+        return train;
+    }
+
+    private static Command Training(PbmCli cli)
+    {
+        var training = new Command("training", "what the trainer is doing (task, phase, queue) and its latest runs");
+        training.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) => PbmCli.ShowAsync(async () => reporter.Trainer(await client.TrainerAsync(ct))), ct));
+        return training;
+    }
+
+    private static Command Promote(PbmCli cli)
+    {
+        var (task, version) = (Task(), Version());
+        var promote = new Command("promote", "make VERSION the one every classifier uses (rollback)") { task, version };
+        promote.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) =>
+            PbmCli.ShowAsync(async () => reporter.Said(await client.PromoteAsync(parse.GetValue(task)!, parse.GetValue(version), ct))), ct));
+        return promote;
+    }
+
+    private static Argument<string> Task() => new("TASK") { Description = "shot-movement, shot-scale or text" };
+
+    private static Argument<int> Version() => new("VERSION") { Description = "a registered version's number" };
+
+    private static async Task<int> TrainAsync(NodeClient client, Reporter reporter, string task, string[] paths, bool serverPaths, CancellationToken ct)
+    {
+        TrainResponse answer;
+        if (serverPaths)
+        {
+            // Relative paths are meant from here; the node checks them against its own allowed roots.
+            answer = await client.TrainAsync(task, [.. paths.Select(Path.GetFullPath)], ct);
+        }
+        else if (paths is not [var path])
+        {
+            throw new NodeApiException("upload one dataset at a time (a CSV, a zip, or a folder); several server-side paths need --server-path");
+        }
+        else
+        {
+            answer = await UploadAsync(client, task, path, ct);
+        }
+
+        reporter.Said(answer.AlreadyTrained
+            ? $"{task}: dataset {answer.DatasetHash} was trained before, as v{answer.Version}"
+            : $"{task}: training on dataset {answer.DatasetHash} queued; `pbm model list {task}` shows the version when it is done");
+        return 0;
+    }
+
+    /// <summary>A dataset file as it is, or a folder as a zip.</summary>
+    private static async Task<TrainResponse> UploadAsync(NodeClient client, string task, string path, CancellationToken ct)
+    {
+        if (File.Exists(path))
+        {
+            return await client.UploadDatasetAsync(task, path, Path.GetFileName(path), ct);
+        }
+
+        if (!Directory.Exists(path))
+        {
+            throw new NodeApiException($"'{path}' does not exist (a path on the node needs --server-path)");
+        }
+
+        var zip = Path.Combine(Path.GetTempPath(), $"pbm-dataset-{Guid.NewGuid():N}.zip");
+        try
+        {
+            System.IO.Compression.ZipFile.CreateFromDirectory(path, zip);
+            return await client.UploadDatasetAsync(task, zip, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path))) + ".zip", ct);
+        }
+        finally
+        {
+            File.Delete(zip);
+        }
+    }
+}
