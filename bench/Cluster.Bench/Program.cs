@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MediaCluster.Bench;
-using MediaCluster.Media.Reports;
+using static MediaCluster.Bench.Polling;
 using MediaCluster.Media.Samples;
 using MediaCluster.Messages.Jobs;
 using MediaCluster.Testing;
@@ -113,103 +113,8 @@ async Task<(Dictionary<string, string> Outputs, double Seconds, Run Run)> RunOnA
         ids[files[i]] = await cluster.Nodes[i % nodes].SubmitAsync(files[i]);
     }
 
-    for (var k = 0; k < kills; k++)
+    for (var k = 0; k < kills && await KillOneAsync(cluster, ids, k, nodes, run); k++)
     {
-        // The victim: a node holding a running job (the API says where each job is), a different node each time.
-        var victimIndex = -1;
-        List<string> hosted = [];
-        await Until(async () =>
-        {
-            await cluster.ReviveAsync();
-            var running = await RunningAsync(cluster, ids.Values);
-            for (var offset = 0; offset < nodes; offset++)
-            {
-                var index = (k + offset) % nodes;
-                hosted = running.Where(r => r.Node == cluster.Address(index)).Select(r => r.Id).ToList();
-                if (hosted.Count > 0)
-                {
-                    victimIndex = index;
-                    return true;
-                }
-            }
-
-            return running.Count == 0;
-        }, "a node hosting a running job", TimeSpan.FromMinutes(5));
-        if (victimIndex < 0)
-        {
-            Console.Error.WriteLine($"# no job left running before kill {k + 1}");
-            break;
-        }
-
-        // Each hosted job's progress just before the kill, as another node reports it; a job no other node answers for
-        // within 2 s right now (its shard may be moving) is left out of the measurement.
-        var before = new Dictionary<string, int>();
-        await Until(async () =>
-        {
-            foreach (var id in hosted)
-            {
-                try
-                {
-                    if (await JobFromAnyAsync(cluster, id, except: victimIndex, timeout: TimeSpan.FromSeconds(2)) is { } job)
-                    {
-                        before[id] = job.GetProperty("segments_transcribed").GetInt32();
-                    }
-                }
-                catch (InvalidOperationException)
-                {
-                }
-            }
-
-            if (before.Count == 0 && hosted.Count > 0)
-            {
-                // Say what the other nodes answer instead (status and body, or the exception), to see why.
-                foreach (var (node, i) in cluster.Nodes.Select((n, i) => (n, i)).Where(p => p.i != victimIndex && !p.n.HasExited))
-                {
-                    Console.Error.WriteLine($"#   node {i} on job {hosted[0]}: {await node.DescribeJobAsync(hosted[0], TimeSpan.FromSeconds(2))}");
-                }
-            }
-
-            return before.Count > 0;
-        }, "another node answers for a job of the node to be killed", TimeSpan.FromMinutes(2));
-
-        cluster.Kill(victimIndex);
-        var killedAt = Stopwatch.StartNew();
-
-        // Two moments: the killed node's jobs run on another node (failover), and one of them records a new result
-        // (which also waits its turn in the segment queues behind the other jobs' segments). Short requests: one asked
-        // while the shards move would wait out the node's 30-s ask timeout and measure that instead.
-        var moved = new HashSet<string>();
-        double? resumedAfter = null;
-        await Until(async () =>
-        {
-            await cluster.ReviveAsync();
-            var progressed = false;
-            foreach (var id in before.Keys)
-            {
-                var job = await JobFromAnyAsync(cluster, id, except: victimIndex, timeout: TimeSpan.FromSeconds(2));
-                var state = job?.GetProperty("state").GetString();
-                var at = job?.TryGetProperty("node", out var n) == true ? n.GetString() : null;
-                if (state == "completed" || (state == "running" && at is { Length: > 0 } && at != cluster.Address(victimIndex)))
-                {
-                    moved.Add(id);
-                }
-
-                progressed |= job?.GetProperty("segments_transcribed").GetInt32() > before[id] || state == "completed";
-            }
-
-            if (moved.Count == before.Count)
-            {
-                resumedAfter ??= killedAt.Elapsed.TotalSeconds;
-            }
-
-            return progressed && resumedAfter is not null;
-        }, $"the jobs of killed node {victimIndex} run and make progress on the others", TimeSpan.FromMinutes(3));
-        run.Failovers.Add(resumedAfter!.Value);
-        run.Progress.Add(killedAt.Elapsed.TotalSeconds);
-        Console.Error.WriteLine(
-            $"# kill {k + 1}: node {victimIndex} (holding {hosted.Count} running job(s)); they run elsewhere after {resumedAfter:0.0} s, the first new result after {killedAt.Elapsed.TotalSeconds:0.0} s");
-        await cluster.RestartAsync(victimIndex);
-        await Until(async () => (await cluster.Nodes[(victimIndex + 1) % nodes].MembersUpAsync()) == nodes, "the restarted node is Up", TimeSpan.FromMinutes(2));
     }
 
     await Until(async () => await cluster.ReviveAsync() >= 0 && (await RunningAsync(cluster, ids.Values)).Count == 0, "every job ends", TimeSpan.FromMinutes(20));
@@ -233,6 +138,119 @@ async Task<(Dictionary<string, string> Outputs, double Seconds, Run Run)> RunOnA
 
     cluster.Stop();
     return (outputs, seconds, run);
+}
+
+// One SIGKILL: a node holding a running job (a different node each time) is killed once another node answers for its
+// jobs; measured until they run elsewhere and record a new result; then it is restarted. False when no job is left.
+async Task<bool> KillOneAsync(LocalCluster cluster, Dictionary<string, string> ids, int k, int nodes, Run run)
+{
+    var (victimIndex, hosted) = await VictimAsync(cluster, ids, k, nodes);
+    if (victimIndex < 0)
+    {
+        Console.Error.WriteLine($"# no job left running before kill {k + 1}");
+        return false;
+    }
+
+    var before = await ProgressBeforeAsync(cluster, hosted, victimIndex);
+    cluster.Kill(victimIndex);
+    var killedAt = Stopwatch.StartNew();
+
+    // Two moments: the killed node's jobs run on another node (failover), and one of them records a new result
+    // (which also waits its turn in the segment queues behind the other jobs' segments). Short requests: one asked
+    // while the shards move would wait out the node's 30-s ask timeout and measure that instead.
+    var moved = new HashSet<string>();
+    double? resumedAfter = null;
+    await Until(async () =>
+    {
+        await cluster.ReviveAsync();
+        var progressed = false;
+        foreach (var id in before.Keys)
+        {
+            var job = await JobFromAnyAsync(cluster, id, except: victimIndex, timeout: TimeSpan.FromSeconds(2));
+            var state = job?.GetProperty("state").GetString();
+            var at = job?.TryGetProperty("node", out var n) == true ? n.GetString() : null;
+            if (state == "completed" || (state == "running" && at is { Length: > 0 } && at != cluster.Address(victimIndex)))
+            {
+                moved.Add(id);
+            }
+
+            progressed |= job?.GetProperty("segments_transcribed").GetInt32() > before[id] || state == "completed";
+        }
+
+        if (moved.Count == before.Count)
+        {
+            resumedAfter ??= killedAt.Elapsed.TotalSeconds;
+        }
+
+        return progressed && resumedAfter is not null;
+    }, $"the jobs of killed node {victimIndex} run and make progress on the others", TimeSpan.FromMinutes(3));
+    run.Failovers.Add(resumedAfter!.Value);
+    run.Progress.Add(killedAt.Elapsed.TotalSeconds);
+    Console.Error.WriteLine(
+        $"# kill {k + 1}: node {victimIndex} (holding {hosted.Count} running job(s)); they run elsewhere after {resumedAfter:0.0} s, the first new result after {killedAt.Elapsed.TotalSeconds:0.0} s");
+    await cluster.RestartAsync(victimIndex);
+    await Until(async () => (await cluster.Nodes[(victimIndex + 1) % nodes].MembersUpAsync()) == nodes, "the restarted node is Up", TimeSpan.FromMinutes(2));
+    return true;
+}
+
+// Each hosted job's progress just before the kill, as another node reports it; a job no other node answers for within
+// 2 s right now (its shard may be moving) is left out of the measurement.
+async Task<Dictionary<string, int>> ProgressBeforeAsync(LocalCluster cluster, List<string> hosted, int victimIndex)
+{
+    var before = new Dictionary<string, int>();
+    await Until(async () =>
+    {
+        foreach (var id in hosted)
+        {
+            try
+            {
+                if (await JobFromAnyAsync(cluster, id, except: victimIndex, timeout: TimeSpan.FromSeconds(2)) is { } job)
+                {
+                    before[id] = job.GetProperty("segments_transcribed").GetInt32();
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+
+        if (before.Count == 0 && hosted.Count > 0)
+        {
+            // Say what the other nodes answer instead (status and body, or the exception), to see why.
+            foreach (var (node, i) in cluster.Nodes.Select((n, i) => (n, i)).Where(p => p.i != victimIndex && !p.n.HasExited))
+            {
+                Console.Error.WriteLine($"#   node {i} on job {hosted[0]}: {await node.DescribeJobAsync(hosted[0], TimeSpan.FromSeconds(2))}");
+            }
+        }
+
+        return before.Count > 0;
+    }, "another node answers for a job of the node to be killed", TimeSpan.FromMinutes(2));
+    return before;
+}
+
+// The victim: a node holding a running job (the API says where each job is), a different node each time; -1 when none runs.
+async Task<(int Index, List<string> Hosted)> VictimAsync(LocalCluster cluster, Dictionary<string, string> ids, int k, int nodes)
+{
+    var victimIndex = -1;
+    List<string> hosted = [];
+    await Until(async () =>
+    {
+        await cluster.ReviveAsync();
+        var running = await RunningAsync(cluster, ids.Values);
+        for (var offset = 0; offset < nodes; offset++)
+        {
+            var index = (k + offset) % nodes;
+            hosted = running.Where(r => r.Node == cluster.Address(index)).Select(r => r.Id).ToList();
+            if (hosted.Count > 0)
+            {
+                victimIndex = index;
+                return true;
+            }
+        }
+
+        return running.Count == 0;
+    }, "a node hosting a running job", TimeSpan.FromMinutes(5));
+    return (victimIndex, hosted);
 }
 
 // One long recording on three nodes: how many of its segments each node recognised.
@@ -260,80 +278,4 @@ async Task<LocalCluster> StartClusterAsync(string name, int nodes)
 
     await Until(async () => (await Task.WhenAll(cluster.Nodes.Select(n => n.MembersUpAsync()))).All(up => up == nodes), $"{nodes} nodes Up", TimeSpan.FromMinutes(2));
     return cluster;
-}
-
-// A job as the first live node (other than `except`) that answers shows it.
-static async Task<System.Text.Json.JsonElement?> JobFromAnyAsync(LocalCluster cluster, string id, int except, TimeSpan? timeout = null)
-{
-    foreach (var node in cluster.Nodes.Where((n, i) => i != except && !n.HasExited))
-    {
-        try
-        {
-            return await node.JobAsync(id, timeout);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-        }
-    }
-
-    throw new InvalidOperationException("no node answers");
-}
-
-// Jobs not yet ended and the node holding each, as any reachable node sees them.
-static async Task<List<(string Id, string? Node)>> RunningAsync(LocalCluster cluster, IEnumerable<string> ids)
-{
-    foreach (var node in cluster.Nodes.Where(n => !n.HasExited))
-    {
-        try
-        {
-            var running = new List<(string, string?)>();
-            foreach (var id in ids)
-            {
-                var job = await node.JobAsync(id);
-                var state = job?.GetProperty("state").GetString();
-                if (state is null or "new" or "running")
-                {
-                    running.Add((id, job?.TryGetProperty("node", out var at) == true ? at.GetString() : null));
-                }
-            }
-
-            return running;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-        }
-    }
-
-    throw new InvalidOperationException("no node answers");
-}
-
-static bool SameOutputs(Dictionary<string, string> reference, Dictionary<string, string> other, string file) =>
-    reference.TryGetValue(file, out var a) && other.TryGetValue(file, out var b)
-    && new[] { JobOutput.TranscriptText.Name, JobOutput.Subtitles.Name, JobOutput.VoiceActivity.Name }.All(name => File.ReadAllText(Path.Combine(a, name)) == File.ReadAllText(Path.Combine(b, name)));
-
-static double Median(List<double> values) => values.Count == 0 ? 0 : values.Order().ElementAt(values.Count / 2);
-
-static async Task Until(Func<Task<bool>> condition, string what, TimeSpan bound)
-{
-    var deadline = DateTime.UtcNow + bound;
-    while (true)
-    {
-        try
-        {
-            if (await condition())
-            {
-                return;
-            }
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
-        {
-        }
-
-        if (DateTime.UtcNow > deadline)
-        {
-            throw new TimeoutException($"{what}: not within {bound.TotalMinutes:0} min");
-        }
-
-        await Task.Delay(250);
-    }
 }

@@ -120,9 +120,13 @@ async Task<StreamResult> StreamAsync(TimeSpan offset)
 
     await live.SendEofAsync();
     await reading;
+    return Measure(messages, sentAt);
+}
 
-    // Per utterance: the partials' arrival and word counts; each final word's latency is the first partial with that
-    // many words minus when the frame holding the word's end was sent.
+// Per utterance: the partials' arrival and word counts; each final word's latency is the first partial with that many
+// words minus when the frame holding the word's end was sent.
+static StreamResult Measure(List<(double At, LiveMessage Message)> messages, List<double> sentAt)
+{
     var partialLatencies = new List<double>();
     var finalLatencies = new List<double>();
     var partials = new List<(double At, int Words)>();

@@ -96,38 +96,16 @@ internal static class LiveCommand
 
         using var ffmpeg = fromStdin ? null : StartFfmpeg(source);
         var audio = fromStdin ? Console.OpenStandardInput() : ffmpeg!.StandardOutput.BaseStream;
-        var frame = new byte[(int)(FrameSeconds * (fromStdin ? rate : 16000)) * 2];
-        var clock = Stopwatch.StartNew();
-        var sent = 0L;
-        try
-        {
-            int read;
-            while (!reading.IsCompleted && (read = await audio.ReadAtLeastAsync(frame, frame.Length, throwOnEndOfStream: false, ct)) > 0)
-            {
-                await live.SendAudioAsync(frame.AsMemory(0, read), ct);
-                sent += read;
-                if (speed > 0)
-                {
-                    var due = TimeSpan.FromSeconds(sent / 2.0 / (fromStdin ? rate : 16000) / speed) - clock.Elapsed;
-                    if (due > TimeSpan.Zero)
-                    {
-                        await Task.Delay(due, ct);
-                    }
-                }
-            }
-
-            if (!reading.IsCompleted)
-            {
-                await live.SendEofAsync(ct);
-            }
-        }
-        catch (System.Net.WebSockets.WebSocketException)
-        {
-            // The node closed the connection; the reader has its reason.
-        }
-
+        var sent = await SendAsync(live, audio, fromStdin ? rate : 16000, speed, reading, ct);
         await reading;
         view.End();
+        return await EndAsync(ffmpeg, source, sent, job, error, live.CloseStatus, json, output, errors, ct);
+    }
+
+    /// <summary>Why the session failed (ffmpeg could not decode the file, or the node closed it saying why), or where its job is.</summary>
+    private static async Task<int> EndAsync(
+        Process? ffmpeg, string source, long sent, string? job, string? error, System.Net.WebSockets.WebSocketCloseStatus? closed, bool json, TextWriter output, TextWriter errors, CancellationToken ct)
+    {
         if (ffmpeg is { HasExited: false })
         {
             ffmpeg.Kill();
@@ -141,7 +119,7 @@ internal static class LiveCommand
 
         if (error is not null)
         {
-            errors.WriteLine($"error: {error} (closed with {(int?)live.CloseStatus})");
+            errors.WriteLine($"error: {error} (closed with {(int?)closed})");
             return 1;
         }
 
@@ -151,6 +129,39 @@ internal static class LiveCommand
         }
 
         return 0;
+    }
+
+    /// <summary>The audio, a frame at a time, paced to <paramref name="speed"/> × real time (0: as fast as the node takes it), then the end of audio; returns the bytes sent.</summary>
+    private static async Task<long> SendAsync(LiveClient live, Stream audio, int rate, double speed, Task reading, CancellationToken ct)
+    {
+        var frame = new byte[(int)(FrameSeconds * rate) * 2];
+        var clock = Stopwatch.StartNew();
+        var sent = 0L;
+        try
+        {
+            int read;
+            while (!reading.IsCompleted && (read = await audio.ReadAtLeastAsync(frame, frame.Length, throwOnEndOfStream: false, ct)) > 0)
+            {
+                await live.SendAudioAsync(frame.AsMemory(0, read), ct);
+                sent += read;
+                var due = speed > 0 ? TimeSpan.FromSeconds(sent / 2.0 / rate / speed) - clock.Elapsed : TimeSpan.Zero;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, ct);
+                }
+            }
+
+            if (!reading.IsCompleted)
+            {
+                await live.SendEofAsync(ct);
+            }
+        }
+        catch (System.Net.WebSockets.WebSocketException)
+        {
+            // The node closed the connection; the reader has its reason.
+        }
+
+        return sent;
     }
 
     private static Process StartFfmpeg(string file)

@@ -47,18 +47,38 @@ internal static class ApiToken
 
         if (File.Exists(path))
         {
-            var info = new FileInfo(path);
-            if (info.Length > 4096)
-            {
-                throw new NodeSettingsException($"{setting} is {info.Length} bytes: not a token file");
-            }
-
-            var given = File.ReadAllText(path).Trim();
-            return given.Length >= MinLength ? given
-                : throw new NodeSettingsException($"{setting} holds {given.Length} characters; a token has at least {MinLength}{(tokenFile is { Length: > 0 } ? string.Empty : " (delete the file to have the node make one)")}");
+            return Read(path, setting, made: tokenFile is not { Length: > 0 });
         }
 
+        if (Create(path) is not { } token)
+        {
+            // Another process on this data directory made one meanwhile: its token is the one.
+            return LoadOrCreate(dataDirectory, tokenFile, out created);
+        }
+
+        created = true;
+        return token;
+    }
+
+    /// <summary>The token in <paramref name="path"/>, refused (naming <paramref name="setting"/>) when it is not one.</summary>
+    private static string Read(string path, string setting, bool made)
+    {
+        var info = new FileInfo(path);
+        if (info.Length > 4096)
+        {
+            throw new NodeSettingsException($"{setting} is {info.Length} bytes: not a token file");
+        }
+
+        var given = File.ReadAllText(path).Trim();
+        return given.Length >= MinLength ? given
+            : throw new NodeSettingsException($"{setting} holds {given.Length} characters; a token has at least {MinLength}{(made ? " (delete the file to have the node make one)" : string.Empty)}");
+    }
+
+    /// <summary>A new token written to <paramref name="path"/> (0600, through a temporary name); null when another process made the file first.</summary>
+    private static string? Create(string path)
+    {
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
         // A new file of a name no one could have planted (CreateNew: never through an existing file or link).
         var temporary = $"{path}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.new";
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
@@ -75,16 +95,13 @@ internal static class ApiToken
         try
         {
             File.Move(temporary, path, overwrite: false);
+            return token;
         }
         catch (IOException) when (File.Exists(path))
         {
-            // Another process on this data directory made one meanwhile: its token is the one.
             File.Delete(temporary);
-            return LoadOrCreate(dataDirectory, tokenFile, out created);
+            return null;
         }
-
-        created = true;
-        return token;
     }
 
     /// <summary>True when <paramref name="given"/> is the token (compared in constant time).</summary>

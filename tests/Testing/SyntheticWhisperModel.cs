@@ -31,8 +31,8 @@ public static class SyntheticWhisperModel
     /// <summary>Writes the model to <paramref name="path"/>; the same seed gives the same file.</summary>
     public static void Write(string path, WhisperShape shape, int seed = 1, Action<BinaryWriter, int>? vocabulary = null)
     {
-        var random = new Random(seed);
         using var file = new BinaryWriter(new BufferedStream(File.Create(path), 1 << 20));
+        var model = new Writer(file, new Random(seed), shape.State);
         file.Write(0x67676d6c);
         int[] header = [shape.Vocabulary, AudioContext, shape.State, shape.Heads, shape.AudioLayers, TextContext, shape.State, shape.Heads, shape.TextLayers, shape.Mels, 1];
         foreach (var value in header)
@@ -40,96 +40,30 @@ public static class SyntheticWhisperModel
             file.Write(value);
         }
 
-        // Mel filter bank: shape.Mels × 201 FFT bins, each band a triangle over its neighbourhood.
-        file.Write(shape.Mels);
-        file.Write(201);
-        for (var m = 0; m < shape.Mels; m++)
-        {
-            for (var b = 0; b < 201; b++)
-            {
-                var centre = (m + 1) * 200.0 / (shape.Mels + 1);
-                file.Write((float)Math.Max(0, 1 - (Math.Abs(b - centre) / 3)));
-            }
-        }
-
+        model.Filters(shape.Mels);
         (vocabulary ?? WriteVocabulary)(file, TextTokens);
 
         var s = shape.State;
-        Tensor("encoder.positional_embedding", F32, Random(0.02f), s, AudioContext);
-        Tensor("encoder.conv1.weight", F16, Random(0.05f), 3, shape.Mels, s);
-        Tensor("encoder.conv1.bias", F32, Zero, 1, s);
-        Tensor("encoder.conv2.weight", F16, Random(0.05f), 3, s, s);
-        Tensor("encoder.conv2.bias", F32, Zero, 1, s);
-        Tensor("encoder.ln_post.weight", F32, One, s);
-        Tensor("encoder.ln_post.bias", F32, Zero, s);
+        model.Tensor("encoder.positional_embedding", F32, model.Random(0.02f), s, AudioContext);
+        model.Tensor("encoder.conv1.weight", F16, model.Random(0.05f), 3, shape.Mels, s);
+        model.Tensor("encoder.conv1.bias", F32, Zero, 1, s);
+        model.Tensor("encoder.conv2.weight", F16, model.Random(0.05f), 3, s, s);
+        model.Tensor("encoder.conv2.bias", F32, Zero, 1, s);
+        model.Tensor("encoder.ln_post.weight", F32, One, s);
+        model.Tensor("encoder.ln_post.bias", F32, Zero, s);
         for (var i = 0; i < shape.AudioLayers; i++)
         {
-            Block($"encoder.blocks.{i}.", cross: false);
+            model.Block($"encoder.blocks.{i}.", cross: false);
         }
 
-        Tensor("decoder.positional_embedding", F32, Random(0.02f), s, TextContext);
-        Tensor("decoder.token_embedding.weight", F16, Random(0.02f), s, shape.Vocabulary);
-        Tensor("decoder.ln.weight", F32, One, s);
-        Tensor("decoder.ln.bias", F32, Zero, s);
+        model.Tensor("decoder.positional_embedding", F32, model.Random(0.02f), s, TextContext);
+        model.Tensor("decoder.token_embedding.weight", F16, model.Random(0.02f), s, shape.Vocabulary);
+        model.Tensor("decoder.ln.weight", F32, One, s);
+        model.Tensor("decoder.ln.bias", F32, Zero, s);
         for (var i = 0; i < shape.TextLayers; i++)
         {
-            Block($"decoder.blocks.{i}.", cross: true);
+            model.Block($"decoder.blocks.{i}.", cross: true);
         }
-
-        void Block(string prefix, bool cross)
-        {
-            foreach (var attention in cross ? new[] { "attn", "cross_attn" } : ["attn"])
-            {
-                Tensor($"{prefix}{attention}_ln.weight", F32, One, s);
-                Tensor($"{prefix}{attention}_ln.bias", F32, Zero, s);
-                Tensor($"{prefix}{attention}.query.weight", F16, Random(0.05f), s, s);
-                Tensor($"{prefix}{attention}.query.bias", F32, Zero, s);
-                Tensor($"{prefix}{attention}.key.weight", F16, Random(0.05f), s, s);
-                Tensor($"{prefix}{attention}.value.weight", F16, Random(0.05f), s, s);
-                Tensor($"{prefix}{attention}.value.bias", F32, Zero, s);
-                Tensor($"{prefix}{attention}.out.weight", F16, Random(0.05f), s, s);
-                Tensor($"{prefix}{attention}.out.bias", F32, Zero, s);
-            }
-
-            Tensor($"{prefix}mlp_ln.weight", F32, One, s);
-            Tensor($"{prefix}mlp_ln.bias", F32, Zero, s);
-            Tensor($"{prefix}mlp.0.weight", F16, Random(0.05f), s, 4 * s);
-            Tensor($"{prefix}mlp.0.bias", F32, Zero, 4 * s);
-            Tensor($"{prefix}mlp.2.weight", F16, Random(0.05f), 4 * s, s);
-            Tensor($"{prefix}mlp.2.bias", F32, Zero, s);
-        }
-
-        // One tensor record: dims, name length, type (0 F32, 1 F16), extents innermost first, name, data.
-        void Tensor(string name, int type, Func<float> value, params int[] extents)
-        {
-            var nameBytes = Encoding.UTF8.GetBytes(name);
-            file.Write(extents.Length);
-            file.Write(nameBytes.Length);
-            file.Write(type);
-            foreach (var extent in extents)
-            {
-                file.Write(extent);
-            }
-
-            file.Write(nameBytes);
-            var count = extents.Aggregate(1L, (a, b) => a * b);
-            var buffer = new byte[type == F32 ? 4 : 2];
-            for (long i = 0; i < count; i++)
-            {
-                if (type == F32)
-                {
-                    BinaryPrimitives.WriteSingleLittleEndian(buffer, value());
-                }
-                else
-                {
-                    BinaryPrimitives.WriteHalfLittleEndian(buffer, (Half)value());
-                }
-
-                file.Write(buffer);
-            }
-        }
-
-        Func<float> Random(float scale) => () => (float)((random.NextDouble() * 2) - 1) * scale;
     }
 
     /// <summary>The vocabulary written by default: " ", letters, then " w1", " w2", … up to the first special token.</summary>
@@ -162,4 +96,78 @@ public static class SyntheticWhisperModel
     private static float Zero() => 0;
 
     private static float One() => 1;
+
+    /// <summary>Writes the filter bank and tensor records of one model, drawing its weights from one random sequence.</summary>
+    private sealed class Writer(BinaryWriter file, Random random, int s)
+    {
+        /// <summary>Mel filter bank: <paramref name="mels"/> × 201 FFT bins, each band a triangle over its neighbourhood.</summary>
+        public void Filters(int mels)
+        {
+            file.Write(mels);
+            file.Write(201);
+            for (var m = 0; m < mels; m++)
+            {
+                for (var b = 0; b < 201; b++)
+                {
+                    var centre = (m + 1) * 200.0 / (mels + 1);
+                    file.Write((float)Math.Max(0, 1 - (Math.Abs(b - centre) / 3)));
+                }
+            }
+        }
+
+        public void Block(string prefix, bool cross)
+        {
+            foreach (var attention in cross ? new[] { "attn", "cross_attn" } : ["attn"])
+            {
+                Tensor($"{prefix}{attention}_ln.weight", F32, One, s);
+                Tensor($"{prefix}{attention}_ln.bias", F32, Zero, s);
+                Tensor($"{prefix}{attention}.query.weight", F16, Random(0.05f), s, s);
+                Tensor($"{prefix}{attention}.query.bias", F32, Zero, s);
+                Tensor($"{prefix}{attention}.key.weight", F16, Random(0.05f), s, s);
+                Tensor($"{prefix}{attention}.value.weight", F16, Random(0.05f), s, s);
+                Tensor($"{prefix}{attention}.value.bias", F32, Zero, s);
+                Tensor($"{prefix}{attention}.out.weight", F16, Random(0.05f), s, s);
+                Tensor($"{prefix}{attention}.out.bias", F32, Zero, s);
+            }
+
+            Tensor($"{prefix}mlp_ln.weight", F32, One, s);
+            Tensor($"{prefix}mlp_ln.bias", F32, Zero, s);
+            Tensor($"{prefix}mlp.0.weight", F16, Random(0.05f), s, 4 * s);
+            Tensor($"{prefix}mlp.0.bias", F32, Zero, 4 * s);
+            Tensor($"{prefix}mlp.2.weight", F16, Random(0.05f), 4 * s, s);
+            Tensor($"{prefix}mlp.2.bias", F32, Zero, s);
+        }
+
+        /// <summary>One tensor record: dims, name length, type (0 F32, 1 F16), extents innermost first, name, data.</summary>
+        public void Tensor(string name, int type, Func<float> value, params int[] extents)
+        {
+            var nameBytes = Encoding.UTF8.GetBytes(name);
+            file.Write(extents.Length);
+            file.Write(nameBytes.Length);
+            file.Write(type);
+            foreach (var extent in extents)
+            {
+                file.Write(extent);
+            }
+
+            file.Write(nameBytes);
+            var count = extents.Aggregate(1L, (a, b) => a * b);
+            var buffer = new byte[type == F32 ? 4 : 2];
+            for (long i = 0; i < count; i++)
+            {
+                if (type == F32)
+                {
+                    BinaryPrimitives.WriteSingleLittleEndian(buffer, value());
+                }
+                else
+                {
+                    BinaryPrimitives.WriteHalfLittleEndian(buffer, (Half)value());
+                }
+
+                file.Write(buffer);
+            }
+        }
+
+        public Func<float> Random(float scale) => () => (float)((random.NextDouble() * 2) - 1) * scale;
+    }
 }

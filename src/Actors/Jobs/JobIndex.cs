@@ -34,46 +34,12 @@ internal sealed class JobIndex : ReceivePersistentActor
         {
             if (offer.Snapshot is JobIndexSnapshot snapshot)
             {
-                foreach (var entry in snapshot.Entries)
-                {
-                    Apply(new JobRegistered { JobId = entry.JobId });
-                    if (entry.Final is { } final)
-                    {
-                        Apply(new JobEnded { JobId = entry.JobId, Final = final });
-                    }
-                }
+                Restore(snapshot);
             }
         });
         Recover<JobRegistered>(Apply);
         Recover<JobEnded>(Apply);
-        Command<RegisterJob>(register =>
-        {
-            if (_registering.TryGetValue(register.JobId, out var waiting))
-            {
-                waiting.Add(Sender);
-                return;
-            }
-
-            if (_position.ContainsKey(register.JobId) && !(register.Reopen && _ended.ContainsKey(register.JobId)))
-            {
-                Sender.Tell(register);
-                return;
-            }
-
-            // PersistAsync: the index goes on taking commands while a write is out, so the journal batches the writes of
-            // many registrations (Persist wrote one row per round trip: 100 000 jobs took minutes).
-            _registering[register.JobId] = [Sender];
-            PersistAsync(new JobRegistered { JobId = register.JobId, Reopened = register.Reopen }, e =>
-            {
-                Apply(e);
-                if (_registering.Remove(e.JobId, out var replyTo))
-                {
-                    replyTo.ForEach(r => r.Tell(register));
-                }
-
-                SnapshotNow();
-            });
-        });
+        Command<RegisterJob>(Register);
         Command<JobEnded>(ended =>
         {
             if (!_ended.ContainsKey(ended.JobId) && ended.Final is { IsTerminal: true } && _ending.Add(ended.JobId))
@@ -87,14 +53,7 @@ internal sealed class JobIndex : ReceivePersistentActor
             }
         });
         Command<ListJobs>(list => Sender.Tell(list.JobId is { Length: > 0 } id ? One(id) : Page(list.Limit, list.After)));
-        Command<GetJobCounts>(_ => Sender.Tell(new JobCounts
-        {
-            Unfinished = _order.Count - _ended.Count,
-            Completed = _endedByState[(int)JobState.Completed],
-            Failed = _endedByState[(int)JobState.Failed],
-            Cancelled = _endedByState[(int)JobState.Cancelled],
-            Quarantined = _quarantined,
-        }));
+        Command<GetJobCounts>(_ => Sender.Tell(Counts()));
         Command<SaveSnapshotSuccess>(saved => DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(_ => { }); // the journal has every event: the next snapshot tries again
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -104,6 +63,57 @@ internal sealed class JobIndex : ReceivePersistentActor
     public override string PersistenceId => "job-index";
 
     public static Props Props() => Akka.Actor.Props.Create(() => new JobIndex());
+
+    private void Restore(JobIndexSnapshot snapshot)
+    {
+        foreach (var entry in snapshot.Entries)
+        {
+            Apply(new JobRegistered { JobId = entry.JobId });
+            if (entry.Final is { } final)
+            {
+                Apply(new JobEnded { JobId = entry.JobId, Final = final });
+            }
+        }
+    }
+
+    /// <summary>Records a job's id (idempotent: a registered id is answered at once, one being written waits for that write).</summary>
+    private void Register(RegisterJob register)
+    {
+        if (_registering.TryGetValue(register.JobId, out var waiting))
+        {
+            waiting.Add(Sender);
+            return;
+        }
+
+        if (_position.ContainsKey(register.JobId) && !(register.Reopen && _ended.ContainsKey(register.JobId)))
+        {
+            Sender.Tell(register);
+            return;
+        }
+
+        // PersistAsync: the index goes on taking commands while a write is out, so the journal batches the writes of
+        // many registrations (Persist wrote one row per round trip: 100 000 jobs took minutes).
+        _registering[register.JobId] = [Sender];
+        PersistAsync(new JobRegistered { JobId = register.JobId, Reopened = register.Reopen }, e =>
+        {
+            Apply(e);
+            if (_registering.Remove(e.JobId, out var replyTo))
+            {
+                replyTo.ForEach(r => r.Tell(register));
+            }
+
+            SnapshotNow();
+        });
+    }
+
+    private JobCounts Counts() => new()
+    {
+        Unfinished = _order.Count - _ended.Count,
+        Completed = _endedByState[(int)JobState.Completed],
+        Failed = _endedByState[(int)JobState.Failed],
+        Cancelled = _endedByState[(int)JobState.Cancelled],
+        Quarantined = _quarantined,
+    };
 
     private JobListing One(string id)
     {

@@ -60,19 +60,7 @@ internal sealed class AsrWorkers : ReceiveActor, IWithTimers
 
             Pull();
         });
-        Receive<SpeechAudio>(audio =>
-        {
-            Asked(Sender, -1);
-            if (!_idle.TryPop(out var worker))
-            {
-                Sender.Tell(new SegmentRecognitionFailed { JobId = audio.JobId, Index = audio.Index, Reason = "no free ASR slot (a segment arrived unasked)" });
-                return;
-            }
-
-            _busy[worker] = Sender;
-            worker.Tell(audio);
-            Gauge();
-        });
+        Receive<SpeechAudio>(OnSegment);
         Receive<NoSegment>(_ =>
         {
             Asked(Sender, -1);
@@ -91,6 +79,21 @@ internal sealed class AsrWorkers : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>A segment a queue sent for a slot this node asked for: to an idle worker.</summary>
+    private void OnSegment(SpeechAudio audio)
+    {
+        Asked(Sender, -1);
+        if (!_idle.TryPop(out var worker))
+        {
+            Sender.Tell(new SegmentRecognitionFailed { JobId = audio.JobId, Index = audio.Index, Reason = "no free ASR slot (a segment arrived unasked)" });
+            return;
+        }
+
+        _busy[worker] = Sender;
+        worker.Tell(audio);
+        Gauge();
+    }
 
     /// <summary>Slots neither recognising nor promised to a request in flight.</summary>
     private int Free => _idle.Count - _asked.Values.Sum();

@@ -51,22 +51,7 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
             progress.Report("evaluating");
 
             var current = await _registry.PromotedAsync(task);
-            double? currentF1 = null;
-            if (current is not null)
-            {
-                try
-                {
-                    var model = Classifier.Load(await _registry.ArtifactAsync(task, current.Version), $"{task} v{current.Version}");
-                    currentF1 = model.FeatureCount == result.Classifier.FeatureCount
-                        ? ClassifierMetrics.Of(model, result.TestSet, result.Test.Labels).MacroF1
-                        : 0;
-                }
-                catch (MediaException)
-                {
-                    currentF1 = 0; // an unreadable promoted model is beaten by any that works
-                }
-            }
-
+            double? currentF1 = current is null ? null : await CurrentF1Async(task, current.Version, result);
             var metrics = JsonSerializer.Serialize(new
             {
                 examples = examples.Count,
@@ -83,23 +68,8 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
                 await CacheDefaultAsync(trained, bytes, metrics);
             }
 
-            var version = await RegisterAsync(run, config, bytes, metrics);
-            finished.Version = version;
-            var f1 = result.Test.MacroF1.ToString("0.000", CultureInfo.InvariantCulture);
-            if (current is null || result.Test.MacroF1 > currentF1)
-            {
-                finished.Status = ModelStatus.Promoted;
-                finished.Reason = current is null
-                    ? $"the first {task} model: test macro-F1 {f1}"
-                    : $"test macro-F1 {f1} beats v{current.Version}'s {currentF1:0.000} on the same split";
-                await _registry.PromoteAsync(task, version, finished.Reason);
-            }
-            else
-            {
-                finished.Status = ModelStatus.Rejected;
-                finished.Reason = $"test macro-F1 {f1} does not beat v{current.Version}'s {currentF1:0.000} on the same split";
-                await _registry.RejectAsync(task, version, finished.Reason);
-            }
+            finished.Version = await RegisterAsync(run, config, bytes, metrics);
+            await DecideAsync(finished, result.Test.MacroF1, current?.Version, currentF1);
         }
         catch (Exception ex) when (ex is MediaException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or JsonException)
         {
@@ -109,6 +79,41 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
         }
 
         return finished;
+    }
+
+    /// <summary>The promoted version's macro-F1 on the new run's test split (0 when it cannot be measured: any model that works beats it).</summary>
+    private async Task<double> CurrentF1Async(string task, int version, TrainingResult result)
+    {
+        try
+        {
+            var model = Classifier.Load(await _registry.ArtifactAsync(task, version), $"{task} v{version}");
+            return model.FeatureCount == result.Classifier.FeatureCount ? ClassifierMetrics.Of(model, result.TestSet, result.Test.Labels).MacroF1 : 0;
+        }
+        catch (MediaException)
+        {
+            return 0; // an unreadable promoted model is beaten by any that works
+        }
+    }
+
+    /// <summary>Promotes the new version when it beats the promoted one on the same test split (or there is none), else rejects it; says why.</summary>
+    private async Task DecideAsync(TrainingFinished finished, double f1, int? current, double? currentF1)
+    {
+        var task = finished.Task;
+        var score = f1.ToString("0.000", CultureInfo.InvariantCulture);
+        if (current is not { } promoted || f1 > currentF1)
+        {
+            finished.Status = ModelStatus.Promoted;
+            finished.Reason = current is null
+                ? $"the first {task} model: test macro-F1 {score}"
+                : $"test macro-F1 {score} beats v{current}'s {currentF1:0.000} on the same split";
+            await _registry.PromoteAsync(task, finished.Version, finished.Reason);
+        }
+        else
+        {
+            finished.Status = ModelStatus.Rejected;
+            finished.Reason = $"test macro-F1 {score} does not beat v{promoted}'s {currentF1:0.000} on the same split";
+            await _registry.RejectAsync(task, finished.Version, finished.Reason);
+        }
     }
 
     /// <summary>

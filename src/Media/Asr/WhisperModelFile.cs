@@ -66,6 +66,23 @@ public static class WhisperModelFile
     private static WhisperModelInfo Read(FileStream stream, string path)
     {
         var reader = new Reader(stream);
+        var header = ReadHeader(reader, path);
+        var filterMels = reader.Int32();
+        var filterBins = reader.Int32();
+        Require(path, filterMels == header.Mels && filterBins is > 0 and <= 1024, $"has a mel filter bank of {filterMels}×{filterBins} (expected {header.Mels} bands)");
+        reader.Skip(4L * filterMels * filterBins);
+        ReadVocabulary(reader, path, header.Vocabulary);
+        var tensors = ReadTensors(reader, stream.Length, path, header.AudioLayers, header.TextLayers);
+
+        var multilingual = header.Vocabulary >= 51865;
+        var family = header.AudioLayers switch { 4 => "tiny", 6 => "base", 12 => "small", 24 => "medium", 32 => "large", _ => $"{header.AudioLayers}-layer" };
+        return new WhisperModelInfo(
+            multilingual ? family : family + ".en", multilingual, header.Vocabulary, header.AudioState, header.AudioLayers, header.TextLayers, header.Mels, header.FileType, tensors);
+    }
+
+    /// <summary>The magic and the eleven hyper-parameters, each within what a whisper model has.</summary>
+    private static Header ReadHeader(Reader reader, string path)
+    {
         var magic = reader.UInt32();
         if (magic != Magic)
         {
@@ -81,73 +98,76 @@ public static class WhisperModelFile
 
         var (vocabulary, audioContext, audioState, audioHeads, audioLayers, textContext, textState, textHeads, textLayers, mels, fileType) =
             (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10]);
-        Require(VocabularySizes.Contains(vocabulary), $"has a vocabulary of {vocabulary} tokens (whisper models have {string.Join(", ", VocabularySizes)})");
-        Require(audioContext is > 0 and <= 1500 && textContext is > 0 and <= 448, $"has context sizes {audioContext}/{textContext} (at most 1500 audio, 448 text)");
-        Require(audioState is > 0 and <= 8192 && textState == audioState, $"has state sizes {audioState}/{textState} (equal, at most 8192)");
-        Require(audioHeads > 0 && textHeads > 0 && audioState % audioHeads == 0 && textState % textHeads == 0, $"has {audioHeads}/{textHeads} attention heads, which do not divide the state size {audioState}");
-        Require(audioLayers is > 0 and <= 64 && textLayers is > 0 and <= 64, $"has {audioLayers}/{textLayers} layers (1–64)");
-        Require(mels is 80 or 128, $"has {mels} mel bands (80 or 128)");
-        Require(s_fileTypes.Contains(fileType % 1000), $"has an unknown weight type {fileType}");
+        Require(path, VocabularySizes.Contains(vocabulary), $"has a vocabulary of {vocabulary} tokens (whisper models have {string.Join(", ", VocabularySizes)})");
+        Require(path, audioContext is > 0 and <= 1500 && textContext is > 0 and <= 448, $"has context sizes {audioContext}/{textContext} (at most 1500 audio, 448 text)");
+        Require(path, audioState is > 0 and <= 8192 && textState == audioState, $"has state sizes {audioState}/{textState} (equal, at most 8192)");
+        Require(path, audioHeads > 0 && textHeads > 0 && audioState % audioHeads == 0 && textState % textHeads == 0, $"has {audioHeads}/{textHeads} attention heads, which do not divide the state size {audioState}");
+        Require(path, audioLayers is > 0 and <= 64 && textLayers is > 0 and <= 64, $"has {audioLayers}/{textLayers} layers (1–64)");
+        Require(path, mels is 80 or 128, $"has {mels} mel bands (80 or 128)");
+        Require(path, s_fileTypes.Contains(fileType % 1000), $"has an unknown weight type {fileType}");
+        return new Header(vocabulary, audioState, audioLayers, textLayers, mels, fileType);
+    }
 
-        var filterMels = reader.Int32();
-        var filterBins = reader.Int32();
-        Require(filterMels == mels && filterBins is > 0 and <= 1024, $"has a mel filter bank of {filterMels}×{filterBins} (expected {mels} bands)");
-        reader.Skip(4L * filterMels * filterBins);
-
+    /// <summary>The tokenizer's tokens, each of a sane length, with the " " token whisper.cpp needs.</summary>
+    private static void ReadVocabulary(Reader reader, string path, int vocabulary)
+    {
         var tokens = reader.Int32();
-        Require(tokens > 0 && tokens <= vocabulary, $"lists {tokens} tokens for a vocabulary of {vocabulary}");
+        Require(path, tokens > 0 && tokens <= vocabulary, $"lists {tokens} tokens for a vocabulary of {vocabulary}");
         var hasSpace = false;
         for (var i = 0; i < tokens; i++)
         {
             var length = reader.UInt32();
-            Require(length <= 1024, $"has a token {i} of {length} bytes");
+            Require(path, length <= 1024, $"has a token {i} of {length} bytes");
             var token = reader.Bytes((int)length);
             hasSpace |= token is [(byte)' '];
         }
 
         // whisper.cpp looks " " up unguarded to suppress a blank start: a vocabulary without it aborts the process.
-        Require(hasSpace, "has no \" \" token in its vocabulary (an incomplete or foreign tokenizer); whisper.cpp would abort on it");
+        Require(path, hasSpace, "has no \" \" token in its vocabulary (an incomplete or foreign tokenizer); whisper.cpp would abort on it");
+    }
 
+    /// <summary>Every tensor record, each one the layout expects, once, and within the file; returns how many.</summary>
+    private static int ReadTensors(Reader reader, long fileLength, string path, int audioLayers, int textLayers)
+    {
         var expected = TensorNames(audioLayers, textLayers);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (reader.Position < stream.Length)
+        while (reader.Position < fileLength)
         {
             var dims = reader.Int32();
             var nameLength = reader.Int32();
             var type = reader.Int32();
-            Require(dims is > 0 and <= 4 && nameLength is > 0 and <= 256, $"has a malformed tensor record at byte {reader.Position - 12}");
-            Require(s_tensorTypes.TryGetValue(type, out var size), $"has a tensor of unknown type {type} at byte {reader.Position - 12}");
+            Require(path, dims is > 0 and <= 4 && nameLength is > 0 and <= 256, $"has a malformed tensor record at byte {reader.Position - 12}");
+            Require(path, s_tensorTypes.TryGetValue(type, out var size), $"has a tensor of unknown type {type} at byte {reader.Position - 12}");
             long elements = 1;
             for (var d = 0; d < dims; d++)
             {
                 var extent = reader.Int32();
-                Require(extent > 0, $"has a tensor with a dimension of {extent}");
+                Require(path, extent > 0, $"has a tensor with a dimension of {extent}");
                 elements *= extent;
             }
 
             var name = Encoding.UTF8.GetString(reader.Bytes(nameLength));
-            Require(expected.Contains(name), $"has a tensor '{name}' that a model of {audioLayers}/{textLayers} layers does not have");
-            Require(seen.Add(name), $"has the tensor '{name}' twice");
+            Require(path, expected.Contains(name), $"has a tensor '{name}' that a model of {audioLayers}/{textLayers} layers does not have");
+            Require(path, seen.Add(name), $"has the tensor '{name}' twice");
             var bytes = elements / size.Block * size.Bytes;
-            Require(reader.Position + bytes <= stream.Length, $"ends inside tensor '{name}' (a truncated download?)");
+            Require(path, reader.Position + bytes <= fileLength, $"ends inside tensor '{name}' (a truncated download?)");
             reader.Skip(bytes);
         }
 
         var missing = expected.Except(seen).ToList();
-        Require(missing.Count == 0, $"lacks {missing.Count} of its {expected.Count} tensors (first: '{missing.FirstOrDefault()}'; a truncated download?)");
+        Require(path, missing.Count == 0, $"lacks {missing.Count} of its {expected.Count} tensors (first: '{missing.FirstOrDefault()}'; a truncated download?)");
+        return seen.Count;
+    }
 
-        var multilingual = vocabulary >= 51865;
-        var family = audioLayers switch { 4 => "tiny", 6 => "base", 12 => "small", 24 => "medium", 32 => "large", _ => $"{audioLayers}-layer" };
-        return new WhisperModelInfo(multilingual ? family : family + ".en", multilingual, vocabulary, audioState, audioLayers, textLayers, mels, fileType, seen.Count);
-
-        void Require(bool condition, string problem)
+    private static void Require(string path, bool condition, string problem)
+    {
+        if (!condition)
         {
-            if (!condition)
-            {
-                throw Bad(path, problem);
-            }
+            throw Bad(path, problem);
         }
     }
+
+    private sealed record Header(int Vocabulary, int AudioState, int AudioLayers, int TextLayers, int Mels, int FileType);
 
     /// <summary>The tensor names of whisper.cpp's layout for these layer counts (10 + 15 per encoder layer + 24 per decoder layer).</summary>
     public static IReadOnlySet<string> TensorNames(int audioLayers, int textLayers)

@@ -33,29 +33,7 @@ public static class AudioDecoder
         var info = MediaProbe.WithAudio(await MediaProbe.ProbeAsync(path, input, cancellationToken).ConfigureAwait(false));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var chunks = Channel.CreateBounded<short[]>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
-        // The sink ignores the token FFMpegCore passes: FFMpegCore cancels it the moment ffmpeg exits, while the last
-        // seconds of audio may still sit in the pipe (or the sink wait for room in the channel); honouring it lost the end
-        // of a recording whenever recognition was slower than decoding. The sink stops on this decode's own token only.
-        var sink = new StreamPipeSink(async (pipe, _) =>
-        {
-            var token = stop.Token;
-            var bytes = new byte[chunkSamples * 2];
-            while (true)
-            {
-                var filled = await pipe.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, token).ConfigureAwait(false);
-
-                // An odd trailing byte is half a sample: dropped.
-                if (filled >= 2)
-                {
-                    await chunks.Writer.WriteAsync(MemoryMarshal.Cast<byte, short>(bytes.AsSpan(0, filled - (filled % 2))).ToArray(), token).ConfigureAwait(false);
-                }
-
-                if (filled < bytes.Length)
-                {
-                    return;
-                }
-            }
-        }) { Format = "s16le" };
+        var sink = new StreamPipeSink((pipe, _) => PumpAsync(pipe, chunks.Writer, chunkSamples, stop.Token)) { Format = "s16le" };
         var run = FfmpegJob.RunAsync(
             input.Arguments()
                 .OutputToPipe(sink, o => o.WithCustomArgument("-map 0:a:0 -vn -ac 1 -ar 16000 -acodec pcm_s16le")),
@@ -91,17 +69,47 @@ public static class AudioDecoder
         }
 
         var (exitCode, errors) = await run.ConfigureAwait(false);
+        Check(path, exitCode, errors, position / (double)AudioChunk.SampleRate, info.Duration);
+    }
+
+    /// <summary>
+    /// ffmpeg's PCM into chunks. It ignores the token FFMpegCore passes: FFMpegCore cancels it the moment ffmpeg exits,
+    /// while the last seconds of audio may still sit in the pipe (or the sink wait for room in the channel); honouring it
+    /// lost the end of a recording whenever recognition was slower than decoding. It stops on the decode's own token only.
+    /// </summary>
+    private static async Task PumpAsync(Stream pipe, ChannelWriter<short[]> chunks, int chunkSamples, CancellationToken token)
+    {
+        var bytes = new byte[chunkSamples * 2];
+        while (true)
+        {
+            var filled = await pipe.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, token).ConfigureAwait(false);
+
+            // An odd trailing byte is half a sample: dropped.
+            if (filled >= 2)
+            {
+                await chunks.WriteAsync(MemoryMarshal.Cast<byte, short>(bytes.AsSpan(0, filled - (filled % 2))).ToArray(), token).ConfigureAwait(false);
+            }
+
+            if (filled < bytes.Length)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>A decode that failed, or that ended well short of the probed duration while ffmpeg complained, is the input's fault, named.</summary>
+    private static void Check(string path, int exitCode, IReadOnlyList<string> errors, double decoded, TimeSpan? expected)
+    {
         if (exitCode != 0)
         {
             throw new MediaException(MediaErrorKind.InvalidInput, $"ffmpeg could not decode '{path}': {Ffmpeg.Explain(errors)}");
         }
 
-        var decoded = position / (double)AudioChunk.SampleRate;
-        if (errors.Count > 0 && info.Duration is { } expected && decoded < expected.TotalSeconds * 0.9)
+        if (errors.Count > 0 && expected is { } duration && decoded < duration.TotalSeconds * 0.9)
         {
             throw new MediaException(
                 MediaErrorKind.InvalidInput,
-                $"'{path}' is corrupt or truncated: decoded {decoded:0.0} s of {expected.TotalSeconds:0.0} s; ffmpeg said: {Ffmpeg.Explain(errors)}");
+                $"'{path}' is corrupt or truncated: decoded {decoded:0.0} s of {duration.TotalSeconds:0.0} s; ffmpeg said: {Ffmpeg.Explain(errors)}");
         }
     }
 }

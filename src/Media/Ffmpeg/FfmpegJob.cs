@@ -20,56 +20,22 @@ internal static class FfmpegJob
     public static async Task<(int ExitCode, IReadOnlyList<string> Errors)> RunAsync(
         FFMpegArgumentProcessor processor, string input, CancellationToken cancellationToken, Action<string>? onOutput = null, TimeSpan? deadline = null)
     {
-        var tail = new Queue<string>();
-        Exception? handlerFailure = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (deadline is { } limit)
         {
             stop.CancelAfter(limit);
         }
 
-        processor = processor
-            .NotifyOnStandardError(line =>
-            {
-                if (line.Length == 0)
-                {
-                    return;
-                }
-
-                lock (tail)
-                {
-                    tail.Enqueue(line.Length > 500 ? line[..500] : line);
-                    if (tail.Count > StderrTailLines)
-                    {
-                        tail.Dequeue();
-                    }
-                }
-            })
-            .CancellableThrough(stop.Token, TimeSpan.Zero);
+        var run = new Watched(stop, onOutput);
+        processor = processor.NotifyOnStandardError(run.OnError).CancellableThrough(stop.Token, TimeSpan.Zero);
         if (onOutput is not null)
         {
-            processor = processor.NotifyOnStandardOutput(line =>
-            {
-                if (Volatile.Read(ref handlerFailure) is not null)
-                {
-                    return;
-                }
-
-                try
-                {
-                    onOutput(line);
-                }
-                catch (Exception ex)
-                {
-                    Volatile.Write(ref handlerFailure, ex);
-                    Stop(stop);
-                }
-            });
+            processor = processor.NotifyOnStandardOutput(run.OnOutput);
         }
 
         var result = await processor.ProcessAsynchronously(throwOnError: false, Ffmpeg.Options()).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
-        if (Volatile.Read(ref handlerFailure) is { } failure)
+        if (run.HandlerFailure is { } failure)
         {
             throw new MediaException(MediaErrorKind.InvalidInput, $"ffmpeg's output for '{input}' could not be read ({failure.Message})", failure);
         }
@@ -81,24 +47,74 @@ internal static class FfmpegJob
                 $"ffmpeg did not finish with '{input}' within {deadline.GetValueOrDefault().TotalSeconds:0} s, so it was stopped");
         }
 
-        lock (tail)
-        {
-            return (result.ExitCode, tail.ToList());
-        }
+        return (result.ExitCode, run.ErrorTail());
     }
 
     /// <summary>A deadline for reading media of <paramref name="duration"/>: a minute, plus twice its length.</summary>
     public static TimeSpan DeadlineFor(TimeSpan? duration) => TimeSpan.FromMinutes(1) + 2 * (duration ?? TimeSpan.Zero);
 
-    private static void Stop(CancellationTokenSource stop)
+    /// <summary>What FFMpegCore's reader threads hand one run: stderr's last lines, and stdout for the caller's handler, guarded.</summary>
+    private sealed class Watched(CancellationTokenSource stop, Action<string>? onOutput)
     {
-        try
+        private readonly Queue<string> _tail = new();
+        private Exception? _handlerFailure;
+
+        public Exception? HandlerFailure => Volatile.Read(ref _handlerFailure);
+
+        public void OnError(string line)
         {
-            stop.Cancel();
+            if (line.Length == 0)
+            {
+                return;
+            }
+
+            lock (_tail)
+            {
+                _tail.Enqueue(line.Length > 500 ? line[..500] : line);
+                if (_tail.Count > StderrTailLines)
+                {
+                    _tail.Dequeue();
+                }
+            }
         }
-        catch (AggregateException)
+
+        /// <summary>The caller's handler; one that throws stops ffmpeg (an exception here would end the process).</summary>
+        public void OnOutput(string line)
         {
-            // FFMpegCore's kill threw (the process was already gone): ffmpeg is stopping either way.
+            if (HandlerFailure is not null)
+            {
+                return;
+            }
+
+            try
+            {
+                onOutput!(line);
+            }
+            catch (Exception ex)
+            {
+                Volatile.Write(ref _handlerFailure, ex);
+                Stop();
+            }
+        }
+
+        public IReadOnlyList<string> ErrorTail()
+        {
+            lock (_tail)
+            {
+                return [.. _tail];
+            }
+        }
+
+        private void Stop()
+        {
+            try
+            {
+                stop.Cancel();
+            }
+            catch (AggregateException)
+            {
+                // FFMpegCore's kill threw (the process was already gone): ffmpeg is stopping either way.
+            }
         }
     }
 }

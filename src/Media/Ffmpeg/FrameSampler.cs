@@ -21,6 +21,24 @@ public static class FrameSampler
     public const double MaxAspect = 16;
 
     /// <summary>
+    /// The height of frames <paramref name="width"/> wide with the picture's aspect, which the file states: one beyond
+    /// <see cref="MaxAspect"/> would make frames of any size (a 1×100000 stream scaled to 320 wide is 9.6 GB a frame), so
+    /// it is refused before decoding.
+    /// </summary>
+    private static int HeightFor(string path, MediaStream video, int width)
+    {
+        var aspect = video is { Width: > 0, Height: > 0 } ? (double)video.Height!.Value / video.Width!.Value : 9.0 / 16;
+        if (aspect > MaxAspect || aspect < 1 / MaxAspect)
+        {
+            throw new MediaException(
+                MediaErrorKind.InvalidInput,
+                $"the pictures of '{path}' are {video.Width}×{video.Height} pixels, an aspect beyond 1:{MaxAspect:0} that no frame can be sampled at");
+        }
+
+        return Math.Max(2, (int)Math.Round(width * aspect / 2) * 2);
+    }
+
+    /// <summary>
     /// The frames nearest <paramref name="times"/> (one per time, in the order given), <paramref name="width"/> pixels
     /// wide with the picture's aspect. A time past the last frame gets the last frame.
     /// </summary>
@@ -34,18 +52,7 @@ public static class FrameSampler
 
         using var input = FfmpegInput.For(path);
         var info = MediaProbe.WithVideo(await MediaProbe.ProbeAsync(path, input, cancellationToken).ConfigureAwait(false));
-        var video = info.Video!;
-        // The height follows the picture's aspect, which the file states: one taller than MaxAspect would make frames of
-        // any size (a 1×100000 stream scaled to 320 wide is 9.6 GB a frame), so it is refused before decoding.
-        var aspect = video is { Width: > 0, Height: > 0 } ? (double)video.Height!.Value / video.Width!.Value : 9.0 / 16;
-        if (aspect > MaxAspect || aspect < 1 / MaxAspect)
-        {
-            throw new MediaException(
-                MediaErrorKind.InvalidInput,
-                $"the pictures of '{path}' are {video.Width}×{video.Height} pixels, an aspect beyond 1:{MaxAspect:0} that no frame can be sampled at");
-        }
-
-        var height = Math.Max(2, (int)Math.Round(width * aspect / 2) * 2);
+        var height = HeightFor(path, info.Video!, width);
         var frameBytes = width * height * 3;
         // Decoding starts just before the first wanted time (ffmpeg seeks the input), so a late scene costs its own length.
         var from = TimeSpan.FromSeconds(Math.Max(0, Math.Floor((times.Min().TotalSeconds - 1) * SampleRate) / SampleRate));

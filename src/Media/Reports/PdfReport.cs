@@ -41,6 +41,22 @@ public static class PdfReport
             writer.Line($"{name}: {value}", 10);
         }
 
+        WriteSummary(writer, content);
+        writer.Gap(10);
+        writer.Heading("Voice activity", 13);
+        writer.Timeline(content.Speech, content.Transcript.Duration);
+        WriteTranscript(writer, content);
+        writer.Finish();
+        return AtomicFile.WriteAsync(path, stream =>
+        {
+            document.Save(stream, closeStream: false);
+            return Task.CompletedTask;
+        }, cancellationToken);
+    }
+
+    /// <summary>The summary's points with the summary's text label, and the keywords.</summary>
+    private static void WriteSummary(PageWriter writer, ReportContent content)
+    {
         writer.Gap(10);
         writer.Heading("Summary", 13);
         if (content.Summary.Points.Count == 0)
@@ -57,12 +73,15 @@ public static class PdfReport
         {
             writer.Line($"Text label of the summary: {Labelled(summaryLabel)}", 9);
         }
+
         writer.Gap(6);
         writer.Heading("Keywords", 13);
         writer.Paragraph(content.Keywords().Length > 0 ? content.Keywords() : "(none)", 10);
-        writer.Gap(10);
-        writer.Heading("Voice activity", 13);
-        writer.Timeline(content.Speech, content.Transcript.Duration);
+    }
+
+    /// <summary>Each spoken segment with its times and label, then the scenes with their thumbnails.</summary>
+    private static void WriteTranscript(PageWriter writer, ReportContent content)
+    {
         writer.Gap(10);
         writer.Heading("Transcript", 13);
         foreach (var segment in content.Transcript.Segments.Where(s => s.Text.Length > 0))
@@ -81,13 +100,6 @@ public static class PdfReport
                 writer.Thumbnails(scene.Thumbnails);
             }
         }
-
-        writer.Finish();
-        return AtomicFile.WriteAsync(path, stream =>
-        {
-            document.Save(stream, closeStream: false);
-            return Task.CompletedTask;
-        }, cancellationToken);
     }
 
     private static string Labelled(Learning.ModelLabel label) =>

@@ -72,19 +72,8 @@ public static class TextRank
             return new Summary([], []);
         }
 
-        var weights = new double[n, n];
         var sets = tokens.Select(t => t.ToHashSet(StringComparer.Ordinal)).ToArray();
-        for (var i = 0; i < n; i++)
-        {
-            for (var j = i + 1; j < n; j++)
-            {
-                var w = Similarity(sets[i], sets[j]);
-                weights[i, j] = w;
-                weights[j, i] = w;
-            }
-        }
-
-        var scores = PageRank(n, (i, j) => weights[i, j]);
+        var scores = Scores(sets);
         var best = scores.Max();
         var lengths = utterances.Select(u => u.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length).ToArray();
         var budget = options.WordBudget ?? Math.Clamp((int)Math.Ceiling(lengths.Sum() * options.WordShare), options.MinWords, options.MaxWords);
@@ -124,6 +113,24 @@ public static class TextRank
         selected.Sort();
         var points = selected.Select(i => new SummaryPoint(i, starts?[i], Sentence(utterances[i]))).ToList();
         return new Summary(points, Keywords(tokens, options.Keywords));
+    }
+
+    /// <summary>Each utterance's TextRank: PageRank over their content-word similarity.</summary>
+    private static double[] Scores(HashSet<string>[] sets)
+    {
+        var n = sets.Length;
+        var weights = new double[n, n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = i + 1; j < n; j++)
+            {
+                var w = Similarity(sets[i], sets[j]);
+                weights[i, j] = w;
+                weights[j, i] = w;
+            }
+        }
+
+        return PageRank(n, (i, j) => weights[i, j]);
     }
 
     /// <summary>An utterance as a sentence: first letter upper case, the pronoun "I" upper case, a full stop at the end.</summary>

@@ -19,10 +19,48 @@ internal static partial class UploadStore
     public static async Task<(JobSpec? Spec, string? Error, int Status)> ReceiveAsync(
         HttpContext context, MediaTypeHeaderValue type, string id, NodeOptions options, CancellationToken ct)
     {
-        // The file may be up to the limit; the multipart framing around it gets 1 MiB more. A body already declared
-        // larger is refused before it is read.
-        var bodyLimit = options.MaxUploadBytes + (1 << 20);
         var tooLarge = $"the upload is larger than the limit of {options.MaxUploadBytes} bytes (Node:MaxUploadBytes)";
+        if (Bounded(context, type, options, tooLarge, out var boundary) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var folder = Path.Combine(options.UploadsRoot, id);
+        (JobSpec? Spec, string? Error, int Status) result = (null, null, 0);
+        try
+        {
+            return result = await StoreAsync(new MultipartReader(boundary, context.Request.Body), folder, id, options, tooLarge, ct);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, tooLarge, ex.StatusCode);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return (null, $"the upload was refused: {ex.Message}", ex.StatusCode);
+        }
+        catch (IOException ex) when (!ct.IsCancellationRequested)
+        {
+            return (null, $"the upload could not be read or stored: {ex.Message}", StatusCodes.Status400BadRequest);
+        }
+        finally
+        {
+            // Whatever did not become a job (refused, failed, or the client went away) leaves nothing behind.
+            if (result.Spec is null || ct.IsCancellationRequested)
+            {
+                Delete(folder);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The request's body limit set (the file may be up to Node:MaxUploadBytes, the multipart framing around it gets
+    /// 1 MiB more) and its boundary; or why not — a body already declared larger is refused before it is read.
+    /// </summary>
+    private static (JobSpec?, string?, int)? Bounded(HttpContext context, MediaTypeHeaderValue type, NodeOptions options, string tooLarge, out string boundary)
+    {
+        boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value ?? string.Empty;
+        var bodyLimit = options.MaxUploadBytes + (1 << 20);
         if (context.Request.ContentLength > bodyLimit)
         {
             return (null, tooLarge, StatusCodes.Status413PayloadTooLarge);
@@ -33,72 +71,42 @@ internal static partial class UploadStore
             limit.MaxRequestBodySize = bodyLimit;
         }
 
-        var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
-        if (string.IsNullOrEmpty(boundary))
-        {
-            return (null, "the multipart upload has no boundary", StatusCodes.Status400BadRequest);
-        }
+        return boundary.Length == 0 ? (null, "the multipart upload has no boundary", StatusCodes.Status400BadRequest) : null;
+    }
 
-        var reader = new MultipartReader(boundary, context.Request.Body);
-        var folder = Path.Combine(options.UploadsRoot, id);
+    /// <summary>The one file part of the upload stored in <paramref name="folder"/> as the job's input; or why not.</summary>
+    private static async Task<(JobSpec? Spec, string? Error, int Status)> StoreAsync(
+        MultipartReader reader, string folder, string id, NodeOptions options, string tooLarge, CancellationToken ct)
+    {
         JobSpec? spec = null;
-        try
+        while (await reader.ReadNextSectionAsync(ct) is { } section)
         {
-            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
-                {
-                    continue;
-                }
-
-                if (spec is not null)
-                {
-                    return Refused("send one file per upload", StatusCodes.Status400BadRequest);
-                }
-
-                var clientName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
-                var title = UploadTitle(clientName);
-                Directory.CreateDirectory(folder);
-                var input = Path.Combine(folder, "input" + SafeExtension(title));
-                await using (var file = new FileStream(input, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-                {
-                    if (!await CopyAtMostAsync(section.Body, file, options.MaxUploadBytes, ct))
-                    {
-                        return Refused(tooLarge, StatusCodes.Status413PayloadTooLarge);
-                    }
-                }
-
-                spec = new JobSpec { JobId = id, InputPath = input, OutputDir = Path.Combine(options.ResultsRoot, id), Title = title, OwnsInput = true };
+                continue;
             }
 
-            return spec is null ? Refused("the multipart upload has no file part", StatusCodes.Status400BadRequest) : (spec, null, 0);
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return Refused(tooLarge, ex.StatusCode);
-        }
-        catch (BadHttpRequestException ex)
-        {
-            return Refused($"the upload was refused: {ex.Message}", ex.StatusCode);
-        }
-        catch (IOException ex) when (!ct.IsCancellationRequested)
-        {
-            return Refused($"the upload could not be read or stored: {ex.Message}", StatusCodes.Status400BadRequest);
-        }
-        finally
-        {
-            // Whatever did not become a job (refused, failed, or the client went away) leaves nothing behind.
-            if (spec is null || ct.IsCancellationRequested)
+            if (spec is not null)
             {
-                Delete(folder);
+                return (null, "send one file per upload", StatusCodes.Status400BadRequest);
             }
+
+            var clientName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
+            var title = UploadTitle(clientName);
+            Directory.CreateDirectory(folder);
+            var input = Path.Combine(folder, "input" + SafeExtension(title));
+            await using (var file = new FileStream(input, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                if (!await CopyAtMostAsync(section.Body, file, options.MaxUploadBytes, ct))
+                {
+                    return (null, tooLarge, StatusCodes.Status413PayloadTooLarge);
+                }
+            }
+
+            spec = new JobSpec { JobId = id, InputPath = input, OutputDir = Path.Combine(options.ResultsRoot, id), Title = title, OwnsInput = true };
         }
 
-        (JobSpec?, string?, int) Refused(string error, int status)
-        {
-            spec = null;
-            return (null, error, status);
-        }
+        return spec is null ? (null, "the multipart upload has no file part", StatusCodes.Status400BadRequest) : (spec, null, 0);
     }
 
     /// <summary>Removes an upload folder that did not become a running job.</summary>
