@@ -36,7 +36,7 @@ internal static class MediaClusterHosting
         ClusterPort = options.Cluster.Port,
         ClusterPublicHost = options.Cluster.PublicHostname,
         Seeds = [.. options.Cluster.Seeds.Select(seed => SeedAddress(seed, tls: options.Cluster.Certificate is { Length: > 0 }))],
-        Roles = options.Roles is [] ? MediaNodeOptions.AllRoles : options.Roles,
+        Roles = options.Roles is [] ? MediaNodeOptions.AllRoles : [.. options.Roles.Distinct().Select(role => role.Name())],
         ClusterCertificate = options.Cluster.Certificate is { Length: > 0 } path ? ClusterCertificate(path, options.Cluster.CertificatePassword) : null,
         TrustedCertificateHashes = TrustedCertificateHashes(options.Cluster),
         JobPaths = JobPathsOf(options),
@@ -59,7 +59,7 @@ internal static class MediaClusterHosting
         };
 
     /// <summary>The scene settings (their ranges checked by <see cref="NodeOptionsValidator"/>).</summary>
-    private static Actors.Jobs.SceneSettings ScenesOf(SceneSettings scenes) => Actors.Jobs.SceneSettings.Default with
+    private static Actors.Jobs.SceneWork ScenesOf(SceneSettings scenes) => Actors.Jobs.SceneWork.Default with
     {
         Options = new Media.Video.SceneOptions { Threshold = scenes.Threshold, MinScene = TimeSpan.FromSeconds(scenes.MinSceneSeconds) },
     };

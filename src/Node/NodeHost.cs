@@ -154,13 +154,14 @@ internal static partial class NodeHost
         {
             options = section.Get<NodeOptions>(binder => binder.ErrorOnUnknownConfiguration = true) ?? new NodeOptions();
         }
-        catch (InvalidOperationException ex) when (BadValue().Match(ex.Message) is { Success: true } bad)
+        catch (InvalidOperationException ex) when (BadValueIn(ex) is { } bad)
         {
             var kind = bad.Groups["type"].Value switch
             {
                 var t when t.Contains("Int", StringComparison.Ordinal) => "a whole number",
                 var t when t.Contains("Boolean", StringComparison.Ordinal) => "true or false",
                 var t when t.Contains("InferenceDevice", StringComparison.Ordinal) => "one of auto, cpu, cuda",
+                var t when t.Contains("NodeRole", StringComparison.Ordinal) => "a role (api, jobs, gpu)",
                 var t when t.Contains("AsrEngine", StringComparison.Ordinal) => "one of pocketsphinx, whisper",
                 var t => t,
             };
@@ -170,6 +171,10 @@ internal static partial class NodeHost
         var validation = new NodeOptionsValidator().Validate(null, options);
         return validation.Failed ? throw new NodeSettingsException(string.Join("; ", validation.Failures)) : options;
     }
+
+    /// <summary>The binder's "failed to convert" message in <paramref name="ex"/> or the exception it wraps (a list's item is wrapped).</summary>
+    private static System.Text.RegularExpressions.Match? BadValueIn(Exception ex) =>
+        new[] { ex, ex.InnerException }.OfType<Exception>().Select(e => BadValue().Match(e.Message)).FirstOrDefault(m => m.Success);
 
     [System.Text.RegularExpressions.GeneratedRegex("value '(?<value>[^']*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'")]
     private static partial System.Text.RegularExpressions.Regex BadValue();

@@ -28,7 +28,7 @@ public sealed class NodeOptions
     public int? VadSlots { get; set; }
 
     /// <summary>This node's cluster roles (api, jobs, gpu); empty: all of them, as the embedded node has.</summary>
-    public List<string> Roles { get; set; } = [];
+    public List<Actors.Hosting.NodeRole> Roles { get; set; } = [];
 
     /// <summary>Live audio over the WebSocket /ws/live: limits and utterance settings.</summary>
     public LiveSettings Live { get; set; } = new();
@@ -101,7 +101,7 @@ public sealed class NodeOptions
 
             name += ":" + property.Name;
             var last = i == parts.Length - 1;
-            if (property.PropertyType == typeof(List<string>))
+            if (IsList(property.PropertyType))
             {
                 return last && !string.IsNullOrEmpty(value) ? $"{name} is a list: give its items as {name}:0, {name}:1, …"
                     : last || (i == parts.Length - 2 && int.TryParse(parts[i + 1], out _)) ? null
@@ -127,9 +127,11 @@ public sealed class NodeOptions
     }
 
     private static IEnumerable<string> Keys(Type type, string prefix) => type.GetProperties().SelectMany(p =>
-        p.PropertyType == typeof(List<string>) ? [$"{prefix}{p.Name}:0…"]
+        IsList(p.PropertyType) ? [$"{prefix}{p.Name}:0…"]
         : IsSection(p.PropertyType) ? Keys(p.PropertyType, $"{prefix}{p.Name}:")
         : [prefix + p.Name]);
+
+    private static bool IsList(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>);
 
     private static bool IsSection(Type type) => type.IsClass && type != typeof(string) && type.Namespace == typeof(NodeOptions).Namespace;
 

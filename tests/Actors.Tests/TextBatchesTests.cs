@@ -11,11 +11,11 @@ public sealed class TextBatchesTests
     {
         // 2 000 segments of 30 s of speech each (about 600 characters of text): 1.2 MB, over the ~1 MB frame as one message.
         var texts = Enumerable.Range(0, 2000).Select(i => $"segment {i} " + new string('w', 600)).Append("the summary").ToList();
-        Assert.True(new Messages.Jobs.ClassifyText { JobId = "long", Texts = { texts } }.CalculateSize() > MediaClusterAkka.MaxFrameBytes, "one message would not fit");
+        Assert.True(new Messages.Jobs.ClassifyText { JobId = "long", Texts = { texts } }.CalculateSize() > MediaClusterAkka.MaxRemotingFrameBytes, "one message would not fit");
 
         var batches = TextBatches.Of("long", texts);
 
-        Assert.All(batches, b => Assert.True(b.CalculateSize() < MediaClusterAkka.MaxFrameBytes / 2, $"a batch of {b.CalculateSize()} bytes"));
+        Assert.All(batches, b => Assert.True(b.CalculateSize() < MediaClusterAkka.MaxRemotingFrameBytes / 2, $"a batch of {b.CalculateSize()} bytes"));
         Assert.All(batches, b => Assert.Equal("long", b.JobId));
         Assert.Equal(texts, batches.SelectMany(b => b.Texts));
         Assert.Equal(5, batches.Count);

@@ -36,6 +36,7 @@ public sealed class SettingsTests : IDisposable
     [InlineData("--Node:Live:IdleTimeoutSeconds", "0", "Node:Live:IdleTimeoutSeconds must be at least 1 (it is 0)")]
     [InlineData("--Node:Live:MaxUtteranceSeconds", "45", "Node:Live:MaxUtteranceSeconds must be at most 30, the longest segment a recogniser takes (it is 45)")]
     [InlineData("--Node:Scenes:Threshold", "1.5", "Node:Scenes:Threshold: the scene threshold is between 0 and 1 (exclusive)")]
+    [InlineData("--Node:Roles:0", "gpus", "Node:Roles:0 'gpus' is not a role (api, jobs, gpu)")]
     [InlineData("--Node:Scenes:Slots", "0", "Node:Scenes:Slots must be at least 1 (it is 0; leave it unset for the default)")]
     [InlineData("--Node:Jobs:MaxCrashes", "0", "Node:Jobs:MaxCrashes must be at least 1 (it is 0)")]
     [InlineData("--Node:Jobs:KeepFailedInputsHours", "-1", "Node:Jobs:KeepFailedInputsHours must be 0 or more (it is -1)")]

@@ -38,7 +38,7 @@ public static partial class MediaClusterAkka
     /// a segment's audio to a worker on another node — a maximum-length VAD segment with its padding, PCM16 at 16 kHz
     /// (≈ 0.97 MB at the default 30 s) — plus room for the envelope. The socket buffers hold two frames.
     /// </summary>
-    public static readonly int MaxFrameBytes = LargestSegmentBytes(new Media.Vad.VadOptions()) + 64 * 1024;
+    public static readonly int MaxRemotingFrameBytes = LargestSegmentBytes(new Media.Vad.VadOptions()) + 64 * 1024;
 
     private const string JobIndexName = "job-index";
 
@@ -98,9 +98,9 @@ public static partial class MediaClusterAkka
             HostName = options.ClusterHost,
             Port = options.ClusterPort,
             PublicHostName = options.ClusterPublicHost,
-            MaxFrameSize = MaxFrameBytes,
-            SendBufferSize = 2 * MaxFrameBytes,
-            ReceiveBufferSize = 2 * MaxFrameBytes,
+            MaxFrameSize = MaxRemotingFrameBytes,
+            SendBufferSize = 2 * MaxRemotingFrameBytes,
+            ReceiveBufferSize = 2 * MaxRemotingFrameBytes,
         };
         if (options.ClusterCertificate is { } certificate)
         {

@@ -41,7 +41,7 @@ public sealed record MediaNodeOptions
     public Live.LiveLimits Live { get; init; } = new();
 
     /// <summary>How jobs find and label a video's scenes.</summary>
-    public Jobs.SceneSettings Scenes { get; init; } = Jobs.SceneSettings.Default;
+    public Jobs.SceneWork Scenes { get; init; } = Jobs.SceneWork.Default;
 
     /// <summary>Scenes a gpu node labels at once; default one per core.</summary>
     public int? SceneSlots { get; init; }
@@ -65,7 +65,7 @@ public sealed record MediaNodeOptions
         DatasetPoll);
 
     /// <summary>Every role there is (what the embedded node has).</summary>
-    public static IReadOnlyCollection<string> AllRoles { get; } = ["api", "jobs", "gpu"];
+    public static IReadOnlyCollection<string> AllRoles { get; } = [.. Enum.GetValues<NodeRole>().Select(role => role.Name())];
 
     /// <summary>The address Akka remoting binds (loopback for the embedded node: nothing leaves the machine).</summary>
     public string ClusterHost { get; init; } = "127.0.0.1";

@@ -18,7 +18,7 @@ public sealed record JobServices(
     TimeProvider Time,
     ILogger Log,
     IActorRef Classifiers,
-    SceneSettings Scenes)
+    SceneWork Scenes)
 {
     /// <summary>Incarnations in a row without progress before a job is quarantined (see <see cref="MediaNodeOptions.MaxCrashes"/>).</summary>
     public int MaxCrashes { get; init; } = 3;

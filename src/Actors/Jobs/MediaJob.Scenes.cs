@@ -5,18 +5,18 @@ using Microsoft.Extensions.Logging;
 
 namespace MediaCluster.Actors.Jobs;
 
-/// <summary>How a job finds and labels its scenes.</summary>
+/// <summary>How a job finds and labels its scenes (built from the node's Node:Scenes settings).</summary>
 /// <param name="Options">Cut threshold, shortest scene, frames per scene.</param>
 /// <param name="InFlight">Scenes of one job being labelled at once (over every gpu node).</param>
 /// <param name="ClassifyTimeout">A scene with no answer by then is asked again (its node may be gone).</param>
-public sealed record SceneSettings(SceneOptions Options, int InFlight, TimeSpan ClassifyTimeout)
+public sealed record SceneWork(SceneOptions Options, int InFlight, TimeSpan ClassifyTimeout)
 {
-    public static SceneSettings Default { get; } = new(new SceneOptions(), 4, TimeSpan.FromSeconds(60));
+    public static SceneWork Default { get; } = new(new SceneOptions(), 4, TimeSpan.FromSeconds(60));
 }
 
 /// <summary>
 /// Scenes (a video's): cut detection off the actor → <see cref="ScenesDetected"/>; each scene to the scene classifiers
-/// (a cluster router over the gpu nodes), <see cref="SceneSettings.InFlight"/> at once; each answer recorded once by
+/// (a cluster router over the gpu nodes), <see cref="SceneWork.InFlight"/> at once; each answer recorded once by
 /// index; a failed or unanswered scene asked again after 1, 2 and 4 s, a fourth failure fails the job naming it.
 /// Runs beside speech; the job finishes when both are done.
 /// </summary>

@@ -8,7 +8,7 @@ namespace MediaCluster.Actors.Jobs;
 /// <summary>
 /// The transcript's text labelled, a journaled step like the scenes': once speech and scenes are done, the spoken
 /// segments' texts and the summary (made off the actor) go to the text classifiers in batches that each fit a remoting
-/// frame (<see cref="TextBatches"/>), <see cref="SceneSettings.InFlight"/> at once; each batch's labels are recorded once
+/// frame (<see cref="TextBatches"/>), <see cref="SceneWork.InFlight"/> at once; each batch's labels are recorded once
 /// (<see cref="TextClassified"/>), so a resumed job labels only what it had not; a failed or unanswered batch is asked
 /// again after 1, 2 and 4 s, a fourth failure fails the job naming it.
 /// </summary>

@@ -9,7 +9,7 @@ namespace MediaCluster.Actors.Jobs;
 internal static class TextBatches
 {
     /// <summary>The most text one <see cref="ClassifyText"/> carries (UTF-8 bytes), a quarter of the frame limit.</summary>
-    public static readonly int MaxBatchBytes = Hosting.MediaClusterAkka.MaxFrameBytes / 4;
+    public static readonly int MaxBatchBytes = Hosting.MediaClusterAkka.MaxRemotingFrameBytes / 4;
 
     /// <summary>The longest single text classified (characters; a longer one is classified by its beginning).</summary>
     public const int MaxTextChars = 16 * 1024;
