@@ -90,12 +90,8 @@ public sealed partial class MediaJob
         _work = new CancellationTokenSource();
         _inFlight.Clear();
         _recognitionFailures.Clear();
-        _scenesInFlight.Clear();
-        _scenesWaitingToRetry.Clear();
-        _sceneFailures.Clear();
-        _textFailures.Clear();
-        _batchesInFlight.Clear();
-        _batchesWaitingToRetry.Clear();
+        _scenesOut.Clear();
+        _batchesOut.Clear();
         _finishFailures = 0;
         Record(new JobRetried { RetriedUnixMs = Now() }, () =>
         {

@@ -22,9 +22,7 @@ public sealed record SceneWork(SceneOptions Options, int InFlight, TimeSpan Clas
 /// </summary>
 public sealed partial class MediaJob
 {
-    private readonly HashSet<int> _scenesInFlight = [];
-    private readonly HashSet<int> _scenesWaitingToRetry = [];
-    private readonly FailedAttempts _sceneFailures = new();
+    private readonly PiecesInFlight _scenesOut = new();
     private bool _findingScenes;
 
     private void DefineScenes()
@@ -51,7 +49,7 @@ public sealed partial class MediaJob
         });
         Command<SceneClassified>(classified =>
         {
-            if (_state.IsTerminal || classified.JobId != _jobId || !_scenesInFlight.Remove(classified.Index))
+            if (_state.IsTerminal || classified.JobId != _jobId || !_scenesOut.Answered(classified.Index))
             {
                 return; // late, or an answer to an attempt already given up on
             }
@@ -71,7 +69,7 @@ public sealed partial class MediaJob
         });
         Command<SceneClassificationFailed>(failed =>
         {
-            if (!_state.IsTerminal && failed.JobId == _jobId && _scenesInFlight.Contains(failed.Index))
+            if (!_state.IsTerminal && failed.JobId == _jobId && _scenesOut.IsOut(failed.Index))
             {
                 SceneFailed(failed.Index, failed.Reason);
             }
@@ -136,17 +134,17 @@ public sealed partial class MediaJob
 
         foreach (var scene in scenes.Scenes)
         {
-            if (_scenesInFlight.Count >= _services.Scenes.InFlight)
+            if (_scenesOut.Count >= _services.Scenes.InFlight)
             {
                 return;
             }
 
-            if (_state.Classified.ContainsKey(scene.Index) || _scenesInFlight.Contains(scene.Index) || _scenesWaitingToRetry.Contains(scene.Index))
+            if (_state.Classified.ContainsKey(scene.Index) || !_scenesOut.MaySend(scene.Index))
             {
                 continue;
             }
 
-            _scenesInFlight.Add(scene.Index);
+            _scenesOut.Sent(scene.Index);
             _services.Classifiers.Tell(new ClassifyScene { JobId = _jobId, InputPath = spec.InputPath, Scene = scene });
             _clock.StartSingle(SceneTimer(scene.Index), new SceneTimedOut(scene.Index), _services.Scenes.ClassifyTimeout);
         }
@@ -154,15 +152,13 @@ public sealed partial class MediaJob
 
     private void SceneFailed(int index, string reason)
     {
-        _scenesInFlight.Remove(index);
-        var (attempts, retryAfter) = _sceneFailures.Failed(index);
+        var (attempts, retryAfter) = _scenesOut.Failed(index);
         if (retryAfter is not { } delay)
         {
             EndWith(new JobFailed { Reason = $"scene {index + 1} could not be labelled after {attempts} attempts: {reason}", FailedUnixMs = Now() });
             return;
         }
 
-        _scenesWaitingToRetry.Add(index);
         _clock.StartSingle(SceneTimer(index), new RetryScene(index), delay);
     }
 
@@ -170,11 +166,11 @@ public sealed partial class MediaJob
     {
         switch (message)
         {
-            case SceneTimedOut timedOut when _scenesInFlight.Contains(timedOut.Index):
+            case SceneTimedOut timedOut when _scenesOut.IsOut(timedOut.Index):
                 SceneFailed(timedOut.Index, $"no scene classifier answered within {_services.Scenes.ClassifyTimeout.TotalSeconds:0} s");
                 break;
             case RetryScene retry:
-                _scenesWaitingToRetry.Remove(retry.Index);
+                _scenesOut.RetryDue(retry.Index);
                 ClassifyScenes();
                 break;
         }

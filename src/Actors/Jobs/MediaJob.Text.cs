@@ -14,9 +14,7 @@ namespace MediaCluster.Actors.Jobs;
 /// </summary>
 public sealed partial class MediaJob
 {
-    private readonly HashSet<int> _batchesInFlight = [];
-    private readonly HashSet<int> _batchesWaitingToRetry = [];
-    private readonly FailedAttempts _textFailures = new();
+    private readonly PiecesInFlight _batchesOut = new();
     private TextWork? _text;
     private bool _preparingText;
 
@@ -30,7 +28,7 @@ public sealed partial class MediaJob
         });
         Command<TextClassified>(classified =>
         {
-            if (_state.IsTerminal || classified.JobId != _jobId || _text is null || !_batchesInFlight.Remove(classified.Batch))
+            if (_state.IsTerminal || classified.JobId != _jobId || _text is null || !_batchesOut.Answered(classified.Batch))
             {
                 return; // late, or an answer to an attempt already given up on
             }
@@ -82,11 +80,11 @@ public sealed partial class MediaJob
             return true;
         }
 
-        for (var batch = 0; batch < _text.Batches.Count && _batchesInFlight.Count < _services.Scenes.InFlight; batch++)
+        for (var batch = 0; batch < _text.Batches.Count && _batchesOut.Count < _services.Scenes.InFlight; batch++)
         {
-            if (!_state.TextLabels.ContainsKey(batch) && !_batchesInFlight.Contains(batch) && !_batchesWaitingToRetry.Contains(batch))
+            if (!_state.TextLabels.ContainsKey(batch) && _batchesOut.MaySend(batch))
             {
-                _batchesInFlight.Add(batch);
+                _batchesOut.Sent(batch);
                 _services.Classifiers.Tell(_text.Batches[batch]);
                 _clock.StartSingle(TextTimer(batch), new TextTimedOut(batch), _services.Scenes.ClassifyTimeout);
             }
@@ -115,8 +113,7 @@ public sealed partial class MediaJob
 
     private void TextFailed(int batch, string reason)
     {
-        _batchesInFlight.Remove(batch);
-        var (attempts, retryAfter) = _textFailures.Failed(batch);
+        var (attempts, retryAfter) = _batchesOut.Failed(batch);
         if (retryAfter is not { } delay)
         {
             var which = _text!.Batches.Count > 1 ? $" (batch {batch + 1} of {_text.Batches.Count})" : string.Empty;
@@ -124,7 +121,6 @@ public sealed partial class MediaJob
             return;
         }
 
-        _batchesWaitingToRetry.Add(batch);
         _clock.StartSingle(TextTimer(batch), new RetryText(batch), delay);
     }
 
@@ -132,11 +128,11 @@ public sealed partial class MediaJob
     {
         switch (message)
         {
-            case TextTimedOut timedOut when _batchesInFlight.Contains(timedOut.Batch):
+            case TextTimedOut timedOut when _batchesOut.IsOut(timedOut.Batch):
                 TextFailed(timedOut.Batch, $"no classifier answered within {_services.Scenes.ClassifyTimeout.TotalSeconds:0} s");
                 break;
             case RetryText retry:
-                _batchesWaitingToRetry.Remove(retry.Batch);
+                _batchesOut.RetryDue(retry.Batch);
                 FinishIfDone();
                 break;
         }
