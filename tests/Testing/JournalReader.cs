@@ -37,19 +37,29 @@ public static class JournalReader
         .Select(line => line.Split('\t'))
         .Select(f => new JournalRow(f[0], long.Parse(f[1], CultureInfo.InvariantCulture), f[3], int.Parse(f[2], CultureInfo.InvariantCulture), Convert.FromBase64String(f[4])))];
 
-    /// <summary>Appends <paramref name="rows"/> to the SQLite journal of a node's data directory (its tables made by a node before).</summary>
-    public static Task AppendSqliteAsync(string journalDirectory, IEnumerable<JournalRow> rows) =>
-        AppendAsync(new SqliteConnection($"Data Source={Path.Combine(journalDirectory, "journal.db")};Pooling=False"), rows);
+    /// <summary>
+    /// Makes <paramref name="rows"/> the whole SQLite journal of a node's data directory (its tables made by a node before;
+    /// whatever that node wrote itself — its sharding coordinator's rows — removed first).
+    /// </summary>
+    public static Task ReplaceSqliteAsync(string journalDirectory, IEnumerable<JournalRow> rows) =>
+        ReplaceAsync(new SqliteConnection($"Data Source={Path.Combine(journalDirectory, "journal.db")};Pooling=False"), rows);
 
-    /// <summary>Appends <paramref name="rows"/> to a PostgreSQL journal (its tables made by a node before).</summary>
-    public static Task AppendPostgresAsync(string connectionString, IEnumerable<JournalRow> rows) =>
-        AppendAsync(new NpgsqlConnection(connectionString), rows);
+    /// <summary>Makes <paramref name="rows"/> the whole PostgreSQL journal (as <see cref="ReplaceSqliteAsync"/>).</summary>
+    public static Task ReplacePostgresAsync(string connectionString, IEnumerable<JournalRow> rows) =>
+        ReplaceAsync(new NpgsqlConnection(connectionString), rows);
 
-    private static async Task AppendAsync(DbConnection connection, IEnumerable<JournalRow> rows)
+    private static async Task ReplaceAsync(DbConnection connection, IEnumerable<JournalRow> rows)
     {
         await using (connection)
         {
             await connection.OpenAsync();
+            foreach (var table in (string[])["tags", "snapshot", "journal"])
+            {
+                await using var clear = connection.CreateCommand();
+                clear.CommandText = $"DELETE FROM {table}";
+                await clear.ExecuteNonQueryAsync();
+            }
+
             foreach (var row in rows)
             {
                 await using var command = connection.CreateCommand();
