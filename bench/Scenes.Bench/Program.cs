@@ -7,12 +7,13 @@ using MediaCluster.Media.Samples;
 using MediaCluster.Media.Video;
 
 // ./mc bench scenes: a generated video of 30 shots (each held, panned, pushed in or pulled out, 2–6 s, each over
-// another picture) with known cuts. Cut detection as jobs run it (ffmpeg's scene score on frames downscaled to 320
-// wide, the shortest scene 1 s) beside ffmpeg's bare select=gt(scene,0.3) pass on the full frames, in the same run:
-// precision and recall of cuts within 0.5 s, and speed as × real time. Then the movement classifiers: one training run
-// of each learner per task (movement: motion features; scale: ResNet-18 embeddings) on the generated default dataset
-// (its time, and accuracy / macro-F1 on held-out data of other seeds), and the video's scenes labelled by the default
-// learner (movement checked against what each shot was made as; both tasks timed).
+// another picture) with known cuts. The jobs' one pass over a video (ffmpeg's scene score on frames downscaled to 320
+// wide, the shortest scene 1 s, and every scene's frames) beside ffmpeg's bare select=gt(scene,0.3) pass on the full
+// frames, in the same run: precision and recall of cuts within 0.5 s, and speed as × real time. Then the movement
+// classifiers: one training run of each learner per task (movement: motion features; scale: ResNet-18 embeddings) on
+// the generated default dataset (its time, and accuracy / macro-F1 on held-out data of other seeds), and the video's
+// scenes labelled by the default learner (movement checked against what each shot was made as; both tasks timed).
+// Last, the whole video job on an embedded node against one bare `ffmpeg -f null` decode of the file.
 var root = BenchTools.Root();
 var work = Path.Combine(root, ".artifacts", "bench", "scenes");
 if (Directory.Exists(work))
@@ -30,7 +31,12 @@ var truth = made.Skip(1).Select(m => m.Start).ToList();
 Console.Error.WriteLine($"# {made.Count} shots, {duration.TotalSeconds:0.0} s at 1280x720, {truth.Count} cuts");
 
 var watch = Stopwatch.StartNew();
-var scenes = await SceneFinder.FindAsync(video, duration, new SceneOptions());
+var sceneFrames = new List<SceneFrames>();
+var scenes = await VideoScan.RunAsync(video, duration, new SceneOptions(), scene =>
+{
+    sceneFrames.Add(scene);
+    return Task.CompletedTask;
+});
 var ours = watch.Elapsed.TotalSeconds;
 var (precision, recall) = Score([.. scenes.Skip(1).Select(s => s.Start)], truth);
 
@@ -87,9 +93,8 @@ foreach (var task in tasks)
 // The video's scenes labelled as jobs label them (the default learner): movement against what each shot was made as.
 watch.Restart();
 var correct = 0;
-foreach (var scene in scenes)
+foreach (var (scene, frames) in sceneFrames)
 {
-    var frames = await SceneFinder.SceneFramesAsync(video, scene.FrameTimes);
     var madeAs = made.First(m => m.End > scene.Start + TimeSpan.FromSeconds(0.5)).Movement;
     correct += chosen[movement.Name].Predict(movement.SceneFeatures(frames)).Label == madeAs ? 1 : 0;
     _ = chosen[ScaleTask.TaskName].Predict(tasks[1].SceneFeatures(frames));
@@ -97,6 +102,7 @@ foreach (var scene in scenes)
 
 BenchTools.Print("scene_movement_label_accuracy", correct / (double)scenes.Count);
 BenchTools.Print("scene_labelling_seconds_per_scene", watch.Elapsed.TotalSeconds / scenes.Count);
+await VideoJob.MeasureAsync(video, work);
 
 // A detected cut matches a true one within 0.5 s (each true cut matched once).
 static (double Precision, double Recall) Score(IReadOnlyList<TimeSpan> found, IReadOnlyList<TimeSpan> truth)

@@ -46,7 +46,7 @@ internal static class Demo
         Console.WriteLine($"Input: {Path.GetFullPath(video)}");
         Console.WriteLine();
         Console.WriteLine("Scenes (made as → labelled):");
-        var labelled = Media.Video.SceneFormats.ParseCsv(await File.ReadAllTextAsync(Path.Combine(results, "scenes.csv"), cancellationToken));
+        var labelled = Media.Video.SceneFormats.ParseCsv(await File.ReadAllTextAsync(Path.Combine(results, Media.Reports.JobOutput.ScenesCsv.Name), cancellationToken));
         foreach (var (index, start, label) in labelled)
         {
             var made = scenes.FirstOrDefault(s => s.Start <= start + TimeSpan.FromSeconds(0.5) && start < s.End).Movement;

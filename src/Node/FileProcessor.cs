@@ -49,8 +49,8 @@ internal static class FileProcessor
                 throw new MediaException(MediaErrorKind.InvalidInput, end.Error is { Length: > 0 } reason ? reason : JobInfo.StateName(end.State));
             }
 
-            var transcript = TranscriptFormats.ParseJson(await File.ReadAllTextAsync(Path.Combine(outputDirectory, "transcript.json"), cancellationToken));
-            var summary = await File.ReadAllTextAsync(Path.Combine(outputDirectory, "summary.txt"), cancellationToken);
+            var transcript = TranscriptFormats.ParseJson(await File.ReadAllTextAsync(Path.Combine(outputDirectory, JobOutput.TranscriptJson.Name), cancellationToken));
+            var summary = await File.ReadAllTextAsync(Path.Combine(outputDirectory, JobOutput.SummaryText.Name), cancellationToken);
             var rtf = watch.Elapsed.TotalSeconds / Math.Max(0.001, transcript.Duration.TotalSeconds);
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"done in {watch.Elapsed.TotalSeconds:0.0} s (real-time factor {rtf:0.00}): {end.SegmentsFound} speech segments, {transcript.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length} words{(end.ScenesFound > 0 ? $", {end.ScenesFound} scenes" : string.Empty)}"));

@@ -1,5 +1,6 @@
 using MediaCluster.Media.Ffmpeg;
 using MediaCluster.Media.Samples;
+using MediaCluster.Media.Video;
 using MediaCluster.Testing;
 
 namespace MediaCluster.Media.Tests;
@@ -121,16 +122,16 @@ public sealed class FfmpegTests(MediaFiles files)
     [Fact]
     public async Task Scenes_TwoPatterns_OneCutAtTheSeam()
     {
-        var cuts = await SceneDetector.DetectAsync(files.Scenes);
-        var cut = Assert.Single(cuts);
-        Assert.InRange(cut.Time.TotalSeconds, 1.9, 2.1);
-        Assert.InRange(cut.Score, 0.3, 1.0);
+        var scenes = await VideoScan.RunAsync(files.Scenes, TimeSpan.FromSeconds(4), new SceneOptions(), _ => Task.CompletedTask);
+        Assert.Equal(2, scenes.Count);
+        Assert.InRange(scenes[1].Start.TotalSeconds, 1.9, 2.1);
+        Assert.Equal((scenes[1].Start, TimeSpan.FromSeconds(4)), (scenes[0].End, scenes[1].End));
     }
 
     [Fact]
     public async Task Scenes_AudioOnly_SaysThereIsNoVideo()
     {
-        var error = await Assert.ThrowsAsync<MediaException>(() => SceneDetector.DetectAsync(files.EightKhz));
+        var error = await Assert.ThrowsAsync<MediaException>(() => VideoScan.RunAsync(files.EightKhz, TimeSpan.FromSeconds(1), new SceneOptions(), _ => Task.CompletedTask));
         Assert.Equal(MediaErrorKind.MissingStream, error.Kind);
         Assert.StartsWith($"ffprobe found no video stream in '{files.EightKhz}'", error.Message);
     }
@@ -138,12 +139,11 @@ public sealed class FfmpegTests(MediaFiles files)
     [Fact]
     public async Task Scenes_TagsThatMimicTheFrameLines_AreNotRead()
     {
-        // Each frame's PNG comment reads "x pts_time:oops", which metadata=print echoes between the lines parsed:
-        // once this ended the process from ffmpeg's output thread.
+        // Each frame's PNG comment reads "x pts_time:oops" (metadata=print once echoed it between the lines parsed, and
+        // that ended the process from ffmpeg's output thread). Four pictures at 2 a second, each a new shade.
         var poison = await HostileMedia.PoisonCommentMkvAsync(files.Directory);
-        var cuts = await SceneDetector.DetectAsync(poison);
-        Assert.Equal([0.5, 1.5], cuts.Select(c => c.Time.TotalSeconds));
-        Assert.All(cuts, c => Assert.InRange(c.Score, 0.3, 1.0));
+        var scenes = await VideoScan.RunAsync(poison, TimeSpan.FromSeconds(2), new SceneOptions { Threshold = 0.3, MinScene = TimeSpan.FromSeconds(0.25) }, _ => Task.CompletedTask);
+        Assert.Equal([0, 0.5, 1.5], scenes.Select(s => s.Start.TotalSeconds));
     }
 
     [Fact]

@@ -50,26 +50,35 @@ public sealed class ShotFiles : IAsyncLifetime
 public sealed class VideoTests(ShotFiles shots) : IClassFixture<ShotFiles>
 {
     [Fact]
-    public async Task FourScenes_CutsWithinAQuarterSecond_EightFramesEach()
+    public async Task FourScenes_OnePass_CutsWithinAQuarterSecond_EightFramesEach()
     {
-        var scenes = await SceneFinder.FindAsync(shots.FourScenes, TimeSpan.FromSeconds(12), new SceneOptions());
+        var handed = new List<SceneFrames>();
+        var scenes = await VideoScan.RunAsync(shots.FourScenes, TimeSpan.FromSeconds(12), new SceneOptions(), scene =>
+        {
+            handed.Add(scene);
+            return Task.CompletedTask;
+        });
         Assert.Equal(4, scenes.Count);
+        Assert.Equal(scenes, handed.Select(h => h.Span));
         for (var i = 0; i < 4; i++)
         {
             Assert.InRange((scenes[i].Start - shots.FourSceneBounds[i].Start).Duration().TotalSeconds, 0, 0.25);
             Assert.Equal(8, scenes[i].FrameTimes.Count);
             Assert.All(scenes[i].FrameTimes, t => Assert.InRange(t, scenes[i].Start, scenes[i].End));
+            Assert.Equal(scenes[i].FrameTimes, handed[i].Frames.Select(f => f.Time));
+            Assert.All(handed[i].Frames, f => Assert.Equal((SceneFinder.MotionWidth, 180, SceneFinder.MotionWidth * 180 * 3), (f.Width, f.Height, f.Rgb.Length)));
         }
-    }
 
-    [Fact]
-    public void ScenePlan_CutsTooClose_AreDropped()
-    {
-        var cuts = new[] { 0.4, 3.0, 3.5, 9.6 }.Select(s => new SceneCut(TimeSpan.FromSeconds(s), 0.9));
-        var scenes = ScenePlan.From(cuts, TimeSpan.FromSeconds(10), new SceneOptions { MinScene = TimeSpan.FromSeconds(1), FramesPerScene = 4 });
-        Assert.Equal([0.0, 3.0], scenes.Select(s => s.Start.TotalSeconds));
-        Assert.Equal([3.0, 10.0], scenes.Select(s => s.End.TotalSeconds));
-        Assert.Equal([0.375, 1.125, 1.875, 2.625], scenes[0].FrameTimes.Select(t => t.TotalSeconds));
+        // Each scene's frames are its own pictures (every shot is over another picture), and the same pass read with
+        // the scenes given (a resumed job's) hands the same frames.
+        Assert.NotEqual(handed[0].Frames[7].Rgb, handed[1].Frames[0].Rgb);
+        var again = new List<SceneFrames>();
+        await VideoScan.RunAsync(shots.FourScenes, TimeSpan.FromSeconds(12), new SceneOptions(), scene =>
+        {
+            again.Add(scene);
+            return Task.CompletedTask;
+        }, plan: scenes);
+        Assert.Equal(handed.SelectMany(h => h.Frames.Select(f => f.Rgb)), again.SelectMany(h => h.Frames.Select(f => f.Rgb)));
     }
 
     [Fact]

@@ -12,7 +12,8 @@ namespace MediaCluster.Actors.Classification;
 
 /// <summary>
 /// The classifiers of a gpu node (<c>/user/classifiers</c>, reached by jobs through a cluster router), serving every
-/// task's promoted model. A <see cref="ClassifyScene"/> has its frames decoded once, then each scene task's features
+/// task's promoted model. A <see cref="ClassifyScene"/> has its frames read from the job's store (kept by the job's one
+/// pass over the video), then each scene task's features
 /// measured (camera motion; the ResNet-18 embedding) and labelled; a <see cref="ClassifyText"/> has each text labelled
 /// by the text model. <c>Slots</c> requests run at once, off the actor. Each model is read from the registry at start and
 /// again whenever the trainer publishes a promotion, so later requests carry the new version with no restart. A task
@@ -146,7 +147,8 @@ public sealed class Classifiers : ReceiveActor
         {
             if (scenesReady && _scenes.TryDequeue(out var scene))
             {
-                Run(ClassifySceneAsync(scene.Request, [.. _engines.ShotTasks.Select(t => (t, _models[t.Name].Model, _models[t.Name].Version))]), scene.ReplyTo,
+                IReadOnlyList<(ShotTask, Classifier, int)> models = [.. _engines.ShotTasks.Select(t => (t, _models[t.Name].Model, _models[t.Name].Version))];
+                Run(Task.Run(() => LabelScene(scene.Request, models)), scene.ReplyTo,
                     reason => new SceneClassificationFailed { JobId = scene.Request.JobId, Index = scene.Request.Scene.Index, Reason = reason });
             }
             else if (textReady && _texts.TryDequeue(out var text))
@@ -179,12 +181,12 @@ public sealed class Classifiers : ReceiveActor
         work.PipeTo(Self, success: answer => new Done(answer, replyTo), failure: ex => new Done(failed(ex.GetBaseException().Message), replyTo));
     }
 
-    private async Task<object> ClassifySceneAsync(ClassifyScene request, IReadOnlyList<(ShotTask Task, Classifier Model, int Version)> models)
+    private object LabelScene(ClassifyScene request, IReadOnlyList<(ShotTask Task, Classifier Model, int Version)> models)
     {
         try
         {
             using var lease = _engines.Use();
-            var frames = await SceneFinder.SceneFramesAsync(request.InputPath, [.. request.Scene.FrameSeconds.Select(TimeSpan.FromSeconds)]).ConfigureAwait(false);
+            var frames = SceneFrameStore.Read(request.FramesPath, [.. request.Scene.FrameSeconds.Select(TimeSpan.FromSeconds)]);
             var classified = new SceneClassified { JobId = request.JobId, Index = request.Scene.Index, Node = _node };
             foreach (var (task, model, version) in models)
             {

@@ -48,7 +48,7 @@ public sealed partial class MediaJob
 
     private void FinishIfDone()
     {
-        if (!_state.ReadyToFinish || _finishing || !TextLabelled())
+        if (!_state.ReadyToFinish || _finishing || !TextLabelled() || (_state.HasVideo && !_framesKept))
         {
             return;
         }
@@ -75,7 +75,7 @@ public sealed partial class MediaJob
     {
         try
         {
-            await JobOutput.WriteAsync(new JobResult(spec.InputPath, TitleOf(spec), probed.Container, probed.Streams, transcript, summary, speech, scenes), spec.OutputDir, cancellationToken);
+            await JobOutput.WriteAsync(new JobResult(TitleOf(spec), probed.Container, probed.Streams, transcript, summary, speech, scenes), spec.OutputDir, cancellationToken);
             var written = new SummaryWritten { Text = summary.Text };
             written.Keywords.AddRange(summary.Keywords.Select(k => k.Word));
             var artifacts = new ArtifactsWritten { Directory = spec.OutputDir };

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using MediaCluster.Media.Video;
 using MediaCluster.Messages.Jobs;
 using Microsoft.Extensions.Logging;
 
@@ -91,6 +92,7 @@ public sealed partial class MediaJob
         _inFlight.Clear();
         _recognitionFailures.Clear();
         _scenesOut.Clear();
+        _scanFailures.Clear();
         _batchesOut.Clear();
         _finishFailures = 0;
         Record(new JobRetried { RetriedUnixMs = Now() }, () =>
@@ -213,13 +215,33 @@ public sealed partial class MediaJob
 
     /// <summary>
     /// Once ended (now or found so in recovery): the index learns the final progress, the upload (if the node owns
-    /// the input) is deleted, and the idle wait before passivation begins.
+    /// the input) is deleted, the scenes' kept frames too, and the idle wait before passivation begins.
     /// </summary>
     private void OnEnded()
     {
         _services.Index.Tell(new JobEnded { JobId = _jobId, Final = Progress() });
         ReleaseInput();
+        RemoveSceneFrames();
         _clock.StartSingle("idle", IdleCheck.Instance, _services.PassivateAfter);
+    }
+
+    /// <summary>The frames kept for the scenes are done with (a retried job reads them again). Idempotent.</summary>
+    private void RemoveSceneFrames()
+    {
+        _framesKept = false;
+        if (_state.Spec is not { } spec)
+        {
+            return;
+        }
+
+        try
+        {
+            SceneFrameStore.Of(spec.OutputDir).Delete();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _services.Log.LogWarning("Job {JobId}: could not remove its scenes' frames under {Path}: {Reason}", _jobId, spec.OutputDir, ex.Message);
+        }
     }
 
     /// <summary>

@@ -15,38 +15,25 @@ public sealed record SceneWork(SceneOptions Options, int InFlight, TimeSpan Clas
 }
 
 /// <summary>
-/// Scenes (a video's): cut detection off the actor → <see cref="ScenesDetected"/>; each scene to the scene classifiers
-/// (a cluster router over the gpu nodes), <see cref="SceneWork.InFlight"/> at once; each answer recorded once by
-/// index; a failed or unanswered scene asked again after 1, 2 and 4 s, a fourth failure fails the job naming it.
-/// Runs beside speech; the job finishes when both are done.
+/// Scenes (a video's): one pass over its pictures off the actor (<see cref="VideoScan"/>) finds the cuts and keeps each
+/// scene's frames in the job's <see cref="SceneFrameStore"/> → <see cref="ScenesDetected"/>; each scene to the scene
+/// classifiers (a cluster router over the gpu nodes), which read its frames from the store, <see cref="SceneWork.InFlight"/>
+/// at once; each answer recorded once by index; a failed or unanswered scene asked again after 1, 2 and 4 s, a fourth
+/// failure fails the job naming it. The thumbnails are made from the same frames at the finish, so the video is decoded
+/// once. Runs beside speech; the job finishes when both are done.
 /// </summary>
 public sealed partial class MediaJob
 {
     private readonly PiecesInFlight _scenesOut = new();
-    private bool _findingScenes;
+    private readonly FailedAttempts _scanFailures = new();
+    private bool _readingVideo;
+
+    /// <summary>This incarnation knows every recorded scene's frames are kept (so scenes may be labelled, thumbnails made).</summary>
+    private bool _framesKept;
 
     private void DefineScenes()
     {
-        Command<ScenesFound>(found =>
-        {
-            _findingScenes = false;
-            if (_state.IsTerminal)
-            {
-                return;
-            }
-
-            if (found.Scenes is null)
-            {
-                EndWith(new JobFailed { Reason = found.Error!, FailedUnixMs = Now() });
-                return;
-            }
-
-            Record(found.Scenes, () =>
-            {
-                _services.Log.LogInformation("Job {JobId}: {Scenes} scene(s) found", _jobId, found.Scenes.Scenes.Count);
-                AdvanceJob();
-            });
-        });
+        Command<ScenesFound>(OnScenesFound);
         Command<SceneClassified>(classified =>
         {
             if (_state.IsTerminal || classified.JobId != _jobId || !_scenesOut.Answered(classified.Index))
@@ -76,7 +63,7 @@ public sealed partial class MediaJob
         });
     }
 
-    /// <summary>The scenes' next step: find them, or send those not yet labelled.</summary>
+    /// <summary>The scenes' next step: read the video (finding the scenes, or their frames again), or send those not yet labelled.</summary>
     private void AdvanceScenes(JobSpec spec)
     {
         if (!_state.HasVideo)
@@ -84,33 +71,51 @@ public sealed partial class MediaJob
             return;
         }
 
-        if (_state.Scenes is null)
+        if (_framesKept)
         {
-            if (!_findingScenes)
-            {
-                _findingScenes = true;
-                var duration = TimeSpan.FromSeconds(_state.Probed!.DurationSeconds);
-                FindScenesAsync(spec.InputPath, duration, _services.Scenes.Options, _work.Token)
-                    .PipeTo(Self, failure: ex => new ScenesFound(null, $"finding the scenes of '{spec.InputPath}' failed: {ex.Message}"));
-            }
-
+            ClassifyScenes();
             return;
         }
 
-        ClassifyScenes();
+        if (!_readingVideo)
+        {
+            _readingVideo = true;
+            var duration = TimeSpan.FromSeconds(_state.Probed!.DurationSeconds);
+            var plan = _state.Scenes?.Scenes.Select(f => new SceneSpan(f.Index, TimeSpan.FromSeconds(f.StartSeconds), TimeSpan.FromSeconds(f.EndSeconds), [.. f.FrameSeconds.Select(TimeSpan.FromSeconds)])).ToList();
+            ReadVideoAsync(spec, duration, _services.Scenes.Options, plan, _work.Token)
+                .PipeTo(Self, failure: ex => new ScenesFound(null, $"reading the scenes of '{spec.InputPath}' failed: {ex.Message}"));
+        }
     }
 
-    private static async Task<ScenesFound> FindScenesAsync(string path, TimeSpan duration, SceneOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// The one pass over the video's pictures: each scene's frames kept in the job's <see cref="SceneFrameStore"/> as the
+    /// scene is read. With the scenes recorded before (<paramref name="plan"/>: a resumed job, or one retried after its
+    /// frames were removed) only missing frames are read, for exactly those scenes; with all of them kept, no pass.
+    /// </summary>
+    private static async Task<ScenesFound> ReadVideoAsync(JobSpec spec, TimeSpan duration, SceneOptions options, List<SceneSpan>? plan, CancellationToken cancellationToken)
     {
+        var store = SceneFrameStore.Of(spec.OutputDir);
         try
         {
-            if (duration <= TimeSpan.Zero)
+            if (plan is not null && plan.All(s => store.Has(s.Index)))
             {
-                return new ScenesFound(null, $"ffprobe gives '{path}' no duration, so its scenes cannot be planned");
+                return new ScenesFound(null, null);
+            }
+
+            var spans = await VideoScan.RunAsync(
+                spec.InputPath,
+                duration,
+                options,
+                scene => plan is not null && store.Has(scene.Span.Index) ? Task.CompletedTask : store.WriteAsync(scene, cancellationToken),
+                plan,
+                cancellationToken);
+            if (plan is not null)
+            {
+                return new ScenesFound(null, null);
             }
 
             var detected = new ScenesDetected();
-            foreach (var span in await SceneFinder.FindAsync(path, duration, options, cancellationToken))
+            foreach (var span in spans)
             {
                 var scene = new SceneFound { Index = span.Index, StartSeconds = span.Start.TotalSeconds, EndSeconds = span.End.TotalSeconds };
                 scene.FrameSeconds.AddRange(span.FrameTimes.Select(t => t.TotalSeconds));
@@ -123,11 +128,52 @@ public sealed partial class MediaJob
         {
             return new ScenesFound(null, ex.Message);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new ScenesFound(null, $"keeping the scenes' frames in '{store.Directory}' failed: {ex.Message}", Transient: true);
+        }
+    }
+
+    private void OnScenesFound(ScenesFound found)
+    {
+        _readingVideo = false;
+        if (_state.IsTerminal)
+        {
+            return;
+        }
+
+        if (found.Error is not null)
+        {
+            // A disk that may be put right is tried again after 1, 2 and 4 s; the input's own fault fails the job.
+            if (found.Transient && _scanFailures.Failed(0) is (_, { } delay))
+            {
+                _services.Log.LogWarning("Job {JobId}: {Reason}; trying again in {Delay:0} s", _jobId, found.Error, delay.TotalSeconds);
+                _clock.StartSingle("read-video", Advance.Instance, delay);
+                return;
+            }
+
+            EndWith(new JobFailed { Reason = found.Error, FailedUnixMs = Now() });
+            return;
+        }
+
+        if (found.Scenes is null)
+        {
+            _framesKept = true; // the recorded scenes' frames are all there again
+            AdvanceJob();
+            return;
+        }
+
+        Record(found.Scenes, () =>
+        {
+            _framesKept = true;
+            _services.Log.LogInformation("Job {JobId}: {Scenes} scene(s) found", _jobId, found.Scenes.Scenes.Count);
+            AdvanceJob();
+        });
     }
 
     private void ClassifyScenes()
     {
-        if (_state.IsTerminal || _state.Scenes is not { } scenes || _state.Spec is not { } spec)
+        if (_state.IsTerminal || !_framesKept || _state.Scenes is not { } scenes || _state.Spec is not { } spec)
         {
             return;
         }
@@ -145,7 +191,7 @@ public sealed partial class MediaJob
             }
 
             _scenesOut.Sent(scene.Index);
-            _services.Classifiers.Tell(new ClassifyScene { JobId = _jobId, InputPath = spec.InputPath, Scene = scene });
+            _services.Classifiers.Tell(new ClassifyScene { JobId = _jobId, FramesPath = SceneFrameStore.Of(spec.OutputDir).PathOf(scene.Index), Scene = scene });
             _clock.StartSingle(SceneTimer(scene.Index), new SceneTimedOut(scene.Index), _services.Scenes.ClassifyTimeout);
         }
     }
@@ -178,7 +224,8 @@ public sealed partial class MediaJob
 
     private static string SceneTimer(int index) => $"scene-{index}";
 
-    private sealed record ScenesFound(ScenesDetected? Scenes, string? Error);
+    /// <summary>A pass's outcome: the scenes found (null when recorded before), or why it failed.</summary>
+    private sealed record ScenesFound(ScenesDetected? Scenes, string? Error, bool Transient = false);
 
     private sealed record SceneTimedOut(int Index);
 

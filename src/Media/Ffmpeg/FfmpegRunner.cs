@@ -6,7 +6,7 @@ namespace MediaCluster.Media.Ffmpeg;
 /// Runs ffmpeg with arguments of the caller's own to make a file: samples for demos, tests and benchmarks (lavfi
 /// sources, filter graphs, encoders FFMpegCore has no typed call for). Arguments go through
 /// <see cref="ProcessStartInfo.ArgumentList"/>, never a shell or one command line. Reading media people submit is
-/// FFMpegCore's job (<see cref="MediaProbe"/>, <see cref="AudioDecoder"/>, <see cref="FrameSampler"/>, <see cref="SceneDetector"/>).
+/// FFMpegCore's job (<see cref="MediaProbe"/>, <see cref="AudioDecoder"/>, <see cref="FrameSampler"/>, <see cref="Video.VideoScan"/>).
 /// </summary>
 public static class FfmpegRunner
 {

@@ -25,7 +25,7 @@ public static class FrameSampler
     /// <see cref="MaxAspect"/> would make frames of any size (a 1×100000 stream scaled to 320 wide is 9.6 GB a frame), so
     /// it is refused before decoding.
     /// </summary>
-    private static int HeightFor(string path, MediaStream video, int width)
+    internal static int HeightFor(string path, MediaStream video, int width)
     {
         var aspect = video is { Width: > 0, Height: > 0 } ? (double)video.Height!.Value / video.Width!.Value : 9.0 / 16;
         if (aspect > MaxAspect || aspect < 1 / MaxAspect)

@@ -45,7 +45,7 @@ public static class JobOutput
         List<SceneSheetRow>? sheetRows = null;
         if (result.Scenes is { Count: > 0 } scenes)
         {
-            var thumbnails = await SceneFormats.ThumbnailsAsync(result.InputPath, scenes, cancellationToken).ConfigureAwait(false);
+            var thumbnails = SceneFormats.Thumbnails(SceneFrameStore.Of(directory), scenes);
             await AtomicFile.WriteTextAsync(At(ScenesJson), SceneFormats.Json(scenes)).ConfigureAwait(false);
             await AtomicFile.WriteTextAsync(At(ScenesCsv), SceneFormats.Csv(scenes)).ConfigureAwait(false);
             var sheet = SceneFormats.ContactSheet(scenes, thumbnails);
@@ -73,8 +73,8 @@ public static class JobOutput
 }
 
 /// <summary>What a job's artifacts are made of.</summary>
+/// <param name="Scenes">A video's scenes, their frames kept in the output folder's <see cref="SceneFrameStore"/>.</param>
 public sealed record JobResult(
-    string InputPath,
     string Title,
     string Container,
     string Streams,

@@ -1,5 +1,3 @@
-using MediaCluster.Media.Ffmpeg;
-
 namespace MediaCluster.Media.Video;
 
 /// <summary>How cuts become scenes: ffmpeg's scene-score threshold and the shortest scene kept.</summary>
@@ -28,31 +26,17 @@ public sealed record SceneSpan(int Index, TimeSpan Start, TimeSpan End, IReadOnl
     public TimeSpan Length => End - Start;
 }
 
-/// <summary>Turns the cuts of a video of known length into scenes with their frame times.</summary>
+/// <summary>The rules that make scenes of cuts (applied as a video is read, by <see cref="SceneAssembler"/>).</summary>
 public static class ScenePlan
 {
-    /// <summary>
-    /// Scenes between the cuts: a cut within <see cref="SceneOptions.MinScene"/> of the scene it would end (or of the
-    /// end of the video) is dropped; each scene gets <see cref="SceneOptions.FramesPerScene"/> frame times at the
-    /// middles of equal parts, so none sits on a cut.
-    /// </summary>
-    public static IReadOnlyList<SceneSpan> From(IEnumerable<SceneCut> cuts, TimeSpan duration, SceneOptions options)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(duration, TimeSpan.Zero);
-        var starts = new List<TimeSpan> { TimeSpan.Zero };
-        foreach (var cut in cuts.OrderBy(c => c.Time))
-        {
-            if (cut.Time - starts[^1] >= options.MinScene && duration - cut.Time >= options.MinScene)
-            {
-                starts.Add(cut.Time);
-            }
-        }
+    /// <summary>Whether a cut at <paramref name="cut"/> starts a scene after the one started at <paramref name="start"/>.</summary>
+    public static bool Accepts(TimeSpan start, TimeSpan cut, TimeSpan duration, SceneOptions options) =>
+        cut - start >= options.MinScene && duration - cut >= options.MinScene;
 
-        return [.. starts.Select((start, i) =>
-        {
-            var end = i + 1 < starts.Count ? starts[i + 1] : duration;
-            var part = (end - start) / options.FramesPerScene;
-            return new SceneSpan(i, start, end, [.. Enumerable.Range(0, options.FramesPerScene).Select(k => start + (part * (k + 0.5)))]);
-        })];
+    /// <summary><paramref name="count"/> frame times at the middles of equal parts of a scene, so none sits on a cut.</summary>
+    public static IReadOnlyList<TimeSpan> FrameTimes(TimeSpan start, TimeSpan end, int count)
+    {
+        var part = (end - start) / count;
+        return [.. Enumerable.Range(0, count).Select(k => start + (part * (k + 0.5)))];
     }
 }

@@ -85,20 +85,22 @@ public static class SceneFormats
         [.. csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Split(','))
             .Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), TimeSpan.FromSeconds(double.Parse(p[1], CultureInfo.InvariantCulture)), p.Length > 3 ? p[3] : string.Empty))];
 
-    /// <summary>Thumbnails of every scene's frames, <see cref="ThumbnailWidth"/> wide, in one decoding pass: <c>[scene][frame]</c>.</summary>
-    public static async Task<IReadOnlyList<IReadOnlyList<VideoFrame>>> ThumbnailsAsync(string path, IReadOnlyList<Scene> scenes, CancellationToken cancellationToken = default)
-    {
-        var shown = scenes.Take(MaxSheetScenes).ToList();
-        var frames = await FrameSampler.SampleAsync(path, [.. shown.SelectMany(s => s.FrameTimes)], ThumbnailWidth, cancellationToken).ConfigureAwait(false);
-        var result = new List<IReadOnlyList<VideoFrame>>();
-        var at = 0;
-        foreach (var scene in shown)
-        {
-            result.Add([.. frames.Skip(at).Take(scene.FrameTimes.Count)]);
-            at += scene.FrameTimes.Count;
-        }
+    /// <summary>
+    /// Thumbnails of every shown scene's frames, <see cref="ThumbnailWidth"/> wide, made from the frames the job's pass
+    /// kept (no decoding): <c>[scene][frame]</c>.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<VideoFrame>> Thumbnails(SceneFrameStore store, IReadOnlyList<Scene> scenes) =>
+        [.. scenes.Take(MaxSheetScenes).Select(scene => (IReadOnlyList<VideoFrame>)[.. SceneFrameStore.Read(store.PathOf(scene.Index), scene.FrameTimes).Select(Thumbnail)])];
 
-        return result;
+    private static VideoFrame Thumbnail(VideoFrame frame)
+    {
+        var height = Math.Max(2, (int)Math.Round(ThumbnailWidth * frame.Height / (double)frame.Width / 2) * 2);
+        using var full = Mat.FromPixelData(frame.Height, frame.Width, MatType.CV_8UC3, frame.Rgb);
+        using var small = new Mat();
+        Cv2.Resize(full, small, new Size(ThumbnailWidth, height), interpolation: InterpolationFlags.Area);
+        var rgb = new byte[ThumbnailWidth * height * 3];
+        System.Runtime.InteropServices.Marshal.Copy(small.Data, rgb, 0, rgb.Length);
+        return new VideoFrame(frame.Time, ThumbnailWidth, height, rgb);
     }
 
     /// <summary>
