@@ -1,24 +1,9 @@
 using System.Data.Common;
+using MediaCluster.Messages.Jobs;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace MediaCluster.Actors.Training;
-
-/// <summary>Where a model version stands.</summary>
-public static class ModelStatus
-{
-    /// <summary>Registered, not (yet) in use.</summary>
-    public const string Candidate = "candidate";
-
-    /// <summary>The version every classifier of its task uses (one per task).</summary>
-    public const string Promoted = "promoted";
-
-    /// <summary>Did not beat the promoted one; the reason says by how much.</summary>
-    public const string Rejected = "rejected";
-
-    /// <summary>Was promoted, then another version was.</summary>
-    public const string Retired = "retired";
-}
 
 /// <summary>One registered model version (the artifact itself is read with <see cref="ModelRegistry.ArtifactAsync"/>).</summary>
 public sealed record ModelVersion(
@@ -29,7 +14,7 @@ public sealed record ModelVersion(
     string Metrics,
     string ArtifactPath,
     DateTimeOffset Created,
-    string Status,
+    ModelStatus Status,
     string Reason);
 
 /// <summary>
@@ -76,7 +61,7 @@ public sealed class ModelRegistry
             "INSERT INTO model_versions (task, version, dataset_hash, config, metrics, artifact_path, artifact, created_unix_ms, status, reason) " +
             "VALUES (@task, @version, @hash, @config, @metrics, @path, @artifact, @created, @status, '')",
             ("task", task), ("version", next), ("hash", datasetHash), ("config", config), ("metrics", metrics), ("path", artifactPath),
-            ("artifact", artifact), ("created", created.ToUnixTimeMilliseconds()), ("status", ModelStatus.Candidate)).ConfigureAwait(false);
+            ("artifact", artifact), ("created", created.ToUnixTimeMilliseconds()), ("status", ModelStatus.Candidate.Text())).ConfigureAwait(false);
         await transaction.CommitAsync().ConfigureAwait(false);
         return next;
     }
@@ -93,10 +78,10 @@ public sealed class ModelRegistry
 
         await ExecuteAsync(connection, transaction,
             "UPDATE model_versions SET status = @retired, reason = @why WHERE task = @task AND status = @promoted AND version <> @version",
-            ("retired", ModelStatus.Retired), ("why", $"v{version} was promoted"), ("task", task), ("promoted", ModelStatus.Promoted), ("version", version)).ConfigureAwait(false);
+            ("retired", ModelStatus.Retired.Text()), ("why", $"v{version} was promoted"), ("task", task), ("promoted", ModelStatus.Promoted.Text()), ("version", version)).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction,
             "UPDATE model_versions SET status = @promoted, reason = @why WHERE task = @task AND version = @version",
-            ("promoted", ModelStatus.Promoted), ("why", reason), ("task", task), ("version", version)).ConfigureAwait(false);
+            ("promoted", ModelStatus.Promoted.Text()), ("why", reason), ("task", task), ("version", version)).ConfigureAwait(false);
         await transaction.CommitAsync().ConfigureAwait(false);
         return true;
     }
@@ -106,12 +91,12 @@ public sealed class ModelRegistry
     {
         await using var connection = await OpenAsync().ConfigureAwait(false);
         await ExecuteAsync(connection, null, "UPDATE model_versions SET status = @rejected, reason = @why WHERE task = @task AND version = @version",
-            ("rejected", ModelStatus.Rejected), ("why", reason), ("task", task), ("version", version)).ConfigureAwait(false);
+            ("rejected", ModelStatus.Rejected.Text()), ("why", reason), ("task", task), ("version", version)).ConfigureAwait(false);
     }
 
     /// <summary>The promoted version of <paramref name="task"/>, if any.</summary>
     public async Task<ModelVersion?> PromotedAsync(string task) =>
-        (await QueryAsync("WHERE task = @task AND status = @promoted", ("task", task), ("promoted", ModelStatus.Promoted)).ConfigureAwait(false)).FirstOrDefault();
+        (await QueryAsync("WHERE task = @task AND status = @promoted", ("task", task), ("promoted", ModelStatus.Promoted.Text())).ConfigureAwait(false)).FirstOrDefault();
 
     /// <summary>One version, if registered.</summary>
     public async Task<ModelVersion?> FindAsync(string task, int version) =>
@@ -140,7 +125,9 @@ public sealed class ModelRegistry
         {
             versions.Add(new ModelVersion(
                 reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)), reader.GetString(7), reader.GetString(8)));
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+                ModelStatusText.Parse(reader.GetString(7)) ?? throw new InvalidDataException($"the registry's {reader.GetString(0)} v{reader.GetInt32(1)} has the status '{reader.GetString(7)}', which this release does not know"),
+                reader.GetString(8)));
         }
 
         return versions;

@@ -99,7 +99,7 @@ public sealed partial class Trainer
         {
             RunningTask = _running?.Request.Task ?? string.Empty,
             RunningDatasetHash = _running?.DatasetHash ?? string.Empty,
-            Phase = _phase,
+            Phase = _phase.ToString(),
             Queued = Math.Max(0, _pending.Count - (_running is null ? 0 : 1)),
         };
         status.Recent.AddRange(_finished.Values.TakeLast(20));

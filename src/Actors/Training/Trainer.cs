@@ -49,7 +49,7 @@ public sealed partial class Trainer : ReceivePersistentActor
     // before it writes anything, and is redone by the next incarnation (its TrainingRequested has no TrainingFinished).
     private readonly CancellationTokenSource _stopping = new();
     private TrainingRequested? _running;
-    private string _phase = "idle";
+    private TrainerProgress _phase = new(TrainerPhase.Idle);
 
     public Trainer(TrainerOptions options, ModelRegistry registry, NodeEngines engines, TimeProvider time, ILogger log, int maxCrashes = 3)
     {
@@ -74,7 +74,7 @@ public sealed partial class Trainer : ReceivePersistentActor
         Command<EnsureDefaultModel>(ensure => EnsureDefault(ensure.Task));
         Command<DefaultDatasetReady>(ready => HashThen(new TrainModel { Task = ready.Task, Paths = { ready.Csv }, Origin = "default" }, ActorRefs.Nobody));
         Command<RunEnded>(OnRunEnded);
-        Command<Phase>(p => _phase = p.Text);
+        Command<TrainerProgress>(p => _phase = p);
         Command<GetTrainerStatus>(_ => Sender.Tell(Status()));
         Command<PromoteModel>(OnPromote);
         Command<ActorClock.Tick>(tick =>
@@ -200,15 +200,15 @@ public sealed partial class Trainer : ReceivePersistentActor
 
     private void Start(TrainingRequested run)
     {
-        _phase = "starting";
+        _phase = new(TrainerPhase.Starting);
         var self = Self;
-        var progress = new Progress<string>(text => self.Tell(new Phase(text)));
+        var progress = new Progress<TrainerProgress>(p => self.Tell(p));
         var stopping = _stopping.Token;
         Task.Run(async () => new RunEnded(run, await _runs.RunAsync(run, progress, stopping), null), stopping).PipeTo(Self, failure: ex => new RunEnded(run, new TrainingFinished
         {
             Task = run.Request.Task,
             DatasetHash = run.DatasetHash,
-            Status = "failed",
+            Outcome = ModelStatus.Failed,
             Reason = ex.Message,
         }, null));
     }
@@ -219,7 +219,7 @@ public sealed partial class Trainer : ReceivePersistentActor
         {
             OnFinishedRecorded(finished);
             _running = null;
-            _phase = "idle";
+            _phase = new(TrainerPhase.Idle);
             if (finished.Version == 0)
             {
                 _log.LogWarning("Training {Task} on dataset {Hash} failed: {Reason}", finished.Task, finished.DatasetHash, finished.Reason);
@@ -229,7 +229,7 @@ public sealed partial class Trainer : ReceivePersistentActor
                 _log.LogInformation("Training {Task} on dataset {Hash}: v{Version} {Status} ({Reason})", finished.Task, finished.DatasetHash, finished.Version, finished.Status, finished.Reason);
             }
 
-            if (finished.Status == ModelStatus.Promoted)
+            if (finished.Outcome == ModelStatus.Promoted)
             {
                 Publish(finished.Task, finished.Version);
             }
@@ -247,7 +247,6 @@ public sealed partial class Trainer : ReceivePersistentActor
 
     private sealed record RunEnded(TrainingRequested Run, TrainingFinished Finished, string? Error);
 
-    private sealed record Phase(string Text);
 
     private sealed record DefaultDatasetReady(string Task, string Csv);
 

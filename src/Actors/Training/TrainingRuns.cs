@@ -22,7 +22,7 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
     private readonly ILogger _log = log;
 
     /// <summary>One run: features, split, train, measure, register, promote or reject.</summary>
-    public async Task<TrainingFinished> RunAsync(TrainingRequested run, IProgress<string> progress, CancellationToken stopping)
+    public async Task<TrainingFinished> RunAsync(TrainingRequested run, IProgress<TrainerProgress> progress, CancellationToken stopping)
     {
         var task = run.Request.Task;
         var finished = new TrainingFinished { Task = task, DatasetHash = run.DatasetHash };
@@ -42,13 +42,13 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
             IReadOnlyList<LabelledExample> examples;
             using (_engines.Use())
             {
-                examples = await learning.ExamplesAsync(files, new Progress<double>(p => progress.Report($"features {p * 100:0}%")), stopping);
+                examples = await learning.ExamplesAsync(files, new Progress<double>(p => progress.Report(new TrainerProgress(TrainerPhase.Features, p))), stopping);
             }
 
-            progress.Report("training");
+            progress.Report(new TrainerProgress(TrainerPhase.Training));
             var result = Media.Learning.Training.Run(examples, config);
             var seconds = watch.Elapsed.TotalSeconds;
-            progress.Report("evaluating");
+            progress.Report(new TrainerProgress(TrainerPhase.Evaluating));
 
             var current = await _registry.PromotedAsync(task);
             double? currentF1 = current is null ? null : await CurrentF1Async(task, current.Version, result);
@@ -74,7 +74,7 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
         catch (Exception ex) when (ex is MediaException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or JsonException)
         {
             finished.Version = 0;
-            finished.Status = "failed";
+            finished.Outcome = ModelStatus.Failed;
             finished.Reason = ex.Message;
         }
 
@@ -102,7 +102,7 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
         var score = f1.ToString("0.000", CultureInfo.InvariantCulture);
         if (current is not { } promoted || f1 > currentF1)
         {
-            finished.Status = ModelStatus.Promoted;
+            finished.Outcome = ModelStatus.Promoted;
             finished.Reason = current is null
                 ? $"the first {task} model: test macro-F1 {score}"
                 : $"test macro-F1 {score} beats v{current}'s {currentF1:0.000} on the same split";
@@ -110,7 +110,7 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
         }
         else
         {
-            finished.Status = ModelStatus.Rejected;
+            finished.Outcome = ModelStatus.Rejected;
             finished.Reason = $"test macro-F1 {score} does not beat v{promoted}'s {currentF1:0.000} on the same split";
             await _registry.RejectAsync(task, finished.Version, finished.Reason);
         }
@@ -155,7 +155,7 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
         using var document = JsonDocument.Parse(metrics);
         var f1 = document.RootElement.GetProperty("test").GetProperty("macro_f1").GetDouble();
         finished.Version = await RegisterAsync(run, config, bytes, metrics);
-        finished.Status = ModelStatus.Promoted;
+        finished.Outcome = ModelStatus.Promoted;
         finished.Reason = string.Create(CultureInfo.InvariantCulture, $"the first {task} model: test macro-F1 {f1:0.000} (the default, trained on this machine before)");
         await _registry.PromoteAsync(task, finished.Version, finished.Reason);
         return finished;

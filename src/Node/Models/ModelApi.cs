@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MediaCluster.Actors.Training;
 using MediaCluster.Messages.Api;
+using MediaCluster.Messages.Jobs;
 using MediaCluster.Node.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
@@ -120,7 +121,7 @@ internal static class ModelApi
         using var metrics = JsonDocument.Parse(version.Metrics);
         var test = metrics.RootElement.GetProperty("test");
         return new ModelInfo(
-            version.Task, version.Version, version.Status, version.Reason, version.DatasetHash, version.Created,
+            version.Task, version.Version, version.Status.Text(), version.Reason, version.DatasetHash, version.Created,
             metrics.RootElement.GetProperty("examples").GetInt32(), test.GetProperty("accuracy").GetDouble(), test.GetProperty("macro_f1").GetDouble());
     }
 
