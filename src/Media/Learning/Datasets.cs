@@ -57,39 +57,38 @@ public static class Datasets
         var folder = Path.GetDirectoryName(Path.GetFullPath(csv))!;
         var entries = new List<LabelledFile>();
         var labels = new HashSet<string>(StringComparer.Ordinal);
-        var lines = limits.ReadText(csv).Split('\n');
-        for (var i = 0; i < lines.Length; i++)
+        var name = Path.GetFileName(csv);
+        foreach (var (fields, line) in DataCsv.Records(limits.ReadText(csv), name))
         {
-            var line = lines[i].Trim();
-            if (line.Length == 0 || (i == 0 && line.StartsWith("path,", StringComparison.OrdinalIgnoreCase)))
+            var parts = fields.Select(f => f.Trim()).ToArray();
+            if (line == 1 && parts[0].Equals("path", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
 
-            var parts = line.Split(',');
-            if (parts.Length is < 2 or > 3 || parts[0].Trim().Length == 0 || parts[1].Trim().Length == 0)
+            if (parts.Length is < 2 or > 3 || parts[0].Length == 0 || parts[1].Length == 0)
             {
-                throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)} line {i + 1}: expected path,label[,split], got '{Shorten(line)}'");
+                throw new MediaException(MediaErrorKind.InvalidInput, $"{name} line {line}: expected path,label[,split], got '{Shorten(string.Join(',', fields))}'");
             }
 
-            var path = Path.GetFullPath(Path.Combine(folder, parts[0].Trim()));
+            var path = Path.GetFullPath(Path.Combine(folder, parts[0]));
             if (!path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             {
-                throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)} line {i + 1}: '{Shorten(parts[0])}' is outside the dataset's folder");
+                throw new MediaException(MediaErrorKind.InvalidInput, $"{name} line {line}: '{Shorten(parts[0])}' is outside the dataset's folder");
             }
 
             if (!File.Exists(path))
             {
-                throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)} line {i + 1}: '{parts[0].Trim()}' does not exist");
+                throw new MediaException(MediaErrorKind.InvalidInput, $"{name} line {line}: '{parts[0]}' does not exist");
             }
 
-            DataSplit? split = parts.Length == 3 && parts[2].Trim().Length > 0
-                ? Enum.TryParse<DataSplit>(parts[2].Trim(), ignoreCase: true, out var s) ? s
-                    : throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)} line {i + 1}: split '{Shorten(parts[2])}' is not train, validation or test")
+            DataSplit? split = parts.Length == 3 && parts[2].Length > 0
+                ? parts[2].All(char.IsAsciiLetter) && Enum.TryParse<DataSplit>(parts[2], ignoreCase: true, out var s) ? s
+                    : throw new MediaException(MediaErrorKind.InvalidInput, $"{name} line {line}: split '{Shorten(parts[2])}' is not train, validation or test")
                 : null;
-            entries.Add(new LabelledFile(path, parts[1].Trim(), split));
+            entries.Add(new LabelledFile(path, parts[1], split));
             limits.CheckExamples(csv, entries.Count);
-            labels.Add(parts[1].Trim());
+            labels.Add(parts[1]);
             limits.CheckLabels(csv, labels);
         }
 

@@ -68,7 +68,7 @@ public sealed class TextTask : LearningTask
     /// <summary>The rows of a <c>text,label</c> CSV; a malformed one is an error naming the file and line.</summary>
     internal static IEnumerable<(string Text, string Label, int Line)> Read(string csv, string name)
     {
-        var rows = Csv.Parse(csv, name).ToList();
+        var rows = DataCsv.Records(csv, name).ToList();
         if (rows.Count == 0 || rows[0].Fields is not ["text", "label"])
         {
             throw new MediaException(MediaErrorKind.InvalidInput, $"{name}: the first line must be the header 'text,label'");
@@ -76,11 +76,6 @@ public sealed class TextTask : LearningTask
 
         foreach (var (fields, line) in rows.Skip(1))
         {
-            if (fields is [""])
-            {
-                continue;
-            }
-
             if (fields is not [var text, var label] || text.Trim().Length == 0 || label.Trim().Length == 0)
             {
                 throw new MediaException(MediaErrorKind.InvalidInput, $"{name} line {line}: expected text,label (quote a text that holds commas)");
@@ -160,77 +155,5 @@ public static class TextFeatures
         }
 
         return (int)(hash % Dimensions);
-    }
-}
-
-/// <summary>RFC 4180 CSV: fields separated by commas, a quoted field may hold commas, line breaks and doubled quotes.</summary>
-internal static class Csv
-{
-    public static IEnumerable<(string[] Fields, int Line)> Parse(string text, string name)
-    {
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var line = 1;
-        var start = 1;
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    line += c == '\n' ? 1 : 0;
-                    field.Append(c);
-                }
-            }
-            else if (c == '"' && field.Length == 0)
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-            }
-            else if (c == '\n' || c == '\r')
-            {
-                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
-                {
-                    i++;
-                }
-
-                fields.Add(field.ToString());
-                field.Clear();
-                yield return ([.. fields], start);
-                fields.Clear();
-                line++;
-                start = line;
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-
-        if (quoted)
-        {
-            throw new MediaException(MediaErrorKind.InvalidInput, $"{name} line {start}: a quoted text is never closed");
-        }
-
-        if (field.Length > 0 || fields.Count > 0)
-        {
-            fields.Add(field.ToString());
-            yield return ([.. fields], start);
-        }
     }
 }

@@ -80,10 +80,13 @@ public static class SceneFormats
         return csv.ToString();
     }
 
-    /// <summary>The index, start and first task's label of each row of a <see cref="Csv"/> (for the demo and tests).</summary>
+    /// <summary>The index, start and first task's label of each row of a <see cref="Csv"/> (for the demo and tests); a row that does not read is an error naming its line.</summary>
     public static IReadOnlyList<(int Index, TimeSpan Start, string Label)> ParseCsv(string csv) =>
-        [.. csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Split(','))
-            .Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), TimeSpan.FromSeconds(double.Parse(p[1], CultureInfo.InvariantCulture)), p.Length > 3 ? p[3] : string.Empty))];
+        [.. Learning.DataCsv.Records(csv, "scenes.csv").Skip(1).Select(record => record.Fields is [var index, var start, _, ..] fields
+            && int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var i)
+            && double.TryParse(start, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds)
+                ? (i, TimeSpan.FromSeconds(seconds), fields.Length > 3 ? fields[3] : string.Empty)
+                : throw new MediaException(MediaErrorKind.InvalidInput, $"scenes.csv line {record.Line}: expected index,start,end,… got '{string.Join(',', record.Fields)}'"))];
 
     /// <summary>
     /// Thumbnails of every shown scene's frames, <see cref="ThumbnailWidth"/> wide, made from the frames the job's pass
