@@ -8,10 +8,10 @@ using MediaCluster.Messages.Api;
 namespace MediaCluster.Cli;
 
 /// <summary>The node answered with an error (its message, or the cause of not reaching it).</summary>
-internal sealed class NodeApiException(string message) : Exception(message);
+public sealed class NodeApiException(string message) : Exception(message);
 
 /// <summary>The node's HTTP API, with the bearer token.</summary>
-internal sealed class NodeClient : IDisposable
+public sealed class NodeClient : IDisposable
 {
     internal static JsonSerializerOptions Json => ApiJson.Options;
 

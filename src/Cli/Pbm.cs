@@ -9,7 +9,7 @@ namespace MediaCluster.Cli;
 /// System.CommandLine (<see cref="PbmCli"/>; <c>pbm --help</c>, <c>pbm media --help</c> …). Exit status: 0 success, 1
 /// the node refused or the job did not complete, 2 usage.
 /// </summary>
-internal static partial class Pbm
+public static partial class Pbm
 {
     /// <summary>Runs pbm; <paramref name="terminal"/> says whether <paramref name="output"/> is a terminal (rich output).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, bool terminal, CancellationToken ct)

@@ -6,7 +6,7 @@ namespace MediaCluster.Node;
 /// The bearer token every API call needs: created on first start in the data directory (mode 0600, in a 0700 data directory), or read from the
 /// file <c>Node:ApiTokenFile</c> names (a secret every node of a cluster shares).
 /// </summary>
-internal static class ApiToken
+public static class ApiToken
 {
     public const string FileName = "api-token";
 

@@ -14,7 +14,7 @@ namespace MediaCluster.Node;
 /// One file as one job on an embedded node (actors, SQLite journal in a private temporary folder): probe,
 /// speech detection streamed to the ASR slots, results recorded, then summary and artifacts.
 /// </summary>
-internal static class FileProcessor
+public static class FileProcessor
 {
     /// <summary>Runs the job; returns the transcript and summary it wrote. A failed job throws with its reason.</summary>
     public static async Task<(Transcript Transcript, string Summary)> ProcessAsync(

@@ -4,7 +4,7 @@ using MediaCluster.Media;
 namespace MediaCluster.Node;
 
 /// <summary>Command-line entry: <c>process FILE --out DIR</c>, <c>demo [--out DIR]</c> and <c>run [--Node:KEY VALUE…]</c>.</summary>
-internal static class NodeCommands
+public static class NodeCommands
 {
     /// <summary>What `run` takes, shown by `mc node run --help`.</summary>
     private const string RunKeys = """

@@ -21,7 +21,7 @@ namespace MediaCluster.Node;
 /// <see cref="Access"/>. /healthz and /readyz are open. The endpoints actually bound are written to
 /// DataDirectory/node.json, where pbm finds them.
 /// </summary>
-internal static partial class NodeHost
+public static partial class NodeHost
 {
     /// <summary>The file, in the data directory, that names the bound endpoints.</summary>
     public const string EndpointsFile = "node.json";
@@ -194,7 +194,7 @@ internal static partial class NodeHost
 }
 
 /// <summary>A node setting that cannot work, named with its key.</summary>
-internal sealed class NodeSettingsException(string message) : Exception(message);
+public sealed class NodeSettingsException(string message) : Exception(message);
 
 /// <summary>What DataDirectory/node.json holds: where a running node listens.</summary>
-internal sealed record NodeEndpoints(string Api, string Management, int Pid);
+public sealed record NodeEndpoints(string Api, string Management, int Pid);

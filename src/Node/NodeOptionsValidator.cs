@@ -8,7 +8,7 @@ namespace MediaCluster.Node;
 /// system are made from them. Checks that read files (the cluster certificate, a whisper model) stay where those
 /// files are read, in <see cref="MediaClusterHosting"/>.
 /// </summary>
-internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
+public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
 {
     public ValidateOptionsResult Validate(string? name, NodeOptions options)
     {

@@ -8,7 +8,7 @@ namespace MediaCluster.Actors.Hosting;
 /// too; this moves only the actor's own timing. A due timer posts a <see cref="Tick"/> to the actor, which hands it
 /// back to <see cref="IsCurrent"/>: a timer cancelled or replaced meanwhile never delivers.
 /// </summary>
-internal sealed class ActorClock(TimeProvider time, IActorRef owner) : IDisposable
+public sealed class ActorClock(TimeProvider time, IActorRef owner) : IDisposable
 {
     private readonly Dictionary<string, (ITimer Timer, int Generation, bool Periodic)> _timers = new(StringComparer.Ordinal);
     private int _generation;

@@ -6,7 +6,7 @@ namespace MediaCluster.Actors.Jobs;
 /// A transcript's texts for the text classifiers, in requests that each fit one remoting frame: a long recording's
 /// thousands of segments in one message would exceed it (and be dropped by Akka.Remote with only a log line).
 /// </summary>
-internal static class TextBatches
+public static class TextBatches
 {
     /// <summary>The most text one <see cref="ClassifyText"/> carries (UTF-8 bytes), a quarter of the frame limit.</summary>
     public static readonly int MaxBatchBytes = Hosting.MediaClusterAkka.MaxRemotingFrameBytes / 4;

@@ -12,7 +12,7 @@ namespace MediaCluster.Actors.Speech;
 /// for one segment, recognises it, and sends the answer back to that queue. No more segments than slots are ever
 /// on this node.
 /// </summary>
-internal sealed class AsrWorkers : ReceiveActor, IWithTimers
+public sealed class AsrWorkers : ReceiveActor, IWithTimers
 {
     /// <summary>How often the workers register again with every jobs node's queue.</summary>
     public static readonly TimeSpan RegisterEvery = TimeSpan.FromSeconds(5);

@@ -6,7 +6,7 @@ using MediaCluster.Messages.Jobs;
 namespace MediaCluster.Actors.Speech;
 
 /// <summary>A job ended: its segments still waiting for a worker are dropped (those being recognised finish).</summary>
-internal sealed record DropSegments(string JobId);
+public sealed record DropSegments(string JobId);
 
 /// <summary>
 /// A jobs node's speech segments waiting for recognition, pulled by the ASR workers of every gpu node
@@ -18,7 +18,7 @@ internal sealed record DropSegments(string JobId);
 /// (<see cref="DeadlineFor"/>: a lost message, a hung engine) goes back to the front of the queue likewise. Answers go
 /// back to the job that sent the segment.
 /// </summary>
-internal sealed class SegmentQueue : ReceiveActor
+public sealed class SegmentQueue : ReceiveActor
 {
     /// <summary>The queue's name under /user on every jobs node (where gpu nodes find it).</summary>
     public const string Name = "asr";

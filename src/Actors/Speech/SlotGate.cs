@@ -27,7 +27,7 @@ public sealed class SlotGauge
     private int _waiting;
 
     /// <summary>Slots in all.</summary>
-    public int Slots { get; internal set; }
+    public int Slots { get; init; }
 
     /// <summary>Slots held (working) now.</summary>
     public int Busy => Volatile.Read(ref _busy);

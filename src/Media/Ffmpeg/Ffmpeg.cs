@@ -46,7 +46,7 @@ internal static partial class Ffmpeg
 /// characters is passed as it is; any other gets a node-made name: a symbolic link <c>input.EXT</c> in a private temporary
 /// folder, removed on dispose. ffmpeg then never sees the user's file name (nor reads it as an option or protocol).
 /// </summary>
-internal sealed partial class FfmpegInput : IDisposable
+public sealed partial class FfmpegInput : IDisposable
 {
     private readonly string? _folder;
 

@@ -9,7 +9,7 @@ namespace MediaCluster.Media.Ffmpeg;
 /// an exception would end the process: a handler that throws stops ffmpeg and becomes a <see cref="MediaException"/>
 /// naming the input.
 /// </summary>
-internal static class FfmpegJob
+public static class FfmpegJob
 {
     private const int StderrTailLines = 20;
 

@@ -23,7 +23,7 @@ public sealed class SileroVad : IDisposable
     /// <summary>"CPU" or "CUDA".</summary>
     public string Provider => Model.Provider;
 
-    internal OnnxModel Model { get; }
+    public OnnxModel Model { get; }
 
     /// <summary>A fresh stream with zero state.</summary>
     public SileroVadStream CreateStream() => new(this);
