@@ -4,6 +4,11 @@ namespace MediaCluster.Testing;
 /// A clock that moves only when a test calls <see cref="Advance"/>; due timers fire on the calling thread,
 /// in due-time order. Tests can also wait until a timer has been created (a barrier, not a sleep).
 /// </summary>
+/// <remarks>
+/// Hand-written rather than Microsoft.Extensions.TimeProvider.Testing's <c>FakeTimeProvider</c>, which advances and
+/// fires timers alike but cannot tell a test that an actor has scheduled its timer yet (<see cref="WaitForTimerAsync"/>):
+/// actors arm their timers on their own threads, so a test that advanced first would race past the timer it tests.
+/// </remarks>
 public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly object _gate = new();
