@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using MediaCluster.Actors;
 using MediaCluster.Actors.Hosting;
 using MediaCluster.Bench;
 using MediaCluster.Messages.Jobs;

@@ -3,7 +3,6 @@ using MediaCluster.Cli;
 using MediaCluster.Bench;
 using MediaCluster.Media.Asr;
 using MediaCluster.Media.Samples;
-using MediaCluster.Messages.Api;
 using MediaCluster.Testing;
 
 // ./mc bench live: speech streamed at real time into one embedded node process over /ws/live, as a microphone would

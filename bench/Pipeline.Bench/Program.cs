@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using MediaCluster.Bench;
-using MediaCluster.Media.Asr;
-using MediaCluster.Media.Ffmpeg;
 using MediaCluster.Media.Reports;
 using MediaCluster.Media.Samples;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using MediaCluster.Bench;
-using MediaCluster.Media.Ffmpeg;
 using MediaCluster.Media.Learning;
 using MediaCluster.Media.Samples;
 using MediaCluster.Media.Video;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.CommandLine;
 using System.Globalization;
-using MediaCluster.Messages.Api;
 
 namespace MediaCluster.Cli;
 

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using MediaCluster.Messages.Api;
 
 namespace MediaCluster.Cli;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using MediaCluster.Messages.Api;
 using Spectre.Console;
 
 namespace MediaCluster.Cli;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using MediaCluster.Actors;
 using MediaCluster.Actors.Hosting;
-using MediaCluster.Actors.Jobs;
 using MediaCluster.Media;
 using MediaCluster.Media.Reports;
 using MediaCluster.Messages.Api;

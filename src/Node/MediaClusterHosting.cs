@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using MediaCluster.Actors;
 using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Ingest;
 using MediaCluster.Actors.Jobs;

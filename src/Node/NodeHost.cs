@@ -1,10 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using MediaCluster.Actors;
-using MediaCluster.Actors.Hosting;
-using MediaCluster.Actors.Jobs;
-using MediaCluster.Actors.Live;
-using MediaCluster.Actors.Speech;
 using MediaCluster.Media.Reports;
 using MediaCluster.Node.Cluster;
 using MediaCluster.Node.Jobs;

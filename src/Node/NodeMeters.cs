@@ -1,9 +1,7 @@
 using System.Diagnostics.Metrics;
 using MediaCluster.Actors.Hosting;
-using MediaCluster.Actors.Jobs;
 using MediaCluster.Actors.Live;
 using MediaCluster.Actors.Speech;
-using MediaCluster.Messages.Jobs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using MediaCluster.Actors;
 using MediaCluster.Actors.Hosting;
 
 namespace MediaCluster.Node;

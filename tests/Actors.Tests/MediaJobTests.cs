@@ -1,5 +1,4 @@
 using MediaCluster.Actors.Hosting;
-using MediaCluster.Actors.Jobs;
 using MediaCluster.Messages.Jobs;
 
 namespace MediaCluster.Actors.Tests;

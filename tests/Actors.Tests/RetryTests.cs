@@ -1,5 +1,4 @@
 using MediaCluster.Actors.Hosting;
-using MediaCluster.Actors.Jobs;
 using MediaCluster.Media.Asr;
 using MediaCluster.Messages.Jobs;
 

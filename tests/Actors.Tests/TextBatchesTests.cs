@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Jobs;
 

@@ -5,7 +5,6 @@ using Akka.TestKit;
 using LinqToDB;
 using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Ingest;
-using MediaCluster.Actors.Jobs;
 using MediaCluster.Messages.Jobs;
 using MediaCluster.Messages.Serialization;
 using MediaCluster.Testing;

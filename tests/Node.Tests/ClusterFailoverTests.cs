@@ -1,13 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
-using System.Text.Json;
-using MediaCluster.Cli;
-using MediaCluster.Media.Samples;
-using MediaCluster.Messages.Jobs;
 using MediaCluster.Testing;
 
 namespace MediaCluster.Node.Tests;

@@ -1,13 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
-using MediaCluster.Cli;
 using MediaCluster.Media.Samples;
-using MediaCluster.Messages.Jobs;
 using MediaCluster.Testing;
 
 namespace MediaCluster.Node.Tests;
@@ -37,23 +32,7 @@ public sealed class ClusterFaultTests : ClusterProcessTest
         Assert.StartsWith("the journal is unavailable: ", notReady.Body);
         Console.WriteLine($"not ready {outage.Elapsed.TotalSeconds:0.0} s into the outage: {notReady.Body}");
 
-        // A submit during the outage is refused at once, saying why and when to come back; nothing of it is kept.
-        var submitted = Stopwatch.StartNew();
-        using (var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(sample.Path)), "file", "during.wav" } })
-        using (var refused = await api.Client.PostAsync("api/jobs", upload))
-        {
-            var body = await refused.Content.ReadAsStringAsync();
-            Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)refused.StatusCode} {body}");
-            Assert.True(submitted.Elapsed < TimeSpan.FromSeconds(5), $"the refusal took {submitted.Elapsed.TotalSeconds:0.0} s");
-            Assert.Equal("5", refused.Headers.GetValues("Retry-After").Single());
-            Assert.Contains("the journal is unavailable", body);
-        }
-
-        using (var listing = await api.Client.GetAsync("api/jobs"))
-        {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, listing.StatusCode);
-        }
-
+        await AssertRefusedDuringTheOutageAsync(api, sample.Path);
         await Task.Delay(TimeSpan.FromSeconds(30) - outage.Elapsed);
         await Postgres.StartAgainAsync();
         var back = Stopwatch.StartNew();
@@ -72,7 +51,7 @@ public sealed class ClusterFaultTests : ClusterProcessTest
             $"journal back: every node ready after {ready.TotalSeconds:0.0} s, every job recording again after {resumed.TotalSeconds:0.0} s, " +
             $"every job completed after {back.Elapsed.TotalSeconds:0.0} s");
 
-        // Every route works again: a listing, and a new job that runs to its end.
+        // Every route works again: a listing, and each job's results as a node that never lost its journal writes them.
         using (var listing = await api.Client.GetAsync("api/jobs"))
         {
             Assert.Equal(HttpStatusCode.OK, listing.StatusCode);
@@ -91,54 +70,13 @@ public sealed class ClusterFaultTests : ClusterProcessTest
         var (sample, reference) = await SampleWithReferenceAsync("good talk.wav", 20);
         var hostile = Directory.CreateDirectory(Path.Combine(Folder, "hostile")).FullName;
         var poison = await HostileMedia.PoisonCommentMkvAsync(hostile);
-        var sparse = Path.Combine(hostile, "sparse.csv");
-        await using (var file = File.Create(sparse))
-        {
-            file.SetLength(2L << 30);
-        }
-
-        var labels = Path.Combine(hostile, "labels.csv");
-        await File.WriteAllLinesAsync(labels, ["text,label", .. Enumerable.Range(0, 50_000).Select(i => $"words number {i},label{i}")]);
-        var huge = Path.Combine(hostile, "huge-picture.zip");
-        using (var zip = System.IO.Compression.ZipFile.Open(huge, System.IO.Compression.ZipArchiveMode.Create))
-        {
-            await using (var csv = new StreamWriter(zip.CreateEntry("labels.csv").Open()))
-            {
-                await csv.WriteAsync("path,label\nhuge.png,CS\n");
-            }
-
-            await using var png = zip.CreateEntry("huge.png").Open();
-            await png.WriteAsync(HostileMedia.HugePng());
-        }
-
-        var many = Path.Combine(hostile, "many-entries.zip");
-        using (var zip = System.IO.Compression.ZipFile.Open(many, System.IO.Compression.ZipArchiveMode.Create))
-        {
-            for (var i = 0; i < 200_000; i++)
-            {
-                await using var entry = zip.CreateEntry($"f{i}.csv", System.IO.Compression.CompressionLevel.NoCompression).Open();
-                entry.WriteByte((byte)'x');
-            }
-        }
-
+        var datasets = await HostileDatasets.WriteAsync(hostile);
         var (journal, _) = await StartThreeNodesAsync("hostile", [], [], [], "--Node:AllowedRoots:0", hostile);
         var api = Nodes[0];
         var good = await api.SubmitAsync(sample.Path);
         var bad = await api.SubmitAsync(poison);
 
-        var (status, body) = await UploadDatasetAsync(api, "shot-scale", huge);
-        Assert.True(status == 400 && body.Contains("'huge.png' is 32000×32000 pixels, over the limit of 40000000 pixels for a dataset picture (Node:Training:MaxPicturePixels)", StringComparison.Ordinal), $"{status} {body}");
-        (status, body) = await UploadDatasetAsync(api, "shot-scale", many);
-        Assert.True(status == 400 && body.Contains("it holds 200000 entries, over the limit of 100000 files for a dataset (Node:Training:MaxDatasetFiles)", StringComparison.Ordinal), $"{status} {body}");
-        (status, body) = await UploadDatasetAsync(api, "text", labels);
-        Assert.True(status == 400 && body.Contains("holds more than 1000 distinct labels, the limit for a dataset (Node:Training:MaxLabels)", StringComparison.Ordinal), $"{status} {body}");
-        using (var request = await api.Operator.PostAsync("api/models/text/train", JsonContent.Create(new { paths = new[] { sparse } })))
-        {
-            body = await request.Content.ReadAsStringAsync();
-            Assert.True(
-                request.StatusCode == HttpStatusCode.BadRequest && body.Contains("sparse.csv is 2147483648 bytes, over the limit of 268435456 bytes for a dataset file (Node:Training:MaxDataFileBytes)", StringComparison.Ordinal),
-                $"{(int)request.StatusCode} {body}");
-        }
+        await AssertDatasetsRefusedAsync(api, datasets);
 
         // The poison file is valid media: read without its comments' help, it is a two-cut silent video.
         await UntilAsync(async () => (await api.JobAsync(good))?.GetProperty("state").GetString() == "completed", "the good job completes");
@@ -177,5 +115,39 @@ public sealed class ClusterFaultTests : ClusterProcessTest
         Assert.Equal(2, listed.Length);
         Assert.All(listed, j => Assert.StartsWith("inbox-", j.GetProperty("id").GetString(), StringComparison.Ordinal));
         Assert.Equal(2, Nodes.Sum(n => n.Output.Split('\n').Count(l => l.Contains("submitted: 'clip", StringComparison.Ordinal))));
+    }
+
+    /// <summary>A submit during the outage is refused at once, saying why and when to come back; nothing of it is kept.</summary>
+    private static async Task AssertRefusedDuringTheOutageAsync(NodeProcess api, string sample)
+    {
+        var submitted = Stopwatch.StartNew();
+        using (var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(sample)), "file", "during.wav" } })
+        using (var refused = await api.Client.PostAsync("api/jobs", upload))
+        {
+            var body = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)refused.StatusCode} {body}");
+            Assert.True(submitted.Elapsed < TimeSpan.FromSeconds(5), $"the refusal took {submitted.Elapsed.TotalSeconds:0.0} s");
+            Assert.Equal("5", refused.Headers.GetValues("Retry-After").Single());
+            Assert.Contains("the journal is unavailable", body);
+        }
+
+        using var listing = await api.Client.GetAsync("api/jobs");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, listing.StatusCode);
+    }
+
+    /// <summary>Each hostile dataset is refused naming its cause and the setting that bounds it.</summary>
+    private static async Task AssertDatasetsRefusedAsync(NodeProcess api, HostileDatasets datasets)
+    {
+        var (status, body) = await UploadDatasetAsync(api, "shot-scale", datasets.HugePicture);
+        Assert.True(status == 400 && body.Contains("'huge.png' is 32000×32000 pixels, over the limit of 40000000 pixels for a dataset picture (Node:Training:MaxPicturePixels)", StringComparison.Ordinal), $"{status} {body}");
+        (status, body) = await UploadDatasetAsync(api, "shot-scale", datasets.ManyEntries);
+        Assert.True(status == 400 && body.Contains("it holds 200000 entries, over the limit of 100000 files for a dataset (Node:Training:MaxDatasetFiles)", StringComparison.Ordinal), $"{status} {body}");
+        (status, body) = await UploadDatasetAsync(api, "text", datasets.ManyLabels);
+        Assert.True(status == 400 && body.Contains("holds more than 1000 distinct labels, the limit for a dataset (Node:Training:MaxLabels)", StringComparison.Ordinal), $"{status} {body}");
+        using var request = await api.Operator.PostAsync("api/models/text/train", JsonContent.Create(new { paths = new[] { datasets.Sparse } }));
+        body = await request.Content.ReadAsStringAsync();
+        Assert.True(
+            request.StatusCode == HttpStatusCode.BadRequest && body.Contains("sparse.csv is 2147483648 bytes, over the limit of 268435456 bytes for a dataset file (Node:Training:MaxDataFileBytes)", StringComparison.Ordinal),
+            $"{(int)request.StatusCode} {body}");
     }
 }

@@ -1,13 +1,5 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
-using System.Text.Json;
 using MediaCluster.Cli;
 using MediaCluster.Media.Samples;
-using MediaCluster.Messages.Jobs;
 using MediaCluster.Testing;
 
 namespace MediaCluster.Node.Tests;
@@ -28,36 +20,50 @@ public sealed class ClusterLiveTests : ClusterProcessTest
 
         // The session is held by the api node (no gpu role); its stream runs on one of the gpu nodes.
         await using var live = await LiveClient.ConnectAsync(api.Client.BaseAddress!, api.PbmTarget.Token);
-        var messages = new List<LiveMessage>();
-        var reading = Task.Run(async () =>
+        var received = new Received(live);
+        var sending = SendAtTwiceRealTimeAsync(live, pcm);
+        var worker = await StreamWorkerAsync(received);
+        var finalsAtKill = received.Finals;
+        worker.Kill();
+        await sending.WaitAsync(TimeSpan.FromMinutes(3));
+        await received.Reading.WaitAsync(TimeSpan.FromMinutes(3));
+
+        var messages = received.Messages;
+        var all = messages.Select(m => m.Raw);
+        Assert.True(live.CloseStatus == System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, $"closed {live.CloseStatus} {live.CloseReason}: {string.Join("\n", all)}");
+        Assert.DoesNotContain(messages, m => m.Error is not null);
+        var finals = messages.Where(m => m.IsFinal && m.Result is { Count: > 0 }).ToList();
+        Assert.True(finals.Count > finalsAtKill, $"no final after the kill: {string.Join("\n", all)}");
+        Assert.Contains("lost its stream on", api.Output);
+
+        AssertNoneLostNoneRepeated(sample, finals, all);
+    }
+
+    /// <summary>Every clip has a final word inside it (none lost); finals follow each other in time (none repeated).</summary>
+    private static void AssertNoneLostNoneRepeated(SpeechSample sample, List<LiveMessage> finals, IEnumerable<string> all)
+    {
+        var words = finals.SelectMany(f => f.Result!).ToList();
+        Assert.All(sample.ClipBounds, clip => Assert.True(
+            words.Any(w => w.Start >= clip.Start.TotalSeconds - 0.2 && w.End <= clip.End.TotalSeconds + 0.2),
+            $"no final word inside the clip at {clip.Start}–{clip.End}: {string.Join("\n", all)}"));
+        Assert.All(finals.Zip(finals.Skip(1)), pair => Assert.True(pair.Item1.Result![^1].End <= pair.Item2.Result![0].Start + 0.01, $"finals overlap: {pair.Item1.Raw} / {pair.Item2.Raw}"));
+        Assert.True(Media.Asr.WordErrorRate.Percent(sample.ReferenceText, string.Join(' ', finals.Select(f => f.Text))) <= 45, string.Join("\n", all));
+    }
+    /// <summary>The session's audio in 0.1-s frames at twice real time, then the end.</summary>
+    private static Task SendAtTwiceRealTimeAsync(LiveClient live, byte[] pcm) => Task.Run(async () =>
+    {
+        for (var offset = 0; offset < pcm.Length; offset += 3200)
         {
-            while (await live.ReadAsync() is { } message)
-            {
-                lock (messages)
-                {
-                    messages.Add(message);
-                }
-            }
-        });
-        int Finals()
-        {
-            lock (messages)
-            {
-                return messages.Count(m => m.IsFinal);
-            }
+            await live.SendAudioAsync(pcm.AsMemory(offset, Math.Min(3200, pcm.Length - offset)));
+            await Task.Delay(50);
         }
 
-        // At twice real time, in 0.1-s frames.
-        var sending = Task.Run(async () =>
-        {
-            for (var offset = 0; offset < pcm.Length; offset += 3200)
-            {
-                await live.SendAudioAsync(pcm.AsMemory(offset, Math.Min(3200, pcm.Length - offset)));
-                await Task.Delay(50);
-            }
+        await live.SendEofAsync();
+    });
 
-            await live.SendEofAsync();
-        });
+    /// <summary>The gpu node that runs the session's stream, once the first final has arrived.</summary>
+    private async Task<NodeProcess> StreamWorkerAsync(Received received)
+    {
         NodeProcess? worker = null;
         await UntilAsync(async () =>
         {
@@ -69,26 +75,40 @@ public sealed class ClusterLiveTests : ClusterProcessTest
                 }
             }
 
-            return worker is not null && Finals() >= 1;
+            return worker is not null && received.Finals >= 1;
         }, "a gpu node runs the session's stream and the first final arrives");
-        var finalsAtKill = Finals();
-        worker!.Kill();
-        await sending.WaitAsync(TimeSpan.FromMinutes(3));
-        await reading.WaitAsync(TimeSpan.FromMinutes(3));
+        return worker!;
+    }
 
-        var all = messages.Select(m => m.Raw);
-        Assert.True(live.CloseStatus == System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, $"closed {live.CloseStatus} {live.CloseReason}: {string.Join("\n", all)}");
-        Assert.DoesNotContain(messages, m => m.Error is not null);
-        var finals = messages.Where(m => m.IsFinal && m.Result is { Count: > 0 }).ToList();
-        Assert.True(finals.Count > finalsAtKill, $"no final after the kill: {string.Join("\n", all)}");
-        Assert.Contains("lost its stream on", api.Output);
+    /// <summary>What the session says, read as it comes.</summary>
+    private sealed class Received
+    {
+        private readonly List<LiveMessage> _messages = [];
 
-        // None lost: every clip has a final word inside it; none repeated: finals follow each other in time.
-        var words = finals.SelectMany(f => f.Result!).ToList();
-        Assert.All(sample.ClipBounds, clip => Assert.True(
-            words.Any(w => w.Start >= clip.Start.TotalSeconds - 0.2 && w.End <= clip.End.TotalSeconds + 0.2),
-            $"no final word inside the clip at {clip.Start}–{clip.End}: {string.Join("\n", all)}"));
-        Assert.All(finals.Zip(finals.Skip(1)), pair => Assert.True(pair.Item1.Result![^1].End <= pair.Item2.Result![0].Start + 0.01, $"finals overlap: {pair.Item1.Raw} / {pair.Item2.Raw}"));
-        Assert.True(Media.Asr.WordErrorRate.Percent(sample.ReferenceText, string.Join(' ', finals.Select(f => f.Text))) <= 45, string.Join("\n", all));
+        public Received(LiveClient live) => Reading = Task.Run(async () =>
+        {
+            while (await live.ReadAsync() is { } message)
+            {
+                lock (_messages)
+                {
+                    _messages.Add(message);
+                }
+            }
+        });
+
+        public Task Reading { get; }
+
+        public List<LiveMessage> Messages
+        {
+            get
+            {
+                lock (_messages)
+                {
+                    return [.. _messages];
+                }
+            }
+        }
+
+        public int Finals => Messages.Count(m => m.IsFinal);
     }
 }

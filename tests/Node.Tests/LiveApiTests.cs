@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Text.Json;
 using MediaCluster.Cli;
 using MediaCluster.Media.Asr;
 using MediaCluster.Media.Samples;
-using MediaCluster.Messages.Api;
 using MediaCluster.Testing;
 
 namespace MediaCluster.Node.Tests;

@@ -74,24 +74,8 @@ public sealed partial class PageTests : IAsyncLifetime
         await Expect(failed.Locator("td").Nth(6)).ToContainTextAsync("notes.wav");
         await Shot(page, "jobs");
 
-        // The result: player, transcript lines, timeline, summary, files.
         await row.Locator("a").ClickAsync();
-        var lines = page.Locator("#transcript li");
-        await Expect(lines).ToHaveCountAsync(await SegmentCountAsync(id));
-        Assert.True(await lines.CountAsync() >= 2, "two clips should make at least two transcript lines");
-        await Expect(page.Locator("#player audio")).ToHaveCountAsync(1);
-        await Expect(page.Locator("#timeline span")).ToHaveCountAsync(await lines.CountAsync());
-        await Expect(page.Locator("#summary p").First).Not.ToBeEmptyAsync();
-
-        // Clicking a line moves the player there, and the line becomes the current one.
-        var second = lines.Nth(1);
-        var start = double.Parse(await second.GetAttributeAsync("data-start") ?? "", System.Globalization.CultureInfo.InvariantCulture);
-        await page.WaitForFunctionAsync("() => document.querySelector('#player audio').readyState >= 1");
-        await second.ClickAsync();
-        var time = await page.EvaluateAsync<double>("() => document.querySelector('#player audio').currentTime");
-        Assert.InRange(time, start - 0.05, start + 1.5);
-        await Expect(second).ToHaveClassAsync(new Regex(@"\bcurrent\b"));
-        await Shot(page, "job");
+        await AssertTheResultAsync(page, id);
 
         // Each file downloads.
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#artifacts a[download='transcript.srt']"));
@@ -109,6 +93,27 @@ public sealed partial class PageTests : IAsyncLifetime
         await Expect(page.Locator("#members tbody td").Nth(5)).ToHaveTextAsync(new Regex(@"^\d+/\d+$"));
         await Expect(page.Locator("#members tbody td").Nth(8)).ToHaveTextAsync("this node, leader");
         await Shot(page, "cluster");
+    }
+
+    /// <summary>A job's result view: player, transcript lines, timeline, summary; a click on a line seeks the player there.</summary>
+    private async Task AssertTheResultAsync(IPage page, string id)
+    {
+        var lines = page.Locator("#transcript li");
+        await Expect(lines).ToHaveCountAsync(await SegmentCountAsync(id));
+        Assert.True(await lines.CountAsync() >= 2, "two clips should make at least two transcript lines");
+        await Expect(page.Locator("#player audio")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#timeline span")).ToHaveCountAsync(await lines.CountAsync());
+        await Expect(page.Locator("#summary p").First).Not.ToBeEmptyAsync();
+
+        // Clicking a line moves the player there, and the line becomes the current one.
+        var second = lines.Nth(1);
+        var start = double.Parse(await second.GetAttributeAsync("data-start") ?? "", System.Globalization.CultureInfo.InvariantCulture);
+        await page.WaitForFunctionAsync("() => document.querySelector('#player audio').readyState >= 1");
+        await second.ClickAsync();
+        var time = await page.EvaluateAsync<double>("() => document.querySelector('#player audio').currentTime");
+        Assert.InRange(time, start - 0.05, start + 1.5);
+        await Expect(second).ToHaveClassAsync(new Regex(@"\bcurrent\b"));
+        await Shot(page, "job");
     }
 
     [Fact]

@@ -1,6 +1,4 @@
 using System.Net.Http.Json;
-using System.Text.Json;
-using MediaCluster.Cli;
 using MediaCluster.Media.Samples;
 
 namespace MediaCluster.Node.Tests;

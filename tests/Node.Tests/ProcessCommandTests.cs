@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using MediaCluster.Media.Reports;
 using MediaCluster.Testing;
 using MediaCluster.Media.Samples;
 

@@ -1,8 +1,6 @@
 using System.Globalization;
-using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
-using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
@@ -10,10 +8,7 @@ using Akka.Remote.Hosting;
 using Google.Protobuf;
 using LinqToDB;
 using MediaCluster.Actors.Ingest;
-using MediaCluster.Actors.Jobs;
-using MediaCluster.Actors.Speech;
 using MediaCluster.Messages.Serialization;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace MediaCluster.Actors.Hosting;

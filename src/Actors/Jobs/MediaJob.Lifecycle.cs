@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster.Sharding;
 using MediaCluster.Media.Video;
 using MediaCluster.Messages.Jobs;
 using Microsoft.Extensions.Logging;

@@ -1,8 +1,6 @@
-using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
-using Google.Protobuf;
 using MediaCluster.Actors.Hosting;
 using MediaCluster.Messages.Jobs;
 

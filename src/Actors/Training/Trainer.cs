@@ -1,4 +1,3 @@
-using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Persistence;

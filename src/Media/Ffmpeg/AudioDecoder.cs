@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
-using FFMpegCore;
 using FFMpegCore.Pipes;
 
 namespace MediaCluster.Media.Ffmpeg;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using FFMpegCore;
 using FFMpegCore.Pipes;
 
 namespace MediaCluster.Media.Ffmpeg;

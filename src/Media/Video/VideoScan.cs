@@ -1,5 +1,4 @@
 using System.Globalization;
-using FFMpegCore;
 using FFMpegCore.Pipes;
 using MediaCluster.Media.Ffmpeg;
 
@@ -30,83 +29,56 @@ public static class VideoScan
 
         using var input = FfmpegInput.For(path);
         var info = MediaProbe.WithVideo(await MediaProbe.ProbeAsync(path, input, cancellationToken).ConfigureAwait(false));
-        var width = SceneFinder.MotionWidth;
-        var height = FrameSampler.HeightFor(path, info.Video!, width);
-        var assembler = new SceneAssembler(duration, options, plan);
-        var scores = new ScoreLines();
-        var frames = 0;
+        var pass = new Pass(new SceneAssembler(duration, options, plan), FrameSampler.HeightFor(path, info.Video!, SceneFinder.MotionWidth), onScene, cancellationToken);
 
-        async Task ReadAsync(Stream pipe)
-        {
-            var bytes = width * height * 3;
-            var rgb = new byte[bytes];
-            while (await pipe.ReadAtLeastAsync(rgb, bytes, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) == bytes)
-            {
-                IReadOnlyList<SceneFrames> closed;
-                lock (assembler)
-                {
-                    closed = assembler.Frame(new VideoFrame(TimeSpan.FromSeconds(frames++ / (double)FrameSampler.SampleRate), width, height, rgb));
-                }
-
-                foreach (var scene in closed)
-                {
-                    await onScene(scene).ConfigureAwait(false);
-                }
-
-                rgb = new byte[bytes];
-            }
-        }
-
-        // Timestamps from 0 on both branches; the scores at full frame rate, the frames resampled.
-        var graph = string.Create(
-            CultureInfo.InvariantCulture,
-            $"[0:v:0]setpts=PTS-STARTPTS,split[s][f];[s]scale=320:-2:flags=fast_bilinear,select='gte(scene,0)',metadata=print:key=lavfi.scene_score:file=-,nullsink;[f]fps={FrameSampler.SampleRate},scale={width}:{height}:flags=area,format=rgb24[frames]");
         // Not the token FFMpegCore passes the sink: it cancels it as soon as ffmpeg exits, with frames still in the pipe.
         var (exitCode, errors) = await FfmpegJob.RunAsync(
             input.Arguments().OutputToPipe(
-                new StreamPipeSink((pipe, _) => ReadAsync(pipe)) { Format = "rawvideo" },
-                o => o.WithCustomArgument($"-filter_complex {graph} -map [frames] -an -sn")),
+                new StreamPipeSink((pipe, _) => pass.ReadFramesAsync(pipe)) { Format = "rawvideo" },
+                o => o.WithCustomArgument($"-filter_complex {pass.Graph} -map [frames] -an -sn")),
             path,
             cancellationToken,
-            line =>
-            {
-                if (scores.Read(line) is { } score)
-                {
-                    lock (assembler)
-                    {
-                        assembler.Score(score.Time, score.Value);
-                    }
-                }
-            },
+            pass.ReadLine,
             FfmpegJob.DeadlineFor(duration)).ConfigureAwait(false);
-        if (exitCode != 0 || frames == 0)
+        if (exitCode != 0 || pass.Frames == 0)
         {
             throw new MediaException(MediaErrorKind.InvalidInput, $"ffmpeg could not read the pictures of '{path}': {Ffmpeg.Ffmpeg.Explain(errors)}");
         }
 
-        IReadOnlyList<SceneFrames> last;
-        lock (assembler)
-        {
-            last = assembler.Finish();
-        }
-
-        foreach (var scene in last)
-        {
-            await onScene(scene).ConfigureAwait(false);
-        }
-
-        return assembler.Scenes;
+        return await pass.FinishAsync().ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Reads <c>metadata=print</c>'s lines: "frame:N pts:N pts_time:T", then the frame's metadata as key=value lines — the
-    /// input's own tags among them (a PNG comment, say), so only those two shapes are read, and only numbers.
-    /// </summary>
-    private sealed class ScoreLines
+    /// <summary>One pass's two readers (frames from the pipe, scores from stdout, on FFMpegCore's threads) over one assembler.</summary>
+    private sealed class Pass(SceneAssembler assembler, int height, Func<SceneFrames, Task> onScene, CancellationToken cancellationToken)
     {
+        private const int Width = SceneFinder.MotionWidth;
         private double? _time;
 
-        public (TimeSpan Time, double Value)? Read(string line)
+        /// <summary>Frames read so far.</summary>
+        public int Frames { get; private set; }
+
+        /// <summary>Timestamps from 0 on both branches; the scores at full frame rate, the frames resampled.</summary>
+        public string Graph => string.Create(
+            CultureInfo.InvariantCulture,
+            $"[0:v:0]setpts=PTS-STARTPTS,split[s][f];[s]scale=320:-2:flags=fast_bilinear,select='gte(scene,0)',metadata=print:key=lavfi.scene_score:file=-,nullsink;[f]fps={FrameSampler.SampleRate},scale={Width}:{height}:flags=area,format=rgb24[frames]");
+
+        public async Task ReadFramesAsync(Stream pipe)
+        {
+            var bytes = Width * height * 3;
+            var rgb = new byte[bytes];
+            while (await pipe.ReadAtLeastAsync(rgb, bytes, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) == bytes)
+            {
+                var frame = new VideoFrame(TimeSpan.FromSeconds(Frames++ / (double)FrameSampler.SampleRate), Width, height, rgb);
+                await HandOnAsync(() => assembler.Frame(frame)).ConfigureAwait(false);
+                rgb = new byte[bytes];
+            }
+        }
+
+        /// <summary>
+        /// A line of <c>metadata=print</c>: "frame:N pts:N pts_time:T", then the frame's metadata as key=value lines — the
+        /// input's own tags among them (a PNG comment, say), so only those two shapes are read, and only numbers.
+        /// </summary>
+        public void ReadLine(string line)
         {
             if (line.StartsWith("frame:", StringComparison.Ordinal))
             {
@@ -119,10 +91,32 @@ public static class VideoScan
                 && double.TryParse(line.AsSpan(18), NumberStyles.Float, CultureInfo.InvariantCulture, out var score) && double.IsFinite(score))
             {
                 _time = null;
-                return (TimeSpan.FromSeconds(time), score);
+                lock (assembler)
+                {
+                    assembler.Score(TimeSpan.FromSeconds(time), score);
+                }
+            }
+        }
+
+        /// <summary>The pass has ended: the scenes still open handed on; every scene, in order.</summary>
+        public async Task<IReadOnlyList<SceneSpan>> FinishAsync()
+        {
+            await HandOnAsync(assembler.Finish).ConfigureAwait(false);
+            return assembler.Scenes;
+        }
+
+        private async Task HandOnAsync(Func<IReadOnlyList<SceneFrames>> step)
+        {
+            IReadOnlyList<SceneFrames> closed;
+            lock (assembler)
+            {
+                closed = step();
             }
 
-            return null;
+            foreach (var scene in closed)
+            {
+                await onScene(scene).ConfigureAwait(false);
+            }
         }
     }
 }

@@ -1,4 +1,3 @@
-using MediaCluster.Actors;
 using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Jobs;
 using MediaCluster.Messages.Jobs;
