@@ -3,7 +3,10 @@ using MediaCluster.Testing;
 
 namespace MediaCluster.Media.Tests;
 
-/// <summary>A dataset is untrusted: its sizes are checked while it is read, each refusal naming the file, what it holds and the setting.</summary>
+/// <summary>
+/// A dataset is untrusted: its labels.csv is read through CsvHelper with each error naming the line, and its sizes are
+/// checked while it is read, each refusal naming the file, what it holds and the setting.
+/// </summary>
 public sealed class DatasetLimitsTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("mc-limits-").FullName;
@@ -73,5 +76,40 @@ public sealed class DatasetLimitsTests : IDisposable
         await File.WriteAllLinesAsync(csv, ["path,label", "huge.png,CS"]);
         var error = await Assert.ThrowsAsync<MediaException>(() => Datasets.HashAsync([csv], "scale"));
         Assert.StartsWith("'huge.png' is 32000×32000 pixels, over the limit", error.Message);
+    }
+
+    [Fact]
+    public void Labels_QuotedPathsAndSplits_AreRead()
+    {
+        File.WriteAllText(Path.Combine(_directory, "a, b.png"), "x");
+        File.WriteAllText(Path.Combine(_directory, "c.png"), "x");
+        var csv = Write("Path,label,split\r\n\"a, b.png\", close-up ,TEST\r\n\r\nc.png,wide\r\n");
+
+        var entries = Datasets.ReadLabels(csv);
+
+        Assert.Equal(
+            [(Path.Combine(_directory, "a, b.png"), "close-up", (DataSplit?)DataSplit.Test), (Path.Combine(_directory, "c.png"), "wide", null)],
+            entries.Select(e => (e.Path, e.Label, e.Split)));
+    }
+
+    [Theory]
+    [InlineData("path,label\nc.png\n", "labels.csv line 2: expected path,label[,split], got 'c.png'")]
+    [InlineData("path,label\n\nc.png,wide,1\n", "labels.csv line 3: split '1' is not train, validation or test")]
+    [InlineData("path,label\n../c.png,wide\n", "labels.csv line 2: '../c.png' is outside the dataset's folder")]
+    [InlineData("path,label\nc.png,wide\n\"d.png,wide\n", "labels.csv line 3: a quoted text is never closed")]
+    [InlineData("path,label\nc\"d.png,wide\n", "labels.csv line 2: a quote inside a text that is not quoted (quote the whole text and double its quotes)")]
+    [InlineData("path,label\n", "labels.csv lists no examples")]
+    public void Labels_Malformed_NameTheLine(string content, string expected)
+    {
+        File.WriteAllText(Path.Combine(_directory, "c.png"), "x");
+        var error = Assert.Throws<MediaException>(() => Datasets.ReadLabels(Write(content)));
+        Assert.Equal(expected, error.Message);
+    }
+
+    private string Write(string content)
+    {
+        var csv = Path.Combine(_directory, "labels.csv");
+        File.WriteAllText(csv, content);
+        return csv;
     }
 }

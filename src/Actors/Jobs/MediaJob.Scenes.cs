@@ -36,12 +36,11 @@ public sealed partial class MediaJob
         Command<ScenesFound>(OnScenesFound);
         Command<SceneClassified>(classified =>
         {
-            if (_state.IsTerminal || classified.JobId != _jobId || !_scenesOut.Answered(classified.Index))
+            if (classified.JobId != _jobId || !PieceAnswered(PieceKind.Scene, classified.Index))
             {
                 return; // late, or an answer to an attempt already given up on
             }
 
-            _clock.Cancel(SceneTimer(classified.Index));
             if (_state.Classified.ContainsKey(classified.Index))
             {
                 ClassifyScenes();
@@ -58,7 +57,7 @@ public sealed partial class MediaJob
         {
             if (!_state.IsTerminal && failed.JobId == _jobId && _scenesOut.IsOut(failed.Index))
             {
-                SceneFailed(failed.Index, failed.Reason);
+                PieceFailed(PieceKind.Scene, failed.Index, failed.Reason);
             }
         });
     }
@@ -190,44 +189,10 @@ public sealed partial class MediaJob
                 continue;
             }
 
-            _scenesOut.Sent(scene.Index);
-            _services.Classifiers.Tell(new ClassifyScene { JobId = _jobId, FramesPath = SceneFrameStore.Of(spec.OutputDir).PathOf(scene.Index), Scene = scene });
-            _clock.StartSingle(SceneTimer(scene.Index), new SceneTimedOut(scene.Index), _services.Scenes.ClassifyTimeout);
+            SendPiece(PieceKind.Scene, scene.Index, new ClassifyScene { JobId = _jobId, FramesPath = SceneFrameStore.Of(spec.OutputDir).PathOf(scene.Index), Scene = scene });
         }
     }
-
-    private void SceneFailed(int index, string reason)
-    {
-        var (attempts, retryAfter) = _scenesOut.Failed(index);
-        if (retryAfter is not { } delay)
-        {
-            EndWith(new JobFailed { Reason = $"scene {index + 1} could not be labelled after {attempts} attempts: {reason}", FailedUnixMs = Now() });
-            return;
-        }
-
-        _clock.StartSingle(SceneTimer(index), new RetryScene(index), delay);
-    }
-
-    private void OnSceneTimer(object message)
-    {
-        switch (message)
-        {
-            case SceneTimedOut timedOut when _scenesOut.IsOut(timedOut.Index):
-                SceneFailed(timedOut.Index, $"no scene classifier answered within {_services.Scenes.ClassifyTimeout.TotalSeconds:0} s");
-                break;
-            case RetryScene retry:
-                _scenesOut.RetryDue(retry.Index);
-                ClassifyScenes();
-                break;
-        }
-    }
-
-    private static string SceneTimer(int index) => $"scene-{index}";
 
     /// <summary>A pass's outcome: the scenes found (null when recorded before), or why it failed.</summary>
     private sealed record ScenesFound(ScenesDetected? Scenes, string? Error, bool Transient = false);
-
-    private sealed record SceneTimedOut(int Index);
-
-    private sealed record RetryScene(int Index);
 }

@@ -28,16 +28,15 @@ public sealed partial class MediaJob
         });
         Command<TextClassified>(classified =>
         {
-            if (_state.IsTerminal || classified.JobId != _jobId || _text is null || !_batchesOut.Answered(classified.Batch))
+            if (classified.JobId != _jobId || _text is null || !PieceAnswered(PieceKind.Text, classified.Batch))
             {
                 return; // late, or an answer to an attempt already given up on
             }
 
-            _clock.Cancel(TextTimer(classified.Batch));
             var asked = _text.Batches[classified.Batch].Texts.Count;
             if (classified.Error.Length > 0 || classified.Labels.Count != asked)
             {
-                TextFailed(classified.Batch, classified.Error.Length > 0 ? classified.Error : $"{classified.Labels.Count} labels for {asked} texts");
+                PieceFailed(PieceKind.Text, classified.Batch, classified.Error.Length > 0 ? classified.Error : $"{classified.Labels.Count} labels for {asked} texts");
                 return;
             }
 
@@ -84,9 +83,7 @@ public sealed partial class MediaJob
         {
             if (!_state.TextLabels.ContainsKey(batch) && _batchesOut.MaySend(batch))
             {
-                _batchesOut.Sent(batch);
-                _services.Classifiers.Tell(_text.Batches[batch]);
-                _clock.StartSingle(TextTimer(batch), new TextTimedOut(batch), _services.Scenes.ClassifyTimeout);
+                SendPiece(PieceKind.Text, batch, _text.Batches[batch]);
             }
         }
 
@@ -111,35 +108,6 @@ public sealed partial class MediaJob
         };
     }
 
-    private void TextFailed(int batch, string reason)
-    {
-        var (attempts, retryAfter) = _batchesOut.Failed(batch);
-        if (retryAfter is not { } delay)
-        {
-            var which = _text!.Batches.Count > 1 ? $" (batch {batch + 1} of {_text.Batches.Count})" : string.Empty;
-            EndWith(new JobFailed { Reason = $"labelling the transcript's text{which} failed after {attempts} attempts: {reason}", FailedUnixMs = Now() });
-            return;
-        }
-
-        _clock.StartSingle(TextTimer(batch), new RetryText(batch), delay);
-    }
-
-    private void OnTextTimer(object message)
-    {
-        switch (message)
-        {
-            case TextTimedOut timedOut when _batchesOut.IsOut(timedOut.Batch):
-                TextFailed(timedOut.Batch, $"no classifier answered within {_services.Scenes.ClassifyTimeout.TotalSeconds:0} s");
-                break;
-            case RetryText retry:
-                _batchesOut.RetryDue(retry.Batch);
-                FinishIfDone();
-                break;
-        }
-    }
-
-    private static string TextTimer(int batch) => $"text-{batch}";
-
     /// <summary>The transcript's summary and the batches of texts to label: each spoken segment's, then the summary's (or, with none, the whole text's).</summary>
     private sealed record TextWork(Summary Summary, IReadOnlyList<ClassifyText> Batches)
     {
@@ -155,8 +123,4 @@ public sealed partial class MediaJob
     }
 
     private sealed record TextWorkFailed(string Reason);
-
-    private sealed record TextTimedOut(int Batch);
-
-    private sealed record RetryText(int Batch);
 }

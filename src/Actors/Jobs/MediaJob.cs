@@ -245,11 +245,8 @@ public sealed partial class MediaJob : ReceivePersistentActor
             case RetrySegment retry:
                 Retry(retry);
                 break;
-            case SceneTimedOut or RetryScene:
-                OnSceneTimer(message);
-                break;
-            case TextTimedOut or RetryText:
-                OnTextTimer(message);
+            case PieceTimedOut or RetryPiece:
+                OnPieceTimer(message);
                 break;
             case RetryFinish:
                 FinishIfDone();
