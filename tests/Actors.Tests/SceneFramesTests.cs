@@ -34,10 +34,10 @@ public sealed class SceneFramesTests : IAsyncLifetime
         var spec = new JobSpec { JobId = "video", InputPath = _video, OutputDir = Path.Combine(_directory, "out") };
         var store = SceneFrameStore.Of(spec.OutputDir);
 
-        // 1. The scenes are recorded once the pass has kept every scene's frames; the first node then stops while its
-        //    classifiers wait for the default scene models (trained on a fresh node: many seconds).
+        // 1. The scenes are recorded once the pass has kept every scene's frames; the first node — api and jobs only,
+        //    so no classifier labels them — then stops.
         var found = new TaskCompletionSource<JobProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using (var node = await EmbeddedNode.StartAsync(options))
+        await using (var node = await EmbeddedNode.StartAsync(options with { Roles = ["api", "jobs"] }))
         {
             _ = node.Jobs.RunAsync(spec, new Progress(p =>
             {
@@ -51,8 +51,8 @@ public sealed class SceneFramesTests : IAsyncLifetime
             Assert.Equal(Enumerable.Range(0, 4).Select(store.PathOf), Directory.GetFiles(store.Directory).Order(StringComparer.Ordinal));
         }
 
-        // 2. The frames are lost (the job had not ended: it would have removed them itself); the next node resumes the
-        //    job (remember-entities), reads them again and ends it.
+        // 2. The frames are lost (the job had not ended: it would have removed them itself); the next node, with every
+        //    role, resumes the job (remember-entities), reads them again and ends it.
         var journaled = await Testing.JournalReader.ReadSqliteAsync(options.DataDirectory, "job-" + spec.JobId);
         Assert.DoesNotContain(journaled, r => r.Manifest == "mediacluster.jobs.JobCompleted");
         store.Delete();
