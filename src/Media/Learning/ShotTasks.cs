@@ -150,11 +150,7 @@ public sealed class ScaleTask(Func<ImageEmbedder> embedder) : ShotTask
             throw new MediaException(MediaErrorKind.InvalidInput, $"'{Path.GetFileName(path)}' is not a picture OpenCV can read");
         }
 
-        using var rgb = new Mat();
-        Cv2.CvtColor(bgr, rgb, ColorConversionCodes.BGR2RGB);
-        var pixels = new byte[rgb.Width * rgb.Height * 3];
-        System.Runtime.InteropServices.Marshal.Copy(rgb.Data, pixels, 0, pixels.Length);
-        return _embedder.Value.Embed(new VideoFrame(TimeSpan.Zero, rgb.Width, rgb.Height, pixels));
+        return _embedder.Value.Embed(FramePictures.FromBgr(bgr, TimeSpan.Zero));
     }
 
     public override float[] SceneFeatures(IReadOnlyList<VideoFrame> frames) =>

@@ -27,7 +27,6 @@ public sealed class SceneAssembler
     private readonly List<SceneSpan> _closed = [];
     private List<VideoFrame> _kept = [];
     private TimeSpan _scoredUntil = TimeSpan.MinValue;
-    private int _scene;
     private int _seenInScene;
     private int _stride = 1;
     private VideoFrame? _latest;
@@ -51,6 +50,9 @@ public sealed class SceneAssembler
 
     /// <summary>Every scene closed so far, in order.</summary>
     public IReadOnlyList<SceneSpan> Scenes => _closed;
+
+    /// <summary>The scene being read: the next to close.</summary>
+    private int Current => _closed.Count;
 
     /// <summary>The scene score of the picture at <paramref name="time"/> (pictures in time order).</summary>
     public void Score(TimeSpan time, double score)
@@ -77,7 +79,7 @@ public sealed class SceneAssembler
     public IReadOnlyList<SceneFrames> Finish()
     {
         var closed = new List<SceneFrames>(Drain(final: true));
-        while (_scene < _starts.Count)
+        while (Current < _starts.Count)
         {
             closed.Add(Close());
         }
@@ -91,7 +93,7 @@ public sealed class SceneAssembler
         while (_waiting.TryPeek(out var next) && (final || next.Time <= _scoredUntil))
         {
             var frame = _waiting.Dequeue();
-            while (_scene + 1 < _starts.Count && frame.Time >= _starts[_scene + 1])
+            while (Current + 1 < _starts.Count && frame.Time >= _starts[Current + 1])
             {
                 closed.Add(Close());
             }
@@ -121,17 +123,16 @@ public sealed class SceneAssembler
 
     private SceneFrames Close()
     {
-        var start = _starts[_scene];
-        var end = _scene + 1 < _starts.Count ? _starts[_scene + 1] : _duration;
-        var span = _plan is not null ? _plan[_scene] : new SceneSpan(_scene, start, end, ScenePlan.FrameTimes(start, end, _options.FramesPerScene));
+        var start = _starts[Current];
+        var end = Current + 1 < _starts.Count ? _starts[Current + 1] : _duration;
+        var span = _plan is not null ? _plan[Current] : new SceneSpan(Current, start, end, ScenePlan.FrameTimes(start, end, _options.FramesPerScene));
         var frames = span.FrameTimes.Select(t => Nearest(t) is { } f ? f with { Time = t } : null).ToList();
         if (frames.Any(f => f is null))
         {
-            throw new MediaException(MediaErrorKind.InvalidInput, $"scene {_scene + 1} ({start.TotalSeconds:0.###}–{end.TotalSeconds:0.###} s) has no picture to sample");
+            throw new MediaException(MediaErrorKind.InvalidInput, $"scene {Current + 1} ({start.TotalSeconds:0.###}–{end.TotalSeconds:0.###} s) has no picture to sample");
         }
 
         _closed.Add(span);
-        _scene++;
         _kept.Clear();
         _seenInScene = 0;
         _stride = 1;

@@ -37,6 +37,7 @@ public sealed class SceneFrameStore(string directory)
         byte[] png;
         using (var stacked = new Mat(height * frames.Count, width, MatType.CV_8UC3))
         {
+            // Each frame converted straight into its band of the stacked picture (no copy per frame).
             for (var i = 0; i < frames.Count; i++)
             {
                 using var rgb = Mat.FromPixelData(height, width, MatType.CV_8UC3, frames[i].Rgb);
@@ -82,14 +83,10 @@ public sealed class SceneFrameStore(string directory)
         }
 
         var height = bgr.Height / times.Count;
-        using var rgb = new Mat();
-        Cv2.CvtColor(bgr, rgb, ColorConversionCodes.BGR2RGB);
-        var bytes = rgb.Width * height * 3;
         return [.. times.Select((time, i) =>
         {
-            var frame = new byte[bytes];
-            System.Runtime.InteropServices.Marshal.Copy(rgb.Ptr(i * height), frame, 0, bytes);
-            return new VideoFrame(time, rgb.Width, height, frame);
+            using var part = new Mat(bgr, new Rect(0, i * height, bgr.Width, height));
+            return FramePictures.FromBgr(part, time);
         })];
     }
 

@@ -128,7 +128,7 @@ public static class SceneFormats
             for (var column = 0; column < thumbnails[row].Count; column++)
             {
                 var frame = thumbnails[row][column];
-                using var bgr = Bgr(frame);
+                using var bgr = FramePictures.ToBgr(frame);
                 using var cell = new Mat(sheet, new Rect(column * ThumbnailWidth, top + CaptionHeight, frame.Width, Math.Min(frame.Height, height)));
                 bgr[new Rect(0, 0, frame.Width, Math.Min(frame.Height, height))].CopyTo(cell);
             }
@@ -140,17 +140,8 @@ public static class SceneFormats
     /// <summary>A frame as a JPEG (the report's thumbnails).</summary>
     public static byte[] Jpeg(VideoFrame frame)
     {
-        using var bgr = Bgr(frame);
+        using var bgr = FramePictures.ToBgr(frame);
         return bgr.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 85));
-    }
-
-    /// <summary>The frame as OpenCV's BGR picture (its own copy).</summary>
-    private static Mat Bgr(VideoFrame frame)
-    {
-        using var rgb = Mat.FromPixelData(frame.Height, frame.Width, MatType.CV_8UC3, frame.Rgb);
-        var bgr = new Mat();
-        Cv2.CvtColor(rgb, bgr, ColorConversionCodes.RGB2BGR);
-        return bgr;
     }
 
     /// <summary>"#1  0:00.0-0:03.0  static 97%" (ASCII: the sheet's font has no dash or accents).</summary>
