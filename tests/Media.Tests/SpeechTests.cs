@@ -113,6 +113,41 @@ public sealed class SpeechTests(MediaFiles files, Engines engines)
     }
 
     [Fact]
+    public async Task Finder_RestartedFromEachCheckpoint_FindsExactlyTheSegmentsTheFirstRunFoundAfterIt()
+    {
+        // A run restarted on another node: the same audio from AudioFrom on, in pieces of another size than the first run's.
+        var samples = (await AudioDecoder.DecodeAsync(files.FiveClips.Path).ToListAsync()).SelectMany(c => c.Samples).ToArray();
+        using var whole = new SpeechFinder(engines.Vad);
+        var first = Find(whole, samples, 0, 8000);
+        var checkpoints = first.Where(s => s.Resume is not null).ToList();
+        Assert.True(checkpoints.Count >= 4, $"only {checkpoints.Count} of {first.Count} segments closed on silence");
+        foreach (var after in checkpoints)
+        {
+            var resume = after.Resume!;
+            using var restarted = new SpeechFinder(engines.Vad, resume: resume);
+            Assert.Equal(resume.AudioFrom(new VadOptions()), restarted.NextSample);
+            var again = Find(restarted, samples, (int)restarted.NextSample, 3_333);
+            var expected = first.Where(s => s.Index > after.Index).ToList();
+            Assert.Equal(expected.Select(s => (s.Index, s.StartSample, s.EndSample)), again.Select(s => (s.Index, s.StartSample, s.EndSample)));
+            Assert.All(expected.Zip(again), pair => Assert.True(pair.First.Samples!.AsSpan().SequenceEqual(pair.Second.Samples), $"segment {pair.First.Index}'s audio differs"));
+        }
+
+        Assert.Throws<ArgumentException>(() => new SpeechFinder(engines.Vad, resume: checkpoints[0].Resume! with { Memory = new float[3] }));
+    }
+
+    private static List<SpeechSegment> Find(SpeechFinder finder, short[] samples, int from, int piece)
+    {
+        var found = new List<SpeechSegment>();
+        for (var i = from; i < samples.Length; i += piece)
+        {
+            found.AddRange(finder.Push(samples.AsSpan(i, Math.Min(piece, samples.Length - i))));
+        }
+
+        found.AddRange(finder.Flush());
+        return found;
+    }
+
+    [Fact]
     public void Segmenter_LongSpeech_IsSplitAtTheLeastSpeechLikePoint()
     {
         var options = new VadOptions { MaxSegment = TimeSpan.FromSeconds(10), SpeechPad = TimeSpan.Zero };

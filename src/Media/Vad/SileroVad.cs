@@ -43,6 +43,7 @@ public sealed class SileroVadStream : IDisposable
 
     private readonly float[] _input = new float[SileroVad.ContextSamples + SileroVad.WindowSamples];
     private readonly float[] _output = new float[1];
+    private readonly float[][] _states = [new float[StateSize], new float[StateSize]];
     private readonly OrtValue[] _values;
     private readonly OrtIoBinding[] _bindings;
     private readonly RunOptions _run = new();
@@ -53,8 +54,8 @@ public sealed class SileroVadStream : IDisposable
     {
         _session = model.Model.Session;
         var input = OrtValue.CreateTensorValueFromMemory(_input, [1, _input.Length]);
-        var stateA = OrtValue.CreateTensorValueFromMemory(new float[StateSize], s_stateShape);
-        var stateB = OrtValue.CreateTensorValueFromMemory(new float[StateSize], s_stateShape);
+        var stateA = OrtValue.CreateTensorValueFromMemory(_states[0], s_stateShape);
+        var stateB = OrtValue.CreateTensorValueFromMemory(_states[1], s_stateShape);
         var rate = OrtValue.CreateTensorValueFromMemory(new long[] { 16000 }, []);
         var output = OrtValue.CreateTensorValueFromMemory(_output, [1, 1]);
         _values = [input, stateA, stateB, rate, output];
@@ -78,6 +79,25 @@ public sealed class SileroVadStream : IDisposable
         _session.RunWithBinding(_run, _bindings[_turn]);
         _turn ^= 1;
         return _output[0];
+    }
+
+    /// <summary>
+    /// The stream's memory between two windows: the recurrent state, then the context (the last window's tail, as the
+    /// model sees it). A stream given it back with <see cref="Restore"/> goes on exactly as this one would.
+    /// </summary>
+    public float[] Save() => [.. _states[_turn], .. _input.AsSpan(SileroVad.WindowSamples, SileroVad.ContextSamples)];
+
+    /// <summary>Continues from memory <see cref="Save"/> gave; false (nothing changed) if it is not that shape.</summary>
+    public bool Restore(ReadOnlySpan<float> memory)
+    {
+        if (memory.Length != StateSize + SileroVad.ContextSamples)
+        {
+            return false;
+        }
+
+        memory[..StateSize].CopyTo(_states[_turn]);
+        memory[StateSize..].CopyTo(_input.AsSpan(SileroVad.WindowSamples, SileroVad.ContextSamples));
+        return true;
     }
 
     public void Dispose()

@@ -21,9 +21,15 @@ public sealed class SpeechSegmenter
     private long _lastEmittedEnd;
     private int _index;
 
-    /// <summary>Creates a segmenter for windows of <paramref name="windowSamples"/> samples.</summary>
-    public SpeechSegmenter(VadOptions options, int windowSamples = SileroVad.WindowSamples)
+    /// <summary>
+    /// Creates a segmenter for windows of <paramref name="windowSamples"/> samples; from <paramref name="resume"/> it
+    /// goes on where the run that made it stood (position, the last segment's end, the next index).
+    /// </summary>
+    public SpeechSegmenter(VadOptions options, int windowSamples = SileroVad.WindowSamples, VadCheckpoint? resume = null)
     {
+        _position = resume?.Position ?? 0;
+        _lastEmittedEnd = resume?.LastSegmentEnd ?? 0;
+        _index = resume?.NextIndex ?? 0;
         _options = options;
         _window = windowSamples;
         _minSilence = Samples(options.MinSilence);
@@ -37,6 +43,15 @@ public sealed class SpeechSegmenter
 
     /// <summary>Where the open segment's speech starts (before padding), or null while no segment is open.</summary>
     public long? OpenSince => _start;
+
+    /// <summary>Samples taken so far (window by window).</summary>
+    public long Position => _position;
+
+    /// <summary>Where the last segment emitted ends (0 before the first).</summary>
+    public long LastSegmentEnd => _lastEmittedEnd;
+
+    /// <summary>The index the next segment gets.</summary>
+    public int NextIndex => _index;
 
     /// <summary>The padding, in samples, a segment gets before and after its speech.</summary>
     public long PadSamples => _pad;

@@ -29,9 +29,15 @@ public sealed record VadOptions
     internal float EffectiveNegativeThreshold => NegativeThreshold ?? Math.Max(0.01f, Threshold - 0.15f);
 }
 
-/// <summary>A stretch of speech in the input, in 16 kHz samples, with its audio when requested.</summary>
+/// <summary>
+/// A stretch of speech in the input, in 16 kHz samples, with its audio when requested, and (when it closed on silence)
+/// the checkpoint a run can restart from to find the segments after it.
+/// </summary>
 public sealed record SpeechSegment(int Index, long StartSample, long EndSample, short[]? Samples = null)
 {
+    /// <summary>Where the run stood right after this segment, when no other segment was open; null after a split.</summary>
+    public VadCheckpoint? Resume { get; init; }
+
     /// <summary>Where the speech starts.</summary>
     public TimeSpan Start => TimeSpan.FromSeconds(StartSample / 16000.0);
 
@@ -40,4 +46,16 @@ public sealed record SpeechSegment(int Index, long StartSample, long EndSample, 
 
     /// <summary>How long it lasts.</summary>
     public TimeSpan Duration => End - Start;
+}
+
+/// <summary>
+/// Where a VAD run stood between two windows with no segment open — right after a segment closed on silence: the
+/// samples taken (<paramref name="Position"/>), where the last segment ended, the next segment's index, and the model's
+/// memory (<see cref="SileroVadStream.Save"/>). A run restarted from it, fed the same audio from <see cref="AudioFrom"/>
+/// on, finds exactly the segments the first run found after it.
+/// </summary>
+public sealed record VadCheckpoint(long Position, long LastSegmentEnd, int NextIndex, float[] Memory)
+{
+    /// <summary>The first sample a restarted run needs: a segment after the checkpoint can start (with its padding) no earlier.</summary>
+    public long AudioFrom(VadOptions options) => Math.Max(LastSegmentEnd, Position - (long)(options.SpeechPad.TotalSeconds * 16000));
 }
