@@ -18,6 +18,12 @@ internal sealed class Run
 
     /// <summary>CPU seconds the node processes alive at the end used (killed incarnations not counted).</summary>
     public double CpuSeconds { get; set; }
+
+    /// <summary>Bytes each node received from each other node (a fault-free run of several nodes only).</summary>
+    public Dictionary<(int To, int From), long> Traffic { get; set; } = [];
+
+    /// <summary>Each node's peak resident memory (VmHWM) in MB at the end.</summary>
+    public List<double> PeakRssMb { get; set; } = [];
 }
 
 /// <summary>
@@ -27,13 +33,17 @@ internal sealed class Run
 /// nodes 0 and 1 one slot each, node 2 api and jobs) — the same recognition capacity, so a comparison measures what
 /// distribution costs and not three decoders taking turns on two cores.
 /// </summary>
-internal sealed class LocalCluster(string nodeDll, string directory, string journal, string certificate, int count)
+/// <param name="roles">Each node's roles instead (empty: every role), with the slots shared out over its gpu nodes.</param>
+internal sealed class LocalCluster(string nodeDll, string directory, string journal, string certificate, int count, string[][]? roles = null)
 {
     private readonly int[] _ports = NodeProcess.FreePorts(count);
 
     public List<NodeProcess> Nodes { get; } = [];
 
     public string Journal => journal;
+
+    /// <summary>Each node's cluster port.</summary>
+    public IReadOnlyList<int> Ports => _ports;
 
     public string Results => Path.Combine(directory, "results");
 
@@ -61,6 +71,15 @@ internal sealed class LocalCluster(string nodeDll, string directory, string jour
     /// <summary>Node <paramref name="index"/>'s share of <see cref="Slots"/> (none: an api and jobs node without the gpu role).</summary>
     private string[] Placement(int index)
     {
+        if (roles is not null)
+        {
+            var gpus = roles.Count(r => r.Length == 0 || r.Contains("gpu"));
+            var own = roles[index].SelectMany((role, i) => new[] { $"--Node:Roles:{i}", role });
+            return roles[index].Length == 0 || roles[index].Contains("gpu")
+                ? [.. own, "--Node:AsrSlots", Math.Max(1, Slots / gpus).ToString(CultureInfo.InvariantCulture)]
+                : [.. own];
+        }
+
         var gpuNodes = Math.Min(count, Slots);
         var slots = index < gpuNodes ? (Slots / gpuNodes) + (index < Slots % gpuNodes ? 1 : 0) : 0;
         return slots > 0 ? ["--Node:AsrSlots", slots.ToString(CultureInfo.InvariantCulture)] : ["--Node:Roles:0", "api", "--Node:Roles:1", "jobs"];

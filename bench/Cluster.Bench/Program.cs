@@ -7,8 +7,10 @@ using MediaCluster.Messages.Jobs;
 using MediaCluster.Testing;
 
 // ./mc bench cluster: one batch of speech jobs three times on node processes over one PostgreSQL — on one node (the
-// fault-free reference and the baseline time), on three nodes, and on three nodes with three SIGKILLs spread over
-// different nodes (each restarted) — then one long file on three nodes for how its segments spread.
+// fault-free reference and the baseline time), on three nodes (with the bytes between nodes and each node's peak
+// memory), and on three nodes with three SIGKILLs spread over different nodes (each restarted) — then one long file
+// on three nodes for how its segments spread. --only pair: an 8- and a 60-minute recording on a jobs node + gpu node
+// pair, for each node's peak memory against the input's length (./mc bench pipeline runs it after its own).
 const int Jobs = 12;
 AppDomain.CurrentDomain.ProcessExit += (_, _) => NodeProcess.KillAll();
 AppDomain.CurrentDomain.UnhandledException += (_, _) => NodeProcess.KillAll();
@@ -39,6 +41,11 @@ for (var i = 0; i < Jobs; i++)
 // Each figure is printed as soon as its phase has ended, so a run that fails later still leaves them.
 // --only kills runs just the phase with kills (no reference to compare outputs with): for chasing a failover problem;
 // --only compare runs the fault-free phases alone (one node, three nodes): for chasing the cost of distribution.
+if (args is ["--only", "pair"])
+{
+    return await PairsAsync() ? 0 : 1;
+}
+
 if (args is ["--only", "kills"])
 {
     var (_, _, only) = await RunBatchAsync("kills", nodes: 3, kills: 3);
@@ -60,6 +67,7 @@ BenchTools.Print("cluster_cpu_seconds", clusterRun.CpuSeconds);
 BenchTools.Print("cluster_vs_single_node_time", clusterSeconds / singleSeconds);
 BenchTools.Print("cluster_vs_single_node_cpu", clusterRun.CpuSeconds / singleRun.CpuSeconds);
 BenchTools.Print("outputs_identical_without_faults", files.Count(f => SameOutputs(single, clustered, f)));
+PrintTrafficAndMemory(clusterRun, single);
 if (args is ["--only", "compare"])
 {
     return clusterRun.Completed == Jobs ? 0 : 1;
@@ -121,6 +129,12 @@ async Task<(Dictionary<string, string> Outputs, double Seconds, Run Run)> RunOnA
     run.UnexpectedExits = cluster.UnexpectedExits;
     var seconds = watch.Elapsed.TotalSeconds;
     run.CpuSeconds = cluster.Nodes.Sum(n => n.CpuTime.TotalSeconds);
+    if (nodes > 1 && kills == 0)
+    {
+        run.Traffic = await Traffic.BetweenAsync(cluster.Nodes, [.. cluster.Ports]);
+        run.PeakRssMb = [.. cluster.Nodes.Select(n => BenchTools.HighWaterMarkMb(n.Pid))];
+    }
+
     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"# {name}: {seconds:0.0} s; CPU s per node {string.Join(" / ", cluster.Nodes.Select(n => n.CpuTime.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)))}; this bench's polling {(Process.GetCurrentProcess().TotalProcessorTime - ownCpu).TotalSeconds:0.0}"));
     foreach (var (file, id) in ids)
@@ -268,9 +282,66 @@ async Task<List<int>> SpreadAsync()
     return [.. after.Zip(before, (a, b) => a - b)];
 }
 
-async Task<LocalCluster> StartClusterAsync(string name, int nodes)
+// What crossed between the nodes per second of audio (each second is decoded on the job's node and streamed once to
+// its VAD session's gpu node; a segment crosses again when another gpu node's free slot takes it), for scale the
+// share of the audio that is speech (the single node's vad.rttm), and each role's peak memory.
+void PrintTrafficAndMemory(Run run, Dictionary<string, string> reference)
 {
-    var cluster = new LocalCluster(nodeDll, Path.Combine(work, name), await postgres.CreateDatabaseAsync(name), Path.Combine(work, "cluster.pfx"), nodes);
+    var audioSeconds = files.Sum(f => (new FileInfo(f).Length - 44) / (double)(16_000 * sizeof(short)));
+    var speechSeconds = reference.Values.Sum(dir => File.ReadLines(Path.Combine(dir, "vad.rttm"))
+        .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        .Sum(f => f.Length > 4 && double.TryParse(f[4], CultureInfo.InvariantCulture, out var d) ? d : 0));
+    foreach (var ((to, from), bytes) in run.Traffic.OrderBy(t => t.Key))
+    {
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# node {to} received {bytes / 1e6:0.0} MB from node {from}"));
+    }
+
+    BenchTools.Print("network_bytes_per_audio_second", run.Traffic.Values.Sum() / audioSeconds);
+    BenchTools.Print("decoded_audio_bytes_per_audio_second", 16_000 * sizeof(short));
+    BenchTools.Print("speech_fraction_of_audio", speechSeconds / audioSeconds);
+    BenchTools.Print("jobs_node_rss_mb", run.PeakRssMb[^1]);
+    BenchTools.Print("gpu_node_rss_mb", run.PeakRssMb.Take(run.PeakRssMb.Count - 1).Max());
+}
+
+// A jobs node (api + jobs) and a gpu node (api + gpu, every slot) on one recording of 8 and one of 60 minutes: each
+// node's peak memory, which must not grow with the input's length.
+async Task<bool> PairsAsync()
+{
+    var figures = new Dictionary<int, (double Jobs, double Gpu)>();
+    foreach (var minutes in new[] { 8, 60 })
+    {
+        Console.Error.WriteLine($"# a {minutes}-minute recording on a jobs node + gpu node pair");
+        var file = Path.Combine(work, $"pair-{minutes}min.wav");
+        await SpeechSampleMaker.WriteAsync(file, TimeSpan.FromMinutes(minutes));
+        var cluster = await StartClusterAsync($"pair-{minutes}", 2, [["api", "jobs"], ["api", "gpu"]]);
+        var watch = Stopwatch.StartNew();
+        var id = await cluster.Nodes[0].SubmitAsync(file);
+        await Until(async () => (await RunningAsync(cluster, [id])).Count == 0, "the job ends", TimeSpan.FromMinutes(40));
+        var completed = (await cluster.Nodes[0].JobAsync(id))?.GetProperty("state").GetString() == "completed";
+        var traffic = await Traffic.BetweenAsync(cluster.Nodes, [.. cluster.Ports]);
+        figures[minutes] = (BenchTools.HighWaterMarkMb(cluster.Nodes[0].Pid), BenchTools.HighWaterMarkMb(cluster.Nodes[1].Pid));
+        cluster.Stop();
+        File.Delete(file);
+        if (!completed)
+        {
+            Console.Error.WriteLine($"# the {minutes}-minute job did not complete");
+            return false;
+        }
+
+        BenchTools.Print($"pair_seconds_{minutes}min", watch.Elapsed.TotalSeconds);
+        BenchTools.Print($"pair_network_bytes_per_audio_second_{minutes}min", traffic.Values.Sum() / (minutes * 60.0));
+        BenchTools.Print($"pair_jobs_node_rss_mb_{minutes}min", figures[minutes].Jobs);
+        BenchTools.Print($"pair_gpu_node_rss_mb_{minutes}min", figures[minutes].Gpu);
+    }
+
+    BenchTools.Print("pair_jobs_node_rss_60min_vs_8min_ratio", figures[60].Jobs / figures[8].Jobs);
+    BenchTools.Print("pair_gpu_node_rss_60min_vs_8min_ratio", figures[60].Gpu / figures[8].Gpu);
+    return true;
+}
+
+async Task<LocalCluster> StartClusterAsync(string name, int nodes, string[][]? roles = null)
+{
+    var cluster = new LocalCluster(nodeDll, Path.Combine(work, name), await postgres.CreateDatabaseAsync(name), Path.Combine(work, "cluster.pfx"), nodes, roles);
     for (var i = 0; i < nodes; i++)
     {
         cluster.Nodes.Add(await cluster.StartNodeAsync(i));

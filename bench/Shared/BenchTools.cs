@@ -91,7 +91,8 @@ internal static class BenchTools
         return Directory.GetCurrentDirectory();
     }
 
-    private static double HighWaterMarkMb(int pid)
+    /// <summary>A process's peak resident memory so far (VmHWM) in MB; 0 once it is gone.</summary>
+    public static double HighWaterMarkMb(int pid)
     {
         try
         {

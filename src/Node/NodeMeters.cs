@@ -32,9 +32,9 @@ internal sealed class NodeMeters
         meter.CreateObservableGauge("mediacluster_asr_queue_depth", () => asr.Waiting, description: "Segments in this node's queue waiting for an ASR worker on any gpu node.");
         meter.CreateObservableGauge("mediacluster_asr_busy_slots", () => asr.Busy, description: "ASR slots recognising now.");
         meter.CreateObservableGauge("mediacluster_asr_slots", () => asr.Slots, description: "ASR slots on this node.");
-        meter.CreateObservableGauge("mediacluster_vad_queue_depth", () => vad.Slots.Waiting, description: "Jobs waiting for a speech-detection slot.");
-        meter.CreateObservableGauge("mediacluster_vad_busy_slots", () => vad.Slots.Busy, description: "Speech-detection slots in use now.");
-        meter.CreateObservableGauge("mediacluster_vad_slots", () => vad.Slots.Slots, description: "Speech-detection slots on this node.");
+        meter.CreateObservableGauge("mediacluster_vad_queue_depth", () => vad.Waiting, description: "Jobs of this (jobs) node waiting for a VAD session on a gpu node.");
+        meter.CreateObservableGauge("mediacluster_vad_busy_slots", () => vad.Busy, description: "VAD sessions running on this (gpu) node now.");
+        meter.CreateObservableGauge("mediacluster_vad_slots", () => vad.Slots, description: "VAD sessions a gpu node runs at once (Node:VadSlots).");
         meter.CreateObservableGauge("mediacluster_live_sessions", () => live.Sessions, description: "Live audio sessions (WebSocket connections) open on this node.");
         meter.CreateObservableGauge("mediacluster_live_streams", () => live.Streams, description: "Live streams this node recognises (for sessions on any node).");
         meter.CreateObservableCounter("mediacluster_live_audio_seconds_total", () => live.AudioSeconds, description: "Seconds of live audio this node recognised.");

@@ -105,9 +105,12 @@ public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.w
         Assert.All(rows.Where(r => r.SerializerId == ProtobufSerializer.Id), r => Assert.Equal(r.Payload, Google.Protobuf.MessageExtensions.ToByteArray(r.Decode())));
 
         var options = await NodeOptionsAsync("earlier");
-        await using (await EmbeddedNode.StartAsync(options))
+        await using (var first = await EmbeddedNode.StartAsync(options))
         {
-            // a node makes the journal's tables (and may write its sharding coordinator's first rows, which the export replaces)
+            // A node makes the journal's tables as its persistent actors first use them (and may write its sharding
+            // coordinator's first rows, which the export replaces): the job index, answering, has used the journal and
+            // the snapshot store.
+            Assert.Empty((await first.Jobs.ListAsync()).Jobs);
         }
 
         await ReplaceJournalAsync("earlier", rows);

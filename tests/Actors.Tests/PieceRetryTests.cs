@@ -83,8 +83,7 @@ public sealed class PieceRetryTests() : TestKit(ConfigurationFactory.ParseString
     {
         var none = new NodeEngines(() => throw new InvalidOperationException("a silent video needs no VAD"), () => throw new InvalidOperationException("nor a recogniser"));
         return new JobServices(
-            Segments: CreateTestProbe().Ref,
-            VadSlots: CreateTestProbe().Ref,
+            Vad: CreateTestProbe().Ref,
             Index: CreateTestProbe().Ref,
             Engines: none,
             SegmentsInFlight: 4,

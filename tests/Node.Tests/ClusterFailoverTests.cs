@@ -102,6 +102,56 @@ public sealed class ClusterFailoverTests : ClusterProcessTest
     }
 
     [Fact]
+    public async Task OneJobsNodeAndTwoGpuNodes_TheGpuNodeRunningAJobsVadIsKilled_VadGoesOnOnTheOtherFromACheckpoint_AndNothingIsLostOrRecordedTwice()
+    {
+        var (sample, reference) = await SampleWithReferenceAsync("talk.wav", 75);
+
+        var (journal, ports) = await StartThreeNodesAsync("vad", ["api", "jobs"], ["api", "gpu"], ["api", "gpu"]);
+        var jobs = Nodes[0];
+        var id = await jobs.SubmitAsync(sample.Path);
+
+        // The job's VAD runs on one gpu node, held back by recognition (a few segments ahead of what is recorded).
+        NodeProcess? vadNode = null;
+        await UntilAsync(
+            async () => (vadNode = await FirstAsync(Nodes.Skip(1), async n => await n.MetricAsync("mediacluster_vad_busy_slots") == 1)) is not null
+                && (await jobs.JobAsync(id))?.GetProperty("segments_transcribed").GetInt32() >= 3,
+            "a gpu node runs the job's VAD and three segments are recorded");
+        var atKill = (await jobs.JobAsync(id))!.Value;
+        Assert.False(atKill.GetProperty("speech_detection_complete").GetBoolean(), $"VAD ended before its gpu node could be killed under it: {atKill}");
+        vadNode!.Kill();
+        var other = Nodes.Skip(1).Single(n => n != vadNode);
+        await UntilAsync(async () => (await jobs.JobAsync(id))?.GetProperty("state").GetString() == "completed", "the job completes with VAD on the gpu node left");
+
+        // VAD went on from a checkpoint (not the input's start) on the other node; the jobs node ran no model.
+        var runs = jobs.Output.Split('\n').Where(l => l.Contains($"VAD of job {id} runs on", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, runs.Count);
+        Assert.EndsWith("from 0.0 s", runs[0].TrimEnd(), StringComparison.Ordinal);
+        Assert.DoesNotContain("from 0.0 s", runs[1], StringComparison.Ordinal);
+        Assert.Contains($":{ports[Nodes.IndexOf(other)]}", runs[1], StringComparison.Ordinal);
+        Assert.Equal(0, await jobs.RecognitionsAsync());
+        var maps = await File.ReadAllTextAsync($"/proc/{jobs.Pid}/maps");
+        Assert.False(maps.Contains("onnxruntime", StringComparison.Ordinal), "the jobs node's process has ONNX Runtime loaded");
+        Assert.Contains("onnxruntime", await File.ReadAllTextAsync($"/proc/{other.Pid}/maps"), StringComparison.Ordinal);
+
+        var found = (await jobs.JobAsync(id))!.Value.GetProperty("segments_found").GetInt32();
+        await AssertOneResultPerSegmentAndReferenceOutputsAsync(journal, id, found, reference, Path.Combine(SharedResults, id));
+        Console.WriteLine($"VAD node killed at {atKill.GetProperty("segments_transcribed").GetInt32()} of {found} segments recorded; then: {runs[1].Trim()}");
+    }
+
+    private static async Task<NodeProcess?> FirstAsync(IEnumerable<NodeProcess> nodes, Func<NodeProcess, Task<bool>> condition)
+    {
+        foreach (var node in nodes)
+        {
+            if (await condition(node))
+            {
+                return node;
+            }
+        }
+
+        return null;
+    }
+
+    [Fact]
     public async Task TheNodeRunningAJobIsFrozenPastBeingDowned_ThenResumed_ItStopsItself_AndTheJobEndsOnASurvivorWithOneResultPerSegment()
     {
         var (sample, reference) = await SampleWithReferenceAsync("talk.wav", 75);

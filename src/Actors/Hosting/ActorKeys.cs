@@ -6,11 +6,8 @@ public sealed class JobRegionKey;
 /// <summary>Registry key of the job listing.</summary>
 public sealed class JobIndexKey;
 
-/// <summary>Registry key of a jobs node's segment queue (pulled by the ASR workers of every gpu node).</summary>
-public sealed class SegmentQueueKey;
-
-/// <summary>Registry key of the VAD slots.</summary>
-public sealed class VadSlotsKey;
+/// <summary>Registry key of a jobs node's VAD queue (jobs waiting for a VAD session, pulled by every gpu node).</summary>
+public sealed class VadQueueKey;
 
 /// <summary>Registry key of the trainer singleton (or its proxy).</summary>
 public sealed class TrainerKey;

@@ -17,8 +17,8 @@ namespace MediaCluster.Actors.Hosting;
 public static partial class MediaClusterAkka
 {
     /// <summary>
-    /// A jobs node: the segment queue, the VAD slots, the classifiers' router, the job index and the trainer (cluster
-    /// singletons among the jobs nodes) and the jobs shard region with remember-entities in the journal (event-sourced),
+    /// A jobs node: the VAD queue, the classifiers' router, the job index (a cluster singleton among the jobs nodes)
+    /// and the jobs shard region with remember-entities in the journal (event-sourced),
     /// so unfinished jobs wake after a restart.
     /// </summary>
     private static AkkaConfigurationBuilder WithJobsRole(this AkkaConfigurationBuilder builder, NodeWiring node)
@@ -27,8 +27,7 @@ public static partial class MediaClusterAkka
         return builder
             .WithActors((system, registry) =>
             {
-                registry.Register<SegmentQueueKey>(system.ActorOf(SegmentQueue.Props(node.Asr, options.TimeProvider), SegmentQueue.Name));
-                registry.Register<VadSlotsKey>(system.ActorOf(Props.Create(() => new SlotGate(node.Vad.Slots)), "vad-slots"));
+                registry.Register<VadQueueKey>(system.ActorOf(VadQueue.Props(node.Vad), VadQueue.Name));
 
                 // Scenes go to the classifiers of every gpu member (this one too), in turn; a member that leaves drops out.
                 var classifiers = new[] { "/user/" + Classifiers.Name };
@@ -39,14 +38,6 @@ public static partial class MediaClusterAkka
                     "classifiers-router"));
             })
             .WithSingleton<JobIndexKey>(JobIndexName, Restarting.WithBackoff(JobIndex.Props(), JobIndexName, "the job index"), IndexSingleton, createProxyToo: true)
-            .WithSingleton<TrainerKey>(
-                TrainerName,
-                Restarting.WithBackoff(
-                    Trainer.Props(options.TrainerFolders(), node.Models, node.Engines, options.TimeProvider, node.LoggerFactory.CreateLogger<Trainer>(), options.MaxCrashes),
-                    TrainerName,
-                    "the trainer"),
-                TrainerSingleton,
-                createProxyToo: true)
             .WithShardRegion<JobRegionKey>(
                 JobsTypeName,
                 (_, registry, _) =>
@@ -65,15 +56,30 @@ public static partial class MediaClusterAkka
                 });
     }
 
+    /// <summary>
+    /// The trainer, a cluster singleton among the gpu nodes (training runs models: the shot-scale task embeds with
+    /// ResNet-18), or on other nodes its proxy.
+    /// </summary>
+    private static AkkaConfigurationBuilder WithTrainer(this AkkaConfigurationBuilder builder, NodeWiring node) => node.HostsWorkers
+        ? builder.WithSingleton<TrainerKey>(
+            TrainerName,
+            Restarting.WithBackoff(
+                Trainer.Props(node.Options.TrainerFolders(), node.Models, node.Engines, node.Options.TimeProvider, node.LoggerFactory.CreateLogger<Trainer>(), node.Options.MaxCrashes),
+                TrainerName,
+                "the trainer"),
+            TrainerSingleton,
+            createProxyToo: true)
+        : builder.WithSingletonProxy<TrainerKey>(TrainerName, TrainerSingleton);
+
     /// <summary>A node without the jobs role takes requests (api) and forwards them to the jobs nodes through proxies.</summary>
     private static AkkaConfigurationBuilder WithJobsProxies(this AkkaConfigurationBuilder builder, NodeWiring node) => builder
         .WithSingletonProxy<JobIndexKey>(JobIndexName, IndexSingleton)
-        .WithSingletonProxy<TrainerKey>(TrainerName, TrainerSingleton)
         .WithShardRegionProxy<JobRegionKey>(JobsTypeName, JobsRole, new JobMessageExtractor(node.Options.JobShards));
 
     /// <summary>
-    /// Every node: its status and the journal probe; a gpu node: the ASR workers (which pull segments from every jobs
-    /// node's queue), the live streams and the classifiers; a node with an inbox: the inbox's job starter.
+    /// Every node: its status and the journal probe; a gpu node: the VAD workers (which pull jobs waiting for a VAD
+    /// session from every jobs node), the segment queue its sessions fill, the ASR workers (which pull segments from every
+    /// gpu node's queue, this one's first), the live streams and the classifiers; a node with an inbox: the inbox's job starter.
     /// </summary>
     private static AkkaConfigurationBuilder WithNodeActors(this AkkaConfigurationBuilder builder, NodeWiring node) => builder
         .WithActors((system, registry) =>
@@ -83,6 +89,8 @@ public static partial class MediaClusterAkka
             system.ActorOf(JournalProbe.Props(node.Services.GetRequiredService<NodeHealth>(), registry.Get<JobIndexKey>()), "journal-probe");
             if (node.HostsWorkers)
             {
+                var segments = system.ActorOf(SegmentQueue.Props(node.Asr, options.TimeProvider), SegmentQueue.Name);
+                system.ActorOf(VadWorkers.Props(node.Engines, node.Vad, segments), "vad-workers");
                 system.ActorOf(AsrWorkers.Props(node.Engines, node.Asr), "asr-workers");
                 system.ActorOf(LiveStreams.Props(node.Engines, node.Live, options.Live), LiveStreams.Name);
                 system.ActorOf(
@@ -122,8 +130,7 @@ public static partial class MediaClusterAkka
 
         /// <summary>What a job uses of its node.</summary>
         public JobServices JobServices(IActorRegistry registry) => new(
-            registry.Get<SegmentQueueKey>(),
-            registry.Get<VadSlotsKey>(),
+            registry.Get<VadQueueKey>(),
             registry.Get<JobIndexKey>(),
             Engines,
             Options.SegmentsPerJob ?? 2 * (HostsWorkers ? Engines.Recognizer.Concurrency : Options.AsrSlots ?? Environment.ProcessorCount),

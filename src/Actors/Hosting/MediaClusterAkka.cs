@@ -39,7 +39,7 @@ public static partial class MediaClusterAkka
 
     private const string TrainerName = "trainer";
 
-    private static readonly ClusterSingletonOptions TrainerSingleton = new() { Role = JobsRole, LogSingletonIdentificationFailure = false };
+    private static readonly ClusterSingletonOptions TrainerSingleton = new() { Role = GpuRole, LogSingletonIdentificationFailure = false };
 
     // While the cluster forms (and while it hands the singleton over) the proxy buffers requests; its warning that
     // it has not found the singleton yet would be noise at every start.
@@ -48,7 +48,7 @@ public static partial class MediaClusterAkka
     /// <summary>
     /// Remoting and clustering (a node with no seeds joins itself: a one-node cluster on loopback), the protobuf
     /// serializer for every <see cref="IMessage"/>, the SQL journal and snapshot store; then what the node's roles host
-    /// (<see cref="WithJobsRole"/> or only the proxies to the jobs nodes, <see cref="WithNodeActors"/>, the inbox).
+    /// (<see cref="WithJobsRole"/> or only the proxies to the jobs nodes, <see cref="WithTrainer"/>, <see cref="WithNodeActors"/>, the inbox).
     /// Akka's own logging goes to <see cref="ILoggerFactory"/> at Warning.
     /// </summary>
     public static AkkaConfigurationBuilder WithMediaCluster(
@@ -56,20 +56,17 @@ public static partial class MediaClusterAkka
     {
         var node = new NodeWiring(options, services);
 
-        // The engines this node's roles use are made now, so one that cannot start (a CUDA-only VAD on a CPU build, a
-        // bad whisper model) stops the node at start; the others are never made.
-        if (node.HostsJobs)
-        {
-            _ = node.Engines.Vad;
-        }
-
+        // The engines a gpu node uses are made now, so one that cannot start (a CUDA-only VAD on a CPU build, a bad
+        // whisper model) stops the node at start. Other roles run no model and never make one.
         if (node.HostsWorkers)
         {
+            _ = node.Engines.Vad;
             _ = node.Engines.Recognizer;
         }
 
         builder.WithClusterMembership(node);
         (node.HostsJobs ? builder.WithJobsRole(node) : builder.WithJobsProxies(node))
+            .WithTrainer(node)
             .WithNodeActors(node)
             .WithInbox(options)
             .AddStartup((system, _) =>

@@ -28,9 +28,10 @@ public sealed record MediaNodeOptions
     public int? SegmentsPerJob { get; init; }
 
     /// <summary>
-    /// Jobs detecting speech at once (an ffmpeg decoder + a VAD stream each); default four per core. More jobs wait their
-    /// turn. A detection runs only a few segments ahead of recognition, so it spends most of its life waiting: one slot
-    /// per core left jobs (a resumed one too) queued behind idle detections.
+    /// VAD sessions a gpu node runs at once (a VAD stream each, fed by the job's decoder on its jobs node); default four
+    /// per core. More jobs wait their turn in their jobs node's queue. A session runs only a few segments ahead of
+    /// recognition, so it spends most of its life waiting: one slot per core left jobs (a resumed one too) queued
+    /// behind idle detections.
     /// </summary>
     public int? VadSlots { get; init; }
 

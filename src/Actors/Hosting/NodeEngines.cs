@@ -7,7 +7,7 @@ namespace MediaCluster.Actors.Hosting;
 
 /// <summary>
 /// A node's native engines (Silero VAD, the recognizer, the ResNet-18 image embedder), shared by its workers, and a
-/// count of calls inside them. Each is made on first use, so a node loads only what its roles use (VAD on jobs nodes,
+/// count of calls inside them. Each is made on first use, so a node loads only what its roles use (VAD and
 /// the recogniser on gpu nodes, the embedder where scenes are labelled or shot-scale models trained; an api-only node
 /// none). The scene-labelling tasks are here too: the shot-scale one measures with the embedder.
 /// Freeing an engine while a call is inside it would crash the process, so <see cref="CloseAsync"/> frees them only
@@ -45,6 +45,9 @@ public sealed class NodeEngines
     public SileroVad Vad => _vad.Value;
 
     public ISpeechRecognizer Recognizer => _recognizer.Value;
+
+    /// <summary>The recogniser's engine and model if this node made one (a gpu node), else ("none", "").</summary>
+    public (string Engine, string Model) RecognizerMade => _recognizer.IsValueCreated ? (Recognizer.Engine, Recognizer.Model) : ("none", "");
 
     /// <summary>The scene-labelling tasks (camera movement, shot scale), by which scenes are classified and models trained.</summary>
     public IReadOnlyList<ShotTask> ShotTasks { get; }

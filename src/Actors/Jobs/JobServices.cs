@@ -5,12 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace MediaCluster.Actors.Jobs;
 
 /// <summary>
-/// What a job needs from its node: the segment queue (ASR on every gpu node), the VAD slots, the job index, the
-/// classifiers (a router over every gpu node's: scenes and texts), the engines (VAD), its clock and its log.
+/// What a job needs from its node: the VAD queue (where gpu nodes take the job's VAD), the job index, the classifiers
+/// (a router over every gpu node's: scenes and texts), the engines (the tasks' definitions), its clock and its log.
 /// </summary>
 public sealed record JobServices(
-    IActorRef Segments,
-    IActorRef VadSlots,
+    IActorRef Vad,
     IActorRef Index,
     NodeEngines Engines,
     int SegmentsInFlight,

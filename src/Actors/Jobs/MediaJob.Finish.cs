@@ -93,13 +93,13 @@ public sealed partial class MediaJob
     /// <summary>
     /// The recogniser(s) named in the transcript: those that recognised its segments, on whichever gpu node (joined with
     /// " + " when nodes ran different ones); with no segment (or only ones journaled before segments carried it), this
-    /// node's own.
+    /// node's own if it has one (a jobs-only node makes none just to name it).
     /// </summary>
     private (string Engine, string Model) EngineOf(IEnumerable<SegmentTranscribed> segments)
     {
         var used = segments.Where(s => s.Engine.Length > 0).Select(s => (s.Engine, s.Model)).Distinct().Order().ToList();
         return used.Count == 0
-            ? (_services.Engines.Recognizer.Engine, _services.Engines.Recognizer.Model)
+            ? _services.Engines.RecognizerMade
             : (string.Join(" + ", used.Select(u => u.Engine).Distinct()), string.Join(" + ", used.Select(u => u.Model)));
     }
 

@@ -165,7 +165,7 @@ public sealed partial class MediaJob
             return;
         }
 
-        OnSpeechDetectorStopped(terminated.ActorRef);
+        OnSpeechActorStopped(terminated.ActorRef);
     }
 
     private static async Task<ProbeResult> ProbeAsync(string path, CancellationToken cancellationToken)

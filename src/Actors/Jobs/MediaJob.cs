@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace MediaCluster.Actors.Jobs;
 
 /// <summary>
-/// One media job: a sharded, event-sourced entity. It probes the input, takes speech segments from a
-/// <see cref="Speech.SpeechDetector"/> child with explicit demand, sends them to the ASR pool with a bounded number
+/// One media job: a sharded, event-sourced entity. It probes the input, streams its audio to a VAD session on a gpu
+/// node with explicit demand, records each speech segment found and has it recognised there with a bounded number
 /// in flight, records each result, then writes the summary and artifacts. Its state is one
 /// <see cref="MediaJobState"/>, changed only by applying events (in recovery and live alike); after a restart the
 /// job redoes only what is not recorded (results are keyed by segment index, so a duplicate changes nothing).
@@ -154,7 +154,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
         AdvanceScenes(spec);
         if (NeedsDetection)
         {
-            StartSpeechDetection(spec);
+            StartSpeechDetection();
             return;
         }
 
@@ -205,7 +205,6 @@ public sealed partial class MediaJob : ReceivePersistentActor
 
         StopSpeechDetection();
         CancelWork();
-        _services.Segments.Tell(new Speech.DropSegments(_jobId));
         if (terminal is JobFailed failure && _state.Spec is { Title.Length: > 0 } spec)
         {
             // An upload's stored path means nothing to its sender: name the file as they did.

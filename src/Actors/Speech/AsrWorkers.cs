@@ -7,10 +7,10 @@ namespace MediaCluster.Actors.Speech;
 
 /// <summary>
 /// A gpu node's ASR slots: one <see cref="AsrWorker"/> per slot over the shared recognizer. They register with the
-/// <see cref="SegmentQueue"/> of every jobs node (when it joins, and again every <see cref="RegisterEvery"/>, so a
-/// queue that missed it learns of them) and pull: each free slot asks one queue that said segments are waiting
-/// for one segment, recognises it, and sends the answer back to that queue. No more segments than slots are ever
-/// on this node.
+/// <see cref="SegmentQueue"/> of every gpu node, this one's too (when it joins, and again every <see cref="RegisterEvery"/>,
+/// so a queue that missed it learns of them) and pull: each free slot asks a queue that said segments are waiting —
+/// this node's own first (its VAD sessions' segments, whose audio is here already), else the others in turn — for one
+/// segment, recognises it, and sends the answer back to that queue. No more segments than slots are ever on this node.
 /// </summary>
 public sealed class AsrWorkers : ReceiveActor, IWithTimers
 {
@@ -21,7 +21,7 @@ public sealed class AsrWorkers : ReceiveActor, IWithTimers
     private readonly Dictionary<IActorRef, IActorRef> _busy = [];
     private readonly List<IActorRef> _announced = [];
     private readonly Dictionary<IActorRef, int> _asked = [];
-    private readonly HashSet<Address> _jobsNodes = [];
+    private readonly HashSet<Address> _queueNodes = [];
     private readonly AsrMetrics _metrics;
     private readonly bool _discover;
 
@@ -37,15 +37,15 @@ public sealed class AsrWorkers : ReceiveActor, IWithTimers
 
         Receive<ClusterEvent.MemberUp>(up =>
         {
-            if (up.Member.HasRole(Hosting.MediaClusterAkka.JobsRole) && _jobsNodes.Add(up.Member.Address))
+            if (up.Member.HasRole(Hosting.MediaClusterAkka.GpuRole) && _queueNodes.Add(up.Member.Address))
             {
                 Register(up.Member.Address);
             }
         });
-        Receive<ClusterEvent.MemberRemoved>(removed => _jobsNodes.Remove(removed.Member.Address));
+        Receive<ClusterEvent.MemberRemoved>(removed => _queueNodes.Remove(removed.Member.Address));
         Receive<RegisterAgain>(_ =>
         {
-            foreach (var address in _jobsNodes)
+            foreach (var address in _queueNodes)
             {
                 Register(address);
             }
@@ -118,16 +118,16 @@ public sealed class AsrWorkers : ReceiveActor, IWithTimers
         }
     }
 
-    private void Register(Address jobsNode) =>
-        Context.ActorSelection(new RootActorPath(jobsNode) / "user" / SegmentQueue.Name).Tell(new RegisterAsrWorkers());
+    private void Register(Address gpuNode) =>
+        Context.ActorSelection(new RootActorPath(gpuNode) / "user" / SegmentQueue.Name).Tell(new RegisterAsrWorkers());
 
-    /// <summary>Asks the queues that have segments, in turn, for one segment per free slot.</summary>
+    /// <summary>Asks the queues that have segments for one segment per free slot: this node's first, the others in turn.</summary>
     private void Pull()
     {
         while (Free > 0 && _announced.Count > 0)
         {
-            var queue = _announced[0];
-            _announced.RemoveAt(0);
+            var queue = _announced.Find(q => q.Path.Address.HasLocalScope) ?? _announced[0];
+            _announced.Remove(queue);
             _announced.Add(queue);
             Asked(queue, +1);
             queue.Tell(new RequestSegment());

@@ -1,10 +1,16 @@
 namespace MediaCluster.Actors.Speech;
 
-/// <summary>Job → speech detector: "you may send <paramref name="Count"/> more segments".</summary>
-internal sealed record RequestSegments(int Count);
-
-/// <summary>Speech detector → job: the input is decoded to its end; <paramref name="Count"/> segments were sent in all.</summary>
-internal sealed record SpeechDetectionEnded(int Count);
-
-/// <summary>Speech detector → job: decoding or VAD failed (bad or truncated media); the reason names the cause.</summary>
+/// <summary>Decoder → job: decoding failed (bad or truncated media); the reason names the cause.</summary>
 internal sealed record SpeechDetectionFailed(string Reason);
+
+/// <summary>Job → its node's VAD queue: a session opened for it (its request is no longer the queue's to give back).</summary>
+public sealed record VadTaken
+{
+    public static VadTaken Instance { get; } = new();
+}
+
+/// <summary>Job → its node's VAD queue: it no longer wants a session (it ended, or moved).</summary>
+public sealed record WithdrawVad
+{
+    public static WithdrawVad Instance { get; } = new();
+}

@@ -33,6 +33,9 @@ public sealed class SpeechFinder : IDisposable
     /// <summary>The input position (in samples) the next pushed audio starts at.</summary>
     public long NextSample => _bufferStart + _bufferLength;
 
+    /// <summary>The index the next segment found gets (after <see cref="Flush"/>: how many the input has).</summary>
+    public int NextIndex => _segmenter.NextIndex;
+
     /// <summary>Takes the next <paramref name="samples"/>; returns the segments they completed (usually none).</summary>
     public IReadOnlyList<SpeechSegment> Push(ReadOnlySpan<short> samples)
     {
