@@ -24,7 +24,7 @@ public sealed class NodeOptions
     /// <summary>Segments one job may have queued or being recognised at once (over every gpu node); default 2 × AsrSlots.</summary>
     public int? SegmentsPerJob { get; set; }
 
-    /// <summary>VAD sessions a gpu node runs at once; default four per core (a session mostly waits for recognition).</summary>
+    /// <summary>VAD sessions a gpu node runs at once; default 16 per core (a session mostly waits for recognition, holding a few segments' audio).</summary>
     public int? VadSlots { get; set; }
 
     /// <summary>This node's cluster roles (api, jobs, gpu); empty: all of them, as the embedded node has.</summary>

@@ -28,10 +28,11 @@ public sealed record MediaNodeOptions
     public int? SegmentsPerJob { get; init; }
 
     /// <summary>
-    /// VAD sessions a gpu node runs at once (a VAD stream each, fed by the job's decoder on its jobs node); default four
-    /// per core. More jobs wait their turn in their jobs node's queue. A session runs only a few segments ahead of
-    /// recognition, so it spends most of its life waiting: one slot per core left jobs (a resumed one too) queued
-    /// behind idle detections.
+    /// VAD sessions a gpu node runs at once (a VAD stream each, fed by the job's decoder on its jobs node); default 16
+    /// per core. More jobs wait their turn in their jobs node's queue. A session lives as long as its job's speech
+    /// work and runs only a few segments ahead of recognition, so it spends most of its life waiting, holding at most
+    /// <see cref="SegmentsPerJob"/> segments' audio (≤ 1 MB each): with four per core, the one gpu node left after a
+    /// kill kept a 12-job batch's moved jobs waiting 100 s for a session while its recogniser was busy anyway.
     /// </summary>
     public int? VadSlots { get; init; }
 

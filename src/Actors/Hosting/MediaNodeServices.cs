@@ -21,7 +21,7 @@ public static class MediaNodeServices
     {
         services.AddSingleton(options);
         services.AddSingleton(new AsrMetrics());
-        services.AddSingleton(new VadMetrics(options.VadSlots ?? 4 * Environment.ProcessorCount));
+        services.AddSingleton(new VadMetrics(options.VadSlots ?? 16 * Environment.ProcessorCount));
         services.AddSingleton(new Live.LiveMetrics());
         services.AddSingleton(new NodeHealth());
         services.AddSingleton(Training.ModelRegistry.For(options.DataDirectory, options.JournalConnectionString));

@@ -82,7 +82,10 @@ public sealed partial class MediaJob
         Context.Watch(_streamer);
         session.Tell(new StartVad { Resume = resume, Segments = _services.SegmentsInFlight });
         _services.Log.LogInformation(
-            "VAD of job {JobId} runs on {Node} from {Seconds:0.0} s", _jobId, session.Path.Address, from / (double)Media.Ffmpeg.AudioChunk.SampleRate);
+            "VAD of job {JobId} runs on {Node} from {Seconds:0.0} s",
+            _jobId,
+            session.Path.Address.HasLocalScope ? "this node" : session.Path.Address,
+            from / (double)Media.Ffmpeg.AudioChunk.SampleRate);
     }
 
     /// <summary>The latest checkpoint behind which every segment is recorded (null: the input's start), and forgets older ones.</summary>
