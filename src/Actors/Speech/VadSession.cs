@@ -11,8 +11,8 @@ namespace MediaCluster.Actors.Speech;
 /// One job's VAD on a gpu node: Silero VAD (<see cref="SpeechFinder"/>) over the audio the job's decoder streams here,
 /// asking for the next chunk only while fewer segments than the job allowed (<see cref="StartVad.Segments"/>) are
 /// unsettled, so the decoder, and ffmpeg behind it, wait while recognition is behind. Each segment's span goes to the
-/// job; its audio stays here until the job settles it, and goes into this node's <see cref="SegmentQueue"/> (where this
-/// node's ASR slots look first, and other gpu nodes' free slots pull) each time the job asks for its recognition, with
+/// job; its audio stays here until the job settles it, and goes into this node's <see cref="SegmentQueue"/> (which every
+/// gpu node's free ASR slots pull) each time the job asks for its recognition, with
 /// the answer addressed to the job. Everything from a peer is checked: a message from anyone but the job or its
 /// decoder, audio out of order or of a bad size, ends the session with <see cref="VadFailed"/> naming it.
 /// </summary>
