@@ -77,7 +77,7 @@ public sealed partial class MediaJob
 
         // VAD is deterministic: from a checkpoint it finds what the first run found after it; recorded results are skipped.
         var resume = ResumePoint();
-        var from = resume is null ? 0 : new Media.Vad.VadCheckpoint(resume.Position, resume.LastSegmentEnd, resume.NextIndex, []).AudioFrom(new Media.Vad.VadOptions());
+        var from = resume?.ToCheckpoint().AudioFrom(new Media.Vad.VadOptions()) ?? 0;
         _streamer = Context.ActorOf(AudioStreamer.Props(spec.InputPath, from, session), $"audio-{session.Path.Uid}");
         Context.Watch(_streamer);
         session.Tell(new StartVad { Resume = resume, Segments = _services.SegmentsInFlight });

@@ -126,9 +126,7 @@ internal sealed class VadSession : ReceiveActor
         _credit = Math.Clamp(start.Segments, 1, 1024);
         try
         {
-            _finder = new SpeechFinder(_engines.Vad, resume: start.Resume is { } resume
-                ? new Media.Vad.VadCheckpoint(resume.Position, resume.LastSegmentEnd, resume.NextIndex, [.. resume.Memory])
-                : null);
+            _finder = new SpeechFinder(_engines.Vad, resume: start.Resume?.ToCheckpoint());
         }
         catch (ArgumentException ex)
         {
@@ -219,19 +217,14 @@ internal sealed class VadSession : ReceiveActor
                 SampleRate = Media.Ffmpeg.AudioChunk.SampleRate,
                 Pcm = ByteString.CopyFrom(MemoryMarshal.AsBytes((segment.Samples ?? []).AsSpan())),
             };
-            var detected = new SpeechSegmentDetected { JobId = _jobId, Index = segment.Index, StartSample = segment.StartSample, EndSample = segment.EndSample };
-            if (segment.Resume is { } resume)
+            _job.Tell(new SpeechSegmentDetected
             {
-                detected.Resume = new Messages.Jobs.VadCheckpoint
-                {
-                    Position = resume.Position,
-                    LastSegmentEnd = resume.LastSegmentEnd,
-                    NextIndex = resume.NextIndex,
-                    Memory = { resume.Memory },
-                };
-            }
-
-            _job.Tell(detected);
+                JobId = _jobId,
+                Index = segment.Index,
+                StartSample = segment.StartSample,
+                EndSample = segment.EndSample,
+                Resume = segment.Resume?.ToMessage(),
+            });
         }
 
         return true;
