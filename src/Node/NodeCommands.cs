@@ -9,7 +9,8 @@ public static class NodeCommands
     /// <summary>What `run` takes, shown by `mc node run --help`.</summary>
     private const string RunKeys = """
         serve the HTTP API (0.0.0.0:8080) and the management endpoint for pbm (127.0.0.1:9110). Settings as
-        --Node:KEY VALUE (also appsettings.json and MC_Node__KEY variables): DataDirectory (.data), AllowedRoots:0…,
+        --Node:KEY VALUE (also appsettings.json, MC_Node__KEY variables, and files named Node__KEY holding the value
+        in the directory MC_SETTINGS_FILES names, for secrets): DataDirectory (.data), AllowedRoots:0…,
         Inbox, OutputRoot, AsrSlots, SegmentsPerJob, VadSlots, HttpAddress, HttpPort, ManagementAddress,
         ManagementPort (0: any free port), MaxUploadBytes, ApiTokenFile (at least 32 characters), SessionHours (the
         page's sign-in, 12), Roles:0… (api, jobs, gpu), Journal:ConnectionString (PostgreSQL; default SQLite),

@@ -25,6 +25,13 @@ public static partial class NodeHost
     public static Task<WebApplication> BuildAsync(string[] args, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        // Settings from files too (a container's secrets: one file per key, Node__Journal__ConnectionString holding
+        // the value), from the directory MC_SETTINGS_FILES names; the environment still overrides them.
+        if (Environment.GetEnvironmentVariable("MC_SETTINGS_FILES") is { Length: > 0 } settingsFiles)
+        {
+            builder.Configuration.AddKeyPerFile(settingsFiles, optional: false);
+        }
+
         builder.Configuration.AddEnvironmentVariables("MC_");
         ConfigureLogging(builder.Logging);
         var options = Settings(builder.Configuration);

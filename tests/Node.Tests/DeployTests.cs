@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using k8s;
 using k8s.Models;
 
@@ -7,7 +6,7 @@ namespace MediaCluster.Node.Tests;
 /// <summary>
 /// The deployment files, checked offline by real tools: every kustomize overlay renders (kubectl kustomize) into
 /// objects that load as the Kubernetes models (unknown fields refused), and the compose file passes docker-compose's
-/// own validation. The Dockerfile's inputs exist.
+/// own validation. The Dockerfile's inputs exist. (DeploymentTests and KubernetesPodTests run them under Docker.)
 /// </summary>
 public sealed class DeployTests
 {
@@ -55,10 +54,9 @@ public sealed class DeployTests
     }
 
     [Fact]
-    public async Task ComposeFile_IsValid_AndRefusesToRunWithoutItsPasswords()
+    public async Task ComposeFile_IsValidWithNothingSet_MakesItsSecretsInAVolume_AndPublishesTheApiOnLoopback()
     {
-        var file = Path.Combine(Deploy, "compose", "docker-compose.yml");
-        var (status, output) = await RunAsync("docker-compose", ["-f", file, "config"], new() { ["MC_DB_PASSWORD"] = "db-pass", ["MC_CERT_PASSWORD"] = "cert-pass" });
+        var (status, output) = await Tool.RunAsync("docker-compose", ["-f", Path.Combine(Checkout.Root, "docker-compose.yml"), "config"], new Dictionary<string, string> { ["MC_HTTP_BIND"] = "", ["MC_HTTP_PORT"] = "" });
         Assert.True(status == 0, output);
         foreach (var service in new[] { "postgres", "secrets", "node-0", "gpu-1", "gpu-2" })
         {
@@ -66,59 +64,30 @@ public sealed class DeployTests
         }
 
         Assert.Contains("MC_Node__Roles__0: gpu", output, StringComparison.Ordinal);
-        (status, output) = await RunAsync("docker-compose", ["-f", file, "config", "-q"], []);
-        Assert.NotEqual(0, status);
-        Assert.Contains("set MC_", output, StringComparison.Ordinal);
+        Assert.Contains("MC_SETTINGS_FILES: /secrets/settings", output, StringComparison.Ordinal);
+        Assert.Contains("- 127.0.0.1:8080:8080/tcp", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Password=${", await File.ReadAllTextAsync(Path.Combine(Checkout.Root, "docker-compose.yml")), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Dockerfile_CopiesOnlyWhatTheCheckoutHas()
+    public void Dockerfile_BuildsFromAContextOfTheSourcesAndModels_AllInTheCheckout()
     {
-        var copies = File.ReadAllLines(Path.Combine(Checkout.Root, "Dockerfile"))
-            .Where(l => l.StartsWith("COPY ", StringComparison.Ordinal) && !l.Contains("--from=", StringComparison.Ordinal))
-            .SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..^1])
+        Assert.Contains("COPY . /src/", File.ReadAllLines(Path.Combine(Checkout.Root, "Dockerfile")));
+        var kept = File.ReadAllLines(Path.Combine(Checkout.Root, ".dockerignore"))
+            .Where(l => l.StartsWith('!'))
+            .Select(l => l[1..])
             .ToList();
-        Assert.Contains("src/", copies);
-        Assert.All(copies, source => Assert.True(Path.Exists(Path.Combine(Checkout.Root, source)), $"the Dockerfile copies {source}, which is not in the checkout (./mc setup makes .native/)"));
+        Assert.Equal(["Cluster.sln", "Directory.Build.props", "Directory.Packages.props", ".editorconfig", "src/", ".native/silero_vad_v5.onnx", ".native/ResNet18.onnx", ".native/ResNetPreprocess.onnx"], kept);
+        Assert.All(kept, source => Assert.True(Path.Exists(Path.Combine(Checkout.Root, source)), $"the build context keeps {source}, which is not in the checkout (./mc setup makes .native/)"));
     }
 
     private static T Single<T>(IEnumerable<object> objects) => Assert.Single(objects.OfType<T>());
 
     /// <summary>Renders deploy/k8s/<paramref name="overlay"/> with kubectl kustomize and loads it as typed Kubernetes objects.</summary>
-    private static async Task<List<object>> RenderAsync(string overlay)
+    internal static async Task<List<object>> RenderAsync(string overlay)
     {
-        var (status, output) = await RunAsync("kubectl", ["kustomize", Path.Combine(Deploy, "k8s", overlay)], [], stdoutOnly: true);
+        var (status, output) = await Tool.RunAsync("kubectl", ["kustomize", Path.Combine(Deploy, "k8s", overlay)], stdoutOnly: true);
         Assert.True(status == 0, output);
         return KubernetesYaml.LoadAllFromString(output, strict: true);
-    }
-
-    private static async Task<(int Status, string Output)> RunAsync(string tool, string[] args, Dictionary<string, string> environment, bool stdoutOnly = false)
-    {
-        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        args.ToList().ForEach(info.ArgumentList.Add);
-        info.Environment.Remove("MC_DB_PASSWORD");
-        info.Environment.Remove("MC_CERT_PASSWORD");
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(info)!;
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException($"{tool} is not installed: ./mc setup installs it", ex);
-        }
-
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            return (process.ExitCode, stdoutOnly ? await stdout : await stdout + await stderr);
-        }
     }
 }

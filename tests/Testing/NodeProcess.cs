@@ -111,6 +111,7 @@ public sealed class NodeProcess
         var token = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "api-token"))).Trim();
         node.Client = new HttpClient { BaseAddress = new Uri(listening.RootElement.GetProperty("Api").GetString() + "/"), Timeout = requestTimeout ?? TimeSpan.FromSeconds(5) };
         node.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        node.Api = new NodeApi(node.Client);
         node.PbmTarget = (new Uri(listening.RootElement.GetProperty("Management").GetString()!).Authority, token);
         node.Operator = new HttpClient { BaseAddress = new Uri(listening.RootElement.GetProperty("Management").GetString() + "/"), Timeout = node.Client.Timeout };
         node.Operator.DefaultRequestHeaders.Authorization = node.Client.DefaultRequestHeaders.Authorization;
@@ -130,51 +131,24 @@ public sealed class NodeProcess
         }
     }
 
+    /// <summary>The node's API through <see cref="Client"/>: jobs and metrics.</summary>
+    public NodeApi Api { get; private set; } = null!;
+
     /// <summary>Uploads <paramref name="file"/> as a job; its id.</summary>
-    public async Task<string> SubmitAsync(string file)
-    {
-        using var upload = new MultipartFormDataContent { { new StreamContent(File.OpenRead(file)), "file", Path.GetFileName(file) } };
-        using var client = new HttpClient { BaseAddress = Client.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
-        client.DefaultRequestHeaders.Authorization = Client.DefaultRequestHeaders.Authorization;
-        var response = await client.PostAsync("api/jobs", upload);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
+    public Task<string> SubmitAsync(string file) => Api.SubmitAsync(file);
 
     /// <summary>A job as the API shows it, or null when this node does not know it (yet).</summary>
-    public async Task<JsonElement?> JobAsync(string id, TimeSpan? timeout = null)
-    {
-        using var cancel = new CancellationTokenSource(timeout ?? Timeout.InfiniteTimeSpan);
-        using var response = await Client.GetAsync($"api/jobs/{id}", cancel.Token);
-        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
-    }
+    public Task<JsonElement?> JobAsync(string id, TimeSpan? timeout = null) => Api.JobAsync(id, timeout);
 
     /// <summary>What this node answers for a job, in words (status and body, or why there was no answer): for diagnostics.</summary>
-    public async Task<string> DescribeJobAsync(string id, TimeSpan timeout)
-    {
-        try
-        {
-            using var cancel = new CancellationTokenSource(timeout);
-            using var response = await Client.GetAsync($"api/jobs/{id}", cancel.Token);
-            var body = await response.Content.ReadAsStringAsync(cancel.Token);
-            return $"{(int)response.StatusCode} {body[..Math.Min(300, body.Length)]}";
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
-        {
-            return $"no answer ({ex.GetType().Name}: {ex.Message})";
-        }
-    }
+    public Task<string> DescribeJobAsync(string id, TimeSpan timeout) => Api.DescribeJobAsync(id, timeout);
 
-    public async Task<int> MembersUpAsync() => (int)await MetricAsync("mediacluster_cluster_members_up");
+    public Task<int> MembersUpAsync() => Api.MembersUpAsync();
 
     /// <summary>Segments this process has recognised.</summary>
-    public async Task<int> RecognitionsAsync() => (int)await MetricAsync("mediacluster_asr_recognitions_total");
+    public Task<int> RecognitionsAsync() => Api.RecognitionsAsync();
 
-    public async Task<double> MetricAsync(string name)
-    {
-        var metrics = await Client.GetStringAsync("metrics");
-        return PrometheusText.Value(metrics, name) ?? throw new InvalidOperationException($"/metrics has no {name}:\n{metrics}");
-    }
+    public Task<double> MetricAsync(string name) => Api.MetricAsync(name);
 
     /// <summary>Sends the process a signal (STOP freezes it as a long GC pause or a hung VM would, CONT resumes it).</summary>
     public void Signal(string signal)
