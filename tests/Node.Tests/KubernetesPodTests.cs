@@ -131,6 +131,28 @@ public sealed partial class KubernetesPodTests : IAsyncLifetime
         Console.WriteLine($"pod_stop_seconds: {stopped.TotalSeconds:0.0} (grace {grace.TotalSeconds:0} s; {host} ran the job)");
     }
 
+    [Fact]
+    public async Task GpuOverlayPod_WithoutAUsableGpu_RefusesToStartRatherThanRunOnCpu()
+    {
+        // The overlay's pod as rendered, but on the CPU image: the :gpu image needs a CUDA base that cannot be
+        // obtained here. Its Inference:Device=cuda must stop the node at start, not let it run its models on CPU.
+        var objects = await DeployTests.RenderAsync("overlays/gpu");
+        var set = Assert.Single(objects.OfType<V1StatefulSet>());
+        var container = Assert.Single(set.Spec.Template.Spec.Containers);
+        Assert.Equal("mediacluster/node:gpu", container.Image);
+        container.Image = "mediacluster/node:latest";
+        var secret = await MakeSecretAsync();
+        await StartPostgresAsync(secret["db-password"]);
+        var name = $"{set.Metadata.Name}-0";
+        await StartPodAsync(name, objects.OfType<V1Service>().Single(s => s.Spec.ClusterIP == "None").Metadata.Name, set.Spec.Template.Spec, container, Assert.Single(objects.OfType<V1ConfigMap>()), secret);
+
+        await UntilAsync(async () => (await Docker.RunAsync("inspect", "-f", "{{.State.Running}}", Container(name))).Trim() == "false", "the gpu pod's node stops", [name]);
+        var exitCode = (await Docker.RunAsync("inspect", "-f", "{{.State.ExitCode}}", Container(name))).Trim();
+        var log = await Docker.LogsAsync(Container(name));
+        Assert.True(exitCode != "0", $"the gpu pod's node exited with 0:\n{log}");
+        Assert.Contains("cannot run on CUDA (Node:Inference:Device is cuda)", log, StringComparison.Ordinal);
+    }
+
     /// <summary>The container standing for a pod.</summary>
     private string Container(string pod) => $"{pod}-{_suffix}";
 

@@ -17,11 +17,19 @@ namespace MediaCluster.Actors.Classification;
 /// measured (camera motion; the ResNet-18 embedding) and labelled; a <see cref="ClassifyText"/> has each text labelled
 /// by the text model. <c>Slots</c> requests run at once, off the actor. Each model is read from the registry at start and
 /// again whenever the trainer publishes a promotion, so later requests carry the new version with no restart. A task
-/// with no promoted model yet has the trainer make its default; requests wait until the models they need are there.
+/// with no promoted model yet has the trainer make its default; requests wait until the models they need are there,
+/// and the trainer is asked again every <see cref="AskAgainEvery"/> while they wait (the trainer singleton may have
+/// moved to another node since, its first ask lost with the node that died while making the dataset; a trainer
+/// ignores a task's ask while it already makes that default).
 /// </summary>
 public sealed class Classifiers : ReceiveActor
 {
     public const string Name = "classifiers";
+
+    /// <summary>How often the trainer is asked again for a default model that waiting requests still need.</summary>
+    public static readonly TimeSpan AskAgainEvery = TimeSpan.FromSeconds(15);
+
+    private const string AskAgain = "ask-again";
 
     private readonly ModelRegistry _registry;
     private readonly NodeEngines _engines;
@@ -36,10 +44,13 @@ public sealed class Classifiers : ReceiveActor
     private readonly HashSet<string> _loadAgain = [];
     private readonly HashSet<string> _missing = [];
     private readonly HashSet<string> _defaultsAsked = [];
+    private readonly ActorClock _clock;
+    private bool _askingAgain;
     private int _busy;
 
-    public Classifiers(ModelRegistry registry, NodeEngines engines, IActorRef trainer, int slots, ILogger log)
+    public Classifiers(ModelRegistry registry, NodeEngines engines, IActorRef trainer, int slots, ILogger log, TimeProvider time)
     {
+        _clock = new ActorClock(time, Self);
         _registry = registry;
         _engines = engines;
         _trainer = trainer;
@@ -63,6 +74,21 @@ public sealed class Classifiers : ReceiveActor
             }
         });
         Receive<SubscribeAck>(_ => { });
+        Receive<ActorClock.Tick>(tick =>
+        {
+            if (!_clock.IsCurrent(tick))
+            {
+                return;
+            }
+
+            _defaultsAsked.Clear();
+            Dispatch();
+            if (_defaultsAsked.Count == 0)
+            {
+                _askingAgain = false;
+                _clock.Cancel(AskAgain); // nothing waits for a missing model any more
+            }
+        });
         Receive<Loaded>(OnLoaded);
         Receive<Done>(done =>
         {
@@ -72,8 +98,10 @@ public sealed class Classifiers : ReceiveActor
         });
     }
 
-    public static Props Props(ModelRegistry registry, NodeEngines engines, IActorRef trainer, int slots, ILogger log) =>
-        Akka.Actor.Props.Create(() => new Classifiers(registry, engines, trainer, slots, log));
+    public static Props Props(ModelRegistry registry, NodeEngines engines, IActorRef trainer, int slots, ILogger log, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new Classifiers(registry, engines, trainer, slots, log, time));
+
+    protected override void PostStop() => _clock.Dispose();
 
     protected override void PreStart()
     {
@@ -163,7 +191,10 @@ public sealed class Classifiers : ReceiveActor
         }
     }
 
-    /// <summary>Asks the trainer, once, for the default model of each of <paramref name="tasks"/> that waiting requests need and the registry lacks.</summary>
+    /// <summary>
+    /// Asks the trainer for the default model of each of <paramref name="tasks"/> that waiting requests need and the
+    /// registry lacks: once, then again every <see cref="AskAgainEvery"/> while they still wait.
+    /// </summary>
     private void AskForDefaults(IEnumerable<string> tasks)
     {
         foreach (var task in tasks)
@@ -171,6 +202,11 @@ public sealed class Classifiers : ReceiveActor
             if (_missing.Contains(task) && _defaultsAsked.Add(task))
             {
                 _trainer.Tell(new EnsureDefaultModel { Task = task });
+                if (!_askingAgain)
+                {
+                    _askingAgain = true;
+                    _clock.StartPeriodic(AskAgain, AskAgain, AskAgainEvery);
+                }
             }
         }
     }

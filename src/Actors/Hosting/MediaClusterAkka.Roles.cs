@@ -94,7 +94,7 @@ public static partial class MediaClusterAkka
                 system.ActorOf(AsrWorkers.Props(node.Engines, node.Asr), "asr-workers");
                 system.ActorOf(LiveStreams.Props(node.Engines, node.Live, options.Live), LiveStreams.Name);
                 system.ActorOf(
-                    Classifiers.Props(node.Models, node.Engines, registry.Get<TrainerKey>(), options.SceneSlots ?? Environment.ProcessorCount, node.LoggerFactory.CreateLogger<Classifiers>()),
+                    Classifiers.Props(node.Models, node.Engines, registry.Get<TrainerKey>(), options.SceneSlots ?? Environment.ProcessorCount, node.LoggerFactory.CreateLogger<Classifiers>(), options.TimeProvider),
                     Classifiers.Name);
             }
 
