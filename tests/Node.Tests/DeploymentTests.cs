@@ -111,8 +111,8 @@ public sealed class DeploymentTests : IAsyncLifetime
         // volume): one result per segment of the recording, none twice.
         var found = (await api.JobAsync(talk))!.Value.GetProperty("segments_found").GetInt32();
         var recorded = await _compose.RunAsync(
-            "exec", "-T", "postgres", "psql", "-h", "127.0.0.1", "-U", "mc", "-d", "mediacluster", "-tAc",
-            $"SELECT count(*), count(DISTINCT encode(message, 'hex')) FROM journal WHERE persistence_id = 'job-{talk}' AND manifest LIKE '%SegmentTranscribed%'");
+            "exec", "-T", "postgres", "sh", "-c",
+            $"PGPASSWORD=\"$(cat /secrets/db-password)\" psql -h 127.0.0.1 -U mc -d mediacluster -tAc \"SELECT count(*), count(DISTINCT encode(message, 'hex')) FROM journal WHERE persistence_id = 'job-{talk}' AND manifest LIKE '%SegmentTranscribed%'\"");
         Assert.Equal($"{found}|{found}", recorded.Trim());
 
         // Down (volumes kept) and up again: the jobs and their results are still listed and served.
