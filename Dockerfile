@@ -1,7 +1,7 @@
 # The MediaCluster node and pbm in one image (multi-stage; runs as a non-root user).
 #   CPU (default):  ./mc image            (= docker build -t mediacluster/node .)
 #   GPU nodes:      ./mc image --gpu      (ONNX Runtime's CUDA build on an NVIDIA CUDA 13 + cuDNN 9 base)
-# The Silero VAD and ResNet-18 models come from the build context's .native/ (fetched and sha256-checked by
+# The Silero VAD and ResNet-18 models and the VADER lexicon come from the build context's .native/ (fetched and sha256-checked by
 # ./mc setup) and are checked again here.
 # The two bases are build arguments: the public images by default; where those cannot be pulled, ./mc image makes
 # local ones from Debian packages (docs/operations.md, "Containers") and passes them here.
@@ -19,8 +19,9 @@ RUN cd /src \
  && printf '%s\n' \
       "2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f  .native/silero_vad_v5.onnx" \
       "e2552f19db2dfdb01b3669537b6a0f1b44da38d18279535492ed5dfc2ef1ff8f  .native/ResNet18.onnx" \
-      "84bf8def78d0befaa3f6e73745d57d7016c6a192ead76f79686bd438c1047004  .native/ResNetPreprocess.onnx" | sha256sum -c - \
- && mkdir -p /out/native && cp .native/silero_vad_v5.onnx .native/ResNet18.onnx .native/ResNetPreprocess.onnx /out/native/ \
+      "84bf8def78d0befaa3f6e73745d57d7016c6a192ead76f79686bd438c1047004  .native/ResNetPreprocess.onnx" \
+      "ffb6117bfccf798a34e91d72f50604329946e6fd763668092618d5c5b340a298  .native/vader_lexicon.txt" | sha256sum -c - \
+ && mkdir -p /out/native && cp .native/silero_vad_v5.onnx .native/ResNet18.onnx .native/ResNetPreprocess.onnx .native/vader_lexicon.txt /out/native/ \
  && dotnet publish src/Node/Node.csproj -c Release -r linux-x64 --self-contained -p:OnnxRuntimeFlavor=$ONNXRUNTIME -o /out/node \
  && dotnet publish src/Cli/Cli.csproj -c Release -r linux-x64 --self-contained -o /out/pbm
 

@@ -24,7 +24,7 @@ public sealed class ProcessCommandTests : IDisposable
         Assert.Equal(transcript.Segments.Count, SubtitleParser.ParseSrt(await File.ReadAllTextAsync(Path.Combine(output, "transcript.srt"))).Count);
         Assert.Equal(transcript.Segments.Count, (await File.ReadAllLinesAsync(Path.Combine(output, "vad.rttm"))).Length);
         Assert.Contains("Keywords: ", summary);
-        Assert.All(transcript.Segments.Where(s => s.Text.Length > 0), s => Assert.Equal(("text", 1), (s.Label!.Task, s.Label.ModelVersion)));
+        Assert.All(transcript.Segments.Where(s => s.Text.Length > 0), s => Assert.Equal(("vader", 0), (s.Label!.Task, s.Label.ModelVersion)));
         Assert.Contains(transcript.SummaryLabel!.Label, Media.Samples.TextSamples.Labels);
         Assert.True(Media.Asr.WordErrorRate.Percent(sample.ReferenceText, transcript.Text) <= 40, transcript.Text);
         var pdf = await RunAsync("pdftotext", Path.Combine(output, "report.pdf"), "-");

@@ -15,7 +15,7 @@ namespace MediaCluster.Actors.Classification;
 /// task's promoted model. A <see cref="ClassifyScene"/> has its frames read from the job's store (kept by the job's one
 /// pass over the video), then each scene task's features
 /// measured (camera motion; the ResNet-18 embedding) and labelled; a <see cref="ClassifyText"/> has each text labelled
-/// by the text model. <c>Slots</c> requests run at once, off the actor. Each model is read from the registry at start and
+/// by the text model a user trained, or by VADER while there is none. <c>Slots</c> requests run at once, off the actor. Each model is read from the registry at start and
 /// again whenever the trainer publishes a promotion, so later requests carry the new version with no restart. A task
 /// with no promoted model yet has the trainer make its default; requests wait until the models they need are there,
 /// and the trainer is asked again every <see cref="AskAgainEvery"/> while they wait (the trainer singleton may have
@@ -168,9 +168,7 @@ public sealed class Classifiers : ReceiveActor
     private void Dispatch()
     {
         var scenesReady = _engines.ShotTasks.All(t => _models.ContainsKey(t.Name));
-        var textReady = _models.ContainsKey(TextTask.TaskName);
         AskForDefaults(_scenes.Count > 0 ? _engines.ShotTasks.Select(t => t.Name) : []);
-        AskForDefaults(_texts.Count > 0 ? [TextTask.TaskName] : []);
         while (_busy < _slots)
         {
             if (scenesReady && _scenes.TryDequeue(out var scene))
@@ -179,10 +177,11 @@ public sealed class Classifiers : ReceiveActor
                 Run(Task.Run(() => LabelScene(scene.Request, models)), scene.ReplyTo,
                     reason => new SceneClassificationFailed { JobId = scene.Request.JobId, Index = scene.Request.Scene.Index, Reason = reason });
             }
-            else if (textReady && _texts.TryDequeue(out var text))
+            else if (_texts.TryDequeue(out var text))
             {
-                var (model, version) = _models[TextTask.TaskName];
-                Run(Task.Run(() => ClassifyText(text.Request, model, version)), text.ReplyTo, reason => new TextClassified { JobId = text.Request.JobId, Batch = text.Request.Batch, Error = reason });
+                // A text model a user trained, else VADER (a validated lexicon model: no text model is made by default).
+                (Classifier Model, int Version)? trained = _models.TryGetValue(TextTask.TaskName, out var model) ? model : null;
+                Run(Task.Run(() => ClassifyText(text.Request, trained)), text.ReplyTo, reason => new TextClassified { JobId = text.Request.JobId, Batch = text.Request.Batch, Error = reason });
             }
             else
             {
@@ -237,10 +236,12 @@ public sealed class Classifiers : ReceiveActor
         }
     }
 
-    private object ClassifyText(ClassifyText request, Classifier model, int version)
+    private object ClassifyText(ClassifyText request, (Classifier Model, int Version)? trained)
     {
         var classified = new TextClassified { JobId = request.JobId, Batch = request.Batch, Node = _node };
-        classified.Labels.AddRange(request.Texts.Select(text => Label(TextTask.TaskName, model.Predict(TextFeatures.Of(text)), version)));
+        classified.Labels.AddRange(request.Texts.Select(text => trained is var (model, version)
+            ? Label(TextTask.TaskName, model.Predict(TextFeatures.Of(text)), version)
+            : Label(Vader.TaskName, Vader.Default.Label(text), 0)));
         return classified;
     }
 

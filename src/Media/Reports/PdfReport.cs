@@ -103,7 +103,7 @@ public static class PdfReport
     }
 
     private static string Labelled(Learning.ModelLabel label) =>
-        string.Create(CultureInfo.InvariantCulture, $"{label.Label} {label.Confidence * 100:0}%, {label.Task} v{label.ModelVersion}");
+        string.Create(CultureInfo.InvariantCulture, $"{label.Label} {label.Confidence * 100:0}%, {label.Task}{(label.ModelVersion > 0 ? $" v{label.ModelVersion}" : "")}");
 
     private static string Keywords(this ReportContent content) => string.Join(", ", content.Summary.Keywords.Select(k => k.Word));
 

@@ -328,7 +328,7 @@ async function loadResults(job) {
     li.innerHTML = '<time></time><span></span>';
     li.firstChild.textContent = clock(s.start);
     li.lastChild.textContent = s.text;
-    if (s.label) li.append(Object.assign(document.createElement('em'), { className: 'label', textContent: s.label.label, title: `${s.label.task} v${s.label.model_version}, ${Math.round(100 * s.label.confidence)}%` }));
+    if (s.label) li.append(Object.assign(document.createElement('em'), { className: 'label', textContent: s.label.label, title: `${s.label.task}${s.label.model_version > 0 ? ` v${s.label.model_version}` : ''}, ${Math.round(100 * s.label.confidence)}%` }));
     const seek = () => { if (player) { player.currentTime = s.start; player.play().catch(() => {}); } };
     li.addEventListener('click', seek);
     li.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); seek(); } });
