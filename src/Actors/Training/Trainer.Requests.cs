@@ -28,10 +28,13 @@ public sealed partial class Trainer
         }, TaskScheduler.Default);
     }
 
-    /// <summary>A classifier found no promoted model: train the default from generated data (once per task while this trainer lives).</summary>
+    /// <summary>
+    /// A classifier found no promoted model for a scene task: train its default from generated data (once per task while
+    /// this trainer lives). Other tasks have no default (texts are labelled by VADER until a user trains one).
+    /// </summary>
     private void EnsureDefault(string task)
     {
-        if (_engines.LearningTask(task) is not { } learning || !_defaultsAsked.Add(task))
+        if (_engines.ShotTasks.FirstOrDefault(t => t.Name == task) is not { } learning || !_defaultsAsked.Add(task))
         {
             return;
         }

@@ -7,7 +7,7 @@ namespace MediaCluster.Media.Learning;
 
 /// <summary>
 /// A task the trainer trains and the classifiers serve: its name, its labels, how a dataset's files become examples and
-/// a version (hash), its default learner, and the generated dataset its default model is trained on.
+/// a version (hash) and its default learner.
 /// </summary>
 public abstract class LearningTask
 {
@@ -31,6 +31,32 @@ public abstract class LearningTask
 
     /// <summary>The names of data files in a dataset folder.</summary>
     public virtual IReadOnlyList<string> DataPatterns => ["*.csv"];
+}
+
+/// <summary>
+/// A scene-labelling task: the features of a dataset's example (a clip or a picture, listed in a labels.csv) and of a
+/// scene's sampled frames — the same measure for both, so a model trained on one labels the other — and the generated
+/// dataset its default model is trained on (text has no default: VADER labels texts until a user trains one).
+/// </summary>
+public abstract class ShotTask : LearningTask
+{
+    /// <summary>The key of this task's labels in MovieShots annotation JSON ("movement", "scale").</summary>
+    public abstract string MovieShotsKey { get; }
+
+    /// <summary>labels.csv files and MovieShots JSON.</summary>
+    public override IReadOnlyList<string> DataPatterns => ["*.csv", "*.json"];
+
+    /// <summary>The features of a dataset's example file.</summary>
+    public abstract Task<float[]> ExampleFeaturesAsync(string path, CancellationToken cancellationToken = default);
+
+    /// <summary>The features of a scene from its sampled frames (<see cref="SceneFinder.MotionWidth"/> wide, in time order).</summary>
+    public abstract float[] SceneFeatures(IReadOnlyList<VideoFrame> frames);
+
+    public override Task<IReadOnlyList<LabelledExample>> ExamplesAsync(IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default) =>
+        Datasets.ExamplesAsync(this, csvFiles, progress, cancellationToken);
+
+    public override Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default) =>
+        Datasets.HashAsync(csvFiles, MovieShotsKey, Limits, cancellationToken);
 
     /// <summary>Writes the generated dataset of the default model into <paramref name="directory"/>; returns its labels.csv.</summary>
     protected abstract Task<string> WriteDefaultAsync(string directory, CancellationToken cancellationToken);
@@ -72,31 +98,6 @@ public abstract class LearningTask
 
         return csv;
     }
-}
-
-/// <summary>
-/// A scene-labelling task: the features of a dataset's example (a clip or a picture, listed in a labels.csv) and of a
-/// scene's sampled frames — the same measure for both, so a model trained on one labels the other.
-/// </summary>
-public abstract class ShotTask : LearningTask
-{
-    /// <summary>The key of this task's labels in MovieShots annotation JSON ("movement", "scale").</summary>
-    public abstract string MovieShotsKey { get; }
-
-    /// <summary>labels.csv files and MovieShots JSON.</summary>
-    public override IReadOnlyList<string> DataPatterns => ["*.csv", "*.json"];
-
-    /// <summary>The features of a dataset's example file.</summary>
-    public abstract Task<float[]> ExampleFeaturesAsync(string path, CancellationToken cancellationToken = default);
-
-    /// <summary>The features of a scene from its sampled frames (<see cref="SceneFinder.MotionWidth"/> wide, in time order).</summary>
-    public abstract float[] SceneFeatures(IReadOnlyList<VideoFrame> frames);
-
-    public override Task<IReadOnlyList<LabelledExample>> ExamplesAsync(IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default) =>
-        Datasets.ExamplesAsync(this, csvFiles, progress, cancellationToken);
-
-    public override Task<string> HashAsync(IReadOnlyList<string> csvFiles, CancellationToken cancellationToken = default) =>
-        Datasets.HashAsync(csvFiles, MovieShotsKey, Limits, cancellationToken);
 }
 
 /// <summary>Camera movement (static / motion / push / pull) from global motion between a scene's frames.</summary>

@@ -62,9 +62,6 @@ public sealed class TextTask : LearningTask
         return Task.FromResult(Convert.ToHexStringLower(hash.GetHashAndReset())[..16]);
     }
 
-    protected override Task<string> WriteDefaultAsync(string directory, CancellationToken cancellationToken) =>
-        TextSamples.WriteDatasetAsync(directory, perLabel: 150, seed: 1, cancellationToken);
-
     /// <summary>The rows of a <c>text,label</c> CSV; a malformed one is an error naming the file and line.</summary>
     internal static IEnumerable<(string Text, string Label, int Line)> Read(string csv, string name)
     {
