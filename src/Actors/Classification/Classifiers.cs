@@ -45,7 +45,6 @@ public sealed class Classifiers : ReceiveActor
     private readonly HashSet<string> _missing = [];
     private readonly HashSet<string> _defaultsAsked = [];
     private readonly ActorClock _clock;
-    private bool _askingAgain;
     private int _busy;
 
     public Classifiers(ModelRegistry registry, NodeEngines engines, IActorRef trainer, int slots, ILogger log, TimeProvider time)
@@ -85,7 +84,6 @@ public sealed class Classifiers : ReceiveActor
             Dispatch();
             if (_defaultsAsked.Count == 0)
             {
-                _askingAgain = false;
                 _clock.Cancel(AskAgain); // nothing waits for a missing model any more
             }
         });
@@ -201,9 +199,8 @@ public sealed class Classifiers : ReceiveActor
             if (_missing.Contains(task) && _defaultsAsked.Add(task))
             {
                 _trainer.Tell(new EnsureDefaultModel { Task = task });
-                if (!_askingAgain)
+                if (!_clock.IsActive(AskAgain))
                 {
-                    _askingAgain = true;
                     _clock.StartPeriodic(AskAgain, AskAgain, AskAgainEvery);
                 }
             }

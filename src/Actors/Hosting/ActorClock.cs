@@ -22,6 +22,9 @@ public sealed class ActorClock(TimeProvider time, IActorRef owner) : IDisposable
     /// <summary>Delivers <paramref name="message"/> every <paramref name="interval"/>, replacing a timer with the same key.</summary>
     public void StartPeriodic(string key, object message, TimeSpan interval) => Start(key, message, interval, interval);
 
+    /// <summary>True while a timer with <paramref name="key"/> is armed (a single one until its tick is taken as current).</summary>
+    public bool IsActive(string key) => _timers.ContainsKey(key);
+
     public void Cancel(string key)
     {
         if (_timers.Remove(key, out var entry))
