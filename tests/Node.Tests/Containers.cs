@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using MediaCluster.Testing;
 
 namespace MediaCluster.Node.Tests;
@@ -76,12 +75,8 @@ internal static class Docker
         (await RunAsync("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", container)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
 
     /// <summary>A client of the node API in <paramref name="container"/> (port 8080 at its address) with the token.</summary>
-    public static async Task<NodeApi> NodeApiAsync(string container, string token)
-    {
-        var client = new HttpClient { BaseAddress = new Uri($"http://{await AddressAsync(container)}:8080/"), Timeout = TimeSpan.FromSeconds(5) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return new NodeApi(client);
-    }
+    public static async Task<NodeApi> NodeApiAsync(string container, string token) =>
+        NodeApi.Connect(new Uri($"http://{await AddressAsync(container)}:8080/"), token, TimeSpan.FromSeconds(5));
 
     public static async Task<string> LogsAsync(string container) => (await Tool.RunAsync("docker", ["logs", "--tail", "200", container])).Output;
 

@@ -210,10 +210,5 @@ internal sealed class ComposeProject(string project)
     public async Task<string> ContainerAsync(string service) => (await RunAsync("ps", "-q", service)).Trim();
 
     /// <summary>node-0's API as published on this host, with the token.</summary>
-    public NodeApi Api(string token)
-    {
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}/"), Timeout = TimeSpan.FromSeconds(10) };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        return new NodeApi(client);
-    }
+    public NodeApi Api(string token) => NodeApi.Connect(new Uri($"http://127.0.0.1:{HttpPort}/"), token, TimeSpan.FromSeconds(10));
 }

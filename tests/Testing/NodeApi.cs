@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
@@ -10,6 +11,14 @@ namespace MediaCluster.Testing;
 public sealed class NodeApi(HttpClient client)
 {
     public HttpClient Client { get; } = client;
+
+    /// <summary>The API at <paramref name="baseAddress"/> through a new client sending <paramref name="token"/> as its bearer.</summary>
+    public static NodeApi Connect(Uri baseAddress, string token, TimeSpan timeout)
+    {
+        var http = new HttpClient { BaseAddress = baseAddress, Timeout = timeout };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return new NodeApi(http);
+    }
 
     /// <summary>Uploads <paramref name="file"/> as a job; its id.</summary>
     public async Task<string> SubmitAsync(string file)

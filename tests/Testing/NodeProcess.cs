@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
@@ -109,9 +107,8 @@ public sealed class NodeProcess
 
         using var listening = JsonDocument.Parse(await File.ReadAllTextAsync(endpoints));
         var token = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "api-token"))).Trim();
-        node.Client = new HttpClient { BaseAddress = new Uri(listening.RootElement.GetProperty("Api").GetString() + "/"), Timeout = requestTimeout ?? TimeSpan.FromSeconds(5) };
-        node.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        node.Api = new NodeApi(node.Client);
+        node.Api = NodeApi.Connect(new Uri(listening.RootElement.GetProperty("Api").GetString() + "/"), token, requestTimeout ?? TimeSpan.FromSeconds(5));
+        node.Client = node.Api.Client;
         node.PbmTarget = (new Uri(listening.RootElement.GetProperty("Management").GetString()!).Authority, token);
         node.Operator = new HttpClient { BaseAddress = new Uri(listening.RootElement.GetProperty("Management").GetString() + "/"), Timeout = node.Client.Timeout };
         node.Operator.DefaultRequestHeaders.Authorization = node.Client.DefaultRequestHeaders.Authorization;
