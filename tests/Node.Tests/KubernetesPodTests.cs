@@ -87,7 +87,8 @@ public sealed partial class KubernetesPodTests : IAsyncLifetime
         }
 
         var apis = await Task.WhenAll(names.Select(n => Docker.NodeApiAsync(Container(n), secret["api-token"])));
-        Assert.All(await Task.WhenAll(apis.Select(a => a.MembersUpAsync())), up => Assert.Equal(names.Count, up));
+        // Ready means this node is Up; the others learn of the last one to join by gossip a moment later.
+        await UntilAsync(async () => (await Task.WhenAll(apis.Select(a => a.MembersUpAsync()))).All(up => up == names.Count), "every pod sees all pods Up", names);
         var members = await apis[0].Client.GetStringAsync("api/cluster");
         Assert.All(names, n => Assert.Contains($"@{n}.{headless.Metadata.Name}:4053", members, StringComparison.Ordinal));
 
