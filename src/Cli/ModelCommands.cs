@@ -7,8 +7,78 @@ internal static class ModelCommands
 {
     public static Command Create(PbmCli cli) => new("model", "the classifiers behind scene and text labels, trained by the cluster")
     {
-        List(cli), Show(cli), Train(cli), Training(cli), Promote(cli),
+        List(cli), Show(cli), Train(cli), Training(cli), Promote(cli), TaskCommand(cli), Tasks(cli), Predict(cli),
     };
+
+    private static Command TaskCommand(PbmCli cli)
+    {
+        var name = new Argument<string>("NAME") { Description = "the task's name: lower-case letters, digits and dashes" };
+        var kind = new Option<string>("--kind") { Description = "image (pictures: IDX pairs or a labels CSV of picture files) or text (a text,label CSV)", Required = true };
+        var labels = new Option<string?>("--labels") { Description = "the labels, comma-separated, in order: an IDX dataset's numbers 0, 1, … name them" };
+        var size = new Option<int?>("--size") { Description = "image tasks: the side of the square pictures the network sees (default 28)" };
+        var learner = new Option<string?>("--learner") { Description = "cnn (image default), mlp-head, sdca (text default) or fasttree" };
+        var epochs = new Option<int?>("--epochs") { Description = "networks: passes over the training split (default 8)" };
+        var batch = new Option<int?>("--batch-size") { Description = "networks: examples per step (default 64)" };
+        var rate = new Option<double?>("--learning-rate") { Description = "networks: Adam's learning rate (default 0.001)" };
+        var seed = new Option<int?>("--seed") { Description = "the seed of the split and the learner (default 7): one seed, one model on one thread count" };
+        var threads = new Option<int?>("--threads") { Description = "networks: threads libtorch computes on (default 2)" };
+        var add = new Command("add", "define a task to train and predict with: its kind, labels and learner") { name, kind, labels, size, learner, epochs, batch, rate, seed, threads };
+        add.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) => PbmCli.ShowAsync(async () =>
+        {
+            var config = new Dictionary<string, object>();
+            void Set(string key, object? value)
+            {
+                if (value is not null)
+                {
+                    config[key] = value;
+                }
+            }
+
+            var kindValue = parse.GetValue(kind)!;
+            Set("trainer", parse.GetValue(learner) ?? (kindValue == "image" ? "cnn" : null));
+            Set("epochs", parse.GetValue(epochs));
+            Set("batch_size", parse.GetValue(batch));
+            Set("learning_rate", parse.GetValue(rate));
+            Set("seed", parse.GetValue(seed));
+            Set("threads", parse.GetValue(threads));
+            var names = parse.GetValue(labels) is { } given ? given.Split(',', StringSplitOptions.TrimEntries) : [];
+            var task = await client.DefineTaskAsync(
+                new TaskRequest(parse.GetValue(name), kindValue, names, parse.GetValue(size), config.Count == 0 ? null : System.Text.Json.JsonSerializer.SerializeToElement(config)), ct);
+            reporter.Said($"task {task.Name} defined ({task.Kind}, learner {task.Config.GetProperty("trainer").GetString()}); train it with `pbm model train {task.Name} PATH`");
+        }), ct));
+        return new Command("task", "define tasks of your own") { add };
+    }
+
+    private static Command Tasks(PbmCli cli)
+    {
+        var tasks = new Command("tasks", "every task: built in and defined, its kind, learner, labels and promoted version");
+        tasks.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) => PbmCli.ShowAsync(async () => reporter.Tasks(await client.TasksAsync(ct))), ct));
+        return tasks;
+    }
+
+    private static Command Predict(PbmCli cli)
+    {
+        var task = Task();
+        var files = new Argument<string[]>("FILE") { Arity = ArgumentArity.OneOrMore, Description = "pictures (image tasks), text files (text tasks), clips or pictures (scene tasks)" };
+        var predict = new Command("predict", "label files with TASK's promoted model: the label and its confidence per file (--json: a list of {file, label, confidence})") { task, files };
+        predict.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) => PbmCli.ShowAsync(async () =>
+        {
+            var paths = parse.GetValue(files)!;
+            if (paths.FirstOrDefault(p => !File.Exists(p)) is { } missing)
+            {
+                throw new NodeApiException($"'{missing}' does not exist");
+            }
+
+            var answers = new List<PredictionInfo>();
+            foreach (var chunk in paths.Chunk(64))
+            {
+                answers.AddRange(await client.PredictAsync(parse.GetValue(task)!, chunk, ct));
+            }
+
+            reporter.Predictions(answers);
+        }), ct));
+        return predict;
+    }
 
     private static Command List(PbmCli cli)
     {
@@ -54,7 +124,7 @@ internal static class ModelCommands
         return promote;
     }
 
-    private static Argument<string> Task() => new("TASK") { Description = "shot-movement, shot-scale or text" };
+    private static Argument<string> Task() => new("TASK") { Description = "shot-movement, shot-scale, text, or a task you defined (pbm model tasks)" };
 
     private static Argument<int> Version() => new("VERSION") { Description = "a registered version's number" };
 

@@ -107,6 +107,44 @@ public sealed class NodeClient : IDisposable
         },
         ct);
 
+    /// <summary>Every task, built in and defined.</summary>
+    public async Task<TaskInfo[]> TasksAsync(CancellationToken ct) =>
+        (await ReadAsync<TaskInfo[]>(await SendAsync(() => _http.GetAsync("api/models/tasks", ct), ct), ct))!;
+
+    /// <summary>Defines a task.</summary>
+    public async Task<TaskInfo> DefineTaskAsync(TaskRequest task, CancellationToken ct) =>
+        (await ReadAsync<TaskInfo>(await SendAsync(() => _http.PostAsJsonAsync("api/models/tasks", task, Json, ct), ct), ct))!;
+
+    /// <summary>Uploads files for the task's promoted model to label.</summary>
+    public async Task<PredictionInfo[]> PredictAsync(string task, IReadOnlyList<string> files, CancellationToken ct) =>
+        (await ReadAsync<PredictionInfo[]>(await SendAsync(
+            async () =>
+            {
+                var streams = new List<FileStream>();
+                try
+                {
+                    using var content = new MultipartFormDataContent();
+                    foreach (var file in files)
+                    {
+                        var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+                        streams.Add(stream);
+                        var part = new StreamContent(stream, 1 << 16);
+                        part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                        content.Add(part, "file", Path.GetFileName(file));
+                    }
+
+                    return await _http.PostAsync($"api/models/{Uri.EscapeDataString(task)}/predict", content, ct);
+                }
+                finally
+                {
+                    foreach (var stream in streams)
+                    {
+                        await stream.DisposeAsync();
+                    }
+                }
+            },
+            ct), ct))!;
+
     /// <summary>The trainer's state and latest runs.</summary>
     public async Task<TrainerInfo> TrainerAsync(CancellationToken ct) =>
         (await ReadAsync<TrainerInfo>(await SendAsync(() => _http.GetAsync("api/trainer", ct), ct), ct))!;

@@ -44,6 +44,26 @@ internal abstract class Reporter(TextWriter output)
         }
     }
 
+    /// <summary>The tasks, built in and defined (pbm model tasks): tab-separated lines in every human form.</summary>
+    public virtual void Tasks(IReadOnlyList<TaskInfo> tasks)
+    {
+        Said("TASK\tKIND\tPROMOTED\tLEARNER\tLABELS");
+        foreach (var t in tasks)
+        {
+            var learner = t.Config.TryGetProperty("trainer", out var trainer) ? trainer.GetString() : "?";
+            Said($"{t.Name}\t{t.Kind}{(t.BuiltIn ? " (built in)" : string.Empty)}\t{(t.PromotedVersion > 0 ? $"v{t.PromotedVersion}" : "none")}\t{learner}\t{string.Join(", ", t.Labels)}");
+        }
+    }
+
+    /// <summary>Each file's label and confidence (pbm model predict).</summary>
+    public virtual void Predictions(IReadOnlyList<PredictionInfo> predictions)
+    {
+        foreach (var p in predictions)
+        {
+            Said(string.Create(CultureInfo.InvariantCulture, $"{p.File}\t{p.Label}\t{p.Confidence:0.000}"));
+        }
+    }
+
     /// <summary>The test split's labels, per-class precision/recall and confusion matrix, from a version's metrics.</summary>
     protected static (string[] Labels, double[] Precision, double[] Recall, int[][] Confusion) TestMetrics(ModelDetail model)
     {
@@ -256,6 +276,11 @@ internal sealed class JsonReporter(TextWriter output) : Reporter(output)
     public override void Model(ModelDetail model) => Write(model);
 
     public override void Trainer(TrainerInfo trainer) => Write(trainer);
+
+    public override void Tasks(IReadOnlyList<TaskInfo> tasks) => Write(tasks);
+
+    /// <summary>A list of {file, label, confidence, version}.</summary>
+    public override void Predictions(IReadOnlyList<PredictionInfo> predictions) => Write(predictions);
 
     public override void Said(string message) => Write(new { message });
 

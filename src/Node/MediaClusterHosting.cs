@@ -45,6 +45,7 @@ internal static class MediaClusterHosting
         DatasetsDirectory = options.DatasetsRoot,
         MaxCrashes = options.Jobs.MaxCrashes,
         DatasetLimits = DatasetLimitsOf(options.Training),
+        NetworkTrainer = NeuralTraining.Launcher(),
     };
 
     /// <summary>The training limits (their ranges checked by <see cref="NodeOptionsValidator"/>).</summary>

@@ -41,6 +41,7 @@ public static partial class NodeHost
         builder.Services.AddSingleton(options);
         builder.Services.AddAccess(token, TimeSpan.FromHours(options.SessionHours));
         builder.Services.AddSingleton(listeners);
+        builder.Services.AddSingleton<Models.Predictions>();
         builder.Services.AddNodeHealthChecks();
         NodeMeters.Add(builder.Services);
         services?.Invoke(builder.Services);

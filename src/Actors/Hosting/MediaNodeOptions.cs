@@ -57,6 +57,12 @@ public sealed record MediaNodeOptions
     /// <summary>How often the trainer looks at the dataset folders.</summary>
     public TimeSpan DatasetPoll { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The command that starts a training process over a run's folder (the folder is appended): the node's own executable
+    /// with <c>train-network</c>. Null: this node cannot train networks, and a task whose learner is one fails saying so.
+    /// </summary>
+    public IReadOnlyList<string>? NetworkTrainer { get; init; }
+
     /// <summary>The trainer's folders, with their defaults filled in.</summary>
     public Training.TrainerOptions TrainerFolders() => new(
         Path.GetFullPath(DatasetsDirectory ?? Path.Combine(DataDirectory, "datasets")),
@@ -64,7 +70,8 @@ public sealed record MediaNodeOptions
         CacheDirectory ?? Path.Combine(
             Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
             "mediacluster"),
-        DatasetPoll);
+        DatasetPoll,
+        NetworkTrainer);
 
     /// <summary>Every role there is (what the embedded node has).</summary>
     public static IReadOnlyCollection<string> AllRoles { get; } = [.. Enum.GetValues<NodeRole>().Select(role => role.Name())];

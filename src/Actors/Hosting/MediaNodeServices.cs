@@ -31,6 +31,7 @@ public static class MediaNodeServices
             recognizer is null ? () => options.Recognizer.Create(options.Live.MaxStreams) : null,
             () => new Media.Video.ImageEmbedder(options.InferenceDevice, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Media.Video.ImageEmbedder>()),
             options.DatasetLimits));
+        services.AddSingleton<Training.TaskCatalog>();
 
         // Registered before Akka's hosted service, so it stops after the actor system has terminated.
         services.AddHostedService<EngineShutdown>();

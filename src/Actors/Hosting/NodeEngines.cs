@@ -34,6 +34,7 @@ public sealed class NodeEngines
     {
         _embedder = new Lazy<ImageEmbedder>(embedder ?? (() => new ImageEmbedder()), LazyThreadSafetyMode.ExecutionAndPublication);
         limits ??= DatasetLimits.Default;
+        Limits = limits;
         ShotTasks = [new MovementTask { Limits = limits }, new ScaleTask(() => _embedder.Value) { Limits = limits }];
         Text = new TextTask { Limits = limits };
         LearningTasks = [.. ShotTasks, Text];
@@ -55,7 +56,10 @@ public sealed class NodeEngines
     /// <summary>Text classification of transcript segments and summaries.</summary>
     public TextTask Text { get; }
 
-    /// <summary>Every task the trainer trains: the scene tasks and text.</summary>
+    /// <summary>What a dataset may hold (every task's, the ones users define too).</summary>
+    public DatasetLimits Limits { get; }
+
+    /// <summary>Every task built in: the scene tasks and text (users define more, kept in the registry).</summary>
     public IReadOnlyList<LearningTask> LearningTasks { get; }
 
     /// <summary>The task named <paramref name="name"/>, or null.</summary>

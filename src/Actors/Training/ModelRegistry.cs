@@ -17,6 +17,9 @@ public sealed record ModelVersion(
     ModelStatus Status,
     string Reason);
 
+/// <summary>A task a user defined: its name, kind (image, text), labels, the side of its pictures (image) and its training config (JSON).</summary>
+public sealed record TaskDefinition(string Name, string Kind, IReadOnlyList<string> Labels, int Size, string Config, DateTimeOffset Created);
+
 /// <summary>
 /// The model registry in the cluster's database: PostgreSQL when the node has a journal connection string (every node
 /// of the cluster sees the same registry), else SQLite in the data directory (the embedded node). A version's model
@@ -106,6 +109,43 @@ public sealed class ModelRegistry
     public Task<IReadOnlyList<ModelVersion>> ListAsync(string? task = null) =>
         task is null ? QueryAsync(string.Empty) : QueryAsync("WHERE task = @task", ("task", task));
 
+    /// <summary>Records a task a user defined; false when one of that name exists already.</summary>
+    public async Task<bool> DefineTaskAsync(TaskDefinition task)
+    {
+        await using var connection = await OpenAsync().ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        if (Convert.ToInt32(await ScalarAsync(connection, transaction, "SELECT COUNT(*) FROM model_tasks WHERE name = @name", ("name", task.Name)).ConfigureAwait(false)) > 0)
+        {
+            return false;
+        }
+
+        await ExecuteAsync(connection, transaction,
+            "INSERT INTO model_tasks (name, kind, labels, size, config, created_unix_ms) VALUES (@name, @kind, @labels, @size, @config, @created)",
+            ("name", task.Name), ("kind", task.Kind), ("labels", System.Text.Json.JsonSerializer.Serialize(task.Labels)), ("size", task.Size),
+            ("config", task.Config), ("created", task.Created.ToUnixTimeMilliseconds())).ConfigureAwait(false);
+        await transaction.CommitAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The tasks users defined (of that name, if given), by name.</summary>
+    public async Task<IReadOnlyList<TaskDefinition>> TasksAsync(string? name = null)
+    {
+        await using var connection = await OpenAsync().ConfigureAwait(false);
+        await using var command = Command(connection, null,
+            "SELECT name, kind, labels, size, config, created_unix_ms FROM model_tasks" + (name is null ? string.Empty : " WHERE name = @name") + " ORDER BY name",
+            name is null ? [] : [("name", name)]);
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var tasks = new List<TaskDefinition>();
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            tasks.Add(new TaskDefinition(
+                reader.GetString(0), reader.GetString(1), System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(2)) ?? [], reader.GetInt32(3),
+                reader.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+        }
+
+        return tasks;
+    }
+
     /// <summary>The model file of a version.</summary>
     public async Task<byte[]> ArtifactAsync(string task, int version)
     {
@@ -149,6 +189,9 @@ public sealed class ModelRegistry
                         "CREATE TABLE IF NOT EXISTS model_versions (task TEXT NOT NULL, version INTEGER NOT NULL, dataset_hash TEXT NOT NULL, " +
                         $"config TEXT NOT NULL, metrics TEXT NOT NULL, artifact_path TEXT NOT NULL, artifact {blob} NOT NULL, created_unix_ms BIGINT NOT NULL, " +
                         "status TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (task, version))").ConfigureAwait(false);
+                    await ExecuteAsync(connection, null,
+                        "CREATE TABLE IF NOT EXISTS model_tasks (name TEXT PRIMARY KEY, kind TEXT NOT NULL, labels TEXT NOT NULL, size INTEGER NOT NULL, " +
+                        "config TEXT NOT NULL, created_unix_ms BIGINT NOT NULL)").ConfigureAwait(false);
                     _ready = true;
                 }
             }

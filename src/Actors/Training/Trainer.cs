@@ -14,7 +14,12 @@ namespace MediaCluster.Actors.Training;
 /// <param name="ModelsRoot">Where model files are written (also kept in the registry).</param>
 /// <param name="CacheRoot">Where the generated default dataset is made once per machine.</param>
 /// <param name="Poll">How often the dataset folders are looked at.</param>
-public sealed record TrainerOptions(string DatasetsRoot, string ModelsRoot, string CacheRoot, TimeSpan Poll);
+/// <param name="NetworkTrainer">The command that starts a training process over a run's folder (null: networks cannot be trained here).</param>
+public sealed record TrainerOptions(string DatasetsRoot, string ModelsRoot, string CacheRoot, TimeSpan Poll, IReadOnlyList<string>? NetworkTrainer = null)
+{
+    /// <summary>Where neural runs keep their data and checkpoints: beside the datasets (shared by the jobs nodes that may host the trainer).</summary>
+    public string RunsRoot => Path.Combine(DatasetsRoot, ".runs");
+}
 
 /// <summary>
 /// The trainer, a persistent cluster singleton: one run at a time, each on a dataset (its content hash is its version)
@@ -34,6 +39,7 @@ public sealed partial class Trainer : ReceivePersistentActor
     private readonly ModelRegistry _registry;
     private readonly NodeEngines _engines;
     private readonly TrainingRuns _runs;
+    private readonly TaskCatalog _catalog;
     private readonly ActorClock _clock;
     private readonly ILogger _log;
     private readonly Dictionary<(string Task, string Hash), TrainingFinished> _finished = [];
@@ -57,7 +63,8 @@ public sealed partial class Trainer : ReceivePersistentActor
         _registry = registry;
         _engines = engines;
         _log = log;
-        _runs = new TrainingRuns(options, registry, engines, log);
+        _catalog = new TaskCatalog(engines, registry);
+        _runs = new TrainingRuns(options, registry, engines, _catalog, log);
         _clock = new ActorClock(time, Self);
         Recover<TrainingRequested>(r => _pending.Add(r));
         Recover<TrainingFinished>(OnFinishedRecorded);
@@ -91,8 +98,6 @@ public sealed partial class Trainer : ReceivePersistentActor
     public static Props Props(TrainerOptions options, ModelRegistry registry, NodeEngines engines, TimeProvider time, ILogger log, int maxCrashes = 3) =>
         Akka.Actor.Props.Create(() => new Trainer(options, registry, engines, time, log, maxCrashes));
 
-    private string KnownTasks => string.Join(", ", _engines.LearningTasks.Select(t => t.Name));
-
     protected override void PostStop()
     {
         _stopping.Cancel();
@@ -111,21 +116,20 @@ public sealed partial class Trainer : ReceivePersistentActor
     /// <summary>Hashes the dataset off the actor, then decides (<see cref="OnHashed"/>).</summary>
     private void HashThen(TrainModel train, IActorRef replyTo)
     {
-        if (_engines.LearningTask(train.Task) is not { } learning)
-        {
-            replyTo.Tell(new TrainingAccepted { Task = train.Task, Error = $"unknown task '{train.Task}' (known: {KnownTasks})" });
-            DatasetUploads.Delete(_options.DatasetsRoot, _log, train);
-            return;
-        }
-
         var paths = train.Paths.ToList();
+        var catalog = _catalog;
         Task.Run(async () =>
         {
             try
             {
+                if (await catalog.FindAsync(train.Task) is not { } learning)
+                {
+                    return new Hashed(train, null, $"unknown task '{train.Task}' (known: {string.Join(", ", await catalog.NamesAsync())})", replyTo);
+                }
+
                 return new Hashed(train, await learning.HashAsync(Datasets.DataFiles(paths, learning.DataPatterns)), null, replyTo);
             }
-            catch (Exception ex) when (ex is MediaException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is MediaException or IOException or UnauthorizedAccessException or System.Data.Common.DbException)
             {
                 return new Hashed(train, null, ex.Message, replyTo);
             }

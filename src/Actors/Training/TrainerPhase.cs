@@ -19,11 +19,14 @@ public enum TrainerPhase
     Evaluating,
 }
 
-/// <summary>The trainer's phase, and for <see cref="TrainerPhase.Features"/> the share of examples done (0–1).</summary>
-public readonly record struct TrainerProgress(TrainerPhase Phase, double Done = 0)
+/// <summary>
+/// The trainer's phase, for <see cref="TrainerPhase.Features"/> the share of examples done (0–1), and for a network's
+/// <see cref="TrainerPhase.Training"/> where its training process is (epoch, step, loss).
+/// </summary>
+public readonly record struct TrainerProgress(TrainerPhase Phase, double Done = 0, string? Detail = null)
 {
-    /// <summary>As pbm and the API show it: "idle", "features 40%", "training" …</summary>
+    /// <summary>As pbm and the API show it: "idle", "features 40%", "training", "training: epoch 2/8, step 300/938, loss 0.412" …</summary>
     public override string ToString() => Phase == TrainerPhase.Features
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"features {Done * 100:0}%")
-        : Phase.ToString().ToLowerInvariant();
+        : Detail is { Length: > 0 } ? $"{Phase.ToString().ToLowerInvariant()}: {Detail}" : Phase.ToString().ToLowerInvariant();
 }

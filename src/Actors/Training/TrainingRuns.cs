@@ -14,11 +14,12 @@ namespace MediaCluster.Actors.Training;
 /// training, metrics, the comparison with the promoted version on the same test split, the registry's record and the
 /// promotion or rejection — and the per-machine cache that lets a node register a default trained here before.
 /// </summary>
-internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registry, NodeEngines engines, ILogger log)
+internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registry, NodeEngines engines, TaskCatalog catalog, ILogger log)
 {
     private readonly TrainerOptions _options = options;
     private readonly ModelRegistry _registry = registry;
     private readonly NodeEngines _engines = engines;
+    private readonly NetworkTraining _networks = new(options, log);
     private readonly ILogger _log = log;
 
     /// <summary>One run: features, split, train, measure, register, promote or reject.</summary>
@@ -28,7 +29,7 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
         var finished = new TrainingFinished { Task = task, DatasetHash = run.DatasetHash };
         try
         {
-            var learning = _engines.LearningTask(task)!;
+            var learning = await catalog.FindAsync(task) ?? throw new InvalidOperationException($"task '{task}' is no longer defined");
             var files = Datasets.DataFiles(run.Request.Paths, learning.DataPatterns);
             var config = await ConfigAsync(learning);
             var trained = DefaultCache(run, config);
@@ -46,7 +47,9 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
             }
 
             progress.Report(new TrainerProgress(TrainerPhase.Training));
-            var result = Media.Learning.Training.Run(examples, config);
+            var result = config.Neural
+                ? await Media.Learning.Training.RunAsync(examples, config, (split, labels) => _networks.TrainAsync(run, learning, config, split, labels, progress, stopping))
+                : Media.Learning.Training.Run(examples, config);
             var seconds = watch.Elapsed.TotalSeconds;
             progress.Report(new TrainerProgress(TrainerPhase.Evaluating));
 
@@ -71,7 +74,7 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
             finished.Version = await RegisterAsync(run, config, bytes, metrics);
             await DecideAsync(finished, result.Test.MacroF1, current?.Version, currentF1);
         }
-        catch (Exception ex) when (ex is MediaException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or JsonException)
+        catch (Exception ex) when (ex is MediaException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or JsonException or System.Data.Common.DbException)
         {
             finished.Version = 0;
             finished.Outcome = ModelStatus.Failed;

@@ -20,7 +20,11 @@ public enum DataSplit
 /// <summary>How a classifier is trained: the learner and its settings (a task's config file, versioned with each run).</summary>
 public sealed record ClassifierConfig
 {
-    /// <summary><c>sdca</c> (linear, maximum entropy) or <c>fasttree</c> (boosted trees, one against the rest).</summary>
+    /// <summary>
+    /// <c>sdca</c> (linear, maximum entropy) or <c>fasttree</c> (boosted trees, one against the rest), trained by ML.NET in
+    /// the node; <c>cnn</c> (a convolutional network over pictures) or <c>mlp-head</c> (a small network over feature
+    /// vectors), trained by TorchSharp in the training process.
+    /// </summary>
     [JsonPropertyName("trainer")]
     public string Trainer { get; init; } = "sdca";
 
@@ -40,9 +44,38 @@ public sealed record ClassifierConfig
     [JsonPropertyName("holdout")]
     public double Holdout { get; init; } = 0.2;
 
+    /// <summary>Neural learners: passes over the training split.</summary>
+    [JsonPropertyName("epochs")]
+    public int Epochs { get; init; } = 8;
+
+    /// <summary>Neural learners: examples per step.</summary>
+    [JsonPropertyName("batch_size")]
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Neural learners: Adam's learning rate.</summary>
+    [JsonPropertyName("learning_rate")]
+    public double LearningRate { get; init; } = 0.001;
+
+    /// <summary>Neural learners: the threads libtorch computes on (one seed on one thread count gives one model).</summary>
+    [JsonPropertyName("threads")]
+    public int Threads { get; init; } = 2;
+
+    /// <summary>The hidden layer's units (cnn: after the convolutions; mlp-head: its one hidden layer).</summary>
+    [JsonPropertyName("hidden")]
+    public int Hidden { get; init; } = 128;
+
+    /// <summary>Whether the learner is a network the training process trains.</summary>
+    [JsonIgnore]
+    public bool Neural => Classifier.NeuralLearners.ContainsKey(Trainer);
+
     /// <summary>Checks the values, naming the bad one.</summary>
     public ClassifierConfig Validated() =>
-        Trainer is not ("sdca" or "fasttree") ? throw new ArgumentException($"trainer '{Trainer}' is not one of sdca, fasttree", nameof(Trainer))
+        !Classifier.MlNetLearners.Contains(Trainer) && !Neural ? throw new ArgumentException($"trainer '{Trainer}' is not one of {string.Join(", ", Classifier.MlNetLearners.Concat(Classifier.NeuralLearners.Keys))}", nameof(Trainer))
+        : Epochs is < 1 or > 1000 ? throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs are 1–1000")
+        : BatchSize is < 1 or > 4096 ? throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch_size is 1–4096")
+        : LearningRate is not (> 0 and <= 1) ? throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning_rate is above 0 and at most 1")
+        : Threads is < 1 or > 256 ? throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "threads are 1–256")
+        : Hidden is < 1 or > 4096 ? throw new ArgumentOutOfRangeException(nameof(Hidden), Hidden, "hidden is 1–4096")
         : Iterations is < 1 or > 10_000 ? throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, "iterations are 1–10000")
         : Holdout is <= 0 or >= 0.5 ? throw new ArgumentOutOfRangeException(nameof(Holdout), Holdout, "holdout is a share between 0 and 0.5")
         : this;
@@ -55,10 +88,53 @@ public sealed record Prediction(string Label, double Confidence);
 public sealed record ModelLabel(string Task, string Label, double Confidence, int ModelVersion);
 
 /// <summary>
-/// A multiclass classifier over fixed-length feature vectors, trained with ML.NET (min-max normalised features, then
-/// SDCA maximum entropy or one-versus-all FastTree). Saved as ML.NET's model zip. Thread-safe.
+/// A multiclass classifier over fixed-length feature vectors: ML.NET's (<see cref="MlNetClassifier"/>, trained in the
+/// node) or a neural network's (<see cref="NeuralClassifier"/>, trained by the training process). A model file says
+/// which it is by its first bytes. Thread-safe.
 /// </summary>
-public sealed class Classifier
+public abstract class Classifier
+{
+    /// <summary>The learners ML.NET trains in the node.</summary>
+    public static IReadOnlyList<string> MlNetLearners { get; } = ["sdca", "fasttree"];
+
+    /// <summary>The learners the training process trains (TorchSharp), and the network each makes.</summary>
+    public static IReadOnlyDictionary<string, string> NeuralLearners { get; } = new Dictionary<string, string> { ["cnn"] = "cnn", ["mlp-head"] = "mlp" };
+
+    /// <summary>The length of the feature vectors this classifier takes.</summary>
+    public abstract int FeatureCount { get; }
+
+    /// <summary>The labels it can give.</summary>
+    public abstract IReadOnlyList<string> Labels { get; }
+
+    /// <summary>The most likely label for <paramref name="features"/> and its probability.</summary>
+    public abstract Prediction Predict(float[] features);
+
+    /// <summary>The model file's bytes.</summary>
+    public abstract byte[] ToBytes();
+
+    /// <summary>Trains one of ML.NET's learners on <paramref name="examples"/> (the neural ones run in the training process).</summary>
+    public static Classifier Train(IReadOnlyList<LabelledExample> examples, ClassifierConfig config) => MlNetClassifier.Train(examples, config);
+
+    /// <summary>Loads a model file; one that is not a classifier gives an error naming it.</summary>
+    public static Classifier Load(string path) => Load(File.ReadAllBytes(path), $"'{path}'");
+
+    /// <summary>Loads a model from its bytes (<paramref name="name"/> names it in errors): a neural model by its magic, else ML.NET's zip.</summary>
+    public static Classifier Load(byte[] model, string name) =>
+        model.AsSpan().StartsWith(NeuralClassifier.Magic) ? NeuralClassifier.Read(model, name) : MlNetClassifier.Load(model, name);
+
+    /// <summary>Writes the model file to <paramref name="path"/>.</summary>
+    public void Save(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllBytes(path, ToBytes());
+    }
+}
+
+/// <summary>
+/// ML.NET's classifier: min-max normalised features, then SDCA maximum entropy or one-versus-all FastTree. Saved as
+/// ML.NET's model zip.
+/// </summary>
+public sealed class MlNetClassifier : Classifier
 {
     private readonly MLContext _ml;
     private readonly ITransformer _model;
@@ -66,7 +142,7 @@ public sealed class Classifier
     private readonly string[] _labels;
     private readonly Lock _gate = new();
 
-    private Classifier(MLContext ml, ITransformer model, int featureCount)
+    private MlNetClassifier(MLContext ml, ITransformer model, int featureCount)
     {
         _ml = ml;
         _model = model;
@@ -77,16 +153,19 @@ public sealed class Classifier
         _labels = [.. names.DenseValues().Select(n => n.ToString())];
     }
 
-    /// <summary>The length of the feature vectors this classifier takes.</summary>
-    public int FeatureCount { get; }
+    public override int FeatureCount { get; }
 
-    /// <summary>The labels it can give, in the order of its scores.</summary>
-    public IReadOnlyList<string> Labels => _labels;
+    public override IReadOnlyList<string> Labels => _labels;
 
     /// <summary>Trains on <paramref name="examples"/> (all of one feature length; at least two labels).</summary>
-    public static Classifier Train(IReadOnlyList<LabelledExample> examples, ClassifierConfig config)
+    public static new MlNetClassifier Train(IReadOnlyList<LabelledExample> examples, ClassifierConfig config)
     {
         config = config.Validated();
+        if (config.Neural)
+        {
+            throw new ArgumentException($"the {config.Trainer} learner is a network the training process trains, not ML.NET", nameof(config));
+        }
+
         if (examples.Count == 0)
         {
             throw new ArgumentException("there is nothing to train on", nameof(examples));
@@ -124,32 +203,24 @@ public sealed class Classifier
                 NumberOfThreads = 1,
             });
         var model = prepare.Append(learner).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")).Fit(data);
-        return new Classifier(ml, model, length);
+        return new MlNetClassifier(ml, model, length);
     }
 
-    /// <summary>Loads a classifier saved with <see cref="Save"/>; a file that is not one gives an error naming it.</summary>
-    public static Classifier Load(string path)
-    {
-        using var file = File.OpenRead(path);
-        return Load(file, $"'{path}'");
-    }
-
-    /// <summary>Loads a classifier from the bytes <see cref="Save"/> wrote (<paramref name="name"/> names it in errors).</summary>
-    public static Classifier Load(byte[] model, string name)
+    /// <summary>Loads ML.NET's model zip (<paramref name="name"/> names it in errors).</summary>
+    public static new MlNetClassifier Load(byte[] model, string name)
     {
         using var stream = new MemoryStream(model, writable: false);
         return Load(stream, name);
     }
 
-    /// <summary>The model file's bytes.</summary>
-    public byte[] ToBytes()
+    public override byte[] ToBytes()
     {
         using var stream = new MemoryStream();
         _ml.Model.Save(_model, _ml.Data.LoadFromEnumerable(Array.Empty<Row>(), Schema(FeatureCount)).Schema, stream);
         return stream.ToArray();
     }
 
-    private static Classifier Load(Stream stream, string name)
+    private static MlNetClassifier Load(Stream stream, string name)
     {
         var ml = new MLContext();
         try
@@ -157,7 +228,7 @@ public sealed class Classifier
             var model = ml.Model.Load(stream, out var schema);
             var features = schema?["Features"].Type as VectorDataViewType
                 ?? throw new InvalidDataException("it has no input column 'Features' of fixed length");
-            return new Classifier(ml, model, features.Size);
+            return new MlNetClassifier(ml, model, features.Size);
         }
         catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException)
         {
@@ -165,15 +236,7 @@ public sealed class Classifier
         }
     }
 
-    /// <summary>Writes the model (ML.NET's zip) to <paramref name="path"/>.</summary>
-    public void Save(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllBytes(path, ToBytes());
-    }
-
-    /// <summary>The most likely label for <paramref name="features"/> and its probability.</summary>
-    public Prediction Predict(float[] features)
+    public override Prediction Predict(float[] features)
     {
         if (features.Length != FeatureCount)
         {

@@ -9,13 +9,23 @@ namespace MediaCluster.Media.Learning;
 /// line; RFC 4180 quoting, so a text may hold commas, quotes and line breaks); a text's features are hashed word
 /// unigrams and bigrams (<see cref="TextFeatures"/>), so the same vector classifier, registry and promotion serve it.
 /// </summary>
-public sealed class TextTask : LearningTask
+public sealed class TextTask(string name, IReadOnlyList<string> labels, ClassifierConfig? config = null) : LearningTask
 {
     public const string TaskName = "text";
 
-    public override string Name => TaskName;
+    public const string Kind = "text";
 
-    public override IReadOnlyList<string> Labels => TextSamples.Labels;
+    /// <summary>The built-in task whose model labels transcript segments and summaries once a user trains it.</summary>
+    public TextTask()
+        : this(TaskName, TextSamples.Labels)
+    {
+    }
+
+    public override string Name { get; } = name;
+
+    public override IReadOnlyList<string> Labels { get; } = labels;
+
+    public override ClassifierConfig DefaultConfig { get; } = config ?? new();
 
     public override Task<IReadOnlyList<LabelledExample>> ExamplesAsync(IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {

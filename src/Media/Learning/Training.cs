@@ -73,22 +73,36 @@ public static class Training
             parts[named.Split!.Value].Add(named);
         }
 
+        // A dataset that names its test split (FashionMNIST's t10k files) is measured on that alone: the rest is only
+        // split into training and validation.
+        var namedTest = parts[DataSplit.Test].Count > 0;
         var random = new Random(seed);
         foreach (var label in examples.Where(e => e.Split is null).GroupBy(e => e.Label).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var shuffled = label.ToArray();
             random.Shuffle(shuffled);
             var held = shuffled.Length >= 3 ? Math.Max(1, (int)Math.Round(shuffled.Length * holdout)) : 0;
-            parts[DataSplit.Test].AddRange(shuffled.Take(held));
-            parts[DataSplit.Validation].AddRange(shuffled.Skip(held).Take(held));
-            parts[DataSplit.Train].AddRange(shuffled.Skip(2 * held));
+            var tested = namedTest ? 0 : held;
+            parts[DataSplit.Test].AddRange(shuffled.Take(tested));
+            parts[DataSplit.Validation].AddRange(shuffled.Skip(tested).Take(held));
+            parts[DataSplit.Train].AddRange(shuffled.Skip(tested + held));
         }
 
         return parts.ToDictionary(p => p.Key, p => (IReadOnlyList<LabelledExample>)p.Value);
     }
 
-    /// <summary>Splits, trains on the training split, and measures on validation and test.</summary>
-    public static TrainingResult Run(IReadOnlyList<LabelledExample> examples, ClassifierConfig config)
+    /// <summary>Splits, trains one of ML.NET's learners on the training split, and measures on validation and test.</summary>
+    public static TrainingResult Run(IReadOnlyList<LabelledExample> examples, ClassifierConfig config) =>
+        RunAsync(examples, config, (split, _) => Task.FromResult(Classifier.Train(split[DataSplit.Train], config))).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Splits, has <paramref name="fit"/> train on the split (given every split and the labels in order; a network also
+    /// reports on validation while it trains), and measures the classifier on validation and test.
+    /// </summary>
+    public static async Task<TrainingResult> RunAsync(
+        IReadOnlyList<LabelledExample> examples,
+        ClassifierConfig config,
+        Func<IReadOnlyDictionary<DataSplit, IReadOnlyList<LabelledExample>>, IReadOnlyList<string>, Task<Classifier>> fit)
     {
         config = config.Validated();
         var split = Split(examples, config.Holdout, config.Seed);
@@ -97,8 +111,8 @@ public static class Training
             throw new ArgumentException("the data leaves no test split: each label needs at least three examples", nameof(examples));
         }
 
-        var classifier = Classifier.Train(split[DataSplit.Train], config);
         var labels = examples.Select(e => e.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        var classifier = await fit(split, labels).ConfigureAwait(false);
         return new TrainingResult(
             classifier,
             ClassifierMetrics.Of(classifier, split[DataSplit.Validation], labels),

@@ -130,5 +130,17 @@ public sealed record PromoteRequest(int Version);
 /// <summary>What the trainer does now and its latest runs.</summary>
 public sealed record TrainerInfo(string? RunningTask, string? RunningDatasetHash, string Phase, int Queued, IReadOnlyList<TrainingRunInfo> Recent);
 
+/// <summary>
+/// POST /api/models/tasks: a task a user defines — kind image (pictures; <see cref="Size"/> their side) or text, its
+/// labels (an IDX dataset's numbers name them in order), and its training config (learner, epochs …; null: the kind's default).
+/// </summary>
+public sealed record TaskRequest(string? Name, string? Kind, IReadOnlyList<string>? Labels, int? Size, System.Text.Json.JsonElement? Config);
+
+/// <summary>GET /api/models/tasks: a task (built in or defined), its labels, its config and its promoted version (0: none).</summary>
+public sealed record TaskInfo(string Name, string Kind, bool BuiltIn, IReadOnlyList<string> Labels, int Size, System.Text.Json.JsonElement Config, int PromotedVersion);
+
+/// <summary>POST /api/models/TASK/predict: one file's label by the task's promoted model, with its confidence (0–1).</summary>
+public sealed record PredictionInfo(string File, string Label, double Confidence, int Version);
+
 /// <summary>An ended training run.</summary>
 public sealed record TrainingRunInfo(string Task, string DatasetHash, int Version, string Status, string Reason);

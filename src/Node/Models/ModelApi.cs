@@ -1,5 +1,8 @@
 using System.Text.Json;
+using MediaCluster.Actors.Hosting;
 using MediaCluster.Actors.Training;
+using MediaCluster.Media;
+using MediaCluster.Media.Learning;
 using MediaCluster.Messages.Api;
 using MediaCluster.Messages.Jobs;
 using MediaCluster.Node.Jobs;
@@ -19,10 +22,111 @@ internal static class ModelApi
         var models = app.MapGroup("/api/models");
         models.MapGet(string.Empty, async (string? task, ModelRegistry registry) =>
             TypedResults.Json((await registry.ListAsync(task)).Select(Info).ToArray(), ApiJson.Options));
+        models.MapGet("/tasks", TasksAsync);
+        models.MapPost("/tasks", DefineAsync);
         models.MapGet("/{task}/{version:int}", FindAsync);
+        models.MapPost("/{task}/predict", (string task, HttpContext context, Predictions predictions, CancellationToken ct) => PredictAsync(task, context, predictions, options, ct));
         models.MapPost("/{task}/train", (string task, HttpContext context, TrainingGateway training, CancellationToken ct) => TrainAsync(task, context, training, options, ct));
         operatorRoutes.MapPost("/api/models/{task}/promote", PromoteAsync);
         app.MapGet("/api/trainer", TrainerAsync);
+    }
+
+    /// <summary>Files a predict request may carry at once.</summary>
+    public const int MaxPredictFiles = 64;
+
+    private static async Task<JsonHttpResult<TaskInfo[]>> TasksAsync(TaskCatalog catalog, NodeEngines engines, ModelRegistry registry)
+    {
+        var promoted = (await registry.ListAsync()).Where(v => v.Status == ModelStatus.Promoted).ToDictionary(v => v.Task, v => v.Version);
+        var builtIn = engines.LearningTasks.Select(t => new TaskInfo(
+            t.Name, t is TextTask ? TextTask.Kind : "scene", true, t.Labels, 0, JsonSerializer.SerializeToElement(t.DefaultConfig), promoted.GetValueOrDefault(t.Name)));
+        var defined = (await registry.TasksAsync()).Select(t => new TaskInfo(t.Name, t.Kind, false, t.Labels, t.Size, Parse(t.Config), promoted.GetValueOrDefault(t.Name)));
+        return TypedResults.Json(builtIn.Concat(defined).ToArray(), ApiJson.Options);
+    }
+
+    private static async Task<Results<JsonHttpResult<TaskInfo>, JsonHttpResult<ApiError>>> DefineAsync(TaskRequest request, TaskCatalog catalog, ILoggerFactory logs)
+    {
+        if (request.Name is not { Length: > 0 } name || request.Kind is not { Length: > 0 } kind)
+        {
+            return ApiErrors.Of("'name' and 'kind' (image or text) are required", StatusCodes.Status400BadRequest);
+        }
+
+        ClassifierConfig config;
+        try
+        {
+            config = request.Config is { ValueKind: JsonValueKind.Object } given
+                ? given.Deserialize<ClassifierConfig>() ?? new ClassifierConfig()
+                : kind == ImageTask.Kind ? new ClassifierConfig { Trainer = "cnn" } : new ClassifierConfig();
+        }
+        catch (JsonException ex)
+        {
+            return ApiErrors.Of($"the config is not valid: {ex.Message}", StatusCodes.Status400BadRequest);
+        }
+
+        var definition = new TaskDefinition(name, kind, request.Labels ?? [], kind == ImageTask.Kind ? request.Size ?? 28 : 0, JsonSerializer.Serialize(config), DateTimeOffset.UtcNow);
+        if (await catalog.DefineAsync(definition) is { } refusal)
+        {
+            return ApiErrors.Of(refusal, StatusCodes.Status400BadRequest);
+        }
+
+        logs.CreateLogger("MediaCluster.Node.Models").LogInformation("Task {Task} defined: {Kind}, {Labels} label(s), learner {Learner}", name, kind, definition.Labels.Count, config.Trainer);
+        return TypedResults.Json(new TaskInfo(name, kind, false, definition.Labels, definition.Size, JsonSerializer.SerializeToElement(config), 0), ApiJson.Options, statusCode: StatusCodes.Status201Created);
+    }
+
+    /// <summary>Files uploaded (multipart, within the upload limit and <see cref="MaxPredictFiles"/>), each labelled by the task's promoted model.</summary>
+    private static async Task<Results<JsonHttpResult<PredictionInfo[]>, JsonHttpResult<ApiError>>> PredictAsync(
+        string task, HttpContext context, Predictions predictions, NodeOptions options, CancellationToken ct)
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            return ApiErrors.Of("send the files as multipart/form-data", StatusCodes.Status400BadRequest);
+        }
+
+        context.Features.Set<Microsoft.AspNetCore.Http.Features.IFormFeature>(new Microsoft.AspNetCore.Http.Features.FormFeature(
+            context.Request,
+            new Microsoft.AspNetCore.Http.Features.FormOptions { MultipartBodyLengthLimit = options.MaxUploadBytes, ValueCountLimit = MaxPredictFiles + 8 }));
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(ct);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return ApiErrors.Of($"the upload could not be read: {ex.Message}", StatusCodes.Status400BadRequest);
+        }
+
+        if (form.Files.Count is 0 or > MaxPredictFiles)
+        {
+            return ApiErrors.Of($"send 1–{MaxPredictFiles} files (got {form.Files.Count})", StatusCodes.Status400BadRequest);
+        }
+
+        var folder = Path.Combine(options.DataDirectory, "uploads", "predict-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var files = new List<(string, string)>();
+            for (var i = 0; i < form.Files.Count; i++)
+            {
+                var file = form.Files[i];
+                var extension = Path.GetExtension(file.FileName).ToLowerInvariant();
+                var path = Path.Combine(folder, $"{i}{(extension.Length <= 8 && extension.Skip(1).All(char.IsAsciiLetterOrDigit) ? extension : string.Empty)}");
+                await using (var target = File.Create(path))
+                {
+                    await file.CopyToAsync(target, ct);
+                }
+
+                files.Add((Path.GetFileName(file.FileName), path));
+            }
+
+            return TypedResults.Json((await predictions.PredictAsync(task, files, options.Training.MaxDataFileBytes, ct)).ToArray(), ApiJson.Options);
+        }
+        catch (Exception ex) when (ex is MediaException or KeyNotFoundException)
+        {
+            return ApiErrors.Of(ex.Message, StatusCodes.Status400BadRequest);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     private static async Task<Results<JsonHttpResult<ModelDetail>, JsonHttpResult<ApiError>>> FindAsync(string task, int version, ModelRegistry registry) =>
