@@ -118,7 +118,7 @@ public static class TrainingProcess
             var validation = data[DataSplit.Validation];
             double? accuracy = validation.Labels.Length == 0 ? null : Accuracy(network, validation.Features, validation.Labels, features, shape, mean, std);
             Save(folder, run, network, adam, epoch);
-            Report(output, new NeuralProgress(epoch, config.Epochs, batches, batches, total / batches, accuracy));
+            Report(output, new NeuralProgress(epoch, config.Epochs, batches, batches, total / batches, accuracy, PeakRssMb: PeakRssMb()));
         }
 
         var test = data[DataSplit.Test];
@@ -264,6 +264,20 @@ public static class TrainingProcess
         }
 
         return NeuralClassifier.Write(new NeuralHeader(run.Network, run.Input, run.Labels, tensors), values);
+    }
+
+    /// <summary>This process's peak resident memory (VmHWM), in MB; null where /proc does not say.</summary>
+    private static double? PeakRssMb()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is not null && long.TryParse(line["VmHWM:".Length..].Trim().Split(' ')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var kb) ? Math.Round(kb / 1024.0, 1) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static void Report(TextWriter output, NeuralProgress progress)

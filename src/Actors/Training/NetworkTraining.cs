@@ -24,7 +24,8 @@ internal sealed class NetworkTraining(TrainerOptions options, ILogger log)
 
     private const int KeptErrorLines = 20;
 
-    public async Task<Classifier> TrainAsync(
+    /// <summary>The network, and the peak resident memory (MB) its last training process reported.</summary>
+    public async Task<(Classifier Model, double? PeakRssMb)> TrainAsync(
         TrainingRequested run,
         LearningTask task,
         ClassifierConfig config,
@@ -45,9 +46,10 @@ internal sealed class NetworkTraining(TrainerOptions options, ILogger log)
         }
 
         var failures = new List<string>();
+        var peak = new double?[1];
         while (true)
         {
-            var ended = await RunProcessAsync(command, folder, task.Name, progress, stopping).ConfigureAwait(false);
+            var ended = await RunProcessAsync(command, folder, task.Name, progress, peak, stopping).ConfigureAwait(false);
             if (ended is null)
             {
                 break;
@@ -76,7 +78,7 @@ internal sealed class NetworkTraining(TrainerOptions options, ILogger log)
         log.LogInformation("Network of {Task} trained ({Network}, input [{Input}]); run here it gives the training process's labels on {Same} of {Count} test examples",
             task.Name, network, string.Join(", ", input), test.Count - differ, test.Count);
         Directory.Delete(folder, recursive: true);
-        return model;
+        return (model, peak[0]);
     }
 
     /// <summary>The network and its input for a task's learner: cnn over an image task's pictures, mlp over any feature vector.</summary>
@@ -105,7 +107,7 @@ internal sealed class NetworkTraining(TrainerOptions options, ILogger log)
     }
 
     /// <summary>Runs one training process to its end: null when it wrote the model, else how it ended.</summary>
-    private async Task<string?> RunProcessAsync(IReadOnlyList<string> command, string folder, string task, IProgress<TrainerProgress> progress, CancellationToken stopping)
+    private async Task<string?> RunProcessAsync(IReadOnlyList<string> command, string folder, string task, IProgress<TrainerProgress> progress, double?[] peak, CancellationToken stopping)
     {
         var start = new ProcessStartInfo(command[0])
         {
@@ -142,7 +144,10 @@ internal sealed class NetworkTraining(TrainerOptions options, ILogger log)
         {
             while (await process.StandardOutput.ReadLineAsync(stopping).ConfigureAwait(false) is { } line)
             {
-                Report(line, task, progress);
+                if (Report(line, task, progress) is { } rss)
+                {
+                    peak[0] = rss;
+                }
             }
 
             await process.WaitForExitAsync(stopping).ConfigureAwait(false);
@@ -169,8 +174,8 @@ internal sealed class NetworkTraining(TrainerOptions options, ILogger log)
         return said.Length > 0 ? $"{how}: {said}" : how;
     }
 
-    /// <summary>A progress line (JSON) becomes the trainer's phase, and an epoch's end a log line; anything else is ignored.</summary>
-    private void Report(string line, string task, IProgress<TrainerProgress> progress)
+    /// <summary>A progress line (JSON) becomes the trainer's phase, and an epoch's end a log line (returning the process's peak memory); anything else is ignored.</summary>
+    private double? Report(string line, string task, IProgress<TrainerProgress> progress)
     {
         NeuralProgress? step;
         try
@@ -184,14 +189,14 @@ internal sealed class NetworkTraining(TrainerOptions options, ILogger log)
 
         if (step is null)
         {
-            return;
+            return null;
         }
 
         if (step.ResumedFromEpoch is { } resumed)
         {
             log.LogInformation("Training {Task} resumes after epoch {Epoch} of {Epochs}, from its checkpoint", task, resumed, step.Epochs);
             progress.Report(new TrainerProgress(TrainerPhase.Training, Detail: $"resumed after epoch {resumed}/{step.Epochs}"));
-            return;
+            return null;
         }
 
         var accuracy = step.ValidationAccuracy is { } a ? string.Create(CultureInfo.InvariantCulture, $", validation accuracy {a:0.000}") : string.Empty;
@@ -201,5 +206,7 @@ internal sealed class NetworkTraining(TrainerOptions options, ILogger log)
         {
             log.LogInformation("Training {Task}: {Detail}", task, detail);
         }
+
+        return step.PeakRssMb;
     }
 }

@@ -47,8 +47,14 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
             }
 
             progress.Report(new TrainerProgress(TrainerPhase.Training));
+            double? processRss = null;
             var result = config.Neural
-                ? await Media.Learning.Training.RunAsync(examples, config, (split, labels) => _networks.TrainAsync(run, learning, config, split, labels, progress, stopping))
+                ? await Media.Learning.Training.RunAsync(examples, config, async (split, labels) =>
+                {
+                    var (network, rss) = await _networks.TrainAsync(run, learning, config, split, labels, progress, stopping);
+                    processRss = rss;
+                    return network;
+                })
                 : Media.Learning.Training.Run(examples, config);
             var seconds = watch.Elapsed.TotalSeconds;
             progress.Report(new TrainerProgress(TrainerPhase.Evaluating));
@@ -59,6 +65,7 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
             {
                 examples = examples.Count,
                 train_seconds = Math.Round(seconds, 3),
+                training_process_peak_rss_mb = processRss,
                 validation = result.Validation,
                 test = result.Test,
                 current_version = current?.Version,

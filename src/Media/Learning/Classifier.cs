@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
 
 namespace MediaCluster.Media.Learning;
 
@@ -21,8 +22,8 @@ public enum DataSplit
 public sealed record ClassifierConfig
 {
     /// <summary>
-    /// <c>sdca</c> (linear, maximum entropy) or <c>fasttree</c> (boosted trees, one against the rest), trained by ML.NET in
-    /// the node; <c>cnn</c> (a convolutional network over pictures) or <c>mlp-head</c> (a small network over feature
+    /// <c>sdca</c> (linear, maximum entropy), <c>fasttree</c> (boosted trees, one against the rest) or <c>lightgbm</c>
+    /// (LightGBM's boosted trees over every class), trained by ML.NET in the node; <c>cnn</c> (a convolutional network over pictures) or <c>mlp-head</c> (a small network over feature
     /// vectors), trained by TorchSharp in the training process.
     /// </summary>
     [JsonPropertyName("trainer")]
@@ -95,7 +96,7 @@ public sealed record ModelLabel(string Task, string Label, double Confidence, in
 public abstract class Classifier
 {
     /// <summary>The learners ML.NET trains in the node.</summary>
-    public static IReadOnlyList<string> MlNetLearners { get; } = ["sdca", "fasttree"];
+    public static IReadOnlyList<string> MlNetLearners { get; } = ["sdca", "fasttree", "lightgbm"];
 
     /// <summary>The learners the training process trains (TorchSharp), and the network each makes.</summary>
     public static IReadOnlyDictionary<string, string> NeuralLearners { get; } = new Dictionary<string, string> { ["cnn"] = "cnn", ["mlp-head"] = "mlp" };
@@ -131,8 +132,8 @@ public abstract class Classifier
 }
 
 /// <summary>
-/// ML.NET's classifier: min-max normalised features, then SDCA maximum entropy or one-versus-all FastTree. Saved as
-/// ML.NET's model zip.
+/// ML.NET's classifier: min-max normalised features, then SDCA maximum entropy, one-versus-all FastTree or LightGBM's
+/// multiclass boosted trees. Saved as ML.NET's model zip.
 /// </summary>
 public sealed class MlNetClassifier : Classifier
 {
@@ -187,21 +188,32 @@ public sealed class MlNetClassifier : Classifier
         var prepare = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.NormalizeMinMax("Features"));
         // One thread each: both learners split their work over threads in an order the scheduler picks, so the same seed
         // gave different models (and a held-out F1 that moved between runs); the data here is small enough not to miss them.
-        IEstimator<ITransformer> learner = config.Trainer == "fasttree"
-            ? ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+        IEstimator<ITransformer> learner = config.Trainer switch
+        {
+            "fasttree" => ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
             {
                 NumberOfLeaves = 8,
                 NumberOfTrees = config.Iterations,
                 MinimumExampleCountPerLeaf = 2,
                 LearningRate = 0.2,
                 NumberOfThreads = 1,
-            }))
-            : ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
+            })),
+            // Gradient-boosted trees, one model over every class, on config.Threads threads (one seed and thread count, one model).
+            "lightgbm" => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
+            {
+                NumberOfIterations = config.Iterations,
+                NumberOfThreads = config.Threads,
+                Seed = config.Seed,
+                Verbose = false,
+                Silent = true,
+            }),
+            _ => ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
             {
                 L2Regularization = config.L2,
                 MaximumNumberOfIterations = config.Iterations,
                 NumberOfThreads = 1,
-            });
+            }),
+        };
         var model = prepare.Append(learner).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")).Fit(data);
         return new MlNetClassifier(ml, model, length);
     }

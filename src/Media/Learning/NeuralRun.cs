@@ -26,7 +26,8 @@ public sealed record NeuralProgress(
     [property: JsonPropertyName("batches")] int Batches,
     [property: JsonPropertyName("loss")] double Loss,
     [property: JsonPropertyName("validation_accuracy")] double? ValidationAccuracy = null,
-    [property: JsonPropertyName("resumed_from_epoch")] int? ResumedFromEpoch = null);
+    [property: JsonPropertyName("resumed_from_epoch")] int? ResumedFromEpoch = null,
+    [property: JsonPropertyName("peak_rss_mb")] double? PeakRssMb = null);
 
 /// <summary>
 /// The files of a neural run's folder. <c>data.bin</c> is <c>MCND</c>, a format version, the example count and the

@@ -88,6 +88,11 @@ public static class Training
             parts[DataSplit.Train].AddRange(shuffled.Skip(tested + held));
         }
 
+        // The training split in a seeded random order, not label after label: SDCA fed FashionMNIST grouped by label
+        // reached 0.61 test accuracy against 0.84 shuffled (its own shuffle does not undo the grouping).
+        var train = parts[DataSplit.Train].ToArray();
+        random.Shuffle(train);
+        parts[DataSplit.Train] = [.. train];
         return parts.ToDictionary(p => p.Key, p => (IReadOnlyList<LabelledExample>)p.Value);
     }
 
