@@ -200,6 +200,63 @@ public sealed partial class PageTests : IAsyncLifetime
         Assert.Equal(401, await page.EvaluateAsync<int>("async () => (await fetch('/api/jobs')).status"));
     }
 
+    [Fact]
+    public async Task Page_Models_ADatasetUploadedTrainsAVersion_ItsConfusionMatrixShows_AndTheTrainerSaysWhatItDoes()
+    {
+        // A task of the user's own (defined through the API, as pbm does), then its dataset uploaded on the page: a zip
+        // of 1 000 real FashionMNIST pictures and 200 test ones as IDX pairs.
+        using (var defined = await _node.Client.PostAsync("api/models/tasks", System.Net.Http.Json.JsonContent.Create(new
+        {
+            name = "fashion", kind = "image", labels = Testing.FashionMnist.Labels, config = new { trainer = "cnn", epochs = 1, threads = 1 },
+        })))
+        {
+            Assert.True(defined.IsSuccessStatusCode, await defined.Content.ReadAsStringAsync());
+        }
+
+        var data = Path.Combine(_directory, "fashion");
+        Testing.FashionMnist.WriteSubset(data, train: 1000, test: 200);
+        var zip = Path.Combine(_directory, "fashion.zip");
+        System.IO.Compression.ZipFile.CreateFromDirectory(data, zip);
+
+        var page = await NewPageAsync();
+        await page.GotoAsync(_node.Api.ToString());
+        await SignInAsync(page);
+        await page.ClickAsync("#nav-cluster");
+        await Expect(page.Locator("#tasks tbody tr", new() { HasText = "fashion" })).ToContainTextAsync("image" + "cnn" + "none" + string.Join(", ", Testing.FashionMnist.Labels));
+        await Expect(page.Locator("#tasks tbody tr", new() { HasText = "shot-movement" })).ToContainTextAsync("scene (built in)");
+        await page.SelectOptionAsync("#dataset-task", "fashion");
+        await page.SetInputFilesAsync("#dataset-file", zip);
+        await page.ClickAsync("#dataset-form button");
+        await Expect(page.Locator("#dataset-status")).ToHaveTextAsync(new Regex("^fashion: training on dataset [0-9a-f]{16} queued\\.$"));
+
+        // The view follows the trainer by itself: the version appears promoted, and the task names it.
+        var version = page.Locator("#versions tbody tr", new() { HasText = "fashion" });
+        await Expect(version).ToContainTextAsync("promoted", new() { Timeout = 180_000 });
+        await Expect(page.Locator("#tasks tbody tr", new() { HasText = "fashion" })).ToContainTextAsync("v1");
+        await Expect(page.Locator("#trainer-status")).ToContainTextAsync("Last: fashion v1 promoted (the first fashion model: test macro-F1 ");
+
+        await version.ClickAsync();
+        await Expect(page.Locator("#version-title")).ToContainTextAsync("fashion v1: promoted, test macro-F1 ");
+        await Expect(page.Locator("#version-title")).ToContainTextAsync("on 200 examples");
+        await Expect(page.Locator("#confusion tbody tr")).ToHaveCountAsync(10);
+        await Expect(page.Locator("#confusion thead th")).ToHaveCountAsync(13);
+        var counted = 0;
+        foreach (var cell in await page.Locator("#confusion tbody td:not(:nth-last-child(-n+2))").AllTextContentsAsync())
+        {
+            counted += int.Parse(cell, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        Assert.Equal(200, counted);
+        await Shot(page, "models");
+
+        // A dataset the task cannot take: the node's sentence, on the page.
+        var bad = Path.Combine(_directory, "bad.csv");
+        await File.WriteAllTextAsync(bad, "path,label\nmissing.png,Bag\n");
+        await page.SetInputFilesAsync("#dataset-file", bad);
+        await page.ClickAsync("#dataset-form button");
+        await Expect(page.Locator("#dataset-status.error")).ToContainTextAsync("missing.png");
+    }
+
     private async Task<IPage> NewPageAsync()
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { AcceptDownloads = true, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });

@@ -424,6 +424,13 @@ $('#live-stop').addEventListener('click', () => {
 // ---- cluster ----
 async function showCluster() {
   show('cluster');
+  clearInterval(modelsTimer);
+  // The trainer's phase and the registry change while a run goes: looked at again every 2 s while this view is open.
+  modelsTimer = setInterval(() => {
+    if ($('#cluster').hidden) { clearInterval(modelsTimer); return; }
+    showModels().catch((e) => banner(e.message));
+  }, 2000);
+  await showModels();
   const [cluster, region, nodes] = await Promise.all([
     api('/api/cluster'),
     api('/api/cluster/sharding/jobs').catch(() => ({ regions: [] })),
@@ -442,6 +449,94 @@ async function showCluster() {
     return tr;
   }));
 }
+
+// ---- models: tasks, versions, the trainer ----
+let modelsTimer = null;
+
+async function showModels() {
+  const [tasks, versions, trainer] = await Promise.all([api('/api/models/tasks'), api('/api/models'), api('/api/trainer')]);
+  $('#trainer-status').textContent = trainer.running_task
+    ? `Training ${trainer.running_task} on dataset ${trainer.running_dataset_hash}: ${trainer.phase}; ${trainer.queued} queued.`
+    : `The trainer is idle; ${trainer.queued} queued.` + (trainer.recent.length ? ` Last: ${describeRun(trainer.recent[trainer.recent.length - 1])}.` : '');
+  $('#tasks tbody').replaceChildren(...tasks.map((t) => row([t.name, t.kind + (t.built_in ? ' (built in)' : ''), t.config.trainer,
+    t.promoted_version ? `v${t.promoted_version}` : 'none', t.labels.join(', ')])));
+  const select = $('#dataset-task');
+  const chosen = select.value;
+  select.replaceChildren(...tasks.map((t) => Object.assign(document.createElement('option'), { value: t.name, textContent: t.name })));
+  if (chosen) select.value = chosen;
+  $('#versions tbody').replaceChildren(...versions.map((v) => {
+    const tr = row([v.task, `v${v.version}`, v.status, v.test_macro_f1.toFixed(3), v.test_accuracy.toFixed(3), v.examples,
+      new Date(v.created).toLocaleString(), v.reason]);
+    tr.classList.add('status-' + v.status);
+    tr.tabIndex = 0;
+    tr.dataset.task = v.task;
+    tr.dataset.version = v.version;
+    const open = () => showVersion(v.task, v.version).catch((e) => banner(e.message));
+    tr.addEventListener('click', open);
+    tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') open(); });
+    return tr;
+  }));
+}
+
+function describeRun(r) {
+  return r.version ? `${r.task} v${r.version} ${r.status} (${r.reason})` : `${r.task} ${r.status} (${r.reason})`;
+}
+
+function row(values) {
+  const tr = document.createElement('tr');
+  for (const value of values) tr.append(Object.assign(document.createElement('td'), { textContent: String(value) }));
+  return tr;
+}
+
+async function showVersion(task, version) {
+  const detail = await api(`/api/models/${encodeURIComponent(task)}/${version}`);
+  const test = detail.metrics.test;
+  $('#version-title').textContent = `${task} v${version}: ${detail.model.status}, test macro-F1 ${test.macro_f1.toFixed(3)}, accuracy ${test.accuracy.toFixed(3)} on ${test.examples} examples`;
+  $('#version-config').textContent = `Config ${JSON.stringify(detail.config)}; dataset ${detail.model.dataset_hash}; trained in ${detail.metrics.train_seconds} s.`;
+  const head = document.createElement('tr');
+  for (const label of ['true \\ predicted', ...test.labels, 'precision', 'recall']) head.append(Object.assign(document.createElement('th'), { textContent: label, scope: 'col' }));
+  $('#confusion thead').replaceChildren(head);
+  $('#confusion tbody').replaceChildren(...test.labels.map((label, i) => {
+    const tr = document.createElement('tr');
+    tr.append(Object.assign(document.createElement('th'), { textContent: label, scope: 'row' }));
+    test.confusion[i].forEach((count, j) => {
+      const td = Object.assign(document.createElement('td'), { textContent: String(count) });
+      if (i === j) td.className = 'diagonal';
+      tr.append(td);
+    });
+    tr.append(Object.assign(document.createElement('td'), { textContent: test.precision[i].toFixed(3) }));
+    tr.append(Object.assign(document.createElement('td'), { textContent: test.recall[i].toFixed(3) }));
+    return tr;
+  }));
+  $('#version-detail').hidden = false;
+}
+
+$('#dataset-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const task = $('#dataset-task').value;
+  const file = $('#dataset-file').files[0];
+  const status = $('#dataset-status');
+  status.classList.remove('error');
+  if (!task || !file) { status.textContent = 'Choose a task and a dataset file (a labels CSV or a zip).'; return; }
+  if (uploadLimit !== null && file.size > uploadLimit) {
+    status.textContent = `${file.name} is larger than this node's upload limit`;
+    status.classList.add('error');
+    return;
+  }
+  const form = new FormData();
+  form.append('file', file, file.name);
+  status.textContent = `Uploading ${file.name}…`;
+  try {
+    const answer = await api(`/api/models/${encodeURIComponent(task)}/train`, { method: 'POST', body: form });
+    status.textContent = answer.already_trained
+      ? `${task}: dataset ${answer.dataset_hash} was trained before, as v${answer.version}.`
+      : `${task}: training on dataset ${answer.dataset_hash} queued.`;
+    await showModels();
+  } catch (error) {
+    status.textContent = error.message;
+    status.classList.add('error');
+  }
+});
 
 // ---- start ----
 window.addEventListener('hashchange', route);
