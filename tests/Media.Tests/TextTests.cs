@@ -19,7 +19,7 @@ public sealed class TextTests : IDisposable
         var result = Training.Run(train, task.DefaultConfig);
         var metrics = ClassifierMetrics.Of(result.Classifier, heldOut, [.. TextSamples.Labels.Order(StringComparer.Ordinal)]);
         Assert.True(metrics.MacroF1 >= 0.9, $"text macro-F1 on held-out sentences {metrics.MacroF1:0.00}");
-        Assert.Equal(TextSamples.Negative, result.Classifier.Predict(TextFeatures.Of("Honestly, the concert was awful and left everyone angry.")).Label);
+        Assert.Equal(TextSamples.Negative, result.Classifier.Predict(TextTask.Features("Honestly, the concert was awful and left everyone angry.")).Label);
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class TextTests : IDisposable
         await File.WriteAllTextAsync(csv, "text,label\n\"Well, it was \"\"fine\"\",\nreally\",neutral\nplain text,positive\n");
         var examples = await new TextTask().ExamplesAsync([csv]);
         Assert.Equal(["neutral", "positive"], examples.Select(e => e.Label));
-        Assert.Equal(TextFeatures.Of("Well, it was \"fine\",\nreally"), examples[0].Features);
+        Assert.Equal(TextTask.Features("Well, it was \"fine\",\nreally"), examples[0].Features);
         Assert.Equal(("quoted.csv:2", "quoted.csv:4"), (examples[0].Source, examples[1].Source));
     }
 
@@ -46,11 +46,19 @@ public sealed class TextTests : IDisposable
     }
 
     [Fact]
-    public void TextFeatures_NegationAndCase_AreSeen()
+    public void Features_AreMiniLmEmbeddings_CaseBlind_UnitLength_AndCloseForTextsThatMeanAlike()
     {
-        Assert.Equal(TextFeatures.Of("It was GOOD."), TextFeatures.Of("it was good"));
-        Assert.NotEqual(TextFeatures.Of("it was good"), TextFeatures.Of("it was not good"));
-        Assert.Equal(1.0, Math.Sqrt(TextFeatures.Of("a b c a").Sum(v => v * v)), 5);
-        Assert.All(TextFeatures.Of(""), v => Assert.Equal(0, v));
+        Assert.Equal(SentenceEmbedder.Dimensions, TextTask.Features("it was good").Length);
+        Assert.Equal(TextTask.Features("It was GOOD."), TextTask.Features("it was good."));
+        Assert.NotEqual(TextTask.Features("it was good"), TextTask.Features("it was not good"));
+        Assert.Equal(1.0, Math.Sqrt(TextTask.Features("a b c a").Sum(v => v * v)), 5);
+        Assert.Equal(1.0, Math.Sqrt(TextTask.Features("").Sum(v => v * v)), 5);
+
+        static double Cosine(string a, string b) => TextTask.Features(a).Zip(TextTask.Features(b)).Sum(p => p.First * p.Second);
+        var alike = Cosine("The film was wonderful.", "I really loved that movie.");
+        var unlike = Cosine("The film was wonderful.", "The invoice is due on Monday.");
+        Assert.True(alike > unlike + 0.3, $"alike {alike:0.000}, unlike {unlike:0.000}");
+        var long_ = string.Join(' ', Enumerable.Repeat("word", 1000));
+        Assert.Equal(SentenceEmbedder.Dimensions, TextTask.Features(long_).Length); // cut to 256 tokens, not refused
     }
 }

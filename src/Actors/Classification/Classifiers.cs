@@ -236,8 +236,10 @@ public sealed class Classifiers : ReceiveActor
     private object ClassifyText(ClassifyText request, (Classifier Model, int Version)? trained)
     {
         var classified = new TextClassified { JobId = request.JobId, Batch = request.Batch, Node = _node };
-        classified.Labels.AddRange(request.Texts.Select(text => trained is var (model, version)
-            ? Label(TextTask.TaskName, model.Predict(TextFeatures.Of(text)), version)
+        // A text model trained by an earlier release on hashed words (2048 features) cannot read MiniLM's: VADER labels
+        // until the text task is trained again.
+        classified.Labels.AddRange(request.Texts.Select(text => trained is var (model, version) && model.FeatureCount == SentenceEmbedder.Dimensions
+            ? Label(TextTask.TaskName, model.Predict(TextTask.Features(text)), version)
             : Label(Vader.TaskName, Vader.Default.Label(text), 0)));
         return classified;
     }

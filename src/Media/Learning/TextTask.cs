@@ -5,9 +5,10 @@ using MediaCluster.Media.Samples;
 namespace MediaCluster.Media.Learning;
 
 /// <summary>
-/// Text classification of transcripts (the <c>text</c> task): datasets are CSV files of <c>text,label</c> (a header
-/// line; RFC 4180 quoting, so a text may hold commas, quotes and line breaks); a text's features are hashed word
-/// unigrams and bigrams (<see cref="TextFeatures"/>), so the same vector classifier, registry and promotion serve it.
+/// Text classification (the built-in <c>text</c> task of transcripts, and text tasks users define): datasets are CSV
+/// files of <c>text,label</c> (a header line; RFC 4180 quoting, so a text may hold commas, quotes and line breaks); a
+/// text's features are its MiniLM sentence embedding (<see cref="SentenceEmbedder"/>: texts that mean alike lie close,
+/// so a few examples per label go far), and the same vector classifiers, registry and promotion serve it.
 /// </summary>
 public sealed class TextTask(string name, IReadOnlyList<string> labels, ClassifierConfig? config = null) : LearningTask
 {
@@ -25,6 +26,9 @@ public sealed class TextTask(string name, IReadOnlyList<string> labels, Classifi
 
     public override IReadOnlyList<string> Labels { get; } = labels;
 
+    /// <summary>A text's features: its MiniLM sentence embedding (<see cref="SentenceEmbedder"/>).</summary>
+    public static float[] Features(string text) => SentenceEmbedder.Default.Embed(text);
+
     public override ClassifierConfig DefaultConfig { get; } = config ?? new();
 
     public override Task<IReadOnlyList<LabelledExample>> ExamplesAsync(IReadOnlyList<string> csvFiles, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
@@ -37,7 +41,7 @@ public sealed class TextTask(string name, IReadOnlyList<string> labels, Classifi
             cancellationToken.ThrowIfCancellationRequested();
             foreach (var (text, label, line) in Read(Limits.ReadText(csvFiles[i]), name))
             {
-                examples.Add(new LabelledExample(TextFeatures.Of(text), label, Source: $"{name}:{line}"));
+                examples.Add(new LabelledExample(Features(text), label, Source: $"{name}:{line}"));
                 Limits.CheckExamples(name, examples.Count);
                 labels.Add(label);
                 Limits.CheckLabels(name, labels);
@@ -90,77 +94,5 @@ public sealed class TextTask(string name, IReadOnlyList<string> labels, Classifi
 
             yield return (text, label.Trim(), line);
         }
-    }
-}
-
-/// <summary>
-/// A text as a fixed-length vector: lower-cased words (letters, digits, apostrophes) and pairs of neighbouring words
-/// (so "not good" is not "good"), each hashed (FNV-1a) into <see cref="Dimensions"/> buckets, counts damped by log,
-/// the whole scaled to unit length.
-/// </summary>
-public static class TextFeatures
-{
-    public const int Dimensions = 2048;
-
-    public static float[] Of(string text)
-    {
-        var words = new List<string>();
-        var word = new StringBuilder();
-        foreach (var c in text)
-        {
-            if (char.IsLetterOrDigit(c) || c == '\'')
-            {
-                word.Append(char.ToLowerInvariant(c));
-            }
-            else if (word.Length > 0)
-            {
-                words.Add(word.ToString());
-                word.Clear();
-            }
-        }
-
-        if (word.Length > 0)
-        {
-            words.Add(word.ToString());
-        }
-
-        var counts = new float[Dimensions];
-        for (var i = 0; i < words.Count; i++)
-        {
-            counts[Bucket(words[i])]++;
-            if (i > 0)
-            {
-                counts[Bucket(words[i - 1] + " " + words[i])]++;
-            }
-        }
-
-        var norm = 0.0;
-        for (var i = 0; i < Dimensions; i++)
-        {
-            counts[i] = counts[i] > 0 ? 1 + MathF.Log(counts[i]) : 0;
-            norm += counts[i] * counts[i];
-        }
-
-        if (norm > 0)
-        {
-            var scale = (float)(1 / Math.Sqrt(norm));
-            for (var i = 0; i < Dimensions; i++)
-            {
-                counts[i] *= scale;
-            }
-        }
-
-        return counts;
-    }
-
-    private static int Bucket(string token)
-    {
-        var hash = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes(token))
-        {
-            hash = (hash ^ b) * 16777619u;
-        }
-
-        return (int)(hash % Dimensions);
     }
 }

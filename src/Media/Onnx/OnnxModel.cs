@@ -27,20 +27,25 @@ public sealed class OnnxModel : IDisposable
 
     /// <summary>Loads <paramref name="modelPath"/> on <paramref name="device"/> with <paramref name="intraOpThreads"/> threads per run.</summary>
     public OnnxModel(string modelPath, InferenceDevice device = InferenceDevice.Auto, int intraOpThreads = 1, ILogger? log = null)
+        : this(Path.GetFileName(modelPath), File.Exists(modelPath) ? modelPath : throw new MediaException(MediaErrorKind.ToolMissing, $"ONNX model '{modelPath}' does not exist; run ./mc setup."), null, device, intraOpThreads, log)
+    {
+    }
+
+    /// <summary>Loads a model held in memory (<paramref name="name"/> names it in errors and the log).</summary>
+    public OnnxModel(string name, byte[] model, InferenceDevice device = InferenceDevice.Auto, int intraOpThreads = 1, ILogger? log = null)
+        : this(name, null, model, device, intraOpThreads, log)
+    {
+    }
+
+    private OnnxModel(string name, string? modelPath, byte[]? model, InferenceDevice device, int intraOpThreads, ILogger? log)
     {
         log ??= NullLogger.Instance;
-        if (!File.Exists(modelPath))
-        {
-            throw new MediaException(MediaErrorKind.ToolMissing, $"ONNX model '{modelPath}' does not exist; run ./mc setup.");
-        }
-
-        var name = Path.GetFileName(modelPath);
         string? cudaMissing = null;
         if (device != InferenceDevice.Cpu)
         {
             try
             {
-                Session = Create(modelPath, intraOpThreads, cuda: true);
+                Session = Create(name, modelPath, model, intraOpThreads, cuda: true);
                 Provider = "CUDA";
             }
             catch (Exception ex) when (ex is EntryPointNotFoundException or OnnxRuntimeException or DllNotFoundException)
@@ -59,7 +64,7 @@ public sealed class OnnxModel : IDisposable
 
         if (Session is null)
         {
-            Session = Create(modelPath, intraOpThreads, cuda: false);
+            Session = Create(name, modelPath, model, intraOpThreads, cuda: false);
             Provider = "CPU";
         }
 
@@ -95,7 +100,7 @@ public sealed class OnnxModel : IDisposable
             return false;
         })];
 
-    private static InferenceSession Create(string modelPath, int intraOpThreads, bool cuda)
+    private static InferenceSession Create(string name, string? modelPath, byte[]? model, int intraOpThreads, bool cuda)
     {
         using var options = new SessionOptions
         {
@@ -110,11 +115,11 @@ public sealed class OnnxModel : IDisposable
 
         try
         {
-            return new InferenceSession(modelPath, options);
+            return modelPath is not null ? new InferenceSession(modelPath, options) : new InferenceSession(model!, options);
         }
         catch (OnnxRuntimeException ex) when (!cuda)
         {
-            throw new MediaException(MediaErrorKind.InvalidInput, $"ONNX model '{Path.GetFileName(modelPath)}' could not be loaded: {ex.Message.Trim()}");
+            throw new MediaException(MediaErrorKind.InvalidInput, $"ONNX model '{name}' could not be loaded: {ex.Message.Trim()}");
         }
     }
 

@@ -35,7 +35,7 @@ internal sealed class Predictions(ModelRegistry registry, TaskCatalog catalog)
                 features = learning switch
                 {
                     ImageTask image => image.PictureFeatures(path),
-                    TextTask => TextFeatures.Of(ReadText(path, maxTextBytes)),
+                    TextTask => TextTask.Features(ReadText(path, maxTextBytes)),
                     ShotTask shot => await shot.ExampleFeaturesAsync(path, ct),
                     _ => throw new MediaException(MediaErrorKind.InvalidInput, $"task {task} cannot label files"),
                 };
