@@ -13,10 +13,10 @@ internal static class ModelCommands
     private static Command TaskCommand(PbmCli cli)
     {
         var name = new Argument<string>("NAME") { Description = "the task's name: lower-case letters, digits and dashes" };
-        var kind = new Option<string>("--kind") { Description = "image (pictures: IDX pairs or a labels CSV of picture files) or text (a text,label CSV)", Required = true };
+        var kind = new Option<string>("--kind") { Description = "image (pictures: IDX pairs or a labels CSV of picture files), clip (a labels CSV of short clips) or text (a text,label CSV)", Required = true };
         var labels = new Option<string?>("--labels") { Description = "the labels, comma-separated, in order: an IDX dataset's numbers 0, 1, … name them" };
         var size = new Option<int?>("--size") { Description = "image tasks: the side of the square pictures the network sees (default 28)" };
-        var learner = new Option<string?>("--learner") { Description = "cnn (image default), mlp-head, sdca (text default) or fasttree" };
+        var learner = new Option<string?>("--learner") { Description = "cnn (image default), sdca (clip and text default), mlp-head, fasttree or lightgbm" };
         var epochs = new Option<int?>("--epochs") { Description = "networks: passes over the training split (default 8)" };
         var batch = new Option<int?>("--batch-size") { Description = "networks: examples per step (default 64)" };
         var rate = new Option<double?>("--learning-rate") { Description = "networks: Adam's learning rate (default 0.001)" };
@@ -35,7 +35,7 @@ internal static class ModelCommands
             }
 
             var kindValue = parse.GetValue(kind)!;
-            Set("trainer", parse.GetValue(learner) ?? (kindValue == "image" ? "cnn" : null));
+            Set("trainer", parse.GetValue(learner));
             Set("epochs", parse.GetValue(epochs));
             Set("batch_size", parse.GetValue(batch));
             Set("learning_rate", parse.GetValue(rate));

@@ -220,4 +220,43 @@ public sealed class PbmModelTests : PbmTest
         var labels = JsonSerializer.Deserialize<JsonElement>(output).EnumerateArray().Select(a => a.GetProperty("label").GetString()).ToList();
         Assert.Equal(["positive", "negative", "neutral"], labels);
     }
+
+    [Fact]
+    public async Task Model_AClipTaskOfYourOwn_LearnsFromGeneratedClips_AndLabelsHeldOutOnes()
+    {
+        // Generated camera-movement clips (static, motion, push, pull), 6 per label, as a clip task of the user's: each
+        // clip's 8 frames as ResNet-18 embeddings over time and the camera's motion, the kind's default learner over them.
+        var data = Path.Combine(Folder, "datasets", "camera");
+        await ShotClips.WriteDatasetAsync(data, perLabel: 6, seed: 81);
+        var (status, output, errors) = await PbmAsync("model", "task", "add", "camera", "--kind", "clip", "--labels", "static,motion,push,pull");
+        Assert.True(status == 0, $"task add exited {status}: {errors}");
+        Assert.Equal("task camera defined (clip, learner sdca); train it with `pbm model train camera PATH`\n", output);
+        (status, output, errors) = await PbmAsync("model", "train", "camera", data, "--server-path");
+        Assert.True(status == 0, $"model train exited {status}: {errors}");
+        var hash = output.Split(' ')[4];
+        var deadline = DateTime.UtcNow.AddMinutes(4);
+        string[] row;
+        do
+        {
+            await Task.Delay(250);
+            (_, output, _) = await PbmAsync("model", "list", "camera");
+            row = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split('\t')).FirstOrDefault(r => r[6] == hash) ?? [];
+            var (_, training, _) = await PbmAsync("model", "training");
+            Assert.True(DateTime.UtcNow < deadline, $"no camera version on dataset {hash} in 4 minutes: {output}\n{training}");
+            Assert.False(training.Contains($"camera on {hash}: failed", StringComparison.Ordinal), training);
+        }
+        while (row.Length == 0 || row[2] == "candidate");
+        Assert.Equal(("1", "promoted", "24"), (row[1], row[2], row[5]));
+
+        // Clips made with another seed, labelled by the promoted version.
+        var heldOut = Path.Combine(Folder, "held-out");
+        var csv = await ShotClips.WriteDatasetAsync(heldOut, perLabel: 2, seed: 82);
+        var truth = (await File.ReadAllLinesAsync(csv)).Skip(1).Select(l => l.Split(',')).ToDictionary(p => Path.GetFileName(p[0]), p => p[1]);
+        (status, output, errors) = await PbmAsync(["model", "predict", "camera", .. truth.Keys.Select(f => Path.Combine(heldOut, f)), "--json"]);
+        Assert.True(status == 0, $"predict exited {status}: {errors}");
+        var answers = JsonSerializer.Deserialize<JsonElement>(output).EnumerateArray().ToList();
+        Assert.Equal(8, answers.Count);
+        var right = answers.Count(a => truth[a.GetProperty("file").GetString()!] == a.GetProperty("label").GetString());
+        Assert.True(right >= 5, $"{right} of 8 held-out clips labelled right: {output}");
+    }
 }

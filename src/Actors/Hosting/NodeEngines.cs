@@ -45,6 +45,9 @@ public sealed class NodeEngines
 
     public SileroVad Vad => _vad.Value;
 
+    /// <summary>The ResNet-18 embedder (shot scale, clip tasks), made on first use.</summary>
+    public ImageEmbedder Embedder => _embedder.Value;
+
     public ISpeechRecognizer Recognizer => _recognizer.Value;
 
     /// <summary>The recogniser's engine and model if this node made one (a gpu node), else ("none", "").</summary>

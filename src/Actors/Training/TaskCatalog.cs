@@ -12,11 +12,11 @@ namespace MediaCluster.Actors.Training;
 public sealed class TaskCatalog(NodeEngines engines, ModelRegistry registry)
 {
     /// <summary>The kinds of task a user can define.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = [ImageTask.Kind, TextTask.Kind];
+    public static IReadOnlyList<string> Kinds { get; } = [ImageTask.Kind, ClipTask.Kind, TextTask.Kind];
 
     /// <summary>The task named <paramref name="name"/>, or null.</summary>
     public async Task<LearningTask?> FindAsync(string name) =>
-        engines.LearningTask(name) ?? ((await registry.TasksAsync(name).ConfigureAwait(false)) is [var defined] ? Make(defined, engines.Limits) : null);
+        engines.LearningTask(name) ?? ((await registry.TasksAsync(name).ConfigureAwait(false)) is [var defined] ? Make(defined) : null);
 
     /// <summary>Every task's name, the built-in ones first.</summary>
     public async Task<IReadOnlyList<string>> NamesAsync() =>
@@ -73,10 +73,11 @@ public sealed class TaskCatalog(NodeEngines engines, ModelRegistry registry)
     public static ClassifierConfig Config(TaskDefinition task) =>
         (JsonSerializer.Deserialize<ClassifierConfig>(task.Config) ?? throw new JsonException("the config is null")).Validated();
 
-    private static LearningTask Make(TaskDefinition task, DatasetLimits limits) => task.Kind switch
+    private LearningTask Make(TaskDefinition task) => task.Kind switch
     {
-        ImageTask.Kind => new ImageTask(task.Name, task.Labels, task.Size, Config(task)) { Limits = limits },
-        TextTask.Kind => new TextTask(task.Name, task.Labels, Config(task)) { Limits = limits },
+        ImageTask.Kind => new ImageTask(task.Name, task.Labels, task.Size, Config(task)) { Limits = engines.Limits },
+        TextTask.Kind => new TextTask(task.Name, task.Labels, Config(task)) { Limits = engines.Limits },
+        ClipTask.Kind => new ClipTask(task.Name, task.Labels, Config(task), () => engines.Embedder) { Limits = engines.Limits },
         _ => throw new MediaException(MediaErrorKind.InvalidInput, $"task {task.Name} has kind '{task.Kind}', which this release does not know"),
     };
 }

@@ -51,7 +51,7 @@ public static class Datasets
         limits ??= DatasetLimits.Default;
         if (csv.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
-            return ReadMovieShots(csv, movieShotsKey ?? throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)}: this task does not read MovieShots JSON"), limits);
+            return ReadMovieShots(csv, movieShotsKey is { Length: > 0 } key ? key : throw new MediaException(MediaErrorKind.InvalidInput, $"{Path.GetFileName(csv)}: this task does not read MovieShots JSON"), limits);
         }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(csv))!;
