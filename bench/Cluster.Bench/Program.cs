@@ -15,13 +15,7 @@ const int Jobs = 12;
 AppDomain.CurrentDomain.ProcessExit += (_, _) => NodeProcess.KillAll();
 AppDomain.CurrentDomain.UnhandledException += (_, _) => NodeProcess.KillAll();
 var root = BenchTools.Root();
-var work = Path.Combine(root, ".artifacts", "bench", "cluster");
-if (Directory.Exists(work))
-{
-    Directory.Delete(work, recursive: true);
-}
-
-Directory.CreateDirectory(work);
+var work = BenchTools.FreshWorkFolder("cluster");
 var nodeDll = Path.Combine(root, "src", "Node", "bin", "Release", "net10.0", "MediaCluster.Node.dll");
 await using var postgres = await PostgresServer.StartAsync(durable: false);
 using (var certificate = TestCertificates.SelfSigned())

@@ -14,13 +14,7 @@ using MediaCluster.Testing;
 // could decode (cores ÷ RTF).
 AppDomain.CurrentDomain.ProcessExit += (_, _) => NodeProcess.KillAll();
 var root = BenchTools.Root();
-var work = Path.Combine(root, ".artifacts", "bench", "live");
-if (Directory.Exists(work))
-{
-    Directory.Delete(work, recursive: true);
-}
-
-Directory.CreateDirectory(work);
+var work = BenchTools.FreshWorkFolder("live");
 var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(work, "talk.wav"), TimeSpan.FromSeconds(40), minGap: 1.0, maxGap: 1.5);
 var pcm = (await File.ReadAllBytesAsync(sample.Path))[44..];
 Console.Error.WriteLine($"# {sample.Duration.TotalSeconds:0.0} s of LibriVox speech, streamed at real time");

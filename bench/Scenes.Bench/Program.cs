@@ -13,14 +13,7 @@ using MediaCluster.Media.Video;
 // the generated default dataset (its time, and accuracy / macro-F1 on held-out data of other seeds), and the video's
 // scenes labelled by the default learner (movement checked against what each shot was made as; both tasks timed).
 // Last, the whole video job on an embedded node against one bare `ffmpeg -f null` decode of the file.
-var root = BenchTools.Root();
-var work = Path.Combine(root, ".artifacts", "bench", "scenes");
-if (Directory.Exists(work))
-{
-    Directory.Delete(work, recursive: true);
-}
-
-Directory.CreateDirectory(work);
+var work = BenchTools.FreshWorkFolder("scenes");
 var random = new Random(5);
 var shots = Enumerable.Range(0, 30).Select(i => (ShotMovement.Labels[random.Next(4)], TimeSpan.FromSeconds(Math.Round(2 + (random.NextDouble() * 4), 1)))).ToList();
 var video = Path.Combine(work, "shots.mp4");

@@ -91,6 +91,19 @@ internal static class BenchTools
         return Directory.GetCurrentDirectory();
     }
 
+    /// <summary>The benchmark's own folder, <c>.artifacts/bench/NAME</c>, emptied of an earlier run's files.</summary>
+    public static string FreshWorkFolder(string name)
+    {
+        var work = Path.Combine(Root(), ".artifacts", "bench", name);
+        if (Directory.Exists(work))
+        {
+            Directory.Delete(work, recursive: true);
+        }
+
+        Directory.CreateDirectory(work);
+        return work;
+    }
+
     /// <summary>A process's peak resident memory so far (VmHWM) in MB; 0 once it is gone.</summary>
     public static double HighWaterMarkMb(int pid)
     {

@@ -15,13 +15,7 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => NodeProcess.KillAll();
 var learners = (Option("--learners") ?? "cnn,lightgbm,sdca").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 var epochs = int.Parse(Option("--epochs") ?? "8", CultureInfo.InvariantCulture);
 var root = BenchTools.Root();
-var work = Path.Combine(root, ".artifacts", "bench", "train");
-if (Directory.Exists(work))
-{
-    Directory.Delete(work, recursive: true);
-}
-
-Directory.CreateDirectory(work);
+var work = BenchTools.FreshWorkFolder("train");
 var nodeDll = Path.Combine(root, "src", "Node", "bin", "Release", "net10.0", "MediaCluster.Node.dll");
 var results = new Dictionary<string, (double Accuracy, double MacroF1, double Seconds, double NodeRss, double? ProcessRss)>();
 foreach (var learner in learners)

@@ -24,8 +24,8 @@ internal sealed class NetworkTraining(TrainerOptions options, ILogger log)
 
     private const int KeptErrorLines = 20;
 
-    /// <summary>The network, and the peak resident memory (MB) its last training process reported.</summary>
-    public async Task<(Classifier Model, double? PeakRssMb)> TrainAsync(
+    /// <summary>The network, its labels for the test split as run here, and the peak resident memory (MB) its last training process reported.</summary>
+    public async Task<(Classifier Model, IReadOnlyList<string> TestLabels, double? PeakRssMb)> TrainAsync(
         TrainingRequested run,
         LearningTask task,
         ClassifierConfig config,
@@ -68,7 +68,8 @@ internal sealed class NetworkTraining(TrainerOptions options, ILogger log)
         var theirs = NeuralRunFiles.ReadLabels(Path.Combine(folder, NeuralRunFiles.TestLabels));
         var test = split[DataSplit.Test];
         var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
-        var differ = theirs.Length != test.Count ? test.Count : test.Where((e, i) => index[model.Predict(e.Features).Label] != theirs[i]).Count();
+        var ours = test.Select(e => model.Predict(e.Features).Label).ToList();
+        var differ = theirs.Length != test.Count ? test.Count : ours.Where((label, i) => index[label] != theirs[i]).Count();
         // Float sums in another order may tip a near-tie: a handful may differ, a wrong export would differ wholesale.
         if (differ > Math.Max(2, test.Count / 200))
         {
@@ -78,7 +79,7 @@ internal sealed class NetworkTraining(TrainerOptions options, ILogger log)
         log.LogInformation("Network of {Task} trained ({Network}, input [{Input}]); run here it gives the training process's labels on {Same} of {Count} test examples",
             task.Name, network, string.Join(", ", input), test.Count - differ, test.Count);
         Directory.Delete(folder, recursive: true);
-        return (model, peak[0]);
+        return (model, ours, peak[0]);
     }
 
     /// <summary>The network and its input for a task's learner: cnn over an image task's pictures, mlp over any feature vector.</summary>

@@ -51,9 +51,9 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
             var result = config.Neural
                 ? await Media.Learning.Training.RunAsync(examples, config, async (split, labels) =>
                 {
-                    var (network, rss) = await _networks.TrainAsync(run, learning, config, split, labels, progress, stopping);
+                    var (network, tested, rss) = await _networks.TrainAsync(run, learning, config, split, labels, progress, stopping);
                     processRss = rss;
-                    return network;
+                    return (network, tested);
                 })
                 : Media.Learning.Training.Run(examples, config);
             var seconds = watch.Elapsed.TotalSeconds;

@@ -98,16 +98,17 @@ public static class Training
 
     /// <summary>Splits, trains one of ML.NET's learners on the training split, and measures on validation and test.</summary>
     public static TrainingResult Run(IReadOnlyList<LabelledExample> examples, ClassifierConfig config) =>
-        RunAsync(examples, config, (split, _) => Task.FromResult(Classifier.Train(split[DataSplit.Train], config))).GetAwaiter().GetResult();
+        RunAsync(examples, config, (split, _) => Task.FromResult<(Classifier, IReadOnlyList<string>?)>((Classifier.Train(split[DataSplit.Train], config), null))).GetAwaiter().GetResult();
 
     /// <summary>
     /// Splits, has <paramref name="fit"/> train on the split (given every split and the labels in order; a network also
-    /// reports on validation while it trains), and measures the classifier on validation and test.
+    /// reports on validation while it trains), and measures the classifier on validation and test — on test with the
+    /// labels <paramref name="fit"/> gives for it, when it has predicted them already (a network's run checks them).
     /// </summary>
     public static async Task<TrainingResult> RunAsync(
         IReadOnlyList<LabelledExample> examples,
         ClassifierConfig config,
-        Func<IReadOnlyDictionary<DataSplit, IReadOnlyList<LabelledExample>>, IReadOnlyList<string>, Task<Classifier>> fit)
+        Func<IReadOnlyDictionary<DataSplit, IReadOnlyList<LabelledExample>>, IReadOnlyList<string>, Task<(Classifier Classifier, IReadOnlyList<string>? TestLabels)>> fit)
     {
         config = config.Validated();
         var split = Split(examples, config.Holdout, config.Seed);
@@ -117,11 +118,12 @@ public static class Training
         }
 
         var labels = examples.Select(e => e.Label).Distinct().Order(StringComparer.Ordinal).ToList();
-        var classifier = await fit(split, labels).ConfigureAwait(false);
+        var (classifier, tested) = await fit(split, labels).ConfigureAwait(false);
+        var test = split[DataSplit.Test];
         return new TrainingResult(
             classifier,
             ClassifierMetrics.Of(classifier, split[DataSplit.Validation], labels),
-            ClassifierMetrics.Of(classifier, split[DataSplit.Test], labels),
-            split[DataSplit.Test]);
+            tested is null ? ClassifierMetrics.Of(classifier, test, labels) : ClassifierMetrics.Of([.. test.Select((e, i) => (e.Label, tested[i]))], labels),
+            test);
     }
 }

@@ -34,7 +34,7 @@ internal static class ModelApi
     /// <summary>Files a predict request may carry at once.</summary>
     public const int MaxPredictFiles = 64;
 
-    private static async Task<JsonHttpResult<TaskInfo[]>> TasksAsync(TaskCatalog catalog, NodeEngines engines, ModelRegistry registry)
+    private static async Task<JsonHttpResult<TaskInfo[]>> TasksAsync(NodeEngines engines, ModelRegistry registry)
     {
         var promoted = (await registry.ListAsync()).Where(v => v.Status == ModelStatus.Promoted).ToDictionary(v => v.Task, v => v.Version);
         var builtIn = engines.LearningTasks.Select(t => new TaskInfo(
@@ -50,9 +50,7 @@ internal static class ModelApi
             return ApiErrors.Of("'name' and 'kind' (image, clip or text) are required", StatusCodes.Status400BadRequest);
         }
 
-        // The kind's learner unless the config names one: cnn for pictures, sdca for clips and texts (on 24 generated
-        // camera clips, sdca labelled 5 or more of 8 held-out ones right, mlp-head 4: a network needs more examples).
-        var learner = kind == ImageTask.Kind ? "cnn" : "sdca";
+        var learner = TaskCatalog.DefaultLearner(kind);
         ClassifierConfig config;
         try
         {
@@ -120,7 +118,7 @@ internal static class ModelApi
                 files.Add((Path.GetFileName(file.FileName), path));
             }
 
-            return TypedResults.Json((await predictions.PredictAsync(task, files, options.Training.MaxDataFileBytes, ct)).ToArray(), ApiJson.Options);
+            return TypedResults.Json((await predictions.PredictAsync(task, files, ct)).ToArray(), ApiJson.Options);
         }
         catch (Exception ex) when (ex is MediaException or KeyNotFoundException)
         {

@@ -16,7 +16,7 @@ internal sealed class Predictions(ModelRegistry registry, TaskCatalog catalog)
     private readonly ConcurrentDictionary<string, (int Version, Classifier Model)> _models = new(StringComparer.Ordinal);
 
     /// <summary>Each file's label; an error names the file or the task's state.</summary>
-    public async Task<IReadOnlyList<PredictionInfo>> PredictAsync(string task, IReadOnlyList<(string Name, string Path)> files, long maxTextBytes, CancellationToken ct)
+    public async Task<IReadOnlyList<PredictionInfo>> PredictAsync(string task, IReadOnlyList<(string Name, string Path)> files, CancellationToken ct)
     {
         var learning = await catalog.FindAsync(task) ?? throw new MediaException(MediaErrorKind.InvalidInput, $"unknown task '{task}' (known: {string.Join(", ", await catalog.NamesAsync())})");
         var promoted = await registry.PromotedAsync(task) ?? throw new MediaException(MediaErrorKind.InvalidInput, $"task {task} has no promoted model yet: train it first (pbm model train {task} PATH)");
@@ -35,7 +35,7 @@ internal sealed class Predictions(ModelRegistry registry, TaskCatalog catalog)
                 features = learning switch
                 {
                     ImageTask image => image.PictureFeatures(path),
-                    TextTask => TextTask.Features(ReadText(path, maxTextBytes)),
+                    TextTask text => TextTask.Features(text.Limits.ReadText(path)),
                     ShotTask shot => await shot.ExampleFeaturesAsync(path, ct),
                     _ => throw new MediaException(MediaErrorKind.InvalidInput, $"task {task} cannot label files"),
                 };
@@ -55,13 +55,5 @@ internal sealed class Predictions(ModelRegistry registry, TaskCatalog catalog)
         }
 
         return answers;
-    }
-
-    private static string ReadText(string path, long maxBytes)
-    {
-        var info = new FileInfo(path);
-        return info.Length <= maxBytes
-            ? File.ReadAllText(path)
-            : throw new MediaException(MediaErrorKind.InvalidInput, $"the text is {info.Length} bytes, more than the {maxBytes} a text task reads");
     }
 }
