@@ -7,7 +7,7 @@ internal static class ModelCommands
 {
     public static Command Create(PbmCli cli) => new("model", "the classifiers behind scene and text labels, trained by the cluster")
     {
-        List(cli), Show(cli), Train(cli), Training(cli), Promote(cli), TaskCommand(cli), Tasks(cli), Predict(cli),
+        List(cli), Show(cli), Train(cli), Training(cli), Cancel(cli), Promote(cli), TaskCommand(cli), Tasks(cli), Predict(cli),
     };
 
     private static Command TaskCommand(PbmCli cli)
@@ -113,6 +113,15 @@ internal static class ModelCommands
         var training = new Command("training", "what the trainer is doing (task, phase, queue) and its latest runs");
         training.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) => PbmCli.ShowAsync(async () => reporter.Trainer(await client.TrainerAsync(ct))), ct));
         return training;
+    }
+
+    private static Command Cancel(PbmCli cli)
+    {
+        var task = Task();
+        var cancel = new Command("cancel", "stop TASK's running training run and drop its queued ones (no version is made; the datasets may be trained again)") { task };
+        cancel.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) =>
+            PbmCli.ShowAsync(async () => reporter.Said(await client.CancelTrainingAsync(parse.GetValue(task)!, ct))), ct));
+        return cancel;
     }
 
     private static Command Promote(PbmCli cli)

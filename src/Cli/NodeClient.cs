@@ -149,6 +149,10 @@ public sealed class NodeClient : IDisposable
     public async Task<TrainerInfo> TrainerAsync(CancellationToken ct) =>
         (await ReadAsync<TrainerInfo>(await SendAsync(() => _http.GetAsync("api/trainer", ct), ct), ct))!;
 
+    /// <summary>Cancels a task's running and queued training runs.</summary>
+    public async Task<string> CancelTrainingAsync(string task, CancellationToken ct) =>
+        (await ReadAsync<ClusterCommandResult>(await SendAsync(() => _http.PostAsync($"api/models/{Uri.EscapeDataString(task)}/cancel", null, ct), ct), ct))!.Message;
+
     /// <summary>Promotes a version.</summary>
     public async Task<string> PromoteAsync(string task, int version, CancellationToken ct) =>
         (await ReadAsync<ClusterCommandResult>(await SendAsync(() => _http.PostAsJsonAsync($"api/models/{Uri.EscapeDataString(task)}/promote", new PromoteRequest(version), Json, ct), ct), ct))!.Message;

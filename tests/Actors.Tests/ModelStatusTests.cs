@@ -9,7 +9,7 @@ public sealed class ModelStatusTests
     [Fact]
     public void EveryStatus_ReadsBackFromItsWord_AndNoOtherWordReads()
     {
-        Assert.Equal(["candidate", "promoted", "rejected", "retired", "failed"], Enum.GetValues<ModelStatus>().Select(s => s.Text()));
+        Assert.Equal(["candidate", "promoted", "rejected", "retired", "failed", "cancelled"], Enum.GetValues<ModelStatus>().Select(s => s.Text()));
         Assert.All(Enum.GetValues<ModelStatus>(), s => Assert.Equal(s, ModelStatusText.Parse(s.Text())));
         Assert.Null(ModelStatusText.Parse("Promoted"));
         Assert.Null(ModelStatusText.Parse("1"));

@@ -23,6 +23,16 @@ public sealed class TextTests : IDisposable
     }
 
     [Fact]
+    public void AFitCancelled_GivesNoModel()
+    {
+        var examples = Enumerable.Range(0, 60).Select(i => new LabelledExample([i % 3, i * 0.1f, 1], i % 3 == 0 ? "a" : "b", Source: $"#{i}")).ToList();
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Training.Run(examples, new ClassifierConfig { Trainer = "lightgbm" }, cancel.Token));
+        Assert.Equal(2, Training.Run(examples, new ClassifierConfig { Trainer = "lightgbm" }).Classifier.Labels.Count);
+    }
+
+    [Fact]
     public async Task TextCsv_QuotedCommasAndLineBreaks_ReadAsOneText()
     {
         var csv = Path.Combine(_directory, "quoted.csv");

@@ -249,6 +249,25 @@ public sealed partial class PageTests : IAsyncLifetime
         Assert.Equal(200, counted);
         await Shot(page, "models");
 
+        // A long run of another task, cancelled on the page while its training process works.
+        using (var defined = await _node.Client.PostAsync("api/models/tasks", System.Net.Http.Json.JsonContent.Create(new
+        {
+            name = "fashion-long", kind = "image", labels = Testing.FashionMnist.Labels, config = new { trainer = "cnn", epochs = 40, threads = 1 },
+        })))
+        {
+            Assert.True(defined.IsSuccessStatusCode, await defined.Content.ReadAsStringAsync());
+        }
+
+        await page.ReloadAsync();
+        await page.SelectOptionAsync("#dataset-task", "fashion-long");
+        await page.SetInputFilesAsync("#dataset-file", zip);
+        await page.ClickAsync("#dataset-form button");
+        await Expect(page.Locator("#trainer-status")).ToContainTextAsync(new Regex("^Training fashion-long on dataset [0-9a-f]{16}: training: epoch 1/40, step "), new() { Timeout = 120_000 });
+        await page.ClickAsync("#trainer-cancel");
+        await Expect(page.Locator("#dataset-status")).ToHaveTextAsync(new Regex("^fashion-long: cancelled the run\\(s\\) on dataset\\(s\\) [0-9a-f]{16}$"));
+        await Expect(page.Locator("#trainer-status")).ToHaveTextAsync("The trainer is idle; 0 queued. Last: fashion-long cancelled (cancelled by request).", new() { Timeout = 60_000 });
+        await Expect(page.Locator("#trainer-cancel")).ToBeHiddenAsync();
+
         // A dataset the task cannot take: the node's sentence, on the page.
         var bad = Path.Combine(_directory, "bad.csv");
         await File.WriteAllTextAsync(bad, "path,label\nmissing.png,Bag\n");

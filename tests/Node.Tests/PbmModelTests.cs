@@ -180,6 +180,52 @@ public sealed class PbmModelTests : PbmTest
         (status, output, _) = await PbmAsync("model", "predict", "fashion", files[0]);
         Assert.Matches("^test-00.png\t[^\t]+\t(0|1)\\.[0-9]{3}\n$", output);
         Assert.Equal(answers[0].GetProperty("label").GetString(), output.Split('\t')[1]);
+
+        // pbm model cancel: a long run of another task on the same pictures, stopped once its training process reports;
+        // the process is gone, the run is recorded as cancelled, and nothing is left to cancel.
+        (status, _, errors) = await PbmAsync("model", "task", "add", "fashion-long", "--kind", "image", "--labels", labels, "--epochs", "40", "--threads", "1");
+        Assert.True(status == 0, $"task add exited {status}: {errors}");
+        (_, output, _) = await PbmAsync("model", "train", "fashion-long", data);
+        var longHash = output.Split(' ')[4];
+        deadline = DateTime.UtcNow.AddMinutes(2);
+        string trainer;
+        while (!(trainer = (await PbmAsync("model", "training")).Output).StartsWith($"training fashion-long on dataset {longHash}: training: epoch 1/40, step ", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the fashion-long run's training process did not report within 2 minutes: {trainer}");
+            await Task.Delay(250);
+        }
+
+        Assert.Single(TrainingProcesses("fashion-long"));
+        (status, output, errors) = await PbmAsync("model", "cancel", "fashion-long");
+        Assert.Equal((0, $"fashion-long: cancelled the run(s) on dataset(s) {longHash}\n", string.Empty), (status, output, errors));
+        deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!(trainer = (await PbmAsync("model", "training")).Output).Contains($"fashion-long on {longHash}: cancelled (cancelled by request)\n", StringComparison.Ordinal)
+            || TrainingProcesses("fashion-long").Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the cancelled run did not end within a minute (training processes left: {TrainingProcesses("fashion-long").Count}): {trainer}");
+            await Task.Delay(250);
+        }
+
+        Assert.StartsWith("idle; 0 queued\n", trainer, StringComparison.Ordinal);
+        (status, _, errors) = await PbmAsync("model", "cancel", "fashion-long");
+        Assert.Equal((1, "error: no run of fashion-long is running or queued\n"), (status, errors));
+    }
+
+    /// <summary>The training processes (node train-network) running over a task's run folders.</summary>
+    private static List<int> TrainingProcesses(string task) =>
+        [.. Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0).Where(pid => pid > 0 && CommandLine(pid) is { } line
+            && line.Contains("train-network", StringComparison.Ordinal) && line.Contains($"/.runs/{task}/", StringComparison.Ordinal))];
+
+    private static string? CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return null; // it ended while looked at
+        }
     }
 
     [Fact]

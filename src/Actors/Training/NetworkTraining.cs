@@ -82,6 +82,26 @@ internal sealed class NetworkTraining(TrainerOptions options, ILogger log)
         return (model, ours, peak[0]);
     }
 
+    /// <summary>Deletes the run folders (data, checkpoints) of a task's dataset: a run cancelled by request is not resumed.</summary>
+    public static void DeleteRuns(TrainerOptions options, string task, string datasetHash, ILogger log)
+    {
+        var folder = Path.Combine(options.RunsRoot, task);
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                foreach (var run in Directory.GetDirectories(folder, $"{datasetHash}-*"))
+                {
+                    Directory.Delete(run, recursive: true);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            log.LogWarning("The run folder of {Task} on dataset {Hash} could not be deleted: {Reason}", task, datasetHash, ex.Message);
+        }
+    }
+
     /// <summary>The network and its input for a task's learner: cnn over an image task's pictures, mlp over any feature vector.</summary>
     private static (string Network, IReadOnlyList<int> Input) Shape(LearningTask task, ClassifierConfig config, IReadOnlyDictionary<DataSplit, IReadOnlyList<LabelledExample>> split) =>
         config.Trainer switch

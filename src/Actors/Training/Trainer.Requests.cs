@@ -29,6 +29,54 @@ public sealed partial class Trainer
     }
 
     /// <summary>
+    /// Cancels a task's runs: the running one is stopped (its end is recorded as cancelled when it comes back), the
+    /// queued ones are recorded as cancelled now. None of them makes a version; their datasets may be trained again.
+    /// </summary>
+    private void OnCancel(CancelTraining cancel)
+    {
+        var result = new CancelTrainingResult();
+        if (_running is { } running && running.Request.Task == cancel.Task && _cancelRun is { } stop)
+        {
+            _cancelAsked = true;
+            stop.Cancel();
+            result.DatasetHashes.Add(running.DatasetHash);
+            _log.LogInformation("Training {Task} on dataset {Hash}: cancelling, by request", cancel.Task, running.DatasetHash);
+        }
+
+        var queued = _pending.Where(p => p.Request.Task == cancel.Task && p != _running).ToList();
+        result.DatasetHashes.AddRange(queued.Select(q => q.DatasetHash));
+        if (result.DatasetHashes.Count == 0)
+        {
+            result.Error = $"no run of {cancel.Task} is running or queued";
+        }
+
+        var replyTo = Sender;
+        if (queued.Count == 0)
+        {
+            replyTo.Tell(result);
+            return;
+        }
+
+        PersistAll(queued.Select(q => new TrainingFinished
+        {
+            Task = q.Request.Task,
+            DatasetHash = q.DatasetHash,
+            Outcome = ModelStatus.Cancelled,
+            Reason = "cancelled by request, while queued",
+        }), finished =>
+        {
+            var run = queued.First(q => q.DatasetHash == finished.DatasetHash);
+            OnFinishedRecorded(finished);
+            _log.LogInformation("Training {Task} on dataset {Hash} cancelled by request, while queued", finished.Task, finished.DatasetHash);
+            DatasetUploads.Delete(_options.DatasetsRoot, _log, run.Request);
+            if (finished.DatasetHash == queued[^1].DatasetHash)
+            {
+                replyTo.Tell(result);
+            }
+        });
+    }
+
+    /// <summary>
     /// A classifier found no promoted model for a scene task: train its default from generated data (once per task while
     /// this trainer lives). Other tasks have no default (texts are labelled by VADER until a user trains one).
     /// </summary>

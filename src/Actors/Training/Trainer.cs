@@ -54,6 +54,10 @@ public sealed partial class Trainer : ReceivePersistentActor
     // before it writes anything, and is redone by the next incarnation (its TrainingRequested has no TrainingFinished).
     private readonly CancellationTokenSource _stopping = new();
     private TrainingRequested? _running;
+
+    // The running run's own cancellation (linked to _stopping), and whether someone asked for it (CancelTraining).
+    private CancellationTokenSource? _cancelRun;
+    private bool _cancelAsked;
     private TrainerProgress _phase = new(TrainerPhase.Idle);
 
     public Trainer(TrainerOptions options, ModelRegistry registry, NodeEngines engines, TimeProvider time, ILogger log, int maxCrashes = 3)
@@ -83,6 +87,7 @@ public sealed partial class Trainer : ReceivePersistentActor
         Command<TrainerProgress>(p => _phase = p);
         Command<GetTrainerStatus>(_ => Sender.Tell(Status()));
         Command<PromoteModel>(OnPromote);
+        Command<CancelTraining>(OnCancel);
         Command<ActorClock.Tick>(tick =>
         {
             if (_clock.IsCurrent(tick))
@@ -147,7 +152,7 @@ public sealed partial class Trainer : ReceivePersistentActor
             return;
         }
 
-        if (_finished.TryGetValue((task, hash), out var done))
+        if (_finished.TryGetValue((task, hash), out var done) && done.Outcome != ModelStatus.Cancelled)
         {
             hashed.ReplyTo.Tell(new TrainingAccepted { Task = task, DatasetHash = hash, AlreadyTrained = true, Version = done.Version, Error = done.Version == 0 ? done.Reason : string.Empty });
             DatasetUploads.Delete(_options.DatasetsRoot, _log, hashed.Request);
@@ -206,7 +211,9 @@ public sealed partial class Trainer : ReceivePersistentActor
         _phase = new(TrainerPhase.Starting);
         var self = Self;
         var progress = new Progress<TrainerProgress>(p => self.Tell(p));
-        var stopping = _stopping.Token;
+        _cancelRun = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        _cancelAsked = false;
+        var stopping = _cancelRun.Token;
         Task.Run(async () => new RunEnded(run, await _runs.RunAsync(run, progress, stopping), null), stopping).PipeTo(Self, failure: ex => new RunEnded(run, new TrainingFinished
         {
             Task = run.Request.Task,
@@ -218,12 +225,31 @@ public sealed partial class Trainer : ReceivePersistentActor
 
     private void OnRunEnded(RunEnded ended)
     {
+        if (_cancelAsked && ended.Finished.Version == 0 && ended.Run == _running)
+        {
+            // However the run stopped once cancelled (the process killed, the fit stopped), it ended by request.
+            ended.Finished.Outcome = ModelStatus.Cancelled;
+            ended.Finished.Reason = "cancelled by request";
+        }
+
         Persist(ended.Finished, finished =>
         {
             OnFinishedRecorded(finished);
-            _running = null;
+            if (ended.Run == _running)
+            {
+                _running = null;
+                _cancelRun?.Dispose();
+                _cancelRun = null;
+                _cancelAsked = false;
+            }
+
             _phase = new(TrainerPhase.Idle);
-            if (finished.Version == 0)
+            if (finished.Outcome == ModelStatus.Cancelled)
+            {
+                _log.LogInformation("Training {Task} on dataset {Hash} cancelled by request", finished.Task, finished.DatasetHash);
+                NetworkTraining.DeleteRuns(_options, finished.Task, finished.DatasetHash, _log);
+            }
+            else if (finished.Version == 0)
             {
                 _log.LogWarning("Training {Task} on dataset {Hash} failed: {Reason}", finished.Task, finished.DatasetHash, finished.Reason);
             }

@@ -55,7 +55,7 @@ internal sealed class TrainingRuns(TrainerOptions options, ModelRegistry registr
                     processRss = rss;
                     return (network, tested);
                 })
-                : Media.Learning.Training.Run(examples, config);
+                : Media.Learning.Training.Run(examples, config, stopping);
             var seconds = watch.Elapsed.TotalSeconds;
             progress.Report(new TrainerProgress(TrainerPhase.Evaluating));
 

@@ -114,7 +114,7 @@ public abstract class Classifier
     public abstract byte[] ToBytes();
 
     /// <summary>Trains one of ML.NET's learners on <paramref name="examples"/> (the neural ones run in the training process).</summary>
-    public static Classifier Train(IReadOnlyList<LabelledExample> examples, ClassifierConfig config) => MlNetClassifier.Train(examples, config);
+    public static Classifier Train(IReadOnlyList<LabelledExample> examples, ClassifierConfig config, CancellationToken cancel = default) => MlNetClassifier.Train(examples, config, cancel);
 
     /// <summary>Loads a model file; one that is not a classifier gives an error naming it.</summary>
     public static Classifier Load(string path) => Load(File.ReadAllBytes(path), $"'{path}'");
@@ -159,7 +159,7 @@ public sealed class MlNetClassifier : Classifier
     public override IReadOnlyList<string> Labels => _labels;
 
     /// <summary>Trains on <paramref name="examples"/> (all of one feature length; at least two labels).</summary>
-    public static new MlNetClassifier Train(IReadOnlyList<LabelledExample> examples, ClassifierConfig config)
+    public static new MlNetClassifier Train(IReadOnlyList<LabelledExample> examples, ClassifierConfig config, CancellationToken cancel = default)
     {
         config = config.Validated();
         if (config.Neural)
@@ -214,7 +214,11 @@ public sealed class MlNetClassifier : Classifier
                 NumberOfThreads = 1,
             }),
         };
+        cancel.ThrowIfCancellationRequested();
         var model = prepare.Append(learner).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")).Fit(data);
+
+        // ML.NET's fit takes no token (its cancellation is in a package not served here): a run cancelled meanwhile ends now.
+        cancel.ThrowIfCancellationRequested();
         return new MlNetClassifier(ml, model, length);
     }
 

@@ -96,9 +96,9 @@ public static class Training
         return parts.ToDictionary(p => p.Key, p => (IReadOnlyList<LabelledExample>)p.Value);
     }
 
-    /// <summary>Splits, trains one of ML.NET's learners on the training split, and measures on validation and test.</summary>
-    public static TrainingResult Run(IReadOnlyList<LabelledExample> examples, ClassifierConfig config) =>
-        RunAsync(examples, config, (split, _) => Task.FromResult<(Classifier, IReadOnlyList<string>?)>((Classifier.Train(split[DataSplit.Train], config), null))).GetAwaiter().GetResult();
+    /// <summary>Splits, trains one of ML.NET's learners on the training split, and measures on validation and test (<paramref name="cancel"/> stops the fit).</summary>
+    public static TrainingResult Run(IReadOnlyList<LabelledExample> examples, ClassifierConfig config, CancellationToken cancel = default) =>
+        RunAsync(examples, config, (split, _) => Task.FromResult<(Classifier, IReadOnlyList<string>?)>((Classifier.Train(split[DataSplit.Train], config, cancel), null))).GetAwaiter().GetResult();
 
     /// <summary>
     /// Splits, has <paramref name="fit"/> train on the split (given every split and the labels in order; a network also

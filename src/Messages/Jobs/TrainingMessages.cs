@@ -21,12 +21,15 @@ public enum ModelStatus
 
     /// <summary>A training run that made no version (its reason says why).</summary>
     Failed,
+
+    /// <summary>A training run stopped by request: no version, and its dataset may be trained again.</summary>
+    Cancelled,
 }
 
 /// <summary>The text form of <see cref="ModelStatus"/>.</summary>
 public static class ModelStatusText
 {
-    /// <summary>"candidate", "promoted", "rejected", "retired" or "failed".</summary>
+    /// <summary>"candidate", "promoted", "rejected", "retired", "failed" or "cancelled".</summary>
     public static string Text(this ModelStatus status) => status switch
     {
         ModelStatus.Candidate => "candidate",
@@ -34,6 +37,7 @@ public static class ModelStatusText
         ModelStatus.Rejected => "rejected",
         ModelStatus.Retired => "retired",
         ModelStatus.Failed => "failed",
+        ModelStatus.Cancelled => "cancelled",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "no such model status"),
     };
 

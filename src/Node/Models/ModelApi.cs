@@ -13,7 +13,7 @@ namespace MediaCluster.Node.Models;
 
 /// <summary>
 /// The model routes under /api/models (pbm's model palette) and /api/trainer: the registry and training on an uploaded
-/// dataset (everyday); training on server paths and promotion (the operator's, on the management endpoint only).
+/// dataset and cancelling a task's runs (everyday); training on server paths and promotion (the operator's, on the management endpoint only).
 /// </summary>
 internal static class ModelApi
 {
@@ -27,6 +27,7 @@ internal static class ModelApi
         models.MapGet("/{task}/{version:int}", FindAsync);
         models.MapPost("/{task}/predict", (string task, HttpContext context, Predictions predictions, CancellationToken ct) => PredictAsync(task, context, predictions, options, ct));
         models.MapPost("/{task}/train", (string task, HttpContext context, TrainingGateway training, CancellationToken ct) => TrainAsync(task, context, training, options, ct));
+        models.MapPost("/{task}/cancel", CancelAsync);
         operatorRoutes.MapPost("/api/models/{task}/promote", PromoteAsync);
         app.MapGet("/api/trainer", TrainerAsync);
     }
@@ -206,6 +207,15 @@ internal static class ModelApi
         return result.Error is { Length: > 0 } error
             ? ApiErrors.Of(error, StatusCodes.Status404NotFound)
             : TypedResults.Json(new ClusterCommandResult($"{task} v{request.Version} promoted"), ApiJson.Options);
+    }
+
+    private static async Task<Results<JsonHttpResult<ClusterCommandResult>, JsonHttpResult<ApiError>>> CancelAsync(
+        string task, TrainingGateway training, CancellationToken ct)
+    {
+        var result = await training.CancelAsync(task, ct);
+        return result.Error is { Length: > 0 } error
+            ? ApiErrors.Of(error, StatusCodes.Status404NotFound)
+            : TypedResults.Json(new ClusterCommandResult($"{task}: cancelled the run(s) on dataset(s) {string.Join(", ", result.DatasetHashes)}"), ApiJson.Options);
     }
 
     private static async Task<JsonHttpResult<TrainerInfo>> TrainerAsync(TrainingGateway training, CancellationToken ct)

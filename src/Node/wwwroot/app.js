@@ -458,6 +458,16 @@ async function showModels() {
   $('#trainer-status').textContent = trainer.running_task
     ? `Training ${trainer.running_task} on dataset ${trainer.running_dataset_hash}: ${trainer.phase}; ${trainer.queued} queued.`
     : `The trainer is idle; ${trainer.queued} queued.` + (trainer.recent.length ? ` Last: ${describeRun(trainer.recent[trainer.recent.length - 1])}.` : '');
+  const cancel = $('#trainer-cancel');
+  cancel.hidden = !trainer.running_task;
+  cancel.textContent = trainer.running_task ? `Cancel ${trainer.running_task}'s runs` : '';
+  cancel.onclick = async () => {
+    try {
+      const answer = await api(`/api/models/${encodeURIComponent(trainer.running_task)}/cancel`, { method: 'POST' });
+      $('#dataset-status').textContent = answer.message;
+      await showModels();
+    } catch (error) { banner(error.message); }
+  };
   $('#tasks tbody').replaceChildren(...tasks.map((t) => row([t.name, t.kind + (t.built_in ? ' (built in)' : ''), t.config.trainer,
     t.promoted_version ? `v${t.promoted_version}` : 'none', t.labels.join(', ')])));
   const select = $('#dataset-task');
