@@ -15,9 +15,13 @@ internal static class MediaCommands
         var files = new Argument<string[]>("FILE") { Arity = ArgumentArity.OneOrMore, Description = "files to submit" };
         var wait = new Option<bool>("--wait") { Description = "show progress until every job ends" };
         var serverPath = new Option<bool>("--server-path") { Description = "send the path for the node to read instead of uploading (it must lie inside the node's allowed roots)" };
-        var submit = new Command("submit", "upload each FILE as a job") { files, wait, serverPath };
+        var clipTasks = new Option<string?>("--clip-tasks")
+        {
+            Description = "which clip tasks you defined label a video's scenes beside the shot tasks: all (default: every one with a promoted model), none, or names separated by commas",
+        };
+        var submit = new Command("submit", "upload each FILE as a job") { files, wait, serverPath, clipTasks };
         submit.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) =>
-            SubmitAsync(client, reporter, parse.GetValue(files)!, parse.GetValue(serverPath), parse.GetValue(wait), ct), ct));
+            SubmitAsync(client, reporter, parse.GetValue(files)!, parse.GetValue(serverPath), parse.GetValue(clipTasks), parse.GetValue(wait), ct), ct));
         return submit;
     }
 
@@ -94,7 +98,7 @@ internal static class MediaCommands
 
     private static Argument<string> Id() => new("ID") { Description = "a job's id" };
 
-    private static async Task<int> SubmitAsync(NodeClient client, Reporter reporter, string[] files, bool serverPaths, bool wait, CancellationToken ct)
+    private static async Task<int> SubmitAsync(NodeClient client, Reporter reporter, string[] files, bool serverPaths, string? clipTasks, bool wait, CancellationToken ct)
     {
         if (!serverPaths && files.FirstOrDefault(f => !File.Exists(f)) is { } missing)
         {
@@ -114,7 +118,7 @@ internal static class MediaCommands
         var ids = new List<string>();
         foreach (var file in files)
         {
-            var id = serverPaths ? await client.SubmitPathAsync(file, ct) : await client.UploadAsync(file, ct);
+            var id = serverPaths ? await client.SubmitPathAsync(file, clipTasks, ct) : await client.UploadAsync(file, clipTasks, ct);
             reporter.Submitted(file, id);
             ids.Add(id);
         }

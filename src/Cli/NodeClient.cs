@@ -26,13 +26,13 @@ public sealed class NodeClient : IDisposable
 
     public Uri BaseAddress => _http.BaseAddress!;
 
-    /// <summary>Uploads a file as a new job; returns its id.</summary>
-    public async Task<string> UploadAsync(string file, CancellationToken ct) =>
-        await SubmittedIdAsync(await PostFileAsync("api/jobs", file, Path.GetFileName(file), ct), ct);
+    /// <summary>Uploads a file as a new job (<paramref name="clipTasks"/>: the job's clip_tasks choice, null for the node's default); returns its id.</summary>
+    public async Task<string> UploadAsync(string file, string? clipTasks, CancellationToken ct) =>
+        await SubmittedIdAsync(await PostFileAsync("api/jobs", file, Path.GetFileName(file), ct, clipTasks is null ? [] : [("clip_tasks", clipTasks)]), ct);
 
     /// <summary>Submits a file that the node can read (inside its allowed roots); returns the job id.</summary>
-    public async Task<string> SubmitPathAsync(string serverPath, CancellationToken ct) =>
-        await SubmittedIdAsync(await SendAsync(() => _http.PostAsJsonAsync("api/jobs", new SubmitPathRequest(serverPath), Json, ct), ct), ct);
+    public async Task<string> SubmitPathAsync(string serverPath, string? clipTasks, CancellationToken ct) =>
+        await SubmittedIdAsync(await SendAsync(() => _http.PostAsJsonAsync("api/jobs", new SubmitPathRequest(serverPath, clipTasks), Json, ct), ct), ct);
 
     public async Task<JobInfo> GetAsync(string id, CancellationToken ct) =>
         (await ReadAsync<JobInfo>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct), ct), ct))!;
@@ -93,13 +93,18 @@ public sealed class NodeClient : IDisposable
     public async Task<TrainResponse> UploadDatasetAsync(string task, string file, string name, CancellationToken ct) =>
         (await ReadAsync<TrainResponse>(await PostFileAsync($"api/models/{Uri.EscapeDataString(task)}/train", file, name, ct), ct))!;
 
-    /// <summary>Posts <paramref name="file"/> as the one file of a multipart upload named <paramref name="name"/>, streamed from disk.</summary>
-    private Task<HttpResponseMessage> PostFileAsync(string url, string file, string name, CancellationToken ct) => SendAsync(
+    /// <summary>Posts <paramref name="file"/> as the one file of a multipart upload named <paramref name="name"/>, streamed from disk, after the form <paramref name="fields"/>.</summary>
+    private Task<HttpResponseMessage> PostFileAsync(string url, string file, string name, CancellationToken ct, IReadOnlyList<(string Name, string Value)>? fields = null) => SendAsync(
         async () =>
         {
             // Made again for each attempt: a stream once sent is spent.
             await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
             using var content = new MultipartFormDataContent();
+            foreach (var (field, value) in fields ?? [])
+            {
+                content.Add(new StringContent(value), field);
+            }
+
             var part = new StreamContent(stream, 1 << 16);
             part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             content.Add(part, "file", name);

@@ -304,5 +304,27 @@ public sealed class PbmModelTests : PbmTest
         Assert.Equal(8, answers.Count);
         var right = answers.Count(a => truth[a.GetProperty("file").GetString()!] == a.GetProperty("label").GetString());
         Assert.True(right >= 5, $"{right} of 8 held-out clips labelled right: {output}");
+
+        // A job on a video: its scenes get the promoted clip task's label beside the built-in shot tasks'; a job that
+        // chose none gets only the built-in ones; a job naming a task that is not a clip task is refused.
+        var video = Path.Combine(Folder, "four camera scenes.mp4");
+        await ShotClips.WriteScenesAsync(video, [.. ShotMovement.Labels.Select(m => (m, TimeSpan.FromSeconds(3)))], seed: 83, width: 320, height: 180);
+        foreach (var (choice, tasks) in new[] { ("all", "camera,shot-movement,shot-scale"), ("none", "shot-movement,shot-scale") })
+        {
+            (status, output, errors) = await PbmAsync("media", "submit", video, "--clip-tasks", choice, "--wait");
+            Assert.True(status == 0, $"submit --clip-tasks {choice} exited {status}: {errors}{output}");
+            var id = output.Split('\n')[0].Split(' ')[1];
+            var scenes = JsonDocument.Parse(await Served.Client.GetStringAsync($"/api/jobs/{id}/artifacts/scenes.json")).RootElement.GetProperty("scenes").EnumerateArray().ToList();
+            Assert.Equal(4, scenes.Count);
+            Assert.All(scenes, scene => Assert.Equal(tasks, string.Join(',', scene.GetProperty("labels").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal))));
+            if (choice == "all")
+            {
+                Assert.All(scenes, scene => Assert.Equal(1, scene.GetProperty("labels").GetProperty("camera").GetProperty("model_version").GetInt32()));
+                Assert.All(scenes, scene => Assert.Contains(scene.GetProperty("labels").GetProperty("camera").GetProperty("label").GetString(), ShotMovement.Labels));
+            }
+        }
+
+        (status, _, errors) = await PbmAsync("media", "submit", video, "--clip-tasks", "camera,text");
+        Assert.Equal((1, "error: 'text' in clip_tasks is not a clip task (clip tasks: camera)\n"), (status, errors));
     }
 }

@@ -14,7 +14,8 @@ namespace MediaCluster.Actors.Classification;
 /// The classifiers of a gpu node (<c>/user/classifiers</c>, reached by jobs through a cluster router), serving every
 /// task's promoted model. A <see cref="ClassifyScene"/> has its frames read from the job's store (kept by the job's one
 /// pass over the video), then each scene task's features
-/// measured (camera motion; the ResNet-18 embedding) and labelled; a <see cref="ClassifyText"/> has each text labelled
+/// measured (camera motion; the ResNet-18 embedding) and labelled, and so by the promoted model of each clip task users
+/// defined that the job chose (<see cref="ClipTaskChoice"/>: by default every one); a <see cref="ClassifyText"/> has each text labelled
 /// by the text model a user trained, or by VADER while there is none. <c>Slots</c> requests run at once, off the actor. Each model is read from the registry at start and
 /// again whenever the trainer publishes a promotion, so later requests carry the new version with no restart. A task
 /// with no promoted model yet has the trainer make its default; requests wait until the models they need are there,
@@ -40,6 +41,11 @@ public sealed class Classifiers : ReceiveActor
     private readonly Queue<(ClassifyText Request, IActorRef ReplyTo)> _texts = new();
     private readonly string _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
     private readonly Dictionary<string, (Classifier Model, int Version)> _models = [];
+    private readonly TaskCatalog _catalog;
+
+    // Clip tasks users defined, with their promoted models; scenes wait until the registry's list of them was read.
+    private readonly Dictionary<string, (ClipTask Task, Classifier Model, int Version)> _clips = [];
+    private bool _clipTasksListed;
     private readonly HashSet<string> _loading = [];
     private readonly HashSet<string> _loadAgain = [];
     private readonly HashSet<string> _missing = [];
@@ -52,6 +58,7 @@ public sealed class Classifiers : ReceiveActor
         _clock = new ActorClock(time, Self);
         _registry = registry;
         _engines = engines;
+        _catalog = new TaskCatalog(engines, registry);
         _trainer = trainer;
         _slots = slots;
         _log = log;
@@ -67,9 +74,11 @@ public sealed class Classifiers : ReceiveActor
         });
         Receive<ModelPromoted>(promoted =>
         {
-            if (_engines.LearningTask(promoted.Task) is not null && (!_models.TryGetValue(promoted.Task, out var current) || current.Version != promoted.Version))
+            if (_engines.LearningTask(promoted.Task) is not null
+                ? !_models.TryGetValue(promoted.Task, out var current) || current.Version != promoted.Version
+                : !_clips.TryGetValue(promoted.Task, out var clip) || clip.Version != promoted.Version)
             {
-                Load(promoted.Task);
+                Load(promoted.Task); // a task defined by a user: kept when it is a clip task
             }
         });
         Receive<SubscribeAck>(_ => { });
@@ -88,6 +97,21 @@ public sealed class Classifiers : ReceiveActor
             }
         });
         Receive<Loaded>(OnLoaded);
+        Receive<ClipTasksListed>(listed =>
+        {
+            _clipTasksListed = true;
+            if (listed.Error is not null)
+            {
+                _log.LogWarning("The clip tasks users defined could not be listed; scenes are labelled without them until one is promoted: {Reason}", listed.Error);
+            }
+
+            foreach (var task in listed.Names)
+            {
+                Load(task);
+            }
+
+            Dispatch();
+        });
         Receive<Done>(done =>
         {
             _busy--;
@@ -108,6 +132,11 @@ public sealed class Classifiers : ReceiveActor
         {
             Load(task.Name);
         }
+
+        _registry.TasksAsync().PipeTo(
+            Self,
+            success: tasks => new ClipTasksListed([.. tasks.Where(t => t.Kind == ClipTask.Kind).Select(t => t.Name)], null),
+            failure: ex => new ClipTasksListed([], ex.GetBaseException().Message));
     }
 
     private void Load(string task)
@@ -123,13 +152,19 @@ public sealed class Classifiers : ReceiveActor
 
     private async Task<Loaded> LoadAsync(string task)
     {
+        ClipTask? clip = null;
+        if (_engines.LearningTask(task) is null && (clip = await _catalog.FindAsync(task).ConfigureAwait(false) as ClipTask) is null)
+        {
+            return new Loaded(task, null, 0, null, NotForScenes: true);
+        }
+
         if (await _registry.PromotedAsync(task).ConfigureAwait(false) is not { } promoted)
         {
-            return new Loaded(task, null, 0, null);
+            return new Loaded(task, null, 0, null, clip);
         }
 
         var bytes = await _registry.ArtifactAsync(task, promoted.Version).ConfigureAwait(false);
-        return new Loaded(task, Classifier.Load(bytes, $"{task} v{promoted.Version}"), promoted.Version, null);
+        return new Loaded(task, Classifier.Load(bytes, $"{task} v{promoted.Version}"), promoted.Version, null, clip);
     }
 
     private void OnLoaded(Loaded loaded)
@@ -138,6 +173,18 @@ public sealed class Classifiers : ReceiveActor
         if (_loadAgain.Remove(loaded.Task))
         {
             Load(loaded.Task);
+        }
+
+        if (loaded.NotForScenes)
+        {
+            Dispatch();
+            return;
+        }
+
+        if (loaded.Clip is not null || (loaded.Model is null && _engines.LearningTask(loaded.Task) is null))
+        {
+            OnClipLoaded(loaded);
+            return;
         }
 
         if (loaded.Model is null)
@@ -163,15 +210,45 @@ public sealed class Classifiers : ReceiveActor
         Dispatch();
     }
 
+    /// <summary>A clip task's promoted model is kept (or dropped: none promoted, or it could not be read).</summary>
+    private void OnClipLoaded(Loaded loaded)
+    {
+        if (loaded is { Model: { } model, Clip: { } clip })
+        {
+            if (!_clips.TryGetValue(loaded.Task, out var current) || current.Version != loaded.Version)
+            {
+                _log.LogInformation("Classifier uses clip task {Task} v{Version}", loaded.Task, loaded.Version);
+            }
+
+            _clips[loaded.Task] = (clip, model, loaded.Version);
+        }
+        else
+        {
+            if (loaded.Error is not null)
+            {
+                _log.LogWarning("The {Task} model could not be loaded: {Reason}", loaded.Task, loaded.Error);
+            }
+
+            _clips.Remove(loaded.Task);
+        }
+
+        Dispatch();
+    }
+
     private void Dispatch()
     {
-        var scenesReady = _engines.ShotTasks.All(t => _models.ContainsKey(t.Name));
+        // Scenes wait for the built-in models, and for the clip tasks' models being read (so a job's choice finds them).
+        var scenesReady = _engines.ShotTasks.All(t => _models.ContainsKey(t.Name)) && _clipTasksListed && !_loading.Any(t => _engines.LearningTask(t) is null);
         AskForDefaults(_scenes.Count > 0 ? _engines.ShotTasks.Select(t => t.Name) : []);
         while (_busy < _slots)
         {
             if (scenesReady && _scenes.TryDequeue(out var scene))
             {
-                IReadOnlyList<(ShotTask, Classifier, int)> models = [.. _engines.ShotTasks.Select(t => (t, _models[t.Name].Model, _models[t.Name].Version))];
+                IReadOnlyList<(ShotTask, Classifier, int)> models =
+                [
+                    .. _engines.ShotTasks.Select(t => ((ShotTask)t, _models[t.Name].Model, _models[t.Name].Version)),
+                    .. ChosenClips(scene.Request.ClipTasks).Select(c => ((ShotTask)c.Task, c.Model, c.Version)),
+                ];
                 Run(Task.Run(() => LabelScene(scene.Request, models)), scene.ReplyTo,
                     reason => new SceneClassificationFailed { JobId = scene.Request.JobId, Index = scene.Request.Scene.Index, Reason = reason });
             }
@@ -213,6 +290,10 @@ public sealed class Classifiers : ReceiveActor
         work.PipeTo(Self, success: answer => new Done(answer, replyTo), failure: ex => new Done(failed(ex.GetBaseException().Message), replyTo));
     }
 
+    /// <summary>The clip tasks a job chose that have a promoted model here (every one when it chose none in particular), by name.</summary>
+    private IEnumerable<(ClipTask Task, Classifier Model, int Version)> ChosenClips(ClipTaskChoice? choice) =>
+        (choice is null ? _clips.Keys : choice.Names.Where(_clips.ContainsKey)).Distinct().Order(StringComparer.Ordinal).Select(name => _clips[name]);
+
     private object LabelScene(ClassifyScene request, IReadOnlyList<(ShotTask Task, Classifier Model, int Version)> models)
     {
         try
@@ -220,9 +301,18 @@ public sealed class Classifiers : ReceiveActor
             using var lease = _engines.Use();
             var frames = SceneFrameStore.Read(request.FramesPath, [.. request.Scene.FrameSeconds.Select(TimeSpan.FromSeconds)]);
             var classified = new SceneClassified { JobId = request.JobId, Index = request.Scene.Index, Node = _node };
+            float[]? clipFeatures = null; // the same for every clip task: measured once
             foreach (var (task, model, version) in models)
             {
-                classified.Labels.Add(Label(task.Name, model.Predict(task.SceneFeatures(frames)), version));
+                var features = task is ClipTask ? clipFeatures ??= task.SceneFeatures(frames) : task.SceneFeatures(frames);
+                if (task is ClipTask && features.Length != model.FeatureCount)
+                {
+                    // A user's model from a release that measured clips otherwise: its task is left out, the scene labelled.
+                    _log.LogWarning("Clip task {Task} v{Version} takes {Expected} features, a scene gives {Actual}: left out (train it again)", task.Name, version, model.FeatureCount, features.Length);
+                    continue;
+                }
+
+                classified.Labels.Add(Label(task.Name, model.Predict(features), version));
             }
 
             return classified;
@@ -247,7 +337,9 @@ public sealed class Classifiers : ReceiveActor
     private static Messages.Jobs.SceneLabel Label(string task, Prediction prediction, int version) =>
         new() { Task = task, Label = prediction.Label, Confidence = prediction.Confidence, ModelVersion = version };
 
-    private sealed record Loaded(string Task, Classifier? Model, int Version, string? Error);
+    private sealed record Loaded(string Task, Classifier? Model, int Version, string? Error, ClipTask? Clip = null, bool NotForScenes = false);
+
+    private sealed record ClipTasksListed(IReadOnlyList<string> Names, string? Error);
 
     private sealed record Done(object Answer, IActorRef ReplyTo);
 }

@@ -189,7 +189,7 @@ public sealed partial class MediaJob
                 continue;
             }
 
-            SendPiece(PieceKind.Scene, scene.Index, new ClassifyScene { JobId = _jobId, FramesPath = SceneFrameStore.Of(spec.OutputDir).PathOf(scene.Index), Scene = scene });
+            SendPiece(PieceKind.Scene, scene.Index, new ClassifyScene { JobId = _jobId, FramesPath = SceneFrameStore.Of(spec.OutputDir).PathOf(scene.Index), Scene = scene, ClipTasks = spec.ClipTasks });
         }
     }
 

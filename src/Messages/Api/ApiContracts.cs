@@ -85,7 +85,7 @@ public sealed record NodeLimits(long MaxUploadBytes);
 public sealed record SubmitResponse(string Id, string Title);
 
 /// <summary>POST /api/jobs with JSON: a file inside the node's allowed roots.</summary>
-public sealed record SubmitPathRequest(string? Path);
+public sealed record SubmitPathRequest(string? Path, string? ClipTasks = null);
 
 /// <summary>Any refusal: what went wrong, naming the cause.</summary>
 public sealed record ApiError(string Error);

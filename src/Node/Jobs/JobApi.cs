@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MediaCluster.Actors.Jobs;
+using MediaCluster.Actors.Training;
 using MediaCluster.Media.Reports;
 using MediaCluster.Messages.Api;
 using MediaCluster.Messages.Jobs;
@@ -27,7 +28,8 @@ internal static partial class JobApi
     {
         app.MapGet("/api/limits", () => TypedResults.Json(new NodeLimits(options.MaxUploadBytes), ApiJson.Options));
         var jobs = app.MapGroup("/api/jobs");
-        jobs.MapPost(string.Empty, (HttpContext context, JobsGateway gateway, CancellationToken ct) => SubmitAsync(context, gateway, options, ct));
+        jobs.MapPost(string.Empty, (HttpContext context, JobsGateway gateway, TaskCatalog catalog, ModelRegistry registry, CancellationToken ct) =>
+            SubmitAsync(context, gateway, catalog, registry, options, ct));
         jobs.MapGet(string.Empty, ListAsync);
         jobs.MapGet("/{id}", async Task<Results<JsonHttpResult<JobInfo>, JsonHttpResult<ApiError>>> (string id, JobsGateway gateway, CancellationToken ct) =>
             await gateway.FindAsync(id, ct) is { } job ? View(job) : ApiErrors.NoSuchJob(id));
@@ -44,7 +46,7 @@ internal static partial class JobApi
 
     /// <summary>An upload is everyday work; a server path is the operator's (the token, on the management endpoint).</summary>
     private static async Task<Results<JsonHttpResult<SubmitResponse>, JsonHttpResult<ApiError>>> SubmitAsync(
-        HttpContext context, JobsGateway jobs, NodeOptions options, CancellationToken ct)
+        HttpContext context, JobsGateway jobs, TaskCatalog catalog, ModelRegistry registry, NodeOptions options, CancellationToken ct)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         var upload = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
@@ -61,6 +63,16 @@ internal static partial class JobApi
         if (spec is null)
         {
             return ApiErrors.Of(error!, status);
+        }
+
+        if (await JobChoices.CheckAsync(spec, catalog, registry) is { } refusal)
+        {
+            if (spec.OwnsInput)
+            {
+                UploadStore.Delete(Path.GetDirectoryName(spec.InputPath)!);
+            }
+
+            return ApiErrors.Of(refusal, StatusCodes.Status400BadRequest);
         }
 
         // An upload is deleted only when the job was never registered; once it is, the job may start even if this

@@ -7,7 +7,7 @@ namespace MediaCluster.Node.Jobs;
 /// <summary>Which server-side paths a client may submit: only files inside Node:AllowedRoots, symbolic links resolved first.</summary>
 internal static class PathPolicy
 {
-    /// <summary>A JSON submission <c>{"path": …}</c>: the file must lie inside an allowed root once every link is resolved.</summary>
+    /// <summary>A JSON submission <c>{"path": …, "clip_tasks": …}</c> (<see cref="JobChoices"/>): the file must lie inside an allowed root once every link is resolved.</summary>
     public static async Task<(JobSpec? Spec, string? Error, int Status)> ReadSubmissionAsync(HttpContext context, string id, NodeOptions options, CancellationToken ct)
     {
         SubmitPathRequest? request;
@@ -25,9 +25,13 @@ internal static class PathPolicy
             return (null, "'path' is required", StatusCodes.Status400BadRequest);
         }
 
-        return Check(request.Path, options, out var full) is { } refusal
-            ? (null, refusal, StatusCodes.Status400BadRequest)
-            : (new JobSpec { JobId = id, InputPath = full, OutputDir = Path.Combine(options.ResultsRoot, id) }, null, 0);
+        if (Check(request.Path, options, out var full) is { } refusal)
+        {
+            return (null, refusal, StatusCodes.Status400BadRequest);
+        }
+
+        var spec = new JobSpec { JobId = id, InputPath = full, OutputDir = Path.Combine(options.ResultsRoot, id) };
+        return JobChoices.Apply(spec, request.ClipTasks) is { } wrong ? (null, wrong, StatusCodes.Status400BadRequest) : (spec, null, 0);
     }
 
     /// <summary>Null if <paramref name="path"/> lies inside an allowed root once its links are resolved (<paramref name="full"/>), else why not.</summary>

@@ -79,9 +79,33 @@ internal static partial class UploadStore
         MultipartReader reader, string folder, string id, NodeOptions options, string tooLarge, CancellationToken ct)
     {
         JobSpec? spec = null;
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         while (await reader.ReadNextSectionAsync(ct) is { } section)
         {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
+            {
+                continue;
+            }
+
+            if (disposition.IsFormDisposition())
+            {
+                // A choice for the job (JobChoices), read within its bound; other fields are passed over.
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? string.Empty;
+                if (JobChoices.Fields.Contains(name))
+                {
+                    var value = new MemoryStream();
+                    if (!await CopyAtMostAsync(section.Body, value, JobChoices.MaxFieldBytes, ct))
+                    {
+                        return (null, $"the form field '{name}' is longer than {JobChoices.MaxFieldBytes} bytes", StatusCodes.Status400BadRequest);
+                    }
+
+                    fields[name] = System.Text.Encoding.UTF8.GetString(value.ToArray());
+                }
+
+                continue;
+            }
+
+            if (!disposition.IsFileDisposition())
             {
                 continue;
             }
@@ -106,7 +130,12 @@ internal static partial class UploadStore
             spec = new JobSpec { JobId = id, InputPath = input, OutputDir = Path.Combine(options.ResultsRoot, id), Title = title, OwnsInput = true };
         }
 
-        return spec is null ? (null, "the multipart upload has no file part", StatusCodes.Status400BadRequest) : (spec, null, 0);
+        if (spec is null)
+        {
+            return (null, "the multipart upload has no file part", StatusCodes.Status400BadRequest);
+        }
+
+        return JobChoices.Apply(spec, fields.GetValueOrDefault(JobChoices.ClipTasks)) is { } wrong ? (null, wrong, StatusCodes.Status400BadRequest) : (spec, null, 0);
     }
 
     /// <summary>Removes an upload folder that did not become a running job.</summary>
