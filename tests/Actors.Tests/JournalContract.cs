@@ -34,14 +34,17 @@ public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.w
         var rows = await ReadJournalAsync("rows", "job-rows");
         var manifests = rows.Select(r => r.Manifest).ToList();
 
-        // The segment's result and the end of detection race; everything else is in this order (the text's labels, one
-        // batch, recorded before the results are written).
-        string[] expected = ["JobAccepted", "MediaProbed", "SpeechSegmentFound", "SegmentTranscribed", "SpeechDetectionCompleted", "TextClassified", "SummaryWritten", "ArtifactsWritten", "JobCompleted"];
+        // The segment's result and the end of detection race; everything else is in this order (the text's labels:
+        // the segments' batch with their embeddings, then the summary's, recorded before the results are written).
+        string[] expected = ["JobAccepted", "MediaProbed", "SpeechSegmentFound", "SegmentTranscribed", "SpeechDetectionCompleted", "TextClassified", "TextClassified", "SummaryWritten", "ArtifactsWritten", "JobCompleted"];
         Assert.Equal(expected.Select(name => "mediacluster.jobs." + name).Order(StringComparer.Ordinal), manifests.Order(StringComparer.Ordinal));
         Assert.Equal(["mediacluster.jobs.JobAccepted", "mediacluster.jobs.MediaProbed", "mediacluster.jobs.SpeechSegmentFound"], manifests[..3]);
-        Assert.Equal(["mediacluster.jobs.TextClassified", "mediacluster.jobs.SummaryWritten", "mediacluster.jobs.ArtifactsWritten", "mediacluster.jobs.JobCompleted"], manifests[^4..]);
-        var labels = Assert.IsType<TextClassified>(rows[^4].Decode());
-        Assert.Equal((0, 2), (labels.Batch, labels.Labels.Count)); // the one spoken segment's label and the summary's
+        Assert.Equal(["mediacluster.jobs.TextClassified", "mediacluster.jobs.TextClassified", "mediacluster.jobs.SummaryWritten", "mediacluster.jobs.ArtifactsWritten", "mediacluster.jobs.JobCompleted"], manifests[^5..]);
+        var segments = Assert.IsType<TextClassified>(rows[^5].Decode());
+        var summary = Assert.IsType<TextClassified>(rows[^4].Decode());
+        Assert.Equal((0, 1, 1), (segments.Batch, segments.Labels.Count, segments.Embeddings.Count)); // the one spoken segment's label and embedding
+        Assert.Equal(384, segments.Embeddings[0].Length);
+        Assert.Equal((1, 1), (summary.Batch, summary.Labels.Count)); // then the summary's
         Assert.All(rows, r => Assert.Equal(ProtobufSerializer.Id, r.SerializerId));
         Assert.All(rows, r => Assert.DoesNotContain("MediaCluster", System.Text.Encoding.UTF8.GetString(r.Payload), StringComparison.Ordinal));
         var accepted = Assert.IsType<JobAccepted>(rows[0].Decode());

@@ -69,6 +69,18 @@ public sealed class TextRankTests
     }
 
     [Fact]
+    public void Summarize_WithEmbeddings_RanksByClosenessToTheMean_ThenPrefersWhatIsNotAlreadySaid()
+    {
+        // 1 is closest to the mean of the four (cosine 0.97), then 0 (0.89) and 3 (0.82), 2 last (0.42); but 0 and 3 say
+        // much of what 1 says (0.95, 0.76) and 2 little (0.31): with rank and novelty weighed equally, 2 is chosen second.
+        string[] utterances = ["alpha bravo charlie", "delta echo foxtrot", "golf hotel india", "juliet kilo lima"];
+        float[][] embeddings = [[1, 0, 0], [0.95f, 0.312f, 0], [0, 1, 0], [0.8f, 0, 0.6f]];
+        var options = new SummaryOptions { Ratio = 0.5, WordBudget = 1000, Relevance = 0.5 };
+        Assert.Equal([1, 2], TextRank.Summarize(utterances, options, embeddings: embeddings).Selected);
+        Assert.Throws<ArgumentException>(() => TextRank.Summarize(utterances, options, embeddings: embeddings[..3]));
+    }
+
+    [Fact]
     public void Summarize_WordBudget_KeepsAtLeastTheTopUtterance()
     {
         var summary = TextRank.Summarize(s_utterances, new SummaryOptions { Ratio = 1, WordBudget = 3 });

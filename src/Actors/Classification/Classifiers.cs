@@ -326,10 +326,23 @@ public sealed class Classifiers : ReceiveActor
     private object ClassifyText(ClassifyText request, (Classifier Model, int Version)? trained)
     {
         var classified = new TextClassified { JobId = request.JobId, Batch = request.Batch, Node = _node };
+        IReadOnlyList<float[]>? embeddings;
+        try
+        {
+            // Each text's MiniLM embedding: the job's summary ranks by them, a trained text model labels from them.
+            embeddings = [.. request.Texts.Select(TextTask.Features)];
+            classified.Embeddings.AddRange(embeddings.Select(TextEmbeddings.Write));
+        }
+        catch (MediaException ex)
+        {
+            _log.LogWarning("Texts of job {Job} not embedded (its summary falls back to TextRank, VADER labels): {Reason}", request.JobId, ex.Message);
+            embeddings = null;
+        }
+
         // A text model trained by an earlier release on hashed words (2048 features) cannot read MiniLM's: VADER labels
         // until the text task is trained again.
-        classified.Labels.AddRange(request.Texts.Select(text => trained is var (model, version) && model.FeatureCount == SentenceEmbedder.Dimensions
-            ? Label(TextTask.TaskName, model.Predict(TextTask.Features(text)), version)
+        classified.Labels.AddRange(request.Texts.Select((text, i) => trained is var (model, version) && model.FeatureCount == SentenceEmbedder.Dimensions && embeddings is not null
+            ? Label(TextTask.TaskName, model.Predict(embeddings[i]), version)
             : Label(Vader.TaskName, Vader.Default.Label(text), 0)));
         return classified;
     }

@@ -55,7 +55,7 @@ public sealed partial class MediaJob
 
         _finishing = true;
         var transcript = Labelled(BuildTranscript());
-        var summary = _text!.Summary;
+        var summary = _text!.Summary!;
         var speech = _state.Found.Values.Select(f => new SpeechSegment(f.Index, f.StartSample, f.EndSample)).ToList();
         var spec = _state.Spec!;
         var probed = _state.Probed!;

@@ -61,8 +61,13 @@ public static class TextRank
     private const int MaxIterations = 200;
     private const double Tolerance = 1e-9;
 
-    /// <summary>Summarises <paramref name="utterances"/>, said at <paramref name="starts"/> when given.</summary>
-    public static Summary Summarize(IReadOnlyList<string> utterances, SummaryOptions? options = null, IReadOnlyList<TimeSpan>? starts = null)
+    /// <summary>
+    /// Summarises <paramref name="utterances"/>, said at <paramref name="starts"/> when given. With their sentence
+    /// <paramref name="embeddings"/> (unit length, e.g. MiniLM's) an utterance ranks by its cosine similarity to the
+    /// document's mean embedding, and the redundancy it would add is its largest similarity to one already chosen;
+    /// without, by TextRank over shared content words, redundancy their overlap.
+    /// </summary>
+    public static Summary Summarize(IReadOnlyList<string> utterances, SummaryOptions? options = null, IReadOnlyList<TimeSpan>? starts = null, IReadOnlyList<float[]>? embeddings = null)
     {
         options ??= new SummaryOptions();
         var tokens = utterances.Select(ContentWords).ToArray();
@@ -72,14 +77,23 @@ public static class TextRank
             return new Summary([], []);
         }
 
+        if (embeddings is not null && embeddings.Count != n)
+        {
+            throw new ArgumentException($"{embeddings.Count} embeddings for {n} utterances", nameof(embeddings));
+        }
+
         var sets = tokens.Select(t => t.ToHashSet(StringComparer.Ordinal)).ToArray();
-        var scores = Scores(sets);
-        var best = scores.Max();
+        var scores = embeddings is null ? Scores(sets) : CentroidScores(embeddings);
+        Func<int, int, double> redundancy = embeddings is null
+            ? (i, j) => Jaccard(sets[i], sets[j])
+            : (i, j) => Math.Max(0, System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(embeddings[i], embeddings[j]));
+        var best = Math.Max(scores.Max(), 1e-9);
         var lengths = utterances.Select(u => u.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length).ToArray();
         var budget = options.WordBudget ?? Math.Clamp((int)Math.Ceiling(lengths.Sum() * options.WordShare), options.MinWords, options.MaxWords);
         var keep = Math.Max(1, (int)Math.Ceiling(n * options.Ratio));
         var candidates = Enumerable.Range(0, n).Where(i => tokens[i].Length > 0).ToList();
-        var overlap = new double[n]; // each candidate's largest overlap with a chosen utterance, kept up to date
+        var overlap = new double[n]; // each candidate's largest redundancy with a chosen utterance, kept up to date
+        var repeats = new double[n]; // and its largest content-word overlap with one (a near repeat is skipped)
         var selected = new List<int>();
         var words = 0;
         while (selected.Count < keep && words < budget && candidates.Count > 0)
@@ -97,7 +111,7 @@ public static class TextRank
             }
 
             candidates.Remove(next);
-            if (overlap[next] >= options.NearDuplicate || (selected.Count > 0 && words + lengths[next] > budget))
+            if (repeats[next] >= options.NearDuplicate || (selected.Count > 0 && words + lengths[next] > budget))
             {
                 continue;
             }
@@ -106,7 +120,8 @@ public static class TextRank
             words += lengths[next];
             foreach (var i in candidates)
             {
-                overlap[i] = Math.Max(overlap[i], Jaccard(sets[i], sets[next]));
+                overlap[i] = Math.Max(overlap[i], redundancy(i, next));
+                repeats[i] = Math.Max(repeats[i], Jaccard(sets[i], sets[next]));
             }
         }
 
@@ -131,6 +146,18 @@ public static class TextRank
         }
 
         return PageRank(n, (i, j) => weights[i, j]);
+    }
+
+    /// <summary>Each utterance's cosine similarity to the mean of all (how central it is to what the document says), at least 0.</summary>
+    private static double[] CentroidScores(IReadOnlyList<float[]> embeddings)
+    {
+        var centroid = new float[embeddings[0].Length];
+        foreach (var e in embeddings)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Add(centroid, e, centroid);
+        }
+
+        return [.. embeddings.Select(e => Math.Max(0, (double)System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(e, centroid)))];
     }
 
     /// <summary>An utterance as a sentence: first letter upper case, the pronoun "I" upper case, a full stop at the end.</summary>
