@@ -1,6 +1,7 @@
 using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
+using MediaCluster.Media.Learning;
 using MediaCluster.Messages.Jobs;
 using Microsoft.Extensions.Logging;
 
@@ -108,14 +109,41 @@ public sealed partial class Trainer
             TaskScheduler.Default);
     }
 
+    /// <summary>The tasks whose folders are watched: the built-in ones and those users defined (the built-in ones alone while the registry cannot be read).</summary>
+    private void ListWatched()
+    {
+        var (catalog, builtIn, log) = (_catalog, _engines.LearningTasks, _log);
+        Task.Run(async () =>
+        {
+            try
+            {
+                var tasks = new List<LearningTask>(builtIn);
+                foreach (var name in (await catalog.NamesAsync()).Except(builtIn.Select(t => t.Name)))
+                {
+                    if (await catalog.FindAsync(name) is { } task)
+                    {
+                        tasks.Add(task);
+                    }
+                }
+
+                return new Watched(tasks);
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or Media.MediaException or System.Text.Json.JsonException)
+            {
+                log.LogDebug("The defined tasks could not be listed for the dataset folders: {Reason}", ex.Message);
+                return new Watched(builtIn);
+            }
+        }).PipeTo(Self);
+    }
+
     /// <summary>
     /// Each task's folder: when its data files have stayed the same (names, sizes, times) for two looks and differ from
     /// what was last handed on, the folder is handed to training (the dataset hash then says whether it is new).
     /// </summary>
-    private void LookAtDatasets()
+    private void LookAtDatasets(IReadOnlyList<LearningTask> watched)
     {
         var folders = new List<(string Task, string Signature)>();
-        foreach (var learning in _engines.LearningTasks)
+        foreach (var learning in watched)
         {
             var folder = Path.Combine(_options.DatasetsRoot, learning.Name);
             try
@@ -143,6 +171,8 @@ public sealed partial class Trainer
             var info = new FileInfo(f);
             return string.Create(CultureInfo.InvariantCulture, $"{info.Name}:{info.Length}:{info.LastWriteTimeUtc.Ticks}");
         }));
+
+    private sealed record Watched(IReadOnlyList<LearningTask> Tasks);
 
     private TrainerStatus Status()
     {

@@ -92,10 +92,11 @@ public sealed partial class Trainer : ReceivePersistentActor
         {
             if (_clock.IsCurrent(tick))
             {
-                LookAtDatasets();
+                ListWatched();
             }
         });
-        Command<Poll>(_ => LookAtDatasets());
+        Command<Poll>(_ => ListWatched());
+        Command<Watched>(watched => LookAtDatasets(watched.Tasks));
     }
 
     public override string PersistenceId => "trainer";
