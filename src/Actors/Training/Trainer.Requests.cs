@@ -128,8 +128,9 @@ public sealed partial class Trainer
 
                 return new Watched(tasks);
             }
-            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or Media.MediaException or System.Text.Json.JsonException)
+            catch (Exception ex)
             {
+                // Whatever kept the registry from answering (an outage, a definition this release cannot read), the built-in folders are still looked at.
                 log.LogDebug("The defined tasks could not be listed for the dataset folders: {Reason}", ex.Message);
                 return new Watched(builtIn);
             }
