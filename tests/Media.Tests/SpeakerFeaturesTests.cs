@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using MediaCluster.Media.Diarization;
+using MediaCluster.Media.Ffmpeg;
+
+namespace MediaCluster.Media.Tests;
+
+/// <summary>The speaker features: their framing, and that they tell real (synthetic) voices apart across sentences.</summary>
+public sealed class SpeakerFeaturesTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mc-voices-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Frames_Every10ms_Windows_1point5sEvery0point75s_TheLastEndingAtTheLastFrame()
+    {
+        var random = new Random(3);
+        var second = Enumerable.Range(0, 16_000).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        Assert.Equal(98, SpeakerFeatures.Mfcc(second).Length); // 1 + (16 000 − 400) / 160
+        Assert.Empty(SpeakerFeatures.Mfcc(second.AsSpan(0, 399)));
+
+        var frames = Enumerable.Range(0, 400).Select(i => Enumerable.Repeat((float)i, SpeakerFeatures.Coefficients).ToArray()).ToArray();
+        var windows = SpeakerFeatures.Windows(frames);
+        Assert.Equal([0, 75, 150, 225, 250], windows.Select(w => w.FirstFrame));
+        Assert.Equal(74.5f, windows[0].Statistics[0]); // the mean of 0…149
+        Assert.Equal(43.30, windows[0].Statistics[SpeakerFeatures.Coefficients], 2); // their standard deviation
+        Assert.Equal([0], SpeakerFeatures.Windows(frames[..60]).Select(w => w.FirstFrame));
+        Assert.Empty(SpeakerFeatures.Windows(frames[..9]));
+        Assert.Equal(SpeakerFeatures.Mfcc(second), SpeakerFeatures.Mfcc(second.ToArray()));
+    }
+
+    [Fact]
+    public async Task ThreeVoices_TwoSentencesEach_EachSentenceIsNearestToItsVoicesOtherOne()
+    {
+        string[] sentences =
+        [
+            "The committee will meet again on Thursday to review the budget for the coming year and decide on the new building.",
+            "Yesterday my neighbour found a small grey cat sleeping in the garden behind the old wooden shed near the river.",
+        ];
+        (string Name, string[] Command)[] voices =
+        [
+            ("kal", ["text2wave", "-eval", "(voice_kal_diphone)"]),
+            ("slt", ["text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)"]),
+            ("espeak", ["espeak-ng", "-v", "en-us"]),
+        ];
+        var means = new List<(string Voice, float[] Mean)>();
+        foreach (var (voice, command) in voices)
+        {
+            for (var s = 0; s < sentences.Length; s++)
+            {
+                var samples = await SpeakAsync(command, sentences[s], $"{voice}-{s}");
+                var windows = SpeakerFeatures.Windows(SpeakerFeatures.Mfcc(samples));
+                Assert.True(windows.Count >= 3, $"{voice} said sentence {s} in {samples.Length / 16_000.0:0.0} s");
+                means.Add((voice, [.. Enumerable.Range(0, SpeakerFeatures.Dimensions).Select(d => windows.Average(w => w.Statistics[d]))]));
+            }
+        }
+
+        // Each dimension standardised over the six, then each sentence's nearest other (Euclidean) must be its voice's.
+        var standardised = Standardise([.. means.Select(m => m.Mean)]);
+        for (var i = 0; i < means.Count; i++)
+        {
+            var nearest = Enumerable.Range(0, means.Count).Where(j => j != i).MinBy(j => Distance(standardised[i], standardised[j]));
+            Assert.True(means[nearest].Voice == means[i].Voice, $"{means[i].Voice}'s sentence {i % 2} is nearest to {means[nearest].Voice}'s");
+        }
+    }
+
+    private async Task<float[]> SpeakAsync(string[] command, string text, string name)
+    {
+        var textFile = Path.Combine(_directory, name + ".txt");
+        var wav = Path.Combine(_directory, name + ".wav");
+        await File.WriteAllTextAsync(textFile, text);
+        var info = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in command.Skip(1).Concat(command[0] == "text2wave" ? [textFile, "-o", wav] : ["-f", textFile, "-w", wav]))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using (var process = Process.Start(info)!)
+        {
+            var errors = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, $"{command[0]} exited {process.ExitCode}: {await errors} (./mc setup installs festival and espeak-ng)");
+        }
+
+        var raw = Path.Combine(_directory, name + ".f32");
+        await FfmpegRunner.RunAsync(["-y", "-i", wav, "-ac", "1", "-ar", "16000", "-f", "f32le", raw]);
+        var bytes = await File.ReadAllBytesAsync(raw);
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+    }
+
+    private static float[][] Standardise(float[][] rows)
+    {
+        var dims = rows[0].Length;
+        var result = rows.Select(r => new float[dims]).ToArray();
+        for (var d = 0; d < dims; d++)
+        {
+            var mean = rows.Average(r => r[d]);
+            var sd = Math.Sqrt(rows.Average(r => (r[d] - mean) * (r[d] - mean)));
+            for (var i = 0; i < rows.Length; i++)
+            {
+                result[i][d] = sd > 1e-9 ? (float)((rows[i][d] - mean) / sd) : 0;
+            }
+        }
+
+        return result;
+    }
+
+    private static double Distance(float[] a, float[] b) => Math.Sqrt(a.Zip(b, (x, y) => (x - y) * (x - y)).Sum());
+}
