@@ -64,6 +64,39 @@ public sealed class SpeakerFeaturesTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Clustering_AConversationsTurns_FindsItsVoices_OrTheCountGiven()
+    {
+        string[] sentences =
+        [
+            "Good morning, I wanted to ask about the schedule for the training next week.",
+            "Of course, the first session starts at nine and runs until a quarter past twelve.",
+            "That works for me, but could we move the second one to the afternoon instead?",
+            "I think that should be possible, let me check with the rest of the team first.",
+            "Thank you, and please send me the room number once it has been decided.",
+            "I will, and I will also share the reading list so that everyone can prepare.",
+        ];
+        var kal = new[] { "text2wave", "-eval", "(voice_kal_diphone)" };
+        var slt = new[] { "text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)" };
+        var espeak = new[] { "espeak-ng", "-v", "en-us" };
+        async Task<IReadOnlyList<float[]>> Turn(string[] voice, int sentence) =>
+            [.. SpeakerFeatures.Windows(SpeakerFeatures.Mfcc(await SpeakAsync(voice, sentences[sentence], $"turn-{voice[^1]}-{sentence}".Replace('(', '-').Replace(')', '-')))).Select(w => w.Statistics)];
+
+        // Two voices taking turns: two speakers, each turn its own.
+        IReadOnlyList<float[]>[] two = [await Turn(kal, 0), await Turn(slt, 1), await Turn(kal, 2), await Turn(slt, 3), await Turn(kal, 4), await Turn(slt, 5)];
+        Assert.Equal([0, 1, 0, 1, 0, 1], SpeakerClustering.Cluster(two));
+        Assert.Equal([0, 1, 0, 2, 0, 3], SpeakerClustering.Cluster(two, lambda: 0.5)); // too light a penalty splits a voice
+
+        // Three voices: three speakers found; told two, the closest two voices become one.
+        IReadOnlyList<float[]>[] three = [two[0], two[1], await Turn(espeak, 2), two[3], two[4], await Turn(espeak, 5)];
+        Assert.Equal([0, 1, 2, 1, 0, 2], SpeakerClustering.Cluster(three));
+        var told = SpeakerClustering.Cluster(three, speakers: 2);
+        Assert.Equal(2, told.Distinct().Count());
+        Assert.Equal((told[0], told[1], told[2]), (told[4], told[3], told[5]));
+        Assert.Equal([0, 0, 0, 0, 0, 0], SpeakerClustering.Cluster(three, maxSpeakers: 1));
+        Assert.Empty(SpeakerClustering.Cluster([]));
+    }
+
     private async Task<float[]> SpeakAsync(string[] command, string text, string name)
     {
         var textFile = Path.Combine(_directory, name + ".txt");
