@@ -34,9 +34,6 @@ var documents = new List<(string Name, IReadOnlyList<string> Utterances)>
 foreach (var (name, utterances) in documents)
 {
     Console.WriteLine($"# {name}: {utterances.Count} utterances, {utterances.Sum(u => u.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length)} words");
-    var all = utterances.Select(embedder.Embed).ToList(); // for the figures (not timed)
-    var centroid = Mean(all);
-
     var watch = Stopwatch.StartNew();
     var textRank = TextRank.Summarize(utterances);
     var textRankSeconds = watch.Elapsed.TotalSeconds;
@@ -45,10 +42,11 @@ foreach (var (name, utterances) in documents)
     var embeddings = utterances.Select(embedder.Embed).ToList();
     var miniLm = TextRank.Summarize(utterances, embeddings: embeddings);
     var miniLmSeconds = watch.Elapsed.TotalSeconds;
+    var centroid = Mean(embeddings);
 
     foreach (var (method, summary, seconds) in new[] { ("textrank", textRank, textRankSeconds), ("minilm", miniLm, miniLmSeconds) })
     {
-        var chosen = summary.Selected.Select(i => all[i]).ToList();
+        var chosen = summary.Selected.Select(i => embeddings[i]).ToList();
         Console.WriteLine($"# {name} {method}: {string.Join(" | ", summary.Points.Select(p => p.Sentence))}");
         BenchTools.Print($"{name}_{method}_words", summary.Points.Sum(p => p.Sentence.Split(' ').Length));
         BenchTools.Print($"{name}_{method}_coverage", TensorPrimitives.CosineSimilarity(Mean(chosen), centroid));

@@ -91,22 +91,20 @@ public sealed partial class MediaJob
 
         if (_text.Summary is null && SegmentsLabelled())
         {
-            if (LegacySummaryLabel() is not null)
+            if (LegacySummaryLabel() is null)
             {
-                // Recorded by a release that labelled the summary inside the segments' last batch: its summary was TextRank's.
-                _text = _text with { Summary = TextRank.Summarize(_text.Spoken, starts: _text.Starts) };
-            }
-            else if (!_summarizing)
-            {
-                _summarizing = true;
-                var (work, recorded, jobId) = (_text, _state.TextLabels, _jobId);
-                Task.Run(() => TextSummarized.Of(jobId, work, recorded), _work.Token).PipeTo(Self, failure: ex => new TextWorkFailed(ex.Message));
+                if (!_summarizing)
+                {
+                    _summarizing = true;
+                    var (work, recorded, jobId) = (_text, _state.TextLabels, _jobId);
+                    Task.Run(() => TextSummarized.Of(jobId, work, recorded), _work.Token).PipeTo(Self, failure: ex => new TextWorkFailed(ex.Message));
+                }
+
                 return false;
             }
-            else
-            {
-                return false;
-            }
+
+            // Recorded by a release that labelled the summary inside the segments' last batch: its summary was TextRank's.
+            _text = _text with { Summary = TextRank.Summarize(_text.Spoken, starts: _text.Starts) };
         }
 
         if (_text.Summary is not null && (_state.TextLabels.Count >= _text.Batches.Count || (_text.Spoken.Count > 0 && LegacySummaryLabel() is not null)))

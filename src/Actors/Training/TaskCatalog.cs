@@ -24,6 +24,9 @@ public sealed class TaskCatalog(NodeEngines engines, ModelRegistry registry)
     public async Task<LearningTask?> FindAsync(string name) =>
         engines.LearningTask(name) ?? ((await registry.TasksAsync(name).ConfigureAwait(false)) is [var defined] ? Make(defined) : null);
 
+    /// <summary>The tasks users defined, read from the registry in one query.</summary>
+    public async Task<IReadOnlyList<LearningTask>> DefinedAsync() => [.. (await registry.TasksAsync().ConfigureAwait(false)).Select(Make)];
+
     /// <summary>Every task's name, the built-in ones first.</summary>
     public async Task<IReadOnlyList<string>> NamesAsync() =>
         [.. engines.LearningTasks.Select(t => t.Name), .. (await registry.TasksAsync().ConfigureAwait(false)).Select(t => t.Name)];

@@ -38,7 +38,6 @@ public sealed partial class Trainer
         var result = new CancelTrainingResult();
         if (_running is { } running && running.Request.Task == cancel.Task && _cancelRun is { } stop)
         {
-            _cancelAsked = true;
             stop.Cancel();
             result.DatasetHashes.Add(running.DatasetHash);
             _log.LogInformation("Training {Task} on dataset {Hash}: cancelling, by request", cancel.Task, running.DatasetHash);
@@ -117,16 +116,7 @@ public sealed partial class Trainer
         {
             try
             {
-                var tasks = new List<LearningTask>(builtIn);
-                foreach (var name in (await catalog.NamesAsync()).Except(builtIn.Select(t => t.Name)))
-                {
-                    if (await catalog.FindAsync(name) is { } task)
-                    {
-                        tasks.Add(task);
-                    }
-                }
-
-                return new Watched(tasks);
+                return new Watched([.. builtIn, .. await catalog.DefinedAsync()]);
             }
             catch (Exception ex)
             {

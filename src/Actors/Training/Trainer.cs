@@ -55,9 +55,8 @@ public sealed partial class Trainer : ReceivePersistentActor
     private readonly CancellationTokenSource _stopping = new();
     private TrainingRequested? _running;
 
-    // The running run's own cancellation (linked to _stopping), and whether someone asked for it (CancelTraining).
+    // The running run's own cancellation (linked to _stopping): cancelled by CancelTraining while the trainer lives.
     private CancellationTokenSource? _cancelRun;
-    private bool _cancelAsked;
     private TrainerProgress _phase = new(TrainerPhase.Idle);
 
     public Trainer(TrainerOptions options, ModelRegistry registry, NodeEngines engines, TimeProvider time, ILogger log, int maxCrashes = 3)
@@ -213,7 +212,6 @@ public sealed partial class Trainer : ReceivePersistentActor
         var self = Self;
         var progress = new Progress<TrainerProgress>(p => self.Tell(p));
         _cancelRun = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        _cancelAsked = false;
         var stopping = _cancelRun.Token;
         Task.Run(async () => new RunEnded(run, await _runs.RunAsync(run, progress, stopping), null), stopping).PipeTo(Self, failure: ex => new RunEnded(run, new TrainingFinished
         {
@@ -226,7 +224,7 @@ public sealed partial class Trainer : ReceivePersistentActor
 
     private void OnRunEnded(RunEnded ended)
     {
-        if (_cancelAsked && ended.Finished.Version == 0 && ended.Run == _running)
+        if (_cancelRun is { IsCancellationRequested: true } && ended.Finished.Version == 0 && ended.Run == _running)
         {
             // However the run stopped once cancelled (the process killed, the fit stopped), it ended by request.
             ended.Finished.Outcome = ModelStatus.Cancelled;
@@ -241,7 +239,6 @@ public sealed partial class Trainer : ReceivePersistentActor
                 _running = null;
                 _cancelRun?.Dispose();
                 _cancelRun = null;
-                _cancelAsked = false;
             }
 
             _phase = new(TrainerPhase.Idle);
