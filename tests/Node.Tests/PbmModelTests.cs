@@ -211,10 +211,15 @@ public sealed class PbmModelTests : PbmTest
         Assert.Equal((1, "error: no run of fashion-long is running or queued\n"), (status, errors));
     }
 
-    /// <summary>The training processes (node train-network) running over a task's run folders.</summary>
+    /// <summary>
+    /// The training processes (node train-network) this node (the test process) started over a task's run folders. Only
+    /// its own children count: a process the training process forks carries the same command line until it executes
+    /// another (CI once saw two such pids at once).
+    /// </summary>
     private static List<int> TrainingProcesses(string task) =>
         [.. Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0).Where(pid => pid > 0 && CommandLine(pid) is { } line
-            && line.Contains("train-network", StringComparison.Ordinal) && line.Contains($"/.runs/{task}/", StringComparison.Ordinal))];
+            && line.Contains("train-network", StringComparison.Ordinal) && line.Contains($"/.runs/{task}/", StringComparison.Ordinal)
+            && ParentOf(pid) == Environment.ProcessId)];
 
     private static string? CommandLine(int pid)
     {
@@ -225,6 +230,21 @@ public sealed class PbmModelTests : PbmTest
         catch (IOException)
         {
             return null; // it ended while looked at
+        }
+    }
+
+    /// <summary>A process's parent from /proc/PID/stat (the field after the parenthesised name and the state), or 0 once it ended.</summary>
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 1 && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent) ? parent : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 
