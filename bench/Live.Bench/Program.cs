@@ -34,7 +34,8 @@ BenchTools.Print("partial_latency_p50_seconds", Quantile(one.Partials, 0.5));
 BenchTools.Print("partial_latency_p95_seconds", Quantile(one.Partials, 0.95));
 BenchTools.Print("final_latency_p50_seconds", Quantile(one.Finals, 0.5));
 BenchTools.Print("final_latency_p95_seconds", Quantile(one.Finals, 0.95));
-var batch = await File.ReadAllTextAsync(Path.Combine(node.DataDirectory, "results", one.Job, MediaCluster.Media.Reports.JobOutput.TranscriptText.Name));
+var batch = MediaCluster.Media.Reports.TranscriptFormats.ParseJson(
+    await File.ReadAllTextAsync(Path.Combine(node.DataDirectory, "results", one.Job, MediaCluster.Media.Reports.JobOutput.TranscriptJson.Name))).Text; // the words, without speakers
 var liveWer = WordErrorRate.Percent(sample.ReferenceText, one.Text);
 var batchWer = WordErrorRate.Percent(sample.ReferenceText, batch);
 BenchTools.Print("live_wer_percent", liveWer);

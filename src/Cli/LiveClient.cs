@@ -8,7 +8,8 @@ namespace MediaCluster.Cli;
 public sealed record LiveWord(string Word, double Start, double End, double Conf);
 
 /// <summary>One server message of /ws/live (docs/protocol.md); <see cref="Raw"/> is the JSON as sent.</summary>
-public sealed record LiveMessage(string Raw, string? Job = null, string? Partial = null, string? Text = null, IReadOnlyList<LiveWord>? Result = null, string? Error = null)
+public sealed record LiveMessage(
+    string Raw, string? Job = null, string? Partial = null, string? Text = null, IReadOnlyList<LiveWord>? Result = null, string? Error = null, string? Speaker = null)
 {
     public bool IsFinal => Text is not null;
 
@@ -20,7 +21,7 @@ public sealed record LiveMessage(string Raw, string? Job = null, string? Partial
         var words = root.TryGetProperty("result", out var result) && result.ValueKind == JsonValueKind.Array
             ? result.EnumerateArray().Select(w => new LiveWord(w.GetProperty("word").GetString()!, w.GetProperty("start").GetDouble(), w.GetProperty("end").GetDouble(), w.GetProperty("conf").GetDouble())).ToList()
             : null;
-        return new LiveMessage(raw, Get("job"), Get("partial"), Get("text"), words, Get("error"));
+        return new LiveMessage(raw, Get("job"), Get("partial"), Get("text"), words, Get("error"), Get("speaker"));
     }
 }
 

@@ -205,7 +205,8 @@ internal static class LiveCommand
             {
                 var time = message.Result is [var first, .., var last] ? $"[{Clock(first.Start)}–{Clock(last.End)}] "
                     : message.Result is [var only] ? $"[{Clock(only.Start)}–{Clock(only.End)}] " : "";
-                output.WriteLine(terminal ? $"\r\u001b[2K{time}{message.Text}" : $"{time}{message.Text}");
+                var speaker = message.Speaker is { } who ? $"[{who}] " : "";
+                output.WriteLine(terminal ? $"\r\u001b[2K{time}{speaker}{message.Text}" : $"{time}{speaker}{message.Text}");
                 _partialShown = false;
             }
         }

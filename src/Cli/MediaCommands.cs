@@ -7,7 +7,7 @@ internal static class MediaCommands
 {
     public static Command Create(PbmCli cli) => new("media", "jobs: submit files, follow, list, cancel, retry, download results")
     {
-        Submit(cli), Status(cli), List(cli), Cancel(cli), Retry(cli), Result(cli), Watch(cli),
+        Submit(cli), Status(cli), List(cli), Cancel(cli), Retry(cli), Result(cli), Watch(cli), Speakers(cli),
     };
 
     private static Command Submit(PbmCli cli)
@@ -19,10 +19,42 @@ internal static class MediaCommands
         {
             Description = "which clip tasks you defined label a video's scenes beside the shot tasks: all (default: every one with a promoted model), none, or names separated by commas",
         };
-        var submit = new Command("submit", "upload each FILE as a job") { files, wait, serverPath, clipTasks };
+        var speakers = SpeakerOption("--speakers", "how many people speak, when you know (default: found, 1–10)");
+        var minSpeakers = SpeakerOption("--min-speakers", "at least this many people speak");
+        var maxSpeakers = SpeakerOption("--max-speakers", "at most this many people speak (default 10)");
+        var submit = new Command("submit", "upload each FILE as a job") { files, wait, serverPath, clipTasks, speakers, minSpeakers, maxSpeakers };
         submit.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) =>
-            SubmitAsync(client, reporter, parse.GetValue(files)!, parse.GetValue(serverPath), parse.GetValue(clipTasks), parse.GetValue(wait), ct), ct));
+            SubmitAsync(
+                client,
+                reporter,
+                parse.GetValue(files)!,
+                parse.GetValue(serverPath),
+                new SubmitPathRequest(null, parse.GetValue(clipTasks), parse.GetValue(speakers), parse.GetValue(minSpeakers), parse.GetValue(maxSpeakers)),
+                parse.GetValue(wait),
+                ct), ct));
         return submit;
+    }
+
+    private static Option<int?> SpeakerOption(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = result => int.TryParse(result.Tokens.Single().Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 50
+            ? n
+            : Refuse<int?>(result, $"{name} {result.Tokens.Single().Value}: give a whole number from 1 to 50"),
+    };
+
+    private static Command Speakers(PbmCli cli)
+    {
+        var id = Id();
+        var speakers = new Command("speakers", "a completed job's speakers: id, name, speaking time, turns") { id };
+        speakers.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) => PbmCli.ShowAsync(async () => reporter.Speakers(await client.SpeakersAsync(parse.GetValue(id)!, ct))), ct));
+        var speaker = new Argument<string>("SPEAKER") { Description = "the speaker's id (spk1, …)" };
+        var name = new Argument<string>("NAME") { Description = "what to call them in the job's transcript files (up to 64 characters)" };
+        var rename = new Command("rename", "name a speaker; the job's transcript files and diarization.rttm are written again with the name") { speaker, name };
+        rename.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) => PbmCli.ShowAsync(async () =>
+            reporter.Speakers(await client.RenameSpeakerAsync(parse.GetValue(id)!, parse.GetValue(speaker)!, parse.GetValue(name)!, ct))), ct));
+        speakers.Subcommands.Add(rename);
+        return speakers;
     }
 
     private static Command Status(PbmCli cli)
@@ -98,7 +130,7 @@ internal static class MediaCommands
 
     private static Argument<string> Id() => new("ID") { Description = "a job's id" };
 
-    private static async Task<int> SubmitAsync(NodeClient client, Reporter reporter, string[] files, bool serverPaths, string? clipTasks, bool wait, CancellationToken ct)
+    private static async Task<int> SubmitAsync(NodeClient client, Reporter reporter, string[] files, bool serverPaths, SubmitPathRequest choices, bool wait, CancellationToken ct)
     {
         if (!serverPaths && files.FirstOrDefault(f => !File.Exists(f)) is { } missing)
         {
@@ -118,7 +150,7 @@ internal static class MediaCommands
         var ids = new List<string>();
         foreach (var file in files)
         {
-            var id = serverPaths ? await client.SubmitPathAsync(file, clipTasks, ct) : await client.UploadAsync(file, clipTasks, ct);
+            var id = serverPaths ? await client.SubmitPathAsync(file, choices, ct) : await client.UploadAsync(file, choices, ct);
             reporter.Submitted(file, id);
             ids.Add(id);
         }

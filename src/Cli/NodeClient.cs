@@ -26,13 +26,22 @@ public sealed class NodeClient : IDisposable
 
     public Uri BaseAddress => _http.BaseAddress!;
 
-    /// <summary>Uploads a file as a new job (<paramref name="clipTasks"/>: the job's clip_tasks choice, null for the node's default); returns its id.</summary>
-    public async Task<string> UploadAsync(string file, string? clipTasks, CancellationToken ct) =>
-        await SubmittedIdAsync(await PostFileAsync("api/jobs", file, Path.GetFileName(file), ct, clipTasks is null ? [] : [("clip_tasks", clipTasks)]), ct);
+    /// <summary>Uploads a file as a new job (<paramref name="choices"/>: the job's choices, as form fields); returns its id.</summary>
+    public async Task<string> UploadAsync(string file, SubmitPathRequest choices, CancellationToken ct) =>
+        await SubmittedIdAsync(await PostFileAsync("api/jobs", file, Path.GetFileName(file), ct, [.. choices.Choices().Select(c => (c.Key, c.Value))]), ct);
 
     /// <summary>Submits a file that the node can read (inside its allowed roots); returns the job id.</summary>
-    public async Task<string> SubmitPathAsync(string serverPath, string? clipTasks, CancellationToken ct) =>
-        await SubmittedIdAsync(await SendAsync(() => _http.PostAsJsonAsync("api/jobs", new SubmitPathRequest(serverPath, clipTasks), Json, ct), ct), ct);
+    public async Task<string> SubmitPathAsync(string serverPath, SubmitPathRequest choices, CancellationToken ct) =>
+        await SubmittedIdAsync(await SendAsync(() => _http.PostAsJsonAsync("api/jobs", choices with { Path = serverPath }, Json, ct), ct), ct);
+
+    /// <summary>A completed job's speakers.</summary>
+    public async Task<SpeakerInfo[]> SpeakersAsync(string id, CancellationToken ct) =>
+        (await ReadAsync<SpeakerInfo[]>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}/speakers", ct), ct), ct))!;
+
+    /// <summary>Names a completed job's speaker; returns its speakers after.</summary>
+    public async Task<SpeakerInfo[]> RenameSpeakerAsync(string id, string speaker, string name, CancellationToken ct) =>
+        (await ReadAsync<SpeakerInfo[]>(await SendAsync(
+            () => _http.PostAsJsonAsync($"api/jobs/{Uri.EscapeDataString(id)}/speakers/{Uri.EscapeDataString(speaker)}", new RenameSpeakerRequest(name), Json, ct), ct), ct))!;
 
     public async Task<JobInfo> GetAsync(string id, CancellationToken ct) =>
         (await ReadAsync<JobInfo>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}", ct), ct), ct))!;

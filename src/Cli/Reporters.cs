@@ -29,6 +29,9 @@ internal abstract class Reporter(TextWriter output)
     /// <summary>Registered model versions (pbm model list).</summary>
     public abstract void Models(IReadOnlyList<ModelInfo> models);
 
+    /// <summary>A job's speakers: id, name, speaking time, turns (pbm media speakers).</summary>
+    public abstract void Speakers(IReadOnlyList<SpeakerInfo> speakers);
+
     /// <summary>One version with its test metrics and confusion matrix (pbm model show).</summary>
     public abstract void Model(ModelDetail model);
 
@@ -198,6 +201,15 @@ internal sealed class PlainReporter(TextWriter output) : Reporter(output)
         }
     }
 
+    public override void Speakers(IReadOnlyList<SpeakerInfo> speakers)
+    {
+        Line("SPEAKER\tNAME\tSECONDS\tTURNS");
+        foreach (var s in speakers)
+        {
+            Line(string.Create(CultureInfo.InvariantCulture, $"{s.Id}\t{s.Name}\t{s.Seconds:0.0}\t{s.Turns}"));
+        }
+    }
+
     public override void Model(ModelDetail model)
     {
         var m = model.Model;
@@ -272,6 +284,8 @@ internal sealed class JsonReporter(TextWriter output) : Reporter(output)
     public override void Region(RegionStats stats) => Write(stats);
 
     public override void Models(IReadOnlyList<ModelInfo> models) => Write(models);
+
+    public override void Speakers(IReadOnlyList<SpeakerInfo> speakers) => Write(speakers);
 
     public override void Model(ModelDetail model) => Write(model);
 

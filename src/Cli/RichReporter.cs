@@ -71,6 +71,17 @@ internal sealed class RichReporter(IAnsiConsole console) : Reporter(TextWriter.N
         console.Write(table);
     }
 
+    public override void Speakers(IReadOnlyList<SpeakerInfo> speakers)
+    {
+        var table = new Table().AddColumns("speaker", "name", "speaking", "turns");
+        foreach (var s in speakers)
+        {
+            table.AddRow(s.Id, Markup.Escape(s.Name), TimeSpan.FromSeconds(s.Seconds).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture), s.Turns.ToString(CultureInfo.InvariantCulture));
+        }
+
+        console.Write(table);
+    }
+
     public override void Model(ModelDetail model)
     {
         var m = model.Model;

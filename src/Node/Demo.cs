@@ -4,8 +4,8 @@ using MediaCluster.Media.Samples;
 namespace MediaCluster.Node;
 
 /// <summary>
-/// Makes a sample video (LibriVox speech over generated shots: held, panned, pushed in and pulled out, 5 s each),
-/// processes it, and shows the results.
+/// Makes a sample video (a conversation of the LibriVox reader and festival's slt voice over generated shots: held,
+/// panned, pushed in and pulled out, 5 s each), processes it, and shows the results.
 /// </summary>
 internal static class Demo
 {
@@ -15,8 +15,10 @@ internal static class Demo
         var speech = Path.Combine(outputDirectory, "sample-speech.wav");
         var video = Path.Combine(outputDirectory, "sample.mp4");
         var shots = Path.Combine(outputDirectory, "sample-shots.mp4");
-        Console.Error.WriteLine("making a sample video: the LibriVox clips of pocketsphinx-testdata over generated shots");
-        var sample = await SpeechSampleMaker.WriteAsync(speech, TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
+        Console.Error.WriteLine("making a sample video: the LibriVox reader of pocketsphinx-testdata and festival's slt voice taking turns, over generated shots");
+        var sample = await ConversationMaker.WriteAsync(
+            speech, [Voice.Available.Single(v => v.Name == "librivox"), Voice.Available.Single(v => v.Name == "slt")], TimeSpan.FromSeconds(60), seed: 5, overlap: 0,
+            cache: Path.Combine(outputDirectory, "voices"), cancellationToken: cancellationToken);
         var scenes = await ShotClips.WriteScenesAsync(
             shots, [.. Enumerable.Range(0, (int)Math.Ceiling(sample.Duration.TotalSeconds / 5)).Select(i => (ShotMovement.Labels[i % 4], TimeSpan.FromSeconds(5)))], seed: 11, cancellationToken: cancellationToken);
         await FfmpegRunner.RunAsync(
@@ -24,6 +26,7 @@ internal static class Demo
             cancellationToken);
         File.Delete(speech);
         File.Delete(shots);
+        Directory.Delete(Path.Combine(outputDirectory, "voices"), recursive: true);
 
         var results = Path.Combine(outputDirectory, "results");
         var (transcript, summary) = await FileProcessor.ProcessAsync(video, results, Console.Error, cancellationToken);
@@ -36,13 +39,20 @@ internal static class Demo
         }
         Console.WriteLine();
         Console.WriteLine("Transcript (start):");
-        foreach (var segment in transcript.Segments.Where(s => s.Text.Length > 0).Take(5))
+        foreach (var segment in transcript.Segments.Where(s => s.Text.Length > 0).Take(6))
         {
-            Console.WriteLine($"  [{Media.Reports.TranscriptFormats.Time(segment.Start, '.')}] {segment.Text}");
+            Console.WriteLine($"  [{Media.Reports.TranscriptFormats.Time(segment.Start, '.')}] {Media.Reports.TranscriptFormats.Spoken(transcript, segment)}");
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Word error rate against the LibriVox reference text: {wer:0.0}%");
+        Console.WriteLine($"Word error rate against the reference text: {wer:0.0}%");
+        if (transcript.Speakers is { } speakers)
+        {
+            var error = Media.Diarization.DiarizationError.Score(sample.Turns, speakers.Turns);
+            Console.WriteLine(
+                $"Speakers: {string.Join(", ", speakers.SpeakingTime().Select(s => $"{s.Speaker} {s.Time.TotalSeconds:0} s ({(error.Mapping.TryGetValue(s.Speaker, out var voice) ? voice : "?")})"))}; "
+                + $"diarization error rate against the made turns {error.Rate * 100:0.0}% (rename: pbm media speakers ID rename spk1 NAME)");
+        }
         Console.WriteLine($"Input: {Path.GetFullPath(video)}");
         Console.WriteLine();
         Console.WriteLine("Scenes (made as → labelled):");

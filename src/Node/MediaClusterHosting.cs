@@ -42,6 +42,7 @@ internal static class MediaClusterHosting
         Live = LiveLimitsOf(options.Live),
         Scenes = ScenesOf(options.Scenes),
         SceneSlots = options.Scenes.Slots,
+        Diarization = options.Diarization.Enabled,
         DatasetsDirectory = options.DatasetsRoot,
         MaxCrashes = options.Jobs.MaxCrashes,
         DatasetLimits = DatasetLimitsOf(options.Training),

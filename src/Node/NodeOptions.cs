@@ -36,6 +36,9 @@ public sealed class NodeOptions
     /// <summary>A video's scenes: cut threshold, shortest scene, scenes labelled at once on a gpu node.</summary>
     public SceneSettings Scenes { get; set; } = new();
 
+    /// <summary>Who spoke when: on by default (a gpu node measures each segment's voice, a job clusters them).</summary>
+    public DiarizationSettings Diarization { get; set; } = new();
+
     /// <summary>The trainer's watched dataset folders (DATASETS/shot-movement, …) and task configs (DATASETS/TASK.json); default DataDirectory/datasets.</summary>
     public string? Datasets { get; set; }
 
@@ -140,6 +143,13 @@ public sealed class NodeOptions
     internal string UploadsRoot => Path.GetFullPath(Path.Combine(DataDirectory, "uploads"));
 
     internal string DatasetsRoot => Path.GetFullPath(Datasets ?? Path.Combine(DataDirectory, "datasets"));
+}
+
+/// <summary>Section Node:Diarization.</summary>
+public sealed class DiarizationSettings
+{
+    /// <summary>Find the speakers of every job (per job: speakers, min_speakers, max_speakers).</summary>
+    public bool Enabled { get; set; } = true;
 }
 
 /// <summary>Section Node:Scenes.</summary>

@@ -35,13 +35,25 @@ public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.w
         var manifests = rows.Select(r => r.Manifest).ToList();
 
         // The segment's result and the end of detection race; everything else is in this order (the text's labels:
-        // the segments' batch with their embeddings, then the summary's, recorded before the results are written).
-        string[] expected = ["JobAccepted", "MediaProbed", "SpeechSegmentFound", "SegmentTranscribed", "SpeechDetectionCompleted", "TextClassified", "TextClassified", "SummaryWritten", "ArtifactsWritten", "JobCompleted"];
+        // the segments' batch with their embeddings, then the summary's; then the speakers found, all recorded before the
+        // results are written).
+        string[] expected =
+        [
+            "JobAccepted", "MediaProbed", "SpeechSegmentFound", "SegmentTranscribed", "SpeechDetectionCompleted", "TextClassified", "TextClassified", "SpeakersFound",
+            "SummaryWritten", "ArtifactsWritten", "JobCompleted",
+        ];
         Assert.Equal(expected.Select(name => "mediacluster.jobs." + name).Order(StringComparer.Ordinal), manifests.Order(StringComparer.Ordinal));
         Assert.Equal(["mediacluster.jobs.JobAccepted", "mediacluster.jobs.MediaProbed", "mediacluster.jobs.SpeechSegmentFound"], manifests[..3]);
-        Assert.Equal(["mediacluster.jobs.TextClassified", "mediacluster.jobs.TextClassified", "mediacluster.jobs.SummaryWritten", "mediacluster.jobs.ArtifactsWritten", "mediacluster.jobs.JobCompleted"], manifests[^5..]);
-        var segments = Assert.IsType<TextClassified>(rows[^5].Decode());
-        var summary = Assert.IsType<TextClassified>(rows[^4].Decode());
+        Assert.Equal(
+            ["mediacluster.jobs.TextClassified", "mediacluster.jobs.TextClassified", "mediacluster.jobs.SpeakersFound", "mediacluster.jobs.SummaryWritten", "mediacluster.jobs.ArtifactsWritten", "mediacluster.jobs.JobCompleted"],
+            manifests[^6..]);
+        var segments = Assert.IsType<TextClassified>(rows[^6].Decode());
+        var summary = Assert.IsType<TextClassified>(rows[^5].Decode());
+        var transcribed = rows.Select(r => r.Decode()).OfType<SegmentTranscribed>().Single();
+        Assert.Equal((Media.Diarization.SpeakerFeatures.Dimensions, transcribed.SpeakerWindows.FirstFrames.Count * Media.Diarization.SpeakerFeatures.Dimensions),
+            (transcribed.SpeakerWindows.Dimensions, transcribed.SpeakerWindows.Statistics.Count)); // the segment's voice, measured where it was recognised
+        Assert.True(transcribed.SpeakerWindows.FirstFrames.Count >= 2, $"{transcribed.SpeakerWindows.FirstFrames.Count} speaker windows in a clip of several seconds");
+        Assert.Equal("spk1", Assert.IsType<SpeakersFound>(rows[^4].Decode()).Turns.Select(t => t.Speaker).Distinct().Single());
         Assert.Equal((0, 1, 1), (segments.Batch, segments.Labels.Count, segments.Embeddings.Count)); // the one spoken segment's label and embedding
         Assert.Equal(384, segments.Embeddings[0].Length);
         Assert.Equal((1, 1), (summary.Batch, summary.Labels.Count)); // then the summary's
@@ -93,9 +105,15 @@ public abstract class JournalContract() : SampleTest("mc-journal-", "ten clips.w
             Assert.Equal(end.SegmentsFound - recorded, node.Metrics.Recognitions);
         }
 
-        Assert.Equal(
-            await File.ReadAllTextAsync(Path.Combine(Folder, "out-whole", "transcript.txt")),
-            await File.ReadAllTextAsync(Path.Combine(Folder, "out-resumed", "transcript.txt")));
+        // The same transcript and the same speakers (found once, at the end, from the voices recorded with each result).
+        foreach (var name in new[] { "transcript.txt", "transcript.json", "diarization.rttm" })
+        {
+            Assert.Equal(
+                await File.ReadAllTextAsync(Path.Combine(Folder, "out-whole", name)),
+                await File.ReadAllTextAsync(Path.Combine(Folder, "out-resumed", name)));
+        }
+
+        Assert.NotEmpty(await File.ReadAllTextAsync(Path.Combine(Folder, "out-resumed", "diarization.rttm")));
         Assert.Equal(Media.Reports.JobOutput.Of(video: false).Select(a => a.Name).Order(), Directory.GetFiles(Path.Combine(Folder, "out-resumed")).Select(Path.GetFileName).Order());
     }
 

@@ -95,7 +95,7 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Contains(list.EnumerateArray(), j => j.GetProperty("id").GetString() == id);
         var text = await Client.GetStringAsync($"/api/jobs/{id}/artifacts/transcript.txt");
         Assert.Contains("young man", text);
-        Assert.Equal(7, (await Client.GetFromJsonAsync<string[]>($"/api/jobs/{id}/artifacts"))!.Length);
+        Assert.Equal(8, (await Client.GetFromJsonAsync<string[]>($"/api/jobs/{id}/artifacts"))!.Length);
         Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/api/jobs/{id}/artifacts/..%2F..%2Fapi-token")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/api/jobs/nope")).StatusCode);
 

@@ -117,6 +117,46 @@ public sealed partial class PageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Page_Speakers_EachLineInItsSpeakersColour_ATimelinePerSpeaker_AndARename()
+    {
+        var conversation = await ConversationMaker.WriteAsync(
+            Path.Combine(_directory, "two voices.wav"), [Voice.Available[0], Voice.Available[1]], TimeSpan.FromSeconds(40), seed: 9, overlap: 0);
+        var page = await NewPageAsync();
+        await page.GotoAsync(_node.Api.ToString());
+        await SignInAsync(page);
+        await page.FillAsync("#upload-speakers", "2"); // the form field speakers
+        await page.SetInputFilesAsync("#files", conversation.Path);
+        await Expect(page.Locator("#uploads li .status").First).ToContainTextAsync("uploaded: job", new() { Timeout = 30_000 });
+        var id = JobIdIn(await page.Locator("#uploads li .status").First.InnerTextAsync());
+        var row = page.Locator($"tr[data-id='{id}']");
+        await Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("completed", new() { Timeout = 120_000 });
+        await row.Locator("a").ClickAsync();
+
+        // Two speakers, each with its turns on its own track; every line names its speaker in that speaker's colour.
+        var speakers = page.Locator("#speakers li");
+        await Expect(speakers).ToHaveCountAsync(2);
+        await Expect(speakers.Nth(0).Locator(".name")).ToHaveTextAsync("spk1");
+        var rttm = await _node.Client.GetStringAsync($"/api/jobs/{id}/artifacts/diarization.rttm");
+        await Expect(speakers.Nth(0).Locator(".track span")).ToHaveCountAsync(rttm.Split('\n').Count(l => l.Contains(" spk1 ", StringComparison.Ordinal)));
+        var lines = page.Locator("#transcript li[data-speaker]");
+        await Expect(lines).ToHaveCountAsync(await SegmentCountAsync(id));
+        var colours = await page.EvaluateAsync<string[]>(
+            "() => ['spk1', 'spk2'].map(s => getComputedStyle(document.querySelector(`#transcript li[data-speaker='${s}'] .who`)).color)");
+        Assert.NotEqual(colours[0], colours[1]);
+        await Shot(page, "job-speakers");
+
+        // Renamed on the page: the row, every line of that speaker and the files say the name.
+        await speakers.Nth(0).Locator("button.rename").ClickAsync();
+        await speakers.Nth(0).Locator("input").FillAsync("Anna");
+        await speakers.Nth(0).Locator("button").ClickAsync();
+        await Expect(page.Locator("#speakers li").Nth(0).Locator(".name")).ToHaveTextAsync("Anna");
+        var spk1Lines = page.Locator("#transcript li[data-speaker='spk1'] .who");
+        Assert.All(await spk1Lines.AllInnerTextsAsync(), name => Assert.Equal("Anna", name));
+        Assert.Contains("[Anna] ", await _node.Client.GetStringAsync($"/api/jobs/{id}/artifacts/transcript.txt"), StringComparison.Ordinal);
+        await Shot(page, "job-speakers-renamed");
+    }
+
+    [Fact]
     public async Task Page_Video_ShowsItsScenesAndContactSheet_AClickOnASceneSeeksThere()
     {
         var video = Path.Combine(_directory, "three shots.mp4");

@@ -191,7 +191,7 @@ public sealed class PbmTests : PbmTest
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var finals = lines[..^1];
         Assert.True(finals.Length >= 3, output);
-        Assert.All(finals, line => Assert.Matches(@"^\[\d\d:\d\d\.\d–\d\d:\d\d\.\d\] \w", line));
+        Assert.All(finals, line => Assert.Matches(@"^\[\d\d:\d\d\.\d–\d\d:\d\d\.\d\] \[spk1\] \w", line)); // one reader: one provisional speaker
         var job = System.Text.RegularExpressions.Regex.Match(lines[^1], "^The session is job ([0-9a-f]{12}): `pbm media result \\1`").Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(job), lines[^1]);
         Assert.Equal("completed", (await Served.EventsAsync(job))[^1].GetProperty("state").GetString());
@@ -213,7 +213,7 @@ public sealed class PbmTests : PbmTest
         Assert.Equal(0, status);
         var text = output.ToString();
         Assert.Contains("\r\u001b[2K\u001b[2m", text);
-        Assert.Matches(@"\r\u001b\[2K\[00:00\.\d–00:0\d\.\d\] .*young man", text);
+        Assert.Matches(@"\r\u001b\[2K\[00:00\.\d–00:0\d\.\d\] \[spk1\] .*young man", text);
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public static partial class MediaClusterAkka
             {
                 var segments = system.ActorOf(SegmentQueue.Props(node.Asr, options.TimeProvider), SegmentQueue.Name);
                 system.ActorOf(VadWorkers.Props(node.Engines, node.Vad, segments), "vad-workers");
-                system.ActorOf(AsrWorkers.Props(node.Engines, node.Asr), "asr-workers");
+                system.ActorOf(AsrWorkers.Props(node.Engines, node.Asr, speakerFeatures: options.Diarization), "asr-workers");
                 system.ActorOf(LiveStreams.Props(node.Engines, node.Live, options.Live), LiveStreams.Name);
                 system.ActorOf(
                     Classifiers.Props(node.Models, node.Engines, registry.Get<TrainerKey>(), options.SceneSlots ?? Environment.ProcessorCount, node.LoggerFactory.CreateLogger<Classifiers>(), options.TimeProvider),
@@ -142,6 +142,7 @@ public static partial class MediaClusterAkka
         {
             MaxCrashes = Options.MaxCrashes,
             Paths = Options.JobPaths,
+            Diarization = Options.Diarization,
         };
     }
 }

@@ -36,6 +36,12 @@ public sealed record MediaNodeOptions
     /// </summary>
     public int? VadSlots { get; init; }
 
+    /// <summary>
+    /// Speaker diarization: a gpu node measures each segment's voice as it recognises it, a jobs node's jobs find who
+    /// spoke when from those measurements (default on).
+    /// </summary>
+    public bool Diarization { get; init; } = true;
+
     /// <summary>This node's cluster roles; the embedded node has them all.</summary>
     public IReadOnlyCollection<string> Roles { get; init; } = AllRoles;
 

@@ -22,6 +22,9 @@ public sealed record JobServices(
     /// <summary>Incarnations in a row without progress before a job is quarantined (see <see cref="MediaNodeOptions.MaxCrashes"/>).</summary>
     public int MaxCrashes { get; init; } = 3;
 
+    /// <summary>Jobs find who spoke when from the voices the gpu nodes measured (see <see cref="MediaNodeOptions.Diarization"/>).</summary>
+    public bool Diarization { get; init; } = true;
+
     /// <summary>Where a job may read and write (see <see cref="MediaNodeOptions.JobPaths"/>); null: not checked.</summary>
     public JobPaths? Paths { get; init; }
 }

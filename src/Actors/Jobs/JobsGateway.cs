@@ -93,6 +93,10 @@ public sealed class JobsGateway(ActorSystem system, IReadOnlyActorRegistry regis
     public Task<RetryJobResult> RetryAsync(string jobId, CancellationToken cancellationToken = default) =>
         _jobs.Ask<RetryJobResult>(new RetryJob { JobId = jobId }, _askTimeout, cancellationToken);
 
+    /// <summary>Names a completed job's speaker and writes its results again; the result says why not when it cannot.</summary>
+    public Task<RenameSpeakerResult> RenameSpeakerAsync(string jobId, string speaker, string name, CancellationToken cancellationToken = default) =>
+        _jobs.Ask<RenameSpeakerResult>(new RenameSpeaker { JobId = jobId, Speaker = speaker, Name = name }, _askTimeout, cancellationToken);
+
     /// <summary>Registers, starts or resumes a job, and waits for it to end; progress on every change.</summary>
     public async Task<JobProgress> RunAsync(JobSpec spec, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -48,7 +48,7 @@ public sealed partial class MediaJob
 
     private void FinishIfDone()
     {
-        if (!_state.ReadyToFinish || _finishing || !TextLabelled() || (_state.HasVideo && !_framesKept))
+        if (!_state.ReadyToFinish || _finishing || !TextLabelled() || !SpeakersKnown() || (_state.HasVideo && !_framesKept))
         {
             return;
         }
@@ -118,7 +118,8 @@ public sealed partial class MediaJob
                 t.Text,
                 t.Confidence,
                 t.Words.Select(w => new Media.Asr.RecognizedWord(w.Text, TimeSpan.FromSeconds(w.StartSeconds), TimeSpan.FromSeconds(w.EndSeconds), w.Confidence)).ToList()))
-                .ToList());
+                .ToList(),
+            Speakers: Speakers());
     }
 
     private sealed record Finished(SummaryWritten? Summary, ArtifactsWritten? Artifacts, string? Error, bool Transient = false);

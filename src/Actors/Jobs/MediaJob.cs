@@ -16,7 +16,7 @@ namespace MediaCluster.Actors.Jobs;
 /// job redoes only what is not recorded (results are keyed by segment index, so a duplicate changes nothing).
 /// Split by concern: commands, recording and timers here, its life around the work (recovery, quarantine, retry,
 /// start, the probe, the input once ended) in MediaJob.Lifecycle.cs, speech in MediaJob.Speech.cs, scenes in
-/// MediaJob.Scenes.cs, the end in MediaJob.Finish.cs.
+/// MediaJob.Scenes.cs, the speakers in MediaJob.Speakers.cs, the end in MediaJob.Finish.cs.
 /// </summary>
 public sealed partial class MediaJob : ReceivePersistentActor
 {
@@ -69,6 +69,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
         DefineSpeech();
         DefineScenes();
         DefineText();
+        DefineSpeakers();
         DefineFinish();
     }
 

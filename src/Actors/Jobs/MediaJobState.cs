@@ -45,6 +45,12 @@ public sealed record MediaJobState
     /// <summary>The text model's labels for the transcript's texts, by batch (recorded once each).</summary>
     public ImmutableSortedDictionary<int, TextClassified> TextLabels { get; private init; } = ImmutableSortedDictionary<int, TextClassified>.Empty;
 
+    /// <summary>Who spoke when, once found (null before, and for a job whose speakers are not found).</summary>
+    public SpeakersFound? Speakers { get; private init; }
+
+    /// <summary>The names users gave speakers (spk1 → "Anna"), the last given for each.</summary>
+    public ImmutableSortedDictionary<string, string> SpeakerNames { get; private init; } = ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
+
     /// <summary>The input has a picture stream: scenes are part of the job.</summary>
     public bool HasVideo => Probed?.HasVideo == true;
 
@@ -110,7 +116,9 @@ public sealed record MediaJobState
     /// error, never ignored (the actor checks before it persists, so only a corrupt journal can hold one).
     /// </summary>
     public MediaJobState Apply(IMessage e) => IsTerminal
-        ? e is JobRetried && Phase is JobState.Failed or JobState.Cancelled
+        ? e is SpeakerRenamed renamed && Phase is JobState.Completed
+            ? this with { SpeakerNames = SpeakerNames.SetItem(renamed.Speaker, renamed.Name) }
+            : e is JobRetried && Phase is JobState.Failed or JobState.Cancelled
             ? this with
             {
                 Phase = JobState.Running, Error = null, EndedUnixMs = 0, Quarantined = false, Strikes = 0,
@@ -136,6 +144,7 @@ public sealed record MediaJobState
         ScenesDetected scenes => Progressed() with { Scenes = scenes },
         SceneClassified classified => Classified.ContainsKey(classified.Index) ? this : Progressed() with { Classified = Classified.Add(classified.Index, classified) },
         TextClassified labels => TextLabels.ContainsKey(labels.Batch) ? this : Progressed() with { TextLabels = TextLabels.Add(labels.Batch, labels) },
+        SpeakersFound speakers => Speakers is not null ? this : Progressed() with { Speakers = speakers },
         ArtifactsWritten => this,
         JobCompleted completed => this with { Phase = JobState.Completed, EndedUnixMs = completed.CompletedUnixMs },
         JobFailed failed => this with { Phase = JobState.Failed, Error = failed.Reason, EndedUnixMs = failed.FailedUnixMs, Quarantined = failed.Quarantined },

@@ -111,7 +111,8 @@ public sealed partial class LiveSession
                     [.. update.Words.Select(w => new Media.Asr.RecognizedWord(w.Text, TimeSpan.FromSeconds(w.StartSeconds), TimeSpan.FromSeconds(w.EndSeconds), w.Confidence))],
                     update.StartSample / 16000.0,
                     update.EndSample / 16000.0,
-                    update.Confidence));
+                    update.Confidence,
+                    _speakers.Assign([.. Speech.SpeakerVoices.Read(update.SpeakerWindows).Select(w => w.Statistics)])));
             }
         }
 

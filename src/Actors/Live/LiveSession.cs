@@ -28,6 +28,7 @@ public sealed partial class LiveSession : ReceiveActor
     private readonly List<short> _kept = [];
     private readonly Dictionary<long, (long Samples, long SentAt)> _inFlight = [];
     private readonly HashSet<Address> _lost = [];
+    private readonly Media.Diarization.OnlineSpeakers _speakers = new();
     private long _keptFrom;
     private long _received;
     private long _processed;

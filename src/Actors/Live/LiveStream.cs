@@ -140,6 +140,7 @@ internal sealed class LiveStream : ReceiveActor
             StartSample = final.StartSample,
             EndSample = final.EndSample,
             Confidence = final.Recognition.MeanWordConfidence,
+            SpeakerWindows = Speech.SpeakerVoices.ToMessage(final.Voice),
         };
         update.Words.AddRange(final.Recognition.Words.Select(w => new RecognizedWord
         {

@@ -10,16 +10,17 @@ namespace MediaCluster.Actors.Speech;
 /// <summary>
 /// One ASR slot: recognises the segment its pool hands it (one at a time: the pool sends the next only after the
 /// answer) off the actor's thread, and answers the pool with the result or with <see cref="SegmentRecognitionFailed"/>
-/// — a request is always answered.
+/// — a request is always answered. With <c>speakerFeatures</c> the result carries the segment's voice as well (its
+/// speaker windows, <see cref="SpeakerVoices"/>), measured here where the audio is, for the job's diarization.
 /// </summary>
 internal sealed class AsrWorker : ReceiveActor
 {
-    public AsrWorker(NodeEngines engines, AsrMetrics metrics) =>
-        Receive<SpeechAudio>(audio => RecognizeAsync(engines, metrics, audio).PipeTo(Sender, Self, failure: ex => Failed(audio, ex.Message)));
+    public AsrWorker(NodeEngines engines, AsrMetrics metrics, bool speakerFeatures) =>
+        Receive<SpeechAudio>(audio => RecognizeAsync(engines, metrics, audio, speakerFeatures).PipeTo(Sender, Self, failure: ex => Failed(audio, ex.Message)));
 
-    public static Props Props(NodeEngines engines, AsrMetrics metrics) => Akka.Actor.Props.Create(() => new AsrWorker(engines, metrics));
+    public static Props Props(NodeEngines engines, AsrMetrics metrics, bool speakerFeatures) => Akka.Actor.Props.Create(() => new AsrWorker(engines, metrics, speakerFeatures));
 
-    private static async Task<object> RecognizeAsync(NodeEngines engines, AsrMetrics metrics, SpeechAudio audio)
+    private static async Task<object> RecognizeAsync(NodeEngines engines, AsrMetrics metrics, SpeechAudio audio, bool speakerFeatures)
     {
         var rate = audio.SampleRate > 0 ? audio.SampleRate : 16_000;
         if (rate != 16_000)
@@ -51,6 +52,7 @@ internal sealed class AsrWorker : ReceiveActor
             Confidence = result.MeanWordConfidence,
             Engine = engines.Recognizer.Engine,
             Model = engines.Recognizer.Model,
+            SpeakerWindows = speakerFeatures ? SpeakerVoices.Measure(samples) : null,
         };
         transcribed.Words.AddRange(result.WordsShiftedBy(start).Select(w => new Messages.Jobs.RecognizedWord
         {

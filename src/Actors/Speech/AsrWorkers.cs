@@ -27,14 +27,14 @@ public sealed class AsrWorkers : ReceiveActor, IWithTimers
     private readonly AsrMetrics _metrics;
     private readonly bool _discover;
 
-    public AsrWorkers(NodeEngines engines, AsrMetrics metrics, bool discover)
+    public AsrWorkers(NodeEngines engines, AsrMetrics metrics, bool discover, bool speakerFeatures)
     {
         _metrics = metrics;
         _discover = discover;
         metrics.Slots = engines.Recognizer.Concurrency;
         for (var i = 0; i < engines.Recognizer.Concurrency; i++)
         {
-            _idle.Push(Context.ActorOf(AsrWorker.Props(engines, metrics), $"asr-{i}"));
+            _idle.Push(Context.ActorOf(AsrWorker.Props(engines, metrics, speakerFeatures), $"asr-{i}"));
         }
 
         Receive<ClusterEvent.MemberUp>(up =>
@@ -100,8 +100,9 @@ public sealed class AsrWorkers : ReceiveActor, IWithTimers
     /// <summary>Slots neither recognising nor promised to a request in flight.</summary>
     private int Free => _idle.Count - _asked.Values.Sum();
 
-    public static Props Props(NodeEngines engines, AsrMetrics metrics, bool discover = true) =>
-        Akka.Actor.Props.Create(() => new AsrWorkers(engines, metrics, discover));
+    /// <param name="speakerFeatures">Each result carries its segment's voice (<see cref="SegmentTranscribed.SpeakerWindows"/>) for diarization.</param>
+    public static Props Props(NodeEngines engines, AsrMetrics metrics, bool discover = true, bool speakerFeatures = true) =>
+        Akka.Actor.Props.Create(() => new AsrWorkers(engines, metrics, discover, speakerFeatures));
 
     protected override void PreStart()
     {

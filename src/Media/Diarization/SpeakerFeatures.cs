@@ -33,6 +33,18 @@ public static class SpeakerFeatures
     private static readonly float[][] s_filters = MelFilters();
     private static readonly float[][] s_dct = Dct();
 
+    /// <summary>The windows of 16 kHz 16-bit speech (what a gpu node measures per segment as it recognises it).</summary>
+    public static IReadOnlyList<(int FirstFrame, float[] Statistics)> OfPcm16(ReadOnlySpan<short> samples)
+    {
+        var floats = new float[samples.Length];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            floats[i] = samples[i] / 32768f;
+        }
+
+        return Windows(Mfcc(floats));
+    }
+
     /// <summary>One row of <see cref="Coefficients"/> per 10-ms frame of <paramref name="samples"/> (none for less than 25 ms).</summary>
     public static float[][] Mfcc(ReadOnlySpan<float> samples)
     {

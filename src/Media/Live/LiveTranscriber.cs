@@ -23,7 +23,8 @@ public abstract record LiveResult;
 public sealed record LivePartial(string Text) : LiveResult;
 
 /// <summary>An ended utterance: its words at stream times, and where it lies in the stream (16 kHz samples).</summary>
-public sealed record LiveFinal(Recognition Recognition, long StartSample, long EndSample) : LiveResult;
+/// <param name="Voice">The utterance's speaker windows (<see cref="Diarization.SpeakerFeatures"/>), for its provisional speaker.</param>
+public sealed record LiveFinal(Recognition Recognition, long StartSample, long EndSample, IReadOnlyList<(int FirstFrame, float[] Statistics)> Voice) : LiveResult;
 
 /// <summary>
 /// One live audio stream, 16 kHz PCM16 arriving in pieces of any size: Silero VAD finds where utterances start and end
@@ -143,12 +144,14 @@ public sealed class LiveTranscriber : IDisposable
     private LiveFinal FinishUtterance(long end)
     {
         Feed(end);
+        var from = (int)Math.Max(0, _utteranceStart - _bufferStart);
+        var voice = Diarization.SpeakerFeatures.OfPcm16(_buffer.AsSpan(from, (int)Math.Max(0, Math.Min(end, Position) - _bufferStart - from)));
         var recognition = _utterance!.Finish();
         _utterance = null;
         _partial = string.Empty;
         _lastEnd = end;
         var offset = TimeSpan.FromSeconds(_utteranceStart / 16000.0);
-        return new LiveFinal(recognition with { Words = recognition.WordsShiftedBy(offset) }, _utteranceStart, end);
+        return new LiveFinal(recognition with { Words = recognition.WordsShiftedBy(offset) }, _utteranceStart, end, voice);
     }
 
     private void DropUtterance(List<LiveResult> results)

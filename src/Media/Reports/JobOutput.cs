@@ -18,6 +18,7 @@ public static class JobOutput
     public static readonly Artifact WebVtt = new("transcript.vtt", "text/vtt; charset=utf-8");
     public static readonly Artifact TranscriptJson = new("transcript.json", "application/json; charset=utf-8");
     public static readonly Artifact VoiceActivity = new("vad.rttm", "text/plain; charset=utf-8");
+    public static readonly Artifact Speakers = new("diarization.rttm", "text/plain; charset=utf-8");
     public static readonly Artifact SummaryText = new("summary.txt", "text/plain; charset=utf-8");
     public static readonly Artifact Report = new("report.pdf", "application/pdf");
     public static readonly Artifact ScenesJson = new("scenes.json", "application/json; charset=utf-8", VideoOnly: true);
@@ -29,7 +30,7 @@ public static class JobOutput
 
     /// <summary>Every artifact there is, speech ones first.</summary>
     public static IReadOnlyList<Artifact> All { get; } =
-        [TranscriptText, Subtitles, WebVtt, TranscriptJson, VoiceActivity, SummaryText, Report, ScenesJson, ScenesCsv, ContactSheet];
+        [TranscriptText, Subtitles, WebVtt, TranscriptJson, VoiceActivity, Speakers, SummaryText, Report, ScenesJson, ScenesCsv, ContactSheet];
 
     /// <summary>The artifacts a completed job leaves: the speech ones, and with a video the scene ones.</summary>
     public static IReadOnlyList<Artifact> Of(bool video) => [.. All.Where(a => video || !a.VideoOnly)];
@@ -60,6 +61,7 @@ public static class JobOutput
         await AtomicFile.WriteTextAsync(At(WebVtt), TranscriptFormats.Vtt(transcript)).ConfigureAwait(false);
         await AtomicFile.WriteTextAsync(At(TranscriptJson), TranscriptFormats.Json(transcript)).ConfigureAwait(false);
         await AtomicFile.WriteTextAsync(At(VoiceActivity), TranscriptFormats.Rttm(Path.GetFileNameWithoutExtension(result.Title), result.Speech)).ConfigureAwait(false);
+        await AtomicFile.WriteTextAsync(At(Speakers), TranscriptFormats.SpeakerRttm(Path.GetFileNameWithoutExtension(result.Title), transcript.Speakers)).ConfigureAwait(false);
         await AtomicFile.WriteTextAsync(At(SummaryText), $"{summary.Text}\n\nKeywords: {string.Join(", ", summary.Keywords.Select(k => k.Word))}\n").ConfigureAwait(false);
         await PdfReport.WriteAsync(At(Report), new ReportContent(
             $"Report: {result.Title}",
@@ -69,6 +71,22 @@ public static class JobOutput
             summary,
             result.Speech,
             sheetRows)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes the artifacts that name speakers again with <paramref name="speakers"/>' names: the transcript's text,
+    /// SRT, WebVTT and JSON (read back from the JSON written before) and the diarization RTTM. The PDF report keeps the
+    /// names it was written with: its scene thumbnails come from frames deleted once the job completed.
+    /// </summary>
+    public static async Task RewriteSpeakersAsync(string directory, Diarization.SpeakerTurns speakers)
+    {
+        string At(Artifact artifact) => Path.Combine(directory, artifact.Name);
+        var transcript = TranscriptFormats.ParseJson(await File.ReadAllTextAsync(At(TranscriptJson)).ConfigureAwait(false)) with { Speakers = speakers };
+        await AtomicFile.WriteTextAsync(At(TranscriptText), TranscriptFormats.Txt(transcript)).ConfigureAwait(false);
+        await AtomicFile.WriteTextAsync(At(Subtitles), TranscriptFormats.Srt(transcript)).ConfigureAwait(false);
+        await AtomicFile.WriteTextAsync(At(WebVtt), TranscriptFormats.Vtt(transcript)).ConfigureAwait(false);
+        await AtomicFile.WriteTextAsync(At(TranscriptJson), TranscriptFormats.Json(transcript)).ConfigureAwait(false);
+        await AtomicFile.WriteTextAsync(At(Speakers), TranscriptFormats.SpeakerRttm(Path.GetFileNameWithoutExtension(transcript.Source), speakers)).ConfigureAwait(false);
     }
 }
 

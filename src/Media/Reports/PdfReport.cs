@@ -45,6 +45,7 @@ public static class PdfReport
         writer.Gap(10);
         writer.Heading("Voice activity", 13);
         writer.Timeline(content.Speech, content.Transcript.Duration);
+        WriteSpeakers(writer, content.Transcript);
         WriteTranscript(writer, content);
         writer.Finish();
         return AtomicFile.WriteAsync(path, stream =>
@@ -79,7 +80,29 @@ public static class PdfReport
         writer.Paragraph(content.Keywords().Length > 0 ? content.Keywords() : "(none)", 10);
     }
 
-    /// <summary>Each spoken segment with its times and label, then the scenes with their thumbnails.</summary>
+    /// <summary>Each speaker's speaking time, share of the speech and turns, when the speakers were found.</summary>
+    private static void WriteSpeakers(PageWriter writer, Transcript transcript)
+    {
+        if (transcript.Speakers is not { Turns.Count: > 0 } speakers)
+        {
+            return;
+        }
+
+        var times = speakers.SpeakingTime();
+        var total = times.Sum(t => t.Time.TotalSeconds);
+        writer.Gap(10);
+        writer.Heading($"Speakers ({times.Count})", 13);
+        foreach (var (speaker, time) in times)
+        {
+            var name = speakers.NameOf(speaker);
+            var turns = speakers.Turns.Count(t => t.Speaker == speaker);
+            writer.Line(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{name}{(name == speaker ? "" : $" ({speaker})")}: {TranscriptFormats.Time(time, '.')} speaking, {(total > 0 ? 100 * time.TotalSeconds / total : 0):0}% of the speech, {turns} turn{(turns == 1 ? "" : "s")}"), 10);
+        }
+    }
+
+    /// <summary>Each spoken segment with its times, speaker and label, then the scenes with their thumbnails.</summary>
     private static void WriteTranscript(PageWriter writer, ReportContent content)
     {
         writer.Gap(10);
@@ -87,7 +110,7 @@ public static class PdfReport
         foreach (var segment in content.Transcript.Segments.Where(s => s.Text.Length > 0))
         {
             var label = segment.Label is { } l ? $"  ({Labelled(l)})" : string.Empty;
-            writer.Paragraph($"[{TranscriptFormats.Time(segment.Start, '.')} – {TranscriptFormats.Time(segment.End, '.')}]  {segment.Text}{label}", 10);
+            writer.Paragraph($"[{TranscriptFormats.Time(segment.Start, '.')} – {TranscriptFormats.Time(segment.End, '.')}]  {TranscriptFormats.Spoken(content.Transcript, segment)}{label}", 10);
         }
 
         if (content.Scenes is { Count: > 0 } scenes)

@@ -84,8 +84,23 @@ public sealed record NodeLimits(long MaxUploadBytes);
 /// <summary>POST /api/jobs answered 202: the new job.</summary>
 public sealed record SubmitResponse(string Id, string Title);
 
-/// <summary>POST /api/jobs with JSON: a file inside the node's allowed roots.</summary>
-public sealed record SubmitPathRequest(string? Path, string? ClipTasks = null);
+/// <summary>POST /api/jobs with JSON: a file inside the node's allowed roots, and the job's choices (those of an upload's form fields).</summary>
+public sealed record SubmitPathRequest(string? Path, string? ClipTasks = null, int? Speakers = null, int? MinSpeakers = null, int? MaxSpeakers = null)
+{
+    /// <summary>The choices given, by their field names.</summary>
+    public IReadOnlyDictionary<string, string> Choices() => new[]
+    {
+        ("clip_tasks", ClipTasks), ("speakers", Speakers?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("min_speakers", MinSpeakers?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("max_speakers", MaxSpeakers?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    }.Where(c => c.Item2 is not null).ToDictionary(c => c.Item1, c => c.Item2!, StringComparer.Ordinal);
+}
+
+/// <summary>GET /api/jobs/ID/speakers: one speaker of a completed job — its id (spk1), name (its id until named), speaking time and turns.</summary>
+public sealed record SpeakerInfo(string Id, string Name, double Seconds, int Turns);
+
+/// <summary>POST /api/jobs/ID/speakers/SPEAKER: the name to give the speaker.</summary>
+public sealed record RenameSpeakerRequest(string? Name);
 
 /// <summary>Any refusal: what went wrong, naming the cause.</summary>
 public sealed record ApiError(string Error);

@@ -19,6 +19,8 @@ public sealed partial class GetJobProgress : IJobMessage;
 
 public sealed partial class RetryJob : IJobMessage;
 
+public sealed partial class RenameSpeaker : IJobMessage;
+
 public sealed partial class SubscribeToJob : IJobMessage;
 
 public sealed partial class JobProgress

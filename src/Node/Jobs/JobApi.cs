@@ -42,6 +42,46 @@ internal static partial class JobApi
                 : ApiErrors.NoSuchJob(id));
         jobs.MapMethods("/{id}/media", [HttpMethods.Get, HttpMethods.Head], (string id) => Media(id, options));
         jobs.MapGet("/{id}/artifacts/{name}", (string id, string name) => Artifact(id, name, options));
+        jobs.MapGet("/{id}/speakers", (string id, JobsGateway gateway, CancellationToken ct) => SpeakersAsync(id, gateway, options, ct));
+        jobs.MapPost("/{id}/speakers/{speaker}", RenameSpeakerAsync);
+    }
+
+    /// <summary>A completed job's speakers as its transcript names them (none when diarization was off).</summary>
+    private static async Task<Results<Ok<SpeakerInfo[]>, JsonHttpResult<ApiError>>> SpeakersAsync(string id, JobsGateway jobs, NodeOptions options, CancellationToken ct)
+    {
+        if (!JobId().IsMatch(id) || await jobs.FindAsync(id, ct) is not { } job)
+        {
+            return ApiErrors.NoSuchJob(id);
+        }
+
+        var path = Path.Combine(options.ResultsRoot, id, JobOutput.TranscriptJson.Name);
+        if (job.State != JobState.Completed || !File.Exists(path))
+        {
+            return ApiErrors.Of($"job {id} has no results yet: its speakers are listed once it has completed", StatusCodes.Status409Conflict);
+        }
+
+        var speakers = TranscriptFormats.ParseJson(await File.ReadAllTextAsync(path, ct)).Speakers;
+        return TypedResults.Ok(speakers is null
+            ? []
+            : speakers.SpeakingTime().Select(s => new SpeakerInfo(s.Speaker, speakers.NameOf(s.Speaker), Math.Round(s.Time.TotalSeconds, 3), speakers.Turns.Count(t => t.Speaker == s.Speaker))).ToArray());
+    }
+
+    /// <summary>Names a completed job's speaker: recorded in the job's journal, then its transcript files are written again.</summary>
+    private static async Task<Results<Ok<SpeakerInfo[]>, JsonHttpResult<ApiError>>> RenameSpeakerAsync(
+        string id, string speaker, RenameSpeakerRequest request, JobsGateway jobs, NodeOptions options, CancellationToken ct)
+    {
+        if (!JobId().IsMatch(id) || await jobs.FindAsync(id, ct) is null)
+        {
+            return ApiErrors.NoSuchJob(id);
+        }
+
+        if (request.Name is null)
+        {
+            return ApiErrors.Of("send JSON {\"name\": \"…\"}", StatusCodes.Status400BadRequest);
+        }
+
+        var result = await jobs.RenameSpeakerAsync(id, speaker, request.Name, ct);
+        return result.Refused.Length > 0 ? ApiErrors.Of(result.Refused, StatusCodes.Status409Conflict) : await SpeakersAsync(id, jobs, options, ct);
     }
 
     /// <summary>An upload is everyday work; a server path is the operator's (the token, on the management endpoint).</summary>

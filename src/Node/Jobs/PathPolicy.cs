@@ -7,7 +7,7 @@ namespace MediaCluster.Node.Jobs;
 /// <summary>Which server-side paths a client may submit: only files inside Node:AllowedRoots, symbolic links resolved first.</summary>
 internal static class PathPolicy
 {
-    /// <summary>A JSON submission <c>{"path": …, "clip_tasks": …}</c> (<see cref="JobChoices"/>): the file must lie inside an allowed root once every link is resolved.</summary>
+    /// <summary>A JSON submission <c>{"path": …, "clip_tasks": …, "speakers": …}</c> (<see cref="JobChoices"/>): the file must lie inside an allowed root once every link is resolved.</summary>
     public static async Task<(JobSpec? Spec, string? Error, int Status)> ReadSubmissionAsync(HttpContext context, string id, NodeOptions options, CancellationToken ct)
     {
         SubmitPathRequest? request;
@@ -31,7 +31,7 @@ internal static class PathPolicy
         }
 
         var spec = new JobSpec { JobId = id, InputPath = full, OutputDir = Path.Combine(options.ResultsRoot, id) };
-        return JobChoices.Apply(spec, request.ClipTasks) is { } wrong ? (null, wrong, StatusCodes.Status400BadRequest) : (spec, null, 0);
+        return JobChoices.Apply(spec, request.Choices()) is { } wrong ? (null, wrong, StatusCodes.Status400BadRequest) : (spec, null, 0);
     }
 
     /// <summary>Null if <paramref name="path"/> lies inside an allowed root once its links are resolved (<paramref name="full"/>), else why not.</summary>

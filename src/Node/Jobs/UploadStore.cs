@@ -135,7 +135,7 @@ internal static partial class UploadStore
             return (null, "the multipart upload has no file part", StatusCodes.Status400BadRequest);
         }
 
-        return JobChoices.Apply(spec, fields.GetValueOrDefault(JobChoices.ClipTasks)) is { } wrong ? (null, wrong, StatusCodes.Status400BadRequest) : (spec, null, 0);
+        return JobChoices.Apply(spec, fields) is { } wrong ? (null, wrong, StatusCodes.Status400BadRequest) : (spec, null, 0);
     }
 
     /// <summary>Removes an upload folder that did not become a running job.</summary>

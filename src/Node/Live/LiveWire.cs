@@ -49,7 +49,7 @@ internal static class LiveWire
         }
     }
 
-    /// <summary>A final result: its text, and its words with times and confidences when the client asked for them.</summary>
+    /// <summary>A final result: its text, its words with times and confidences when the client asked for them, its provisional speaker.</summary>
     public static JsonObject FinalJson(LiveFinalOutput final, bool words)
     {
         var json = new JsonObject();
@@ -65,6 +65,11 @@ internal static class LiveWire
         }
 
         json["text"] = final.Text;
+        if (final.Speaker is not null)
+        {
+            json["speaker"] = final.Speaker;
+        }
+
         return json;
     }
 

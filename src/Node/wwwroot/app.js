@@ -202,6 +202,8 @@ function upload(file) {
     return;
   }
   const form = new FormData();
+  const speakers = $('#upload-speakers').value.trim();
+  if (speakers) form.append('speakers', speakers);
   form.append('file', file, file.name);
   const request = new XMLHttpRequest();
   request.open('POST', '/api/jobs');
@@ -233,8 +235,9 @@ drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' '
 // ---- one job ----
 async function openJob(id) {
   show('job');
-  for (const part of ['#player', '#timeline', '#summary', '#artifacts', '#transcript', '#scenes']) $(part).replaceChildren();
+  for (const part of ['#player', '#timeline', '#summary', '#artifacts', '#transcript', '#scenes', '#speakers']) $(part).replaceChildren();
   $('#scenes-box').hidden = true;
+  $('#speakers-box').hidden = true;
   const job = await api(`/api/jobs/${encodeURIComponent(id)}`);
   renderJob(job);
   if (!ended(job.state)) follow(id, (update) => { renderJob(update); if (update.state === 'completed') loadResults(update); });
@@ -319,6 +322,11 @@ async function loadResults(job) {
   const head = document.createElement('i');
   timeline.append(head);
 
+  const speakers = transcript.speakers || [];
+  const colourOf = new Map(speakers.map((p, i) => [p.id, speakerColours[i % speakerColours.length]]));
+  const nameOf = new Map(speakers.map((p) => [p.id, p.name]));
+  renderSpeakers(job, transcript, colourOf, duration, (t) => { if (player) { player.currentTime = t; player.play().catch(() => {}); } });
+
   const list = $('#transcript');
   const lines = transcript.segments.map((s) => {
     const li = document.createElement('li');
@@ -328,6 +336,11 @@ async function loadResults(job) {
     li.innerHTML = '<time></time><span></span>';
     li.firstChild.textContent = clock(s.start);
     li.lastChild.textContent = s.text;
+    if (s.speaker) {
+      li.dataset.speaker = s.speaker;
+      li.style.setProperty('--spk', colourOf.get(s.speaker) || '#888');
+      li.lastChild.before(Object.assign(document.createElement('b'), { className: 'who', textContent: nameOf.get(s.speaker) || s.speaker }));
+    }
     if (s.label) li.append(Object.assign(document.createElement('em'), { className: 'label', textContent: s.label.label, title: `${s.label.task}${s.label.model_version > 0 ? ` v${s.label.model_version}` : ''}, ${Math.round(100 * s.label.confidence)}%` }));
     const seek = () => { if (player) { player.currentTime = s.start; player.play().catch(() => {}); } };
     li.addEventListener('click', seek);
@@ -345,6 +358,55 @@ async function loadResults(job) {
       if (current && document.activeElement !== current) current.scrollIntoView({ block: 'nearest' });
     });
   }
+}
+
+// Distinct colours for speakers, in order of first appearance (dark enough for text on white).
+const speakerColours = ['#1f5fbf', '#b3261e', '#1e7b34', '#8a4baf', '#b35c00', '#00796b', '#c2185b', '#5d4037', '#455a64', '#827717'];
+
+// The job's speakers: a row each with its colour, name, its turns on a timeline (a click plays from there) and a
+// rename control; nothing when the job has no speakers.
+function renderSpeakers(job, transcript, colourOf, duration, seek) {
+  const speakers = transcript.speakers || [];
+  $('#speakers-box').hidden = speakers.length === 0;
+  $('#speakers').replaceChildren(...speakers.map((p) => {
+    const li = document.createElement('li');
+    li.style.setProperty('--spk', colourOf.get(p.id));
+    li.dataset.speaker = p.id;
+    const name = Object.assign(document.createElement('span'), { className: 'name', textContent: p.name, title: `${p.id}: ${clock(p.seconds)} speaking` });
+    const track = Object.assign(document.createElement('div'), { className: 'track' });
+    track.setAttribute('aria-label', `${p.name}'s turns`);
+    track.append(...(transcript.turns || []).filter((t) => t.speaker === p.id).map((t) => {
+      const span = document.createElement('span');
+      span.style.left = (100 * t.start / duration) + '%';
+      span.style.width = Math.max(0.2, 100 * (t.end - t.start) / duration) + '%';
+      span.title = `${clock(t.start)}–${clock(t.end)}`;
+      span.addEventListener('click', () => seek(t.start));
+      return span;
+    }));
+    const rename = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Rename', className: 'rename' });
+    rename.setAttribute('aria-label', `Rename ${p.name}`);
+    rename.onclick = () => {
+      const input = Object.assign(document.createElement('input'), { value: p.name, maxLength: 64 });
+      input.setAttribute('aria-label', `New name for ${p.id}`);
+      const save = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Save' });
+      const submit = async () => {
+        try {
+          await api(`/api/jobs/${encodeURIComponent(job.id)}/speakers/${encodeURIComponent(p.id)}`, {
+            method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: input.value.trim() }),
+          });
+          banner('');
+          await openJob(job.id); // the transcript and speakers as written again with the name
+        } catch (e) { banner(e.message); }
+      };
+      save.onclick = submit;
+      input.addEventListener('keydown', (e) => { if (e.key === 'Enter') submit(); });
+      name.replaceChildren(input);
+      rename.replaceWith(save);
+      input.focus();
+    };
+    li.append(name, track, rename);
+    return li;
+  }));
 }
 
 // ---- live ----
