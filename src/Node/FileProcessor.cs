@@ -51,7 +51,7 @@ public static class FileProcessor
             var summary = await File.ReadAllTextAsync(Path.Combine(outputDirectory, JobOutput.SummaryText.Name), cancellationToken);
             var rtf = watch.Elapsed.TotalSeconds / Math.Max(0.001, transcript.Duration.TotalSeconds);
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"done in {watch.Elapsed.TotalSeconds:0.0} s (real-time factor {rtf:0.00}): {end.SegmentsFound} speech segments, {transcript.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length} words{(end.ScenesFound > 0 ? $", {end.ScenesFound} scenes" : string.Empty)}"));
+                $"done in {watch.Elapsed.TotalSeconds:0.0} s (real-time factor {rtf:0.00}): {end.SegmentsFound} speech segments, {transcript.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length} words{(transcript.Speakers is { } speakers ? $", {speakers.Speakers.Count} speaker(s)" : string.Empty)}{(end.ScenesFound > 0 ? $", {end.ScenesFound} scenes" : string.Empty)}"));
             return (transcript, summary);
         }
         finally

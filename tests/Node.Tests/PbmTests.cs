@@ -38,7 +38,7 @@ public sealed class PbmTests : PbmTest
         var results = Path.Combine(Folder, "results");
         (status, output, _) = await PbmAsync("media", "result", id, "--out", results);
         Assert.Equal(0, status);
-        Assert.Equal(7, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(8, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length); // every speech artifact
         Assert.Equal(
             await Served.Client.GetStringAsync($"/api/jobs/{id}/artifacts/transcript.srt"),
             await File.ReadAllTextAsync(Path.Combine(results, "transcript.srt")));

@@ -153,23 +153,48 @@ public static class SpeakerClustering
             }
         }
 
+        // Every pair's score once (a triangle of floats: ~48 MB for the ~5 000 segments of three hours), each cluster's
+        // nearest; a merge rescores only the merged cluster's row and the rows whose nearest it was.
         var alive = Enumerable.Range(0, n).Where(i => pieces[i].Count > 0).ToList();
-        var target = speakers is { } given ? Math.Max(1, given) : (int?)null;
-        while (alive.Count > 1)
+        var scores = new float[n][];
+        foreach (var i in alive)
         {
-            var (best, a, b) = (double.PositiveInfinity, -1, -1);
-            for (var x = 0; x < alive.Count; x++)
+            scores[i] = new float[i];
+            foreach (var j in alive.Where(j => j < i))
             {
-                for (var y = x + 1; y < alive.Count; y++)
+                scores[i][j] = (float)Separation(precision[i], weighted[i], precision[j], weighted[j], cap);
+            }
+        }
+
+        float Score(int i, int j) => i > j ? scores[i][j] : scores[j][i];
+        var nearest = new Dictionary<int, (float Score, int Partner)>();
+        void FindNearest(int i)
+        {
+            var best = (float.PositiveInfinity, -1);
+            foreach (var j in alive)
+            {
+                if (j != i && Score(i, j) < best.Item1)
                 {
-                    var score = Separation(precision[alive[x]], weighted[alive[x]], precision[alive[y]], weighted[alive[y]], cap) - penalty;
-                    if (score < best)
-                    {
-                        (best, a, b) = (score, alive[x], alive[y]);
-                    }
+                    best = (Score(i, j), j);
                 }
             }
 
+            nearest[i] = best;
+        }
+
+        foreach (var i in alive)
+        {
+            FindNearest(i);
+        }
+
+        var target = speakers is { } given ? Math.Max(1, given) : (int?)null;
+        while (alive.Count > 1)
+        {
+            // The closest pair (ties: the lowest numbers), in order a < b.
+            var a = alive.MinBy(i => (nearest[i].Score, Math.Min(i, nearest[i].Partner)));
+            var b = nearest[a].Partner;
+            (a, b) = (Math.Min(a, b), Math.Max(a, b));
+            var best = nearest[a].Score - penalty;
             var merge = target is { } t ? alive.Count > t : (best < 0 && alive.Count > minSpeakers) || alive.Count > maxSpeakers;
             if (!merge)
             {
@@ -184,6 +209,32 @@ public static class SpeakerClustering
             }
 
             alive.Remove(b);
+            nearest.Remove(b);
+            scores[b] = [];
+            foreach (var j in alive.Where(j => j != a))
+            {
+                var score = (float)Separation(precision[a], weighted[a], precision[j], weighted[j], cap);
+                if (a > j)
+                {
+                    scores[a][j] = score;
+                }
+                else
+                {
+                    scores[j][a] = score;
+                }
+            }
+
+            foreach (var i in alive)
+            {
+                if (i == a || nearest[i].Partner == a || nearest[i].Partner == b)
+                {
+                    FindNearest(i);
+                }
+                else if (Score(i, a) < nearest[i].Score)
+                {
+                    nearest[i] = (Score(i, a), a);
+                }
+            }
         }
 
         // Numbered by first appearance; a piece with no windows takes the cluster of the piece before it (or the first).
