@@ -82,13 +82,13 @@ public abstract class ClusterProcessTest : IAsyncLifetime
         return (journal, ports);
     }
 
-    /// <summary>The journal holds exactly one result per segment, and transcript, SRT and RTTM equal the fault-free run's.</summary>
+    /// <summary>The journal holds exactly one result per segment, and transcript, SRT and both RTTMs (speech, speakers) equal the fault-free run's.</summary>
     protected static async Task AssertOneResultPerSegmentAndReferenceOutputsAsync(string journal, string id, int found, string reference, string output)
     {
         var results = (await JournalReader.ReadPostgresAsync(journal, "job-" + id)).Select(r => r.Decode()).OfType<SegmentTranscribed>().ToList();
         Assert.Equal(found, results.Count);
         Assert.Equal(Enumerable.Range(0, found), results.Select(r => r.Index).Order());
-        foreach (var name in new[] { "transcript.txt", "transcript.srt", "vad.rttm" })
+        foreach (var name in new[] { "transcript.txt", "transcript.srt", "vad.rttm", "diarization.rttm" })
         {
             Assert.Equal(await File.ReadAllTextAsync(Path.Combine(reference, name)), await File.ReadAllTextAsync(Path.Combine(output, name)));
         }

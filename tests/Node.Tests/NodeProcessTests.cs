@@ -26,9 +26,14 @@ public sealed class NodeProcessTests : IDisposable
     [Fact]
     public async Task Node_KilledMidJob_ThenRestarted_CompletesWithoutRedoingRecordedSegments_AndMatchesAnUninterruptedRun()
     {
-        var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(_directory, "long talk.wav"), TimeSpan.FromSeconds(90));
+        // Two voices (the LibriVox reader and festival's slt), so the speakers found after the kill are worth comparing.
+        var sample = await ConversationMaker.WriteAsync(
+            Path.Combine(_directory, "long talk.wav"), [Voice.Available.Single(v => v.Name == "librivox"), Voice.Available.Single(v => v.Name == "slt")], TimeSpan.FromSeconds(90), seed: 21, overlap: 0);
         var reference = Path.Combine(_directory, "reference");
         await FileProcessor.ProcessAsync(sample.Path, reference, TextWriter.Null, CancellationToken.None);
+        Assert.Equal(
+            ["spk1", "spk2"],
+            (await File.ReadAllLinesAsync(Path.Combine(reference, "diarization.rttm"))).Select(l => l.Split(' ')[7]).Distinct().Order(StringComparer.Ordinal));
 
         string id;
         var first = await StartNodeAsync();
@@ -63,7 +68,7 @@ public sealed class NodeProcessTests : IDisposable
             var results = Path.Combine(_directory, "results");
             (status, output) = await PbmAsync("media", "result", id, "--out", results);
             Assert.True(status == 0, output);
-            foreach (var name in new[] { "transcript.txt", "transcript.srt", "transcript.json", "vad.rttm" })
+            foreach (var name in new[] { "transcript.txt", "transcript.srt", "transcript.json", "vad.rttm", "diarization.rttm" })
             {
                 Assert.Equal(await File.ReadAllTextAsync(Path.Combine(reference, name)), await File.ReadAllTextAsync(Path.Combine(results, name)));
             }
