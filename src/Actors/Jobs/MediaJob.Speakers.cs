@@ -29,7 +29,7 @@ public sealed partial class MediaJob
             }
 
             _services.Log.LogInformation(
-                "Job {JobId}: {Speakers} speaker(s) in {Turns} turn(s), found in {Seconds:0.00} s", _jobId, computed.Found.Speakers, computed.Found.Turns.Count, computed.Elapsed.TotalSeconds);
+                "Job {JobId}: {Speakers} speaker(s) in {Turns} turn(s), found in {Seconds:0.00} s", _jobId, computed.Found.Turns.Select(t => t.Speaker).Distinct().Count(), computed.Found.Turns.Count, computed.Elapsed.TotalSeconds);
             Record(computed.Found, FinishIfDone);
         });
         Command<DiarizationFailed>(failed =>
@@ -116,7 +116,7 @@ public sealed partial class MediaJob
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var turns = Diarizer.Diarize(voices, count);
-            var found = new SpeakersFound { Speakers = turns.Select(t => t.Speaker).Distinct().Count() };
+            var found = new SpeakersFound();
             found.Turns.AddRange(turns.Select(t => new SpeakerTurnFound { Speaker = t.Speaker, StartSeconds = t.Start.TotalSeconds, EndSeconds = t.End.TotalSeconds }));
             return new SpeakersComputed(found, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }

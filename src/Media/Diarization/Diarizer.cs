@@ -95,6 +95,7 @@ public static class Diarizer
         // Re-segmentation, then each window's span: from the middle between its centre and the previous window's (the
         // segment's start for the first) to the middle between its centre and the next one's (the segment's end).
         var spans = new List<(TimeSpan Start, TimeSpan End, int Speaker)>();
+        var windowVariance = variance.Window.Select((w, d) => w + variance.Piece[d]).ToArray(); // a window is a piece of one
         for (var s = 0; s < ordered.Count; s++)
         {
             var windows = ordered[s].Windows;
@@ -103,7 +104,7 @@ public static class Diarizer
                 continue;
             }
 
-            var path = Viterbi(runs[s], means, [.. variance.Window.Select((w, d) => w + variance.Piece[d])]);
+            var path = Viterbi(runs[s], means, windowVariance);
             var centres = windows.Select(w => ordered[s].Start + TimeSpan.FromSeconds((w.FirstFrame + (SpeakerFeatures.WindowFrames / 2.0)) * SpeakerFeatures.FrameSeconds)).ToList();
             for (var w = 0; w < windows.Count; w++)
             {

@@ -14,7 +14,8 @@ public sealed class OnlineSpeakers(double lambda = SpeakerClustering.Lambda, int
     /// </summary>
     public const int FewestUtterances = 10;
 
-    private readonly List<(List<IReadOnlyList<float[]>> Utterances, int Windows)> _speakers = [];
+    /// <summary>Each speaker's measured utterances, each as its windows' mean and count (none: known only from utterances too short to measure).</summary>
+    private readonly List<List<(double[] Mean, int Windows)>> _speakers = [];
     private VoiceVariance.Meter? _meter;
     private int _utterances;
     private int _last = -1;
@@ -29,7 +30,7 @@ public sealed class OnlineSpeakers(double lambda = SpeakerClustering.Lambda, int
         {
             if (_last < 0)
             {
-                _speakers.Add(([], 0));
+                _speakers.Add([]);
                 _last = 0;
             }
 
@@ -41,18 +42,20 @@ public sealed class OnlineSpeakers(double lambda = SpeakerClustering.Lambda, int
         _meter.Add(windows);
         _utterances++;
         var variance = _meter.Variance;
-        var (precision, weighted) = Evidence([windows], variance, dims);
+        var cap = SpeakerClustering.Cap(variance);
+        var utterance = (Mean: Enumerable.Range(0, dims).Select(d => windows.Average(w => (double)w[d])).ToArray(), windows.Count);
+        var (precision, weighted) = Evidence([utterance], variance, dims);
         var (best, nearest) = (double.PositiveInfinity, -1);
         for (var k = 0; k < _speakers.Count; k++)
         {
-            if (_speakers[k].Windows == 0)
+            if (_speakers[k].Count == 0)
             {
                 (best, nearest) = (0, k); // a speaker known only from utterances too short to measure: the first measured one is theirs
                 break;
             }
 
-            var (p, w) = Evidence(_speakers[k].Utterances, variance, dims);
-            var score = SpeakerClustering.Separation(precision, weighted, p, w, SpeakerClustering.Cap(variance));
+            var (p, w) = Evidence(_speakers[k], variance, dims);
+            var score = SpeakerClustering.Separation(precision, weighted, p, w, cap);
             if (score < best)
             {
                 (best, nearest) = (score, k);
@@ -61,13 +64,12 @@ public sealed class OnlineSpeakers(double lambda = SpeakerClustering.Lambda, int
 
         if (nearest < 0 || (best > SpeakerClustering.Penalty(lambda, dims, Math.Max(_utterances, FewestUtterances)) && _speakers.Count < maxSpeakers))
         {
-            _speakers.Add(([windows], windows.Count));
+            _speakers.Add([utterance]);
             _last = _speakers.Count - 1;
         }
         else
         {
-            _speakers[nearest].Utterances.Add(windows);
-            _speakers[nearest] = (_speakers[nearest].Utterances, _speakers[nearest].Windows + windows.Count);
+            _speakers[nearest].Add(utterance);
             _last = nearest;
         }
 
@@ -75,17 +77,17 @@ public sealed class OnlineSpeakers(double lambda = SpeakerClustering.Lambda, int
     }
 
     /// <summary>A speaker's evidence from its utterances: per dimension the precision and the precision-weighted sum of their means.</summary>
-    private static (double[] Precision, double[] Weighted) Evidence(IEnumerable<IReadOnlyList<float[]>> utterances, VoiceVariance variance, int dims)
+    private static (double[] Precision, double[] Weighted) Evidence(IEnumerable<(double[] Mean, int Windows)> utterances, VoiceVariance variance, int dims)
     {
         var precision = new double[dims];
         var weighted = new double[dims];
-        foreach (var utterance in utterances)
+        foreach (var (mean, count) in utterances)
         {
-            var p = variance.Precision(utterance.Count);
+            var p = variance.Precision(count);
             for (var d = 0; d < dims; d++)
             {
                 precision[d] += p[d];
-                weighted[d] += p[d] * utterance.Average(w => w[d]);
+                weighted[d] += p[d] * mean[d];
             }
         }
 

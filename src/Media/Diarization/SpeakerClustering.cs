@@ -30,7 +30,9 @@ public sealed record VoiceVariance(double[] Window, double[] Piece)
     public sealed class Meter(int dims)
     {
         private readonly double[] _window = new double[dims];
-        private readonly List<(double[] Squares, double Inverse)> _halves = [];
+        private readonly double[] _squares = new double[dims];
+        private double _inverse;
+        private int _halves;
         private int _pairs;
 
         public void Add(IReadOnlyList<float[]> run)
@@ -53,7 +55,6 @@ public sealed record VoiceVariance(double[] Window, double[] Piece)
 
             var h1 = run.Count / 2;
             var h2 = run.Count - h1;
-            var squares = new double[dims];
             for (var d = 0; d < dims; d++)
             {
                 var (m1, m2) = (0.0, 0.0);
@@ -69,10 +70,11 @@ public sealed record VoiceVariance(double[] Window, double[] Piece)
                     }
                 }
 
-                squares[d] = (m1 - m2) * (m1 - m2);
+                _squares[d] += (m1 - m2) * (m1 - m2);
             }
 
-            _halves.Add((squares, (1.0 / h1) + (1.0 / h2)));
+            _inverse += (1.0 / h1) + (1.0 / h2);
+            _halves++;
         }
 
         /// <summary>
@@ -87,9 +89,9 @@ public sealed record VoiceVariance(double[] Window, double[] Piece)
             get
             {
                 var window = _window.Select(w => _pairs == 0 ? 1.0 : Math.Max(w / (2.0 * _pairs), 1e-6)).ToArray();
-                var piece = _halves.Count == 0
+                var piece = _halves == 0
                     ? [.. window]
-                    : window.Select((w, d) => Math.Max(0.1 * w, _halves.Average(h => (h.Squares[d] - (w * h.Inverse)) / 2))).ToArray();
+                    : window.Select((w, d) => Math.Max(0.1 * w, (_squares[d] - (w * _inverse)) / (2.0 * _halves))).ToArray();
                 return new VoiceVariance(window, piece);
             }
         }

@@ -56,12 +56,8 @@ public static class JobOutput
 
         var transcript = result.Transcript;
         var summary = result.Summary;
-        await AtomicFile.WriteTextAsync(At(TranscriptText), TranscriptFormats.Txt(transcript)).ConfigureAwait(false);
-        await AtomicFile.WriteTextAsync(At(Subtitles), TranscriptFormats.Srt(transcript)).ConfigureAwait(false);
-        await AtomicFile.WriteTextAsync(At(WebVtt), TranscriptFormats.Vtt(transcript)).ConfigureAwait(false);
-        await AtomicFile.WriteTextAsync(At(TranscriptJson), TranscriptFormats.Json(transcript)).ConfigureAwait(false);
+        await WriteTranscriptAsync(directory, transcript).ConfigureAwait(false);
         await AtomicFile.WriteTextAsync(At(VoiceActivity), TranscriptFormats.Rttm(Path.GetFileNameWithoutExtension(result.Title), result.Speech)).ConfigureAwait(false);
-        await AtomicFile.WriteTextAsync(At(Speakers), TranscriptFormats.SpeakerRttm(Path.GetFileNameWithoutExtension(result.Title), transcript.Speakers)).ConfigureAwait(false);
         await AtomicFile.WriteTextAsync(At(SummaryText), $"{summary.Text}\n\nKeywords: {string.Join(", ", summary.Keywords.Select(k => k.Word))}\n").ConfigureAwait(false);
         await PdfReport.WriteAsync(At(Report), new ReportContent(
             $"Report: {result.Title}",
@@ -80,13 +76,19 @@ public static class JobOutput
     /// </summary>
     public static async Task RewriteSpeakersAsync(string directory, Diarization.SpeakerTurns speakers)
     {
+        var transcript = TranscriptFormats.ParseJson(await File.ReadAllTextAsync(Path.Combine(directory, TranscriptJson.Name)).ConfigureAwait(false)) with { Speakers = speakers };
+        await WriteTranscriptAsync(directory, transcript).ConfigureAwait(false);
+    }
+
+    /// <summary>The transcript's files — text, SRT, WebVTT, JSON — and its speakers' RTTM (the job's title, the transcript's source, as its file id).</summary>
+    private static async Task WriteTranscriptAsync(string directory, Transcript transcript)
+    {
         string At(Artifact artifact) => Path.Combine(directory, artifact.Name);
-        var transcript = TranscriptFormats.ParseJson(await File.ReadAllTextAsync(At(TranscriptJson)).ConfigureAwait(false)) with { Speakers = speakers };
         await AtomicFile.WriteTextAsync(At(TranscriptText), TranscriptFormats.Txt(transcript)).ConfigureAwait(false);
         await AtomicFile.WriteTextAsync(At(Subtitles), TranscriptFormats.Srt(transcript)).ConfigureAwait(false);
         await AtomicFile.WriteTextAsync(At(WebVtt), TranscriptFormats.Vtt(transcript)).ConfigureAwait(false);
         await AtomicFile.WriteTextAsync(At(TranscriptJson), TranscriptFormats.Json(transcript)).ConfigureAwait(false);
-        await AtomicFile.WriteTextAsync(At(Speakers), TranscriptFormats.SpeakerRttm(Path.GetFileNameWithoutExtension(transcript.Source), speakers)).ConfigureAwait(false);
+        await AtomicFile.WriteTextAsync(At(Speakers), TranscriptFormats.SpeakerRttm(Path.GetFileNameWithoutExtension(transcript.Source), transcript.Speakers)).ConfigureAwait(false);
     }
 }
 
