@@ -7,7 +7,10 @@ using MediaCluster.Media.Ffmpeg;
 using MediaCluster.Media.Samples;
 using MediaCluster.Media.Vad;
 
-// ./mc bench diarization [--quick] [--no-asr] [--seeds N] [--lambda A,B,…]  (--lambda: also the speakers found with those BIC penalty weights)
+// ./mc bench diarization [--quick] [--no-asr] [--seeds N] [--lambda A,B,…] [--embedding-model FILE [--threshold T]]
+// (--lambda: also the speakers found with those BIC penalty weights; --embedding-model: the voices measured by that
+// ONNX speaker-embedding model, as a node with Node:Diarization:EmbeddingModel does, clustered at cosine distance T,
+// default 0.5 — how an operator finds their model's threshold; FILE "test": the tests' stand-in model, at its threshold)
 // Conversations with known turns among 2, 3 and 4 distinct voices (festival's kal and slt, espeak-ng, the LibriVox
 // reader; 5, 7 and 10 minutes; turns of 1–20 s, pauses, 10 % of turns overlapping the one before), each taken through
 // what a job does with the engines alone (no actors): Silero VAD's segments, each segment's speaker features (what
@@ -22,12 +25,24 @@ var seeds = Array.IndexOf(args, "--seeds") is var at and >= 0 && at + 1 < args.L
 var lambdas = Array.IndexOf(args, "--lambda") is var l and >= 0 && l + 1 < args.Length
     ? args[l + 1].Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray()
     : null;
+var work = BenchTools.FreshWorkFolder("diarization");
+var cache = Path.Combine(BenchTools.Root(), ".artifacts", "bench-cache", "voices");
+var modelAt = Array.IndexOf(args, "--embedding-model");
+var modelFile = modelAt >= 0 && modelAt + 1 < args.Length ? args[modelAt + 1] : null;
+var threshold = Array.IndexOf(args, "--threshold") is var t and >= 0 && t + 1 < args.Length
+    ? double.Parse(args[t + 1], CultureInfo.InvariantCulture)
+    : modelFile == "test" ? MediaCluster.Testing.SpeakerEmbeddingModel.Threshold : 0.5;
+if (modelFile == "test")
+{
+    modelFile = Path.Combine(work, "stand-in.onnx");
+    await MediaCluster.Testing.SpeakerEmbeddingModel.WriteAsync(modelFile, cache);
+}
+
+using var speakerModel = modelFile is null ? null : new SpeakerEmbedder(modelFile, threshold);
 var voices = Voice.Available.ToDictionary(v => v.Name);
 (int Speakers, string[] Voices, double Minutes)[] conversations = quick
     ? [(2, ["kal", "slt"], 3)]
     : [(2, ["kal", "slt"], 5), (3, ["kal", "slt", "espeak"], 7), (4, ["kal", "slt", "espeak", "librivox"], 10)];
-var work = BenchTools.FreshWorkFolder("diarization");
-var cache = Path.Combine(BenchTools.Root(), ".artifacts", "bench-cache", "voices");
 using var vad = new SileroVad();
 using var recognizer = new PocketSphinxRecognizer(concurrency: 1);
 await recognizer.WarmUpAsync();
@@ -60,7 +75,9 @@ foreach (var (speakers, names, minutes) in conversations)
         }
 
         watch.Restart();
-        var measured = segments.Select(s => new SegmentVoice(s.Start, s.End, SpeakerFeatures.OfPcm16(s.Samples))).ToList();
+        var measured = segments.Select(s => speakerModel is null
+            ? new SegmentVoice(s.Start, s.End, SpeakerFeatures.OfPcm16(s.Samples))
+            : new SegmentVoice(s.Start, s.End, speakerModel.Embed(s.Samples), new VoiceModel(speakerModel.Id, speakerModel.Threshold))).ToList();
         features += watch.Elapsed.TotalSeconds;
         watch.Restart();
         foreach (var lambda in lambdas ?? [])

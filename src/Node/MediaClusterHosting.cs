@@ -43,6 +43,7 @@ internal static class MediaClusterHosting
         Scenes = ScenesOf(options.Scenes),
         SceneSlots = options.Scenes.Slots,
         Diarization = options.Diarization.Enabled,
+        SpeakerModel = SpeakerModelOf(options.Diarization, options.Inference.Device),
         DatasetsDirectory = options.DatasetsRoot,
         MaxCrashes = options.Jobs.MaxCrashes,
         DatasetLimits = DatasetLimitsOf(options.Training),
@@ -82,6 +83,26 @@ internal static class MediaClusterHosting
                 MaxUtterance = TimeSpan.FromSeconds(live.MaxUtteranceSeconds),
             },
         };
+    }
+
+    /// <summary>The speaker-embedding model, loaded once here so that a missing or unsuitable file stops the node at start, not a job.</summary>
+    private static Media.Diarization.SpeakerModelFile? SpeakerModelOf(DiarizationSettings diarization, Media.Onnx.InferenceDevice device)
+    {
+        if (!diarization.Enabled || string.IsNullOrWhiteSpace(diarization.EmbeddingModel))
+        {
+            return null;
+        }
+
+        var path = Path.GetFullPath(diarization.EmbeddingModel);
+        try
+        {
+            using var model = new Media.Diarization.SpeakerEmbedder(path, diarization.EmbeddingThreshold, device);
+            return new Media.Diarization.SpeakerModelFile(path, diarization.EmbeddingThreshold);
+        }
+        catch (Media.MediaException ex)
+        {
+            throw new NodeSettingsException($"Node:Diarization:EmbeddingModel: {ex.Message}");
+        }
     }
 
     /// <summary>The recogniser settings; a whisper model is checked here, so a bad file stops the node at start, not a job.</summary>

@@ -150,6 +150,15 @@ public sealed class DiarizationSettings
 {
     /// <summary>Find the speakers of every job (per job: speakers, min_speakers, max_speakers).</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// A speaker-embedding model (ONNX: float [batch, samples] of 16 kHz audio in, [batch, dimensions] out) a gpu node
+    /// measures voices with instead of MFCC statistics; unset: none. Set the same on every gpu node.
+    /// </summary>
+    public string? EmbeddingModel { get; set; }
+
+    /// <summary>The cosine distance (0–2) within which two clusters of the model's vectors are one speaker (the model's own figure).</summary>
+    public double EmbeddingThreshold { get; set; } = 0.5;
 }
 
 /// <summary>Section Node:Scenes.</summary>

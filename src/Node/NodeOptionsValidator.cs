@@ -5,7 +5,7 @@ namespace MediaCluster.Node;
 /// <summary>
 /// Every range a node's settings must lie in, in one place; each failure is a sentence naming its key. It runs where
 /// the settings are loaded (<see cref="NodeHost"/>), before the host is built: the listeners, the token and the actor
-/// system are made from them. Checks that read files (the cluster certificate, a whisper model) stay where those
+/// system are made from them. Checks that read files (the cluster certificate, a whisper or speaker model) stay where those
 /// files are read, in <see cref="MediaClusterHosting"/>.
 /// </summary>
 public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
@@ -17,6 +17,10 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         Jobs(options, failures);
         Live(options.Live, failures);
         Scenes(options.Scenes, failures);
+        Check(
+            failures,
+            options.Diarization.EmbeddingThreshold is > 0 and <= 2,
+            $"Node:Diarization:EmbeddingThreshold must be a cosine distance above 0 and at most 2 (it is {options.Diarization.EmbeddingThreshold})");
         Training(options.Training, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -152,6 +152,44 @@ public sealed class DiarizationTests : PbmTest
         Assert.Equal(["spk1", "spk2"], found.Select(t => t.Speaker).Distinct().Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task AnOperatorsSpeakerModel_MeasuresTheVoices_AndTheJobClustersItsVectors()
+    {
+        var model = Path.Combine(Folder, "speakers.onnx");
+        var voices = Path.Combine(Folder, "voices");
+        await MediaCluster.Testing.SpeakerEmbeddingModel.WriteAsync(model, voices);
+        var conversation = await ConversationMaker.WriteAsync(
+            Path.Combine(Folder, "two voices.wav"), [Voice.Available[0], Voice.Available[1]], TimeSpan.FromSeconds(70), seed: 7, overlap: 0, cache: voices);
+
+        // A model that is not there, or not a speaker model, stops the node at its start, naming the setting.
+        var data = Path.Combine(Folder, "model-node");
+        var refused = await Assert.ThrowsAsync<NodeSettingsException>(() => NodeHost.BuildAsync(
+            ["--Node:DataDirectory", data, "--Node:Diarization:EmbeddingModel", Path.Combine(Folder, "missing.onnx")]));
+        Assert.Equal($"Node:Diarization:EmbeddingModel: speaker model 'missing.onnx' cannot be used: there is no file '{Path.Combine(Folder, "missing.onnx")}'", refused.Message);
+        refused = await Assert.ThrowsAsync<NodeSettingsException>(() => NodeHost.BuildAsync(
+            ["--Node:DataDirectory", data, "--Node:Diarization:EmbeddingModel", Media.NativeFiles.Find("silero_vad_v5.onnx")]));
+        Assert.Equal("Node:Diarization:EmbeddingModel: speaker model 'silero_vad_v5.onnx' cannot be used: it has 3 inputs, not one", refused.Message);
+
+        await using var node = await ServedNode.StartAsync(
+            data, "--Node:Diarization:EmbeddingModel", model, "--Node:Diarization:EmbeddingThreshold", MediaCluster.Testing.SpeakerEmbeddingModel.Threshold.ToString(CultureInfo.InvariantCulture));
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(conversation.Path)), "file", "two voices.wav" } };
+        using var response = await node.Client.PostAsync("/api/jobs", form);
+        var id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        Assert.Equal("completed", (await node.EventsAsync(id))[^1].GetProperty("state").GetString());
+
+        // Every segment's voice was measured by the model (journaled with its id and threshold), and the job's two speakers found.
+        var results = (await MediaCluster.Testing.JournalReader.ReadSqliteAsync(Path.Combine(data, "journal"), "job-" + id))
+            .Select(r => r.Decode()).OfType<MediaCluster.Messages.Jobs.SegmentTranscribed>().ToList();
+        Assert.NotEmpty(results);
+        Assert.All(results, r => Assert.Equal(
+            ("speakers.onnx", MediaCluster.Testing.SpeakerEmbeddingModel.Threshold, MediaCluster.Testing.SpeakerEmbeddingModel.Outputs),
+            (r.SpeakerWindows.Model.Split(' ')[0], r.SpeakerWindows.Threshold, r.SpeakerWindows.Dimensions)));
+        var found = ReadRttm(await node.Client.GetStringAsync($"/api/jobs/{id}/artifacts/diarization.rttm"));
+        Assert.Equal(["spk1", "spk2"], found.Select(t => t.Speaker).Distinct().Order(StringComparer.Ordinal));
+        var error = DiarizationError.Score(conversation.Turns, found);
+        Assert.True(error.Rate <= 0.15, $"DER {error.Rate:P1} (missed {error.MissedSeconds:0.0} s, false alarm {error.FalseAlarmSeconds:0.0} s, confusion {error.ConfusionSeconds:0.0} s of {error.ScoredSeconds:0.0} s)");
+    }
+
     private static List<SpeakerTurn> ReadRttm(string rttm) =>
     [
         .. rttm.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ')).Select(f =>

@@ -42,6 +42,9 @@ public sealed record MediaNodeOptions
     /// </summary>
     public bool Diarization { get; init; } = true;
 
+    /// <summary>The speaker-embedding model a gpu node measures voices with, instead of MFCC statistics (null: none).</summary>
+    public Media.Diarization.SpeakerModelFile? SpeakerModel { get; init; }
+
     /// <summary>This node's cluster roles; the embedded node has them all.</summary>
     public IReadOnlyCollection<string> Roles { get; init; } = AllRoles;
 

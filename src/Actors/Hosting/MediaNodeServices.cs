@@ -30,7 +30,10 @@ public static class MediaNodeServices
             () => recognizer ?? options.Recognizer.Create(options.AsrSlots),
             recognizer is null ? () => options.Recognizer.Create(options.Live.MaxStreams) : null,
             () => new Media.Video.ImageEmbedder(options.InferenceDevice, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Media.Video.ImageEmbedder>()),
-            options.DatasetLimits));
+            options.DatasetLimits,
+            options.SpeakerModel is { } speakers
+                ? () => new Media.Diarization.SpeakerEmbedder(speakers.Path, speakers.Threshold, options.InferenceDevice, sp.GetRequiredService<ILoggerFactory>().CreateLogger<Media.Diarization.SpeakerEmbedder>())
+                : null));
         services.AddSingleton<Training.TaskCatalog>();
 
         // Registered before Akka's hosted service, so it stops after the actor system has terminated.

@@ -1,4 +1,5 @@
 using MediaCluster.Media.Asr;
+using MediaCluster.Media.Diarization;
 using MediaCluster.Media.Learning;
 using MediaCluster.Media.Vad;
 using MediaCluster.Media.Video;
@@ -23,6 +24,7 @@ public sealed class NodeEngines
     private readonly Lazy<ISpeechRecognizer> _recognizer;
     private readonly Lazy<ISpeechRecognizer> _liveRecognizer;
     private readonly Lazy<ImageEmbedder> _embedder;
+    private readonly Lazy<SpeakerEmbedder?> _speakerModel;
 
     /// <summary>
     /// Engines made by the factories on first use; <paramref name="liveRecognizer"/> gives live streams a recogniser
@@ -30,8 +32,9 @@ public sealed class NodeEngines
     /// </summary>
     public NodeEngines(
         Func<SileroVad> vad, Func<ISpeechRecognizer> recognizer, Func<ISpeechRecognizer>? liveRecognizer = null, Func<ImageEmbedder>? embedder = null,
-        DatasetLimits? limits = null)
+        DatasetLimits? limits = null, Func<SpeakerEmbedder?>? speakerModel = null)
     {
+        _speakerModel = new Lazy<SpeakerEmbedder?>(speakerModel ?? (() => null), LazyThreadSafetyMode.ExecutionAndPublication);
         _embedder = new Lazy<ImageEmbedder>(embedder ?? (() => new ImageEmbedder()), LazyThreadSafetyMode.ExecutionAndPublication);
         limits ??= DatasetLimits.Default;
         Limits = limits;
@@ -49,6 +52,9 @@ public sealed class NodeEngines
     public ImageEmbedder Embedder => _embedder.Value;
 
     public ISpeechRecognizer Recognizer => _recognizer.Value;
+
+    /// <summary>The operator's speaker-embedding model (Node:Diarization:EmbeddingModel), made on first use; null: voices are measured as MFCC statistics.</summary>
+    public SpeakerEmbedder? SpeakerModel => _speakerModel.Value;
 
     /// <summary>The recogniser's engine and model if this node made one (a gpu node), else ("none", "").</summary>
     public (string Engine, string Model) RecognizerMade => _recognizer.IsValueCreated ? (Recognizer.Engine, Recognizer.Model) : ("none", "");
@@ -114,6 +120,11 @@ public sealed class NodeEngines
         if (_embedder.IsValueCreated)
         {
             _embedder.Value.Dispose();
+        }
+
+        if (_speakerModel.IsValueCreated)
+        {
+            _speakerModel.Value?.Dispose();
         }
 
         return true;

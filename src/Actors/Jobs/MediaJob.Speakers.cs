@@ -93,8 +93,7 @@ public sealed partial class MediaJob
         });
     }
 
-    private static SegmentVoice VoiceOf(SegmentTranscribed segment) =>
-        new(TimeSpan.FromSeconds(segment.StartSeconds), TimeSpan.FromSeconds(segment.EndSeconds), Speech.SpeakerVoices.Read(segment.SpeakerWindows));
+    private static SegmentVoice VoiceOf(SegmentTranscribed segment) => Speech.SpeakerVoices.Read(segment.StartSeconds, segment.EndSeconds, segment.SpeakerWindows);
 
     /// <summary>The job's speaker count or bounds (validated when the job was submitted; clamped again here).</summary>
     private static SpeakerCount CountOf(SpeakerChoice? choice)

@@ -112,7 +112,7 @@ public sealed partial class LiveSession
                     update.StartSample / 16000.0,
                     update.EndSample / 16000.0,
                     update.Confidence,
-                    _speakers.Assign([.. Speech.SpeakerVoices.Read(update.SpeakerWindows).Select(w => w.Statistics)])));
+                    _speakers.Assign(Speech.SpeakerVoices.Statistics(update.SpeakerWindows))));
             }
         }
 

@@ -11,7 +11,8 @@ namespace MediaCluster.Actors.Speech;
 /// One ASR slot: recognises the segment its pool hands it (one at a time: the pool sends the next only after the
 /// answer) off the actor's thread, and answers the pool with the result or with <see cref="SegmentRecognitionFailed"/>
 /// — a request is always answered. With <c>speakerFeatures</c> the result carries the segment's voice as well (its
-/// speaker windows, <see cref="SpeakerVoices"/>), measured here where the audio is, for the job's diarization.
+/// speaker windows, <see cref="SpeakerVoices"/>: MFCC statistics, or the node's speaker-embedding model's vectors),
+/// measured here where the audio is, for the job's diarization; a model that fails fails the segment, saying so.
 /// </summary>
 internal sealed class AsrWorker : ReceiveActor
 {
@@ -30,18 +31,22 @@ internal sealed class AsrWorker : ReceiveActor
 
         var samples = MemoryMarshal.Cast<byte, short>(audio.Pcm.Span).ToArray();
         Recognition result;
+        TimeSpan took;
+        SpeakerWindows? voice;
         var started = Stopwatch.GetTimestamp();
         try
         {
             using var use = engines.Use();
             result = await engines.Recognizer.RecognizeAsync(samples);
+            took = Stopwatch.GetElapsedTime(started);
+            voice = speakerFeatures ? SpeakerVoices.Measure(samples, engines.SpeakerModel) : null;
         }
         catch (Exception ex) when (ex is Media.MediaException or InvalidOperationException)
         {
             return Failed(audio, ex.Message);
         }
 
-        metrics.Recognized(samples.Length / (double)rate, Stopwatch.GetElapsedTime(started));
+        metrics.Recognized(samples.Length / (double)rate, took);
         var start = TimeSpan.FromSeconds(audio.StartSample / (double)rate);
         var transcribed = new SegmentTranscribed
         {
@@ -52,7 +57,7 @@ internal sealed class AsrWorker : ReceiveActor
             Confidence = result.MeanWordConfidence,
             Engine = engines.Recognizer.Engine,
             Model = engines.Recognizer.Model,
-            SpeakerWindows = speakerFeatures ? SpeakerVoices.Measure(samples) : null,
+            SpeakerWindows = voice,
         };
         transcribed.Words.AddRange(result.WordsShiftedBy(start).Select(w => new Messages.Jobs.RecognizedWord
         {

@@ -1,7 +1,13 @@
 namespace MediaCluster.Media.Diarization;
 
-/// <summary>One speech segment's voice: its span in the recording and its <see cref="SpeakerFeatures"/> windows.</summary>
-public sealed record SegmentVoice(TimeSpan Start, TimeSpan End, IReadOnlyList<(int FirstFrame, float[] Statistics)> Windows);
+/// <summary>
+/// One speech segment's voice: its span in the recording and its windows — <see cref="SpeakerFeatures"/> statistics,
+/// or with <paramref name="Model"/> the vectors of that speaker-embedding model (<see cref="SpeakerEmbedder"/>).
+/// </summary>
+public sealed record SegmentVoice(TimeSpan Start, TimeSpan End, IReadOnlyList<(int FirstFrame, float[] Statistics)> Windows, VoiceModel? Model = null);
+
+/// <summary>The speaker-embedding model that measured a voice (its id) and the cosine distance within which its clusters are one speaker.</summary>
+public sealed record VoiceModel(string Id, double Threshold);
 
 /// <summary>How many people speak: a known <paramref name="Count"/>, else found within <paramref name="Min"/>–<paramref name="Max"/>.</summary>
 public sealed record SpeakerCount(int? Count = null, int Min = 1, int Max = SpeakerCount.DefaultMax)
@@ -15,9 +21,10 @@ public sealed record SpeakerCount(int? Count = null, int Min = 1, int Max = Spea
 
 /// <summary>
 /// Who spoke when, from the speech segments' voices: each segment split where its voice changes (binary segmentation
-/// by BIC over its windows), the pieces clustered by <see cref="SpeakerClustering"/>, then every window re-assigned
-/// to the nearest speaker with a cost for changing speaker inside a segment (a Viterbi pass), and the windows' spans
-/// joined into turns. Deterministic: the same segments give the same turns.
+/// by BIC over its MFCC statistics; an embedding model's vectors in pieces of a few windows), the pieces clustered
+/// (<see cref="SpeakerClustering"/>, or <see cref="EmbeddingClustering"/> by cosine distance), then every window
+/// re-assigned to the nearest speaker with a cost for changing speaker inside a segment (a Viterbi pass), and the
+/// windows' spans joined into turns. Deterministic: the same segments give the same turns.
 /// </summary>
 public static class Diarizer
 {
@@ -30,19 +37,34 @@ public static class Diarizer
     /// <summary>The fewest windows each side of a change point inside a segment (with 0.75-s hops, about 2 s).</summary>
     public const int MinPieceWindows = 2;
 
-    /// <summary>The turns of the segments' speakers, ids <c>spk1</c>… in order of first appearance; none without windows.</summary>
+    /// <summary>The most windows of one segment clustered as one piece of an embedding model's vectors (about 3 s).</summary>
+    public const int EmbeddingPieceWindows = 4;
+
+    /// <summary>
+    /// The turns of the segments' speakers, ids <c>spk1</c>… in order of first appearance; none without windows. The
+    /// windows of the kind most segments carry are used (MFCC statistics, or one embedding model's vectors: a cluster
+    /// whose gpu nodes were set up differently); a segment measured otherwise counts as one without windows.
+    /// </summary>
     public static IReadOnlyList<SpeakerTurn> Diarize(IReadOnlyList<SegmentVoice> segments, SpeakerCount count, double lambda = SpeakerClustering.Lambda)
     {
         var ordered = segments.OrderBy(s => s.Start).ToList();
-        var runs = ordered.Select(s => (IReadOnlyList<float[]>)[.. s.Windows.Select(w => w.Statistics)]).ToList();
-        var total = runs.Sum(r => r.Count);
-        if (total == 0)
+        var kind = ordered.Where(s => s.Windows.Count > 0).GroupBy(s => s.Model?.Id ?? "").OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).FirstOrDefault();
+        if (kind is null)
         {
             return [];
         }
 
-        var dims = runs.First(r => r.Count > 0)[0].Length;
+        var model = kind.First().Model;
+        var runs = ordered.Select(s => (IReadOnlyList<float[]>)((s.Model?.Id ?? "") == kind.Key ? [.. s.Windows.Select(w => w.Statistics)] : [])).ToList();
+        var paths = model is null ? Statistics(runs, count, lambda) : Embeddings(runs, count, model.Threshold);
+        return Turns(ordered, runs, paths);
+    }
+
+    /// <summary>MFCC statistics: change points by BIC, clustering by BIC, re-segmentation by each speaker's Gaussian.</summary>
+    private static int[][] Statistics(List<IReadOnlyList<float[]>> runs, SpeakerCount count, double lambda)
+    {
         var measured = runs.Where(r => r.Count > 0).ToList();
+        var dims = measured[0][0].Length;
         var variance = VoiceVariance.Estimate(measured, dims);
         var penalty = SpeakerClustering.Penalty(lambda, dims, measured.Count);
 
@@ -63,14 +85,52 @@ public static class Diarizer
             count.Max,
             lambda,
             variance);
-        var speakers = labels.Length == 0 ? 0 : labels.Max() + 1;
-        var means = new double[speakers][];
-        var sizes = new int[speakers];
-        for (var k = 0; k < speakers; k++)
+        var means = Means(runs, pieces, labels, dims);
+        var windowVariance = variance.Window.Select((w, d) => w + variance.Piece[d]).ToArray(); // a window is a piece of one
+        return [.. runs.Select(run => Viterbi(run.Count, means.Length, (w, k) =>
         {
-            means[k] = new double[dims];
+            var distance = 0.0;
+            for (var d = 0; d < dims; d++)
+            {
+                var diff = run[w][d] - means[k][d];
+                distance += diff * diff / windowVariance[d];
+            }
+
+            return 0.5 * distance;
+        }, SwitchCost))];
+    }
+
+    /// <summary>
+    /// An embedding model's vectors: each segment cut into pieces of at most <see cref="EmbeddingPieceWindows"/>
+    /// windows, the pieces clustered by cosine distance (<see cref="EmbeddingClustering"/>), each window re-assigned to
+    /// the nearest speaker's mean direction at a cost of the model's threshold per change (a change must be worth as much
+    /// as the distance the model calls one voice: on the tests' model, half or three times that changed nothing).
+    /// </summary>
+    private static int[][] Embeddings(List<IReadOnlyList<float[]>> runs, SpeakerCount count, double threshold)
+    {
+        var units = runs.Select(run => (IReadOnlyList<float[]>)[.. run.Select(EmbeddingClustering.Unit)]).ToList();
+        var pieces = new List<(int Segment, int From, int To)>();
+        for (var s = 0; s < units.Count; s++)
+        {
+            var parts = (units[s].Count + EmbeddingPieceWindows - 1) / EmbeddingPieceWindows;
+            for (var p = 0; p < parts; p++)
+            {
+                pieces.Add((s, p * units[s].Count / parts, (p + 1) * units[s].Count / parts));
+            }
         }
 
+        var labels = EmbeddingClustering.Cluster(
+            [.. pieces.Select(p => (IReadOnlyList<float[]>)[.. units[p.Segment].Skip(p.From).Take(p.To - p.From)])], count.Count, count.Min, count.Max, threshold);
+        var directions = Means(units, pieces, labels, units.First(u => u.Count > 0)[0].Length).Select(EmbeddingClustering.Unit).ToArray();
+        return [.. units.Select(run => Viterbi(run.Count, directions.Length, (w, k) => 1 - EmbeddingClustering.Dot(run[w], directions[k]), threshold))];
+    }
+
+    /// <summary>Each speaker's mean window over the pieces labelled theirs.</summary>
+    private static float[][] Means(List<IReadOnlyList<float[]>> runs, List<(int Segment, int From, int To)> pieces, int[] labels, int dims)
+    {
+        var speakers = labels.Length == 0 ? 0 : labels.Max() + 1;
+        var sums = Enumerable.Range(0, speakers).Select(_ => new double[dims]).ToArray();
+        var sizes = new int[speakers];
         for (var p = 0; p < pieces.Count; p++)
         {
             var (segment, from, to) = pieces[p];
@@ -79,32 +139,32 @@ public static class Diarizer
                 sizes[labels[p]]++;
                 for (var d = 0; d < dims; d++)
                 {
-                    means[labels[p]][d] += runs[segment][w][d];
+                    sums[labels[p]][d] += runs[segment][w][d];
                 }
             }
         }
 
-        for (var k = 0; k < speakers; k++)
-        {
-            for (var d = 0; d < dims; d++)
-            {
-                means[k][d] /= Math.Max(1, sizes[k]);
-            }
-        }
+        return [.. sums.Select((sum, k) => sum.Select(v => (float)(v / Math.Max(1, sizes[k]))).ToArray())];
+    }
 
-        // Re-segmentation, then each window's span: from the middle between its centre and the previous window's (the
-        // segment's start for the first) to the middle between its centre and the next one's (the segment's end).
+    /// <summary>
+    /// Turns from each segment's window speakers: a window's span runs from the middle between its centre and the
+    /// previous window's (the segment's start for the first) to the middle between its centre and the next one's (the
+    /// segment's end); a segment without windows takes the speaker of the nearest span; speakers numbered by first
+    /// appearance in time.
+    /// </summary>
+    private static List<SpeakerTurn> Turns(List<SegmentVoice> ordered, List<IReadOnlyList<float[]>> runs, int[][] paths)
+    {
         var spans = new List<(TimeSpan Start, TimeSpan End, int Speaker)>();
-        var windowVariance = variance.Window.Select((w, d) => w + variance.Piece[d]).ToArray(); // a window is a piece of one
         for (var s = 0; s < ordered.Count; s++)
         {
-            var windows = ordered[s].Windows;
-            if (windows.Count == 0)
+            if (runs[s].Count == 0)
             {
                 continue;
             }
 
-            var path = Viterbi(runs[s], means, windowVariance);
+            var windows = ordered[s].Windows;
+            var path = paths[s];
             var centres = windows.Select(w => ordered[s].Start + TimeSpan.FromSeconds((w.FirstFrame + (SpeakerFeatures.WindowFrames / 2.0)) * SpeakerFeatures.FrameSeconds)).ToList();
             for (var w = 0; w < windows.Count; w++)
             {
@@ -126,15 +186,13 @@ public static class Diarizer
             }
         }
 
-        // Segments too short for a window take the speaker of the nearest span.
-        foreach (var segment in ordered.Where(s => s.Windows.Count == 0 && s.End > s.Start))
+        foreach (var segment in ordered.Where((s, i) => runs[i].Count == 0 && s.End > s.Start))
         {
             var middle = (segment.Start + segment.End) / 2;
             var nearest = spans.MinBy(x => Math.Min(Math.Abs((x.Start - middle).Ticks), Math.Abs((x.End - middle).Ticks)));
             spans.Add((segment.Start, segment.End, nearest.Speaker));
         }
 
-        // Numbered by first appearance in time.
         var numbers = new Dictionary<int, int>();
         return [.. spans.OrderBy(x => x.Start).Select(x =>
         {
@@ -203,46 +261,37 @@ public static class Diarizer
         Split(windows, at, to, variance, penalty, segment, pieces);
     }
 
-    /// <summary>The most likely speaker per window: distance to each speaker's mean, plus <see cref="SwitchCost"/> per change.</summary>
-    private static int[] Viterbi(IReadOnlyList<float[]> windows, double[][] means, double[] variance)
+    /// <summary>The cheapest speaker per window of <paramref name="n"/>: <paramref name="cost"/>(window, speaker) each, plus <paramref name="switchCost"/> per change.</summary>
+    private static int[] Viterbi(int n, int k, Func<int, int, double> cost, double switchCost)
     {
-        var k = means.Length;
-        var n = windows.Count;
-        var cost = new double[k];
+        var total = new double[k];
         var back = new int[n, k];
         for (var w = 0; w < n; w++)
         {
             var next = new double[k];
             for (var j = 0; j < k; j++)
             {
-                var distance = 0.0;
-                for (var d = 0; d < variance.Length; d++)
-                {
-                    var diff = windows[w][d] - means[j][d];
-                    distance += diff * diff / variance[d];
-                }
-
-                var (from, best) = (j, w == 0 ? 0 : cost[j]);
+                var (from, best) = (j, w == 0 ? 0 : total[j]);
                 for (var i = 0; i < k && w > 0; i++)
                 {
-                    if (i != j && cost[i] + SwitchCost < best)
+                    if (i != j && total[i] + switchCost < best)
                     {
-                        (from, best) = (i, cost[i] + SwitchCost);
+                        (from, best) = (i, total[i] + switchCost);
                     }
                 }
 
                 back[w, j] = from;
-                next[j] = best + (0.5 * distance);
+                next[j] = best + cost(w, j);
             }
 
-            cost = next;
+            total = next;
         }
 
         var path = new int[n];
         var last = 0;
         for (var j = 1; j < k; j++)
         {
-            if (cost[j] < cost[last])
+            if (total[j] < total[last])
             {
                 last = j;
             }

@@ -105,7 +105,7 @@ public sealed record VoiceVariance(double[] Window, double[] Piece)
 /// (<see cref="VoiceVariance"/>), so a cluster's mean is its pieces' means weighed by what each tells, and the gain of
 /// two means over one is ½ Σ_d (μ₁−μ₂)² / (v₁ + v₂) against a penalty of ½ λ d ln(pieces). Without a count it stops
 /// when every remaining pair's separation is worth its parameters (ΔBIC &gt; 0), within the bounds given; with one,
-/// at that count. Deterministic: ties go to the earlier pair.
+/// at that count (the loop: <see cref="Agglomeration"/>).
 /// </summary>
 public static class SpeakerClustering
 {
@@ -141,8 +141,7 @@ public static class SpeakerClustering
         var penalty = Penalty(lambda, dims, measured.Count);
         var cap = Cap(variance);
 
-        // Each cluster: its pieces, and per dimension its precision and its precision-weighted sum of piece means.
-        var members = Enumerable.Range(0, n).Select(i => new List<int> { i }).ToList();
+        // Each cluster: per dimension its precision and its precision-weighted sum of piece means.
         var precision = new double[n][];
         var weighted = new double[n][];
         for (var i = 0; i < n; i++)
@@ -155,111 +154,23 @@ public static class SpeakerClustering
             }
         }
 
-        // Every pair's score once (a triangle of floats: ~48 MB for the ~5 000 segments of three hours), each cluster's
-        // nearest; a merge rescores only the merged cluster's row and the rows whose nearest it was.
-        var alive = Enumerable.Range(0, n).Where(i => pieces[i].Count > 0).ToList();
-        var scores = new float[n][];
-        foreach (var i in alive)
-        {
-            scores[i] = new float[i];
-            foreach (var j in alive.Where(j => j < i))
-            {
-                scores[i][j] = (float)Separation(precision[i], weighted[i], precision[j], weighted[j], cap);
-            }
-        }
-
-        float Score(int i, int j) => i > j ? scores[i][j] : scores[j][i];
-        var nearest = new Dictionary<int, (float Score, int Partner)>();
-        void FindNearest(int i)
-        {
-            var best = (float.PositiveInfinity, -1);
-            foreach (var j in alive)
-            {
-                if (j != i && Score(i, j) < best.Item1)
-                {
-                    best = (Score(i, j), j);
-                }
-            }
-
-            nearest[i] = best;
-        }
-
-        foreach (var i in alive)
-        {
-            FindNearest(i);
-        }
-
         var target = speakers is { } given ? Math.Max(1, given) : (int?)null;
-        while (alive.Count > 1)
-        {
-            // The closest pair (ties: the lowest numbers), in order a < b.
-            var a = alive.MinBy(i => (nearest[i].Score, Math.Min(i, nearest[i].Partner)));
-            var b = nearest[a].Partner;
-            (a, b) = (Math.Min(a, b), Math.Max(a, b));
-            var best = nearest[a].Score - penalty;
-            var merge = target is { } t ? alive.Count > t : (best < 0 && alive.Count > minSpeakers) || alive.Count > maxSpeakers;
-            if (!merge)
+        var clusters = Agglomeration.Run(
+            n,
+            Enumerable.Range(0, n).Where(i => pieces[i].Count > 0),
+            (i, j) => Separation(precision[i], weighted[i], precision[j], weighted[j], cap),
+            (a, b) =>
             {
-                break;
-            }
-
-            members[a].AddRange(members[b]);
-            for (var d = 0; d < dims; d++)
-            {
-                precision[a][d] += precision[b][d];
-                weighted[a][d] += weighted[b][d];
-            }
-
-            alive.Remove(b);
-            nearest.Remove(b);
-            scores[b] = [];
-            foreach (var j in alive.Where(j => j != a))
-            {
-                var score = (float)Separation(precision[a], weighted[a], precision[j], weighted[j], cap);
-                if (a > j)
+                for (var d = 0; d < dims; d++)
                 {
-                    scores[a][j] = score;
+                    precision[a][d] += precision[b][d];
+                    weighted[a][d] += weighted[b][d];
                 }
-                else
-                {
-                    scores[j][a] = score;
-                }
-            }
+            },
+            (closest, left) => target is { } t ? left > t : (closest - penalty < 0 && left > minSpeakers) || left > maxSpeakers);
 
-            foreach (var i in alive)
-            {
-                if (i == a || nearest[i].Partner == a || nearest[i].Partner == b)
-                {
-                    FindNearest(i);
-                }
-                else if (Score(i, a) < nearest[i].Score)
-                {
-                    nearest[i] = (Score(i, a), a);
-                }
-            }
-        }
-
-        // Numbered by first appearance; a piece with no windows takes the cluster of the piece before it (or the first).
-        var labels = Enumerable.Repeat(-1, n).ToArray();
-        var next = 0;
-        foreach (var cluster in alive.OrderBy(c => members[c].Min()))
-        {
-            var number = next++;
-            foreach (var piece in members[cluster].Where(p => pieces[p].Count > 0))
-            {
-                labels[piece] = number;
-            }
-        }
-
-        for (var i = 0; i < n; i++)
-        {
-            if (labels[i] < 0)
-            {
-                labels[i] = i > 0 ? labels[i - 1] : labels.FirstOrDefault(l => l >= 0, 0);
-            }
-        }
-
-        return labels;
+        // A piece with no windows takes the cluster of the piece before it (or the first).
+        return Agglomeration.Labels(n, [.. clusters.Select(c => c.Where(p => pieces[p].Count > 0).ToList())]);
     }
 
     /// <summary>The BIC penalty for one more mean of <paramref name="dims"/> values over <paramref name="pieces"/> pieces.</summary>

@@ -24,8 +24,10 @@ public static class SpeakerFeatures
     /// <summary>The seconds one frame stands for.</summary>
     public const double FrameSeconds = 0.01;
 
+    /// <summary>Samples between frame starts (10 ms) and in a frame (25 ms).</summary>
+    public const int FrameStep = 160;
+
     private const int FrameLength = 400;
-    private const int FrameStep = 160;
     private const int FftSize = 512;
     private const int Bands = 26;
 
@@ -48,7 +50,7 @@ public static class SpeakerFeatures
     /// <summary>One row of <see cref="Coefficients"/> per 10-ms frame of <paramref name="samples"/> (none for less than 25 ms).</summary>
     public static float[][] Mfcc(ReadOnlySpan<float> samples)
     {
-        var count = samples.Length < FrameLength ? 0 : 1 + ((samples.Length - FrameLength) / FrameStep);
+        var count = FramesOf(samples.Length);
         var frames = new float[count][];
         var re = new double[FftSize];
         var im = new double[FftSize];
@@ -103,26 +105,36 @@ public static class SpeakerFeatures
     /// <see cref="WindowFrames"/> every <see cref="HopFrames"/>, the last one ending at the last frame (a span shorter
     /// than a window gives one window over all of it; fewer than 10 frames give none).
     /// </summary>
-    public static IReadOnlyList<(int FirstFrame, float[] Statistics)> Windows(float[][] mfcc)
+    public static IReadOnlyList<(int FirstFrame, float[] Statistics)> Windows(float[][] mfcc) =>
+        [.. WindowStarts(mfcc.Length).Select(start => (start, Statistics(mfcc, start, Math.Min(mfcc.Length, start + WindowFrames))))];
+
+    /// <summary>The 10-ms frames (25 ms long) of <paramref name="samples"/> 16 kHz samples.</summary>
+    public static int FramesOf(int samples) => samples < FrameLength ? 0 : 1 + ((samples - FrameLength) / FrameStep);
+
+    /// <summary>
+    /// The first frames of the windows over <paramref name="frames"/> frames: every <see cref="HopFrames"/> while a whole
+    /// window fits, and one ending at the last frame (one from 0 when fewer than a window; none for fewer than 10).
+    /// </summary>
+    public static IReadOnlyList<int> WindowStarts(int frames)
     {
-        if (mfcc.Length < 10)
+        if (frames < 10)
         {
             return [];
         }
 
         var starts = new List<int>();
-        for (var start = 0; start + WindowFrames <= mfcc.Length; start += HopFrames)
+        for (var start = 0; start + WindowFrames <= frames; start += HopFrames)
         {
             starts.Add(start);
         }
 
-        var last = Math.Max(0, mfcc.Length - WindowFrames);
+        var last = Math.Max(0, frames - WindowFrames);
         if (starts.Count == 0 || starts[^1] != last)
         {
             starts.Add(last);
         }
 
-        return [.. starts.Select(start => (start, Statistics(mfcc, start, Math.Min(mfcc.Length, start + WindowFrames))))];
+        return starts;
     }
 
     /// <summary>The mean and standard deviation of each coefficient over frames [<paramref name="from"/>, <paramref name="to"/>).</summary>
