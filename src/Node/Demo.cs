@@ -39,9 +39,9 @@ internal static class Demo
         }
         Console.WriteLine();
         Console.WriteLine("Transcript (start):");
-        foreach (var segment in transcript.Segments.Where(s => s.Text.Length > 0).Take(6))
+        foreach (var cue in transcript.Cues().Take(6))
         {
-            Console.WriteLine($"  [{Media.Reports.TranscriptFormats.Time(segment.Start, '.')}] {Media.Reports.TranscriptFormats.Spoken(transcript, segment)}");
+            Console.WriteLine($"  [{Media.Reports.TranscriptFormats.Time(cue.Start, '.')}] {Media.Reports.TranscriptFormats.Spoken(cue)}");
         }
 
         Console.WriteLine();

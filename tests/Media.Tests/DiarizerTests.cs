@@ -98,6 +98,44 @@ public sealed class DiarizerTests
         Assert.Null(TranscriptFormats.ParseJson(TranscriptFormats.Json(transcript with { Speakers = null })).Speakers);
     }
 
+    [Fact]
+    public void ASegmentSpanningAChangeOfSpeaker_IsTwoCues_WhenItsWordsSpellItsText()
+    {
+        var speakers = new SpeakerTurns(
+            [new SpeakerTurn("spk1", TimeSpan.FromSeconds(0), TimeSpan.FromSeconds(3)), new SpeakerTurn("spk2", TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(9))],
+            new Dictionary<string, string> { ["spk2"] = "Bob" });
+        RecognizedWord[] words =
+        [
+            new("yes", TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(0.9), 0.9), new("right", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1.6), 0.9),
+            new("so", TimeSpan.FromSeconds(3.4), TimeSpan.FromSeconds(3.7), 0.9), new("anyway", TimeSpan.FromSeconds(3.8), TimeSpan.FromSeconds(4.5), 0.9),
+        ];
+        var label = new Learning.ModelLabel("text", "topic", 0.8, 2);
+        var transcript = new Transcript(
+            "talk.wav", TimeSpan.FromSeconds(9), "pocketsphinx", "en-us",
+            [
+                new TranscriptSegment(0, TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(4.8), "yes right so anyway", 0.9, words, label),
+                new TranscriptSegment(1, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(8), "and then", 0.9, []),
+            ],
+            Speakers: speakers);
+
+        // Split at the first word of the new speaker; the segment's label on its last cue.
+        Assert.Equal(
+            [
+                new TranscriptCue(TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(3.4), "yes right", "spk1"),
+                new TranscriptCue(TimeSpan.FromSeconds(3.4), TimeSpan.FromSeconds(4.8), "so anyway", "Bob", label),
+                new TranscriptCue(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(8), "and then", "Bob"),
+            ],
+            transcript.Cues());
+        Assert.Equal("[spk1] yes right\n[Bob] so anyway\n[Bob] and then\n", TranscriptFormats.Txt(transcript));
+        Assert.StartsWith("1\n00:00:00,400 --> 00:00:03,400\n[spk1] yes right\n\n2\n00:00:03,400 --> 00:00:04,800\n[Bob] so anyway\n\n3\n", TranscriptFormats.Srt(transcript), StringComparison.Ordinal);
+        Assert.Contains("00:00:03.400 --> 00:00:04.800\n<v Bob>so anyway\n", TranscriptFormats.Vtt(transcript), StringComparison.Ordinal);
+
+        // Words that do not spell the text (whisper's tokens may not), or no speakers: one cue per segment.
+        var unspelled = transcript with { Segments = [transcript.Segments[0] with { Text = "Yes, right. So, anyway." }] };
+        Assert.Equal([new TranscriptCue(TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(4.8), "Yes, right. So, anyway.", "spk1", label)], unspelled.Cues());
+        Assert.Equal(2, (transcript with { Speakers = null }).Cues().Count());
+    }
+
     /// <summary>A segment at <paramref name="startSeconds"/> whose windows (every 0.75 s) are the given voices with noise.</summary>
     private static SegmentVoice Segment(double startSeconds, float[][] voices)
     {

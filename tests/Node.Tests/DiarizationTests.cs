@@ -42,11 +42,12 @@ public sealed class DiarizationTests : PbmTest
             Assert.InRange(speaker.GetProperty("seconds").GetDouble(), truth * 0.8, truth * 1.25);
         }
 
-        // The segment a spoken turn falls in names its speaker in the text, SRT and WebVTT.
+        // Each spoken segment is a line naming its speaker in the text, SRT and WebVTT — split where its words' speaker
+        // changes (a segment the VAD kept whole across a change of voice).
         var spoken = segments.Where(s => s.GetProperty("text").GetString()!.Length > 0).ToList();
-        Assert.Equal(spoken.Select(s => $"[{s.GetProperty("speaker").GetString()}] {s.GetProperty("text").GetString()}\n"), SplitLines(Artifact("transcript.txt")));
-        Assert.Equal(spoken.Count, Artifact("transcript.vtt").Split('\n').Count(l => l.StartsWith("<v spk", StringComparison.Ordinal)));
-        Assert.Contains($"\n[{spoken[0].GetProperty("speaker").GetString()}] {spoken[0].GetProperty("text").GetString()}\n", Artifact("transcript.srt"), StringComparison.Ordinal);
+        Assert.Equal(Lines(id => id), SplitLines(Artifact("transcript.txt")));
+        Assert.Equal(Lines(id => id).Count(), Artifact("transcript.vtt").Split('\n').Count(l => l.StartsWith("<v spk", StringComparison.Ordinal)));
+        Assert.Contains($"\n{Lines(id => id).First()}", Artifact("transcript.srt"), StringComparison.Ordinal);
 
         // pbm media speakers: each speaker's time and turns.
         (status, output, errors) = await PbmAsync("media", "speakers", id);
@@ -62,10 +63,19 @@ public sealed class DiarizationTests : PbmTest
         (status, output, errors) = await PbmAsync("media", "speakers", id, "rename", "spk1", "Anna Smith");
         Assert.True(status == 0, $"rename exited {status}: {errors}");
         Assert.StartsWith("SPEAKER\tNAME\tSECONDS\tTURNS\nspk1\tAnna Smith\t", output, StringComparison.Ordinal);
-        Assert.Equal(spoken.Select(s => $"[{Named(s)}] {s.GetProperty("text").GetString()}\n"), SplitLines(Artifact("transcript.txt")));
+        Assert.Equal(Lines(id => id == "spk1" ? "Anna Smith" : id), SplitLines(Artifact("transcript.txt")));
         Assert.Contains("<v Anna Smith>", Artifact("transcript.vtt"), StringComparison.Ordinal);
         Assert.Contains("[Anna Smith] ", Artifact("transcript.srt"), StringComparison.Ordinal);
         Assert.Equal(found.Select(t => t with { Speaker = t.Speaker == "spk1" ? "Anna_Smith" : t.Speaker }), ReadRttm(Artifact("diarization.rttm")));
+
+        // report.pdf too, its speakers' table and its transcript lines (written again from the inputs kept beside it).
+        var pdf = Path.Combine(Folder, "report.pdf");
+        await File.WriteAllBytesAsync(pdf, await Served.Client.GetByteArrayAsync($"/api/jobs/{id}/artifacts/report.pdf"));
+        var report = await MediaCluster.Testing.PdfText.ReadAsync(pdf);
+        Assert.Contains("Anna Smith", report, StringComparison.Ordinal);
+        Assert.Contains("[Anna Smith] ", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("[spk1]", report, StringComparison.Ordinal);
+        Assert.Contains("[spk2] ", report, StringComparison.Ordinal);
         json = JsonDocument.Parse(Artifact("transcript.json")).RootElement;
         Assert.Equal(["Anna Smith", "spk2"], json.GetProperty("speakers").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
         Assert.Equal(segments.Select(s => s.GetProperty("speaker").GetString()), json.GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("speaker").GetString()));
@@ -87,7 +97,25 @@ public sealed class DiarizationTests : PbmTest
         Assert.Equal(2, status);
         Assert.Contains("--speakers 0: give a whole number from 1 to 50", errors, StringComparison.Ordinal);
 
-        string Named(JsonElement segment) => segment.GetProperty("speaker").GetString() == "spk1" ? "Anna Smith" : "spk2";
+        // The text file's lines from transcript.json: per segment, a line per run of its words' speaker (one when all are one's).
+        IEnumerable<string> Lines(Func<string, string> name) => spoken.SelectMany(segment =>
+        {
+            var runs = new List<(string Speaker, List<string> Words)>();
+            foreach (var word in segment.GetProperty("words").EnumerateArray())
+            {
+                var speaker = word.GetProperty("speaker").GetString()!;
+                if (runs.Count == 0 || runs[^1].Speaker != speaker)
+                {
+                    runs.Add((speaker, []));
+                }
+
+                runs[^1].Words.Add(word.GetProperty("text").GetString()!);
+            }
+
+            return runs.Count < 2
+                ? [$"[{name(segment.GetProperty("speaker").GetString()!)}] {segment.GetProperty("text").GetString()}\n"]
+                : runs.Select(r => $"[{name(r.Speaker)}] {string.Join(' ', r.Words)}\n");
+        });
     }
 
     [Fact]

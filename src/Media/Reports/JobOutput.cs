@@ -59,25 +59,32 @@ public static class JobOutput
         await WriteTranscriptAsync(directory, transcript).ConfigureAwait(false);
         await AtomicFile.WriteTextAsync(At(VoiceActivity), TranscriptFormats.Rttm(Path.GetFileNameWithoutExtension(result.Title), result.Speech)).ConfigureAwait(false);
         await AtomicFile.WriteTextAsync(At(SummaryText), $"{summary.Text}\n\nKeywords: {string.Join(", ", summary.Keywords.Select(k => k.Word))}\n").ConfigureAwait(false);
-        await PdfReport.WriteAsync(At(Report), new ReportContent(
+        var report = new ReportContent(
             $"Report: {result.Title}",
             [("File", result.Title), ("Container", result.Container), ("Streams", result.Streams),
              ("Duration", TranscriptFormats.Time(transcript.Duration, '.')), ("Engine", $"{transcript.Engine} ({transcript.Model}), Silero VAD v5")],
             transcript,
             summary,
             result.Speech,
-            sheetRows)).ConfigureAwait(false);
+            sheetRows);
+        await ReportInputs.KeepAsync(directory, report).ConfigureAwait(false);
+        await PdfReport.WriteAsync(At(Report), report).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Writes the artifacts that name speakers again with <paramref name="speakers"/>' names: the transcript's text,
-    /// SRT, WebVTT and JSON (read back from the JSON written before) and the diarization RTTM. The PDF report keeps the
-    /// names it was written with: its scene thumbnails come from frames deleted once the job completed.
+    /// SRT, WebVTT and JSON (read back from the JSON written before), the diarization RTTM, and the PDF report (from
+    /// the inputs kept beside the results, <see cref="ReportInputs"/>; a job of an earlier release kept none, and its
+    /// report keeps the names it was written with).
     /// </summary>
     public static async Task RewriteSpeakersAsync(string directory, Diarization.SpeakerTurns speakers)
     {
         var transcript = TranscriptFormats.ParseJson(await File.ReadAllTextAsync(Path.Combine(directory, TranscriptJson.Name)).ConfigureAwait(false)) with { Speakers = speakers };
         await WriteTranscriptAsync(directory, transcript).ConfigureAwait(false);
+        if (await ReportInputs.ReadAsync(directory, transcript).ConfigureAwait(false) is { } report)
+        {
+            await PdfReport.WriteAsync(Path.Combine(directory, Report.Name), report).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The transcript's files — text, SRT, WebVTT, JSON — and its speakers' RTTM (the job's title, the transcript's source, as its file id).</summary>

@@ -102,15 +102,15 @@ public static class PdfReport
         }
     }
 
-    /// <summary>Each spoken segment with its times, speaker and label, then the scenes with their thumbnails.</summary>
+    /// <summary>Each cue (a spoken segment, split where its speaker changes) with its times, speaker and label, then the scenes with their thumbnails.</summary>
     private static void WriteTranscript(PageWriter writer, ReportContent content)
     {
         writer.Gap(10);
         writer.Heading("Transcript", 13);
-        foreach (var segment in content.Transcript.Segments.Where(s => s.Text.Length > 0))
+        foreach (var cue in content.Transcript.Cues())
         {
-            var label = segment.Label is { } l ? $"  ({Labelled(l)})" : string.Empty;
-            writer.Paragraph($"[{TranscriptFormats.Time(segment.Start, '.')} – {TranscriptFormats.Time(segment.End, '.')}]  {TranscriptFormats.Spoken(content.Transcript, segment)}{label}", 10);
+            var label = cue.Label is { } l ? $"  ({Labelled(l)})" : string.Empty;
+            writer.Paragraph($"[{TranscriptFormats.Time(cue.Start, '.')} – {TranscriptFormats.Time(cue.End, '.')}]  {TranscriptFormats.Spoken(cue)}{label}", 10);
         }
 
         if (content.Scenes is { Count: > 0 } scenes)

@@ -18,24 +18,22 @@ public static class TranscriptFormats
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    /// <summary>Plain text: one line per segment, after its speaker in brackets when the speakers were found.</summary>
-    public static string Txt(Transcript transcript) =>
-        string.Concat(transcript.Segments.Where(s => s.Text.Length > 0).Select(s => Spoken(transcript, s) + "\n"));
+    /// <summary>Plain text: one line per cue (<see cref="Transcript.Cues"/>), after its speaker in brackets when the speakers were found.</summary>
+    public static string Txt(Transcript transcript) => string.Concat(transcript.Cues().Select(c => Spoken(c) + "\n"));
 
-    /// <summary>A segment's text after its speaker in brackets (<c>[Anna] …</c>), or alone without speakers.</summary>
-    public static string Spoken(Transcript transcript, TranscriptSegment segment) =>
-        transcript.SpeakerNameOf(segment) is { } name ? $"[{name}] {segment.Text}" : segment.Text;
+    /// <summary>A cue's text after its speaker in brackets (<c>[Anna] …</c>), or alone without speakers.</summary>
+    public static string Spoken(TranscriptCue cue) => cue.Speaker is { } name ? $"[{name}] {cue.Text}" : cue.Text;
 
     /// <summary>SubRip: numbered cues with <c>HH:MM:SS,mmm</c> times.</summary>
     public static string Srt(Transcript transcript)
     {
         var builder = new StringBuilder();
         var number = 1;
-        foreach (var segment in transcript.Segments.Where(s => s.Text.Length > 0))
+        foreach (var cue in transcript.Cues())
         {
             builder.Append(number++).Append('\n')
-                .Append(Time(segment.Start, ',')).Append(" --> ").Append(Time(segment.End, ',')).Append('\n')
-                .Append(Spoken(transcript, segment)).Append("\n\n");
+                .Append(Time(cue.Start, ',')).Append(" --> ").Append(Time(cue.End, ',')).Append('\n')
+                .Append(Spoken(cue)).Append("\n\n");
         }
 
         return builder.ToString();
@@ -45,15 +43,15 @@ public static class TranscriptFormats
     public static string Vtt(Transcript transcript)
     {
         var builder = new StringBuilder("WEBVTT\n\n");
-        foreach (var segment in transcript.Segments.Where(s => s.Text.Length > 0))
+        foreach (var cue in transcript.Cues())
         {
-            builder.Append(Time(segment.Start, '.')).Append(" --> ").Append(Time(segment.End, '.')).Append('\n');
-            if (transcript.SpeakerNameOf(segment) is { } name)
+            builder.Append(Time(cue.Start, '.')).Append(" --> ").Append(Time(cue.End, '.')).Append('\n');
+            if (cue.Speaker is { } name)
             {
                 builder.Append("<v ").Append(name).Append('>');
             }
 
-            builder.Append(segment.Text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal)).Append("\n\n");
+            builder.Append(cue.Text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal)).Append("\n\n");
         }
 
         return builder.ToString();
