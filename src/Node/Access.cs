@@ -246,6 +246,12 @@ internal static class Access
 
         public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
         {
+            if (result.Challenged && context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+            {
+                await Jobs.OpenAiApi.Unauthorized().ExecuteAsync(context); // OpenAI's clients read their own error shape
+                return;
+            }
+
             if (result.Challenged)
             {
                 await ApiErrors.Of("missing or wrong bearer token (see api-token in the data directory), or the page's session has ended", StatusCodes.Status401Unauthorized).ExecuteAsync(context);

@@ -136,6 +136,7 @@ public static partial class NodeHost
         everyday.MapPrometheusScrapingEndpoint("/metrics");
         LiveApi.Map(everyday, options);
         JobApi.Map(everyday, options);
+        OpenAiApi.Map(everyday, options);
         ClusterApi.Map(everyday, operatorRoutes);
         ModelApi.Map(everyday, operatorRoutes, options);
     }

@@ -49,7 +49,7 @@ public sealed class QuarantineTests() : SampleTest("mc-quarantine-", "three.wav"
         Assert.Equal((string.Empty, JobState.Running), (retried.Refused, retried.Progress.State));
         var end = await node.Jobs.WatchAsync("poison").WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal((JobState.Completed, false, end.SegmentsFound), (end.State, end.Quarantined, end.SegmentsTranscribed));
-        Assert.Equal(end, await node.Jobs.FindAsync("poison"));
+        await UntilAsync(async () => Equals(end, await node.Jobs.FindAsync("poison")), "the job index shows the completed job"); // updated from the job's events, a moment later
         Assert.Equal("job 'poison' completed; submit its media again to process it again", (await node.Jobs.RetryAsync("poison")).Refused);
     }
 

@@ -105,6 +105,19 @@ internal static partial class JobApi
             return ApiErrors.Of(error!, status);
         }
 
+        var (started, refused, refusedStatus) = await StartAsync(spec, jobs, catalog, registry, ct);
+        return started is not null
+            ? TypedResults.Json(started, ApiJson.Options, statusCode: StatusCodes.Status202Accepted)
+            : ApiErrors.Of(refused!, refusedStatus);
+    }
+
+    /// <summary>
+    /// Starts a received job (its choices checked first); or why not, its upload then deleted. The one way an
+    /// upload or a path becomes a job, whichever API it came in by.
+    /// </summary>
+    internal static async Task<(SubmitResponse? Started, string? Error, int Status)> StartAsync(
+        JobSpec spec, JobsGateway jobs, TaskCatalog catalog, ModelRegistry registry, CancellationToken ct)
+    {
         if (await JobChoices.CheckAsync(spec, catalog, registry) is { } refusal)
         {
             if (spec.OwnsInput)
@@ -112,7 +125,7 @@ internal static partial class JobApi
                 UploadStore.Delete(Path.GetDirectoryName(spec.InputPath)!);
             }
 
-            return ApiErrors.Of(refusal, StatusCodes.Status400BadRequest);
+            return (null, refusal, StatusCodes.Status400BadRequest);
         }
 
         // An upload is deleted only when the job was never registered; once it is, the job may start even if this
@@ -137,10 +150,10 @@ internal static partial class JobApi
                 UploadStore.Delete(Path.GetDirectoryName(spec.InputPath)!);
             }
 
-            return ApiErrors.Of(started.Error, StatusCodes.Status400BadRequest);
+            return (null, started.Error, StatusCodes.Status400BadRequest);
         }
 
-        return TypedResults.Json(new SubmitResponse(id, MediaJob.TitleOf(spec)), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+        return (new SubmitResponse(spec.JobId, MediaJob.TitleOf(spec)), null, 0);
     }
 
     /// <summary>

@@ -19,29 +19,37 @@ internal static partial class UploadStore
     public static async Task<(JobSpec? Spec, string? Error, int Status)> ReceiveAsync(
         HttpContext context, MediaTypeHeaderValue type, string id, NodeOptions options, CancellationToken ct)
     {
+        var (spec, error, status, _) = await ReceiveAsync(context, type, id, options, new HashSet<string>(), ct);
+        return (spec, error, status);
+    }
+
+    /// <summary>As above, also giving the values of the form fields named in <paramref name="extra"/> (each as often as sent).</summary>
+    public static async Task<(JobSpec? Spec, string? Error, int Status, IReadOnlyList<KeyValuePair<string, string>> Fields)> ReceiveAsync(
+        HttpContext context, MediaTypeHeaderValue type, string id, NodeOptions options, IReadOnlySet<string> extra, CancellationToken ct)
+    {
         var tooLarge = $"the upload is larger than the limit of {options.MaxUploadBytes} bytes (Node:MaxUploadBytes)";
-        if (Bounded(context, type, options, tooLarge, out var boundary) is { } refusal)
+        if (Bounded(context, type, options, tooLarge, out var boundary) is var (refusedSpec, refusal, refusedStatus) && refusal is not null)
         {
-            return refusal;
+            return (refusedSpec, refusal, refusedStatus, []);
         }
 
         var folder = Path.Combine(options.UploadsRoot, id);
-        (JobSpec? Spec, string? Error, int Status) result = (null, null, 0);
+        (JobSpec? Spec, string? Error, int Status, IReadOnlyList<KeyValuePair<string, string>> Fields) result = (null, null, 0, []);
         try
         {
-            return result = await StoreAsync(new MultipartReader(boundary, context.Request.Body), folder, id, options, tooLarge, ct);
+            return result = await StoreAsync(new MultipartReader(boundary, context.Request.Body), folder, id, options, extra, tooLarge, ct);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, tooLarge, ex.StatusCode);
+            return (null, tooLarge, ex.StatusCode, []);
         }
         catch (BadHttpRequestException ex)
         {
-            return (null, $"the upload was refused: {ex.Message}", ex.StatusCode);
+            return (null, $"the upload was refused: {ex.Message}", ex.StatusCode, []);
         }
         catch (IOException ex) when (!ct.IsCancellationRequested)
         {
-            return (null, $"the upload could not be read or stored: {ex.Message}", StatusCodes.Status400BadRequest);
+            return (null, $"the upload could not be read or stored: {ex.Message}", StatusCodes.Status400BadRequest, []);
         }
         finally
         {
@@ -57,7 +65,7 @@ internal static partial class UploadStore
     /// The request's body limit set (the file may be up to Node:MaxUploadBytes, the multipart framing around it gets
     /// 1 MiB more) and its boundary; or why not — a body already declared larger is refused before it is read.
     /// </summary>
-    private static (JobSpec?, string?, int)? Bounded(HttpContext context, MediaTypeHeaderValue type, NodeOptions options, string tooLarge, out string boundary)
+    private static (JobSpec?, string?, int) Bounded(HttpContext context, MediaTypeHeaderValue type, NodeOptions options, string tooLarge, out string boundary)
     {
         boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value ?? string.Empty;
         var bodyLimit = options.MaxUploadBytes + (1 << 20);
@@ -71,15 +79,16 @@ internal static partial class UploadStore
             limit.MaxRequestBodySize = bodyLimit;
         }
 
-        return boundary.Length == 0 ? (null, "the multipart upload has no boundary", StatusCodes.Status400BadRequest) : null;
+        return boundary.Length == 0 ? (null, "the multipart upload has no boundary", StatusCodes.Status400BadRequest) : (null, null, 0);
     }
 
     /// <summary>The one file part of the upload stored in <paramref name="folder"/> as the job's input; or why not.</summary>
-    private static async Task<(JobSpec? Spec, string? Error, int Status)> StoreAsync(
-        MultipartReader reader, string folder, string id, NodeOptions options, string tooLarge, CancellationToken ct)
+    private static async Task<(JobSpec? Spec, string? Error, int Status, IReadOnlyList<KeyValuePair<string, string>> Fields)> StoreAsync(
+        MultipartReader reader, string folder, string id, NodeOptions options, IReadOnlySet<string> extra, string tooLarge, CancellationToken ct)
     {
         JobSpec? spec = null;
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        var extras = new List<KeyValuePair<string, string>>();
         while (await reader.ReadNextSectionAsync(ct) is { } section)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
@@ -89,17 +98,26 @@ internal static partial class UploadStore
 
             if (disposition.IsFormDisposition())
             {
-                // A choice for the job (JobChoices), read within its bound; other fields are passed over.
+                // A choice for the job (JobChoices) or a field the caller asked for, read within its bound (at most 64 of
+                // them); other fields are passed over.
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? string.Empty;
-                if (JobChoices.Fields.Contains(name))
+                if (JobChoices.Fields.Contains(name) || extra.Contains(name))
                 {
                     var value = new MemoryStream();
-                    if (!await CopyAtMostAsync(section.Body, value, JobChoices.MaxFieldBytes, ct))
+                    if (!await CopyAtMostAsync(section.Body, value, JobChoices.MaxFieldBytes, ct) || extras.Count >= 64)
                     {
-                        return (null, $"the form field '{name}' is longer than {JobChoices.MaxFieldBytes} bytes", StatusCodes.Status400BadRequest);
+                        return (null, $"the form field '{name}' is longer than {JobChoices.MaxFieldBytes} bytes, or one of too many", StatusCodes.Status400BadRequest, []);
                     }
 
-                    fields[name] = System.Text.Encoding.UTF8.GetString(value.ToArray());
+                    var text = System.Text.Encoding.UTF8.GetString(value.ToArray());
+                    if (JobChoices.Fields.Contains(name))
+                    {
+                        fields[name] = text;
+                    }
+                    else
+                    {
+                        extras.Add(new(name, text));
+                    }
                 }
 
                 continue;
@@ -112,7 +130,7 @@ internal static partial class UploadStore
 
             if (spec is not null)
             {
-                return (null, "send one file per upload", StatusCodes.Status400BadRequest);
+                return (null, "send one file per upload", StatusCodes.Status400BadRequest, []);
             }
 
             var clientName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
@@ -123,7 +141,7 @@ internal static partial class UploadStore
             {
                 if (!await CopyAtMostAsync(section.Body, file, options.MaxUploadBytes, ct))
                 {
-                    return (null, tooLarge, StatusCodes.Status413PayloadTooLarge);
+                    return (null, tooLarge, StatusCodes.Status413PayloadTooLarge, []);
                 }
             }
 
@@ -132,10 +150,10 @@ internal static partial class UploadStore
 
         if (spec is null)
         {
-            return (null, "the multipart upload has no file part", StatusCodes.Status400BadRequest);
+            return (null, "the multipart upload has no file part", StatusCodes.Status400BadRequest, []);
         }
 
-        return JobChoices.Apply(spec, fields) is { } wrong ? (null, wrong, StatusCodes.Status400BadRequest) : (spec, null, 0);
+        return JobChoices.Apply(spec, fields) is { } wrong ? (null, wrong, StatusCodes.Status400BadRequest, []) : (spec, null, 0, extras);
     }
 
     /// <summary>Removes an upload folder that did not become a running job.</summary>
