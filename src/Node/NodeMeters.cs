@@ -18,7 +18,7 @@ internal sealed class NodeMeters
 {
     public const string MeterName = "MediaCluster.Node";
 
-    public NodeMeters(IMeterFactory meters, Own own, JobGauges jobs, ClusterGateway cluster, AsrMetrics asr, VadMetrics vad, LiveMetrics live)
+    public NodeMeters(IMeterFactory meters, Own own, JobGauges jobs, ClusterGateway cluster, AsrMetrics asr, VadMetrics vad, LiveMetrics live, NodeHealth health)
     {
         var meter = own.Meter = meters.Create(MeterName);
         meter.CreateObservableGauge("mediacluster_jobs", jobs.ByState, description: "Jobs of the cluster by state (running: registered and not ended).");
@@ -41,8 +41,10 @@ internal sealed class NodeMeters
         meter.CreateObservableGauge("mediacluster_live_realtime_factor", () => live.RealTimeFactor, description: "Live recognition seconds per audio second (below 1 is faster than real time).");
         meter.CreateObservableGauge(
             "mediacluster_live_partial_latency_seconds",
-            () => new[] { 0.5, 0.95 }.Select(q => new Measurement<double>(live.PartialLatencyQuantile(q), new KeyValuePair<string, object?>("quantile", q.ToString(System.Globalization.CultureInfo.InvariantCulture)))),
-            description: "From audio leaving a session to the partial it produced (quantiles of the last 1000 partials).");
+            () => new[] { 50, 95 }.Select(p => new Measurement<double>(live.PartialLatencyQuantile(p / 100.0), new KeyValuePair<string, object?>("percentile", p.ToString(System.Globalization.CultureInfo.InvariantCulture)))),
+            description: "From audio leaving a session to the partial it produced (50th and 95th percentiles of the last 1000 partials; not a summary: the label is not 'quantile').");
+        meter.CreateObservableGauge(
+            "mediacluster_journal_available", () => health.Problem is null ? 1 : 0, description: "1 while this node's journal and job index answer, else 0 (the reason is in /readyz).");
     }
 
     /// <summary>The meter, the exporter and the job counts' poller in a host's services.</summary>
