@@ -63,8 +63,12 @@ public sealed class SceneFramesTests : IAsyncLifetime
             Assert.Equal((4, 4), (end.ScenesFound, end.ScenesClassified));
         }
 
-        // Its results are the video's artifacts (the contact sheet made from the frames read again) and nothing else.
-        Assert.Equal(JobOutput.Of(video: true).Select(a => a.Name).Order(StringComparer.Ordinal), Directory.GetFileSystemEntries(spec.OutputDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // Its results are the video's artifacts (the contact sheet made from the frames read again) and the report's
+        // inputs (its thumbnails among them, for a rename to write it again), nothing else: the frames are gone.
+        Assert.Equal(
+            JobOutput.Of(video: true).Select(a => a.Name).Append(ReportInputs.FolderName).Order(StringComparer.Ordinal),
+            Directory.GetFileSystemEntries(spec.OutputDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(spec.OutputDir, ReportInputs.FolderName), "scene-*.jpg").Select(f => Path.GetFileName(f)[..11]).Distinct().Count());
         Assert.Equal([0xFF, 0xD8], (await File.ReadAllBytesAsync(Path.Combine(spec.OutputDir, JobOutput.ContactSheet.Name)))[..2]);
     }
 
