@@ -85,7 +85,10 @@ internal static class MediaClusterHosting
         };
     }
 
-    /// <summary>The speaker-embedding model, loaded once here so that a missing or unsuitable file stops the node at start, not a job.</summary>
+    /// <summary>
+    /// The speaker-embedding model, loaded here to check it (and let go), so that a missing or unsuitable file stops the
+    /// node at start, not a job; a gpu node loads it again on its first segment.
+    /// </summary>
     private static Media.Diarization.SpeakerModelFile? SpeakerModelOf(DiarizationSettings diarization, Media.Onnx.InferenceDevice device)
     {
         if (!diarization.Enabled || string.IsNullOrWhiteSpace(diarization.EmbeddingModel))

@@ -98,7 +98,7 @@ internal static class Agglomeration
     public static List<(int A, int B, double Score)> Merges(int n, IEnumerable<int> items, Func<int, int, double> score, Action<int, int> merge)
     {
         var merges = new List<(int, int, double)>();
-        Run(n, items, score, (a, b) => merge(a, b), (closest, _) => true, (a, b, closest) => merges.Add((a, b, closest)));
+        Run(n, items, score, merge, (_, _) => true, (a, b, closest) => merges.Add((a, b, closest)));
         return merges;
     }
 

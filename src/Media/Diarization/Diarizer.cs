@@ -85,9 +85,9 @@ public static class Diarizer
             count.Max,
             lambda,
             variance);
-        var means = Means(runs, pieces, labels, dims);
+        var means = Resegmentation.Means(runs, pieces, labels, dims);
         var windowVariance = variance.Window.Select((w, d) => w + variance.Piece[d]).ToArray(); // a window is a piece of one
-        return [.. runs.Select(run => Viterbi(run.Count, means.Length, (w, k) =>
+        return [.. runs.Select(run => Resegmentation.Viterbi(run.Count, means.Length, (w, k) =>
         {
             var distance = 0.0;
             for (var d = 0; d < dims; d++)
@@ -121,30 +121,8 @@ public static class Diarizer
 
         var labels = EmbeddingClustering.Cluster(
             [.. pieces.Select(p => (IReadOnlyList<float[]>)[.. units[p.Segment].Skip(p.From).Take(p.To - p.From)])], count.Count, count.Min, count.Max, threshold);
-        var directions = Means(units, pieces, labels, units.First(u => u.Count > 0)[0].Length).Select(EmbeddingClustering.Unit).ToArray();
-        return [.. units.Select(run => Viterbi(run.Count, directions.Length, (w, k) => 1 - EmbeddingClustering.Dot(run[w], directions[k]), threshold))];
-    }
-
-    /// <summary>Each speaker's mean window over the pieces labelled theirs.</summary>
-    private static float[][] Means(List<IReadOnlyList<float[]>> runs, List<(int Segment, int From, int To)> pieces, int[] labels, int dims)
-    {
-        var speakers = labels.Length == 0 ? 0 : labels.Max() + 1;
-        var sums = Enumerable.Range(0, speakers).Select(_ => new double[dims]).ToArray();
-        var sizes = new int[speakers];
-        for (var p = 0; p < pieces.Count; p++)
-        {
-            var (segment, from, to) = pieces[p];
-            for (var w = from; w < to; w++)
-            {
-                sizes[labels[p]]++;
-                for (var d = 0; d < dims; d++)
-                {
-                    sums[labels[p]][d] += runs[segment][w][d];
-                }
-            }
-        }
-
-        return [.. sums.Select((sum, k) => sum.Select(v => (float)(v / Math.Max(1, sizes[k]))).ToArray())];
+        var directions = Resegmentation.Means(units, pieces, labels, units.First(u => u.Count > 0)[0].Length).Select(EmbeddingClustering.Unit).ToArray();
+        return [.. units.Select(run => Resegmentation.Viterbi(run.Count, directions.Length, (w, k) => 1 - EmbeddingClustering.Dot(run[w], directions[k]), threshold))];
     }
 
     /// <summary>
@@ -259,50 +237,5 @@ public static class Diarizer
 
         Split(windows, from, at, variance, penalty, segment, pieces);
         Split(windows, at, to, variance, penalty, segment, pieces);
-    }
-
-    /// <summary>The cheapest speaker per window of <paramref name="n"/>: <paramref name="cost"/>(window, speaker) each, plus <paramref name="switchCost"/> per change.</summary>
-    private static int[] Viterbi(int n, int k, Func<int, int, double> cost, double switchCost)
-    {
-        var total = new double[k];
-        var back = new int[n, k];
-        for (var w = 0; w < n; w++)
-        {
-            var next = new double[k];
-            for (var j = 0; j < k; j++)
-            {
-                var (from, best) = (j, w == 0 ? 0 : total[j]);
-                for (var i = 0; i < k && w > 0; i++)
-                {
-                    if (i != j && total[i] + switchCost < best)
-                    {
-                        (from, best) = (i, total[i] + switchCost);
-                    }
-                }
-
-                back[w, j] = from;
-                next[j] = best + cost(w, j);
-            }
-
-            total = next;
-        }
-
-        var path = new int[n];
-        var last = 0;
-        for (var j = 1; j < k; j++)
-        {
-            if (total[j] < total[last])
-            {
-                last = j;
-            }
-        }
-
-        for (var w = n - 1; w >= 0; w--)
-        {
-            path[w] = last;
-            last = back[w, last];
-        }
-
-        return path;
     }
 }

@@ -40,7 +40,6 @@ public static class EmbeddingClustering
 
         // Speakers (clusters big enough) after each number of merges.
         var sizes = pieces.Select(p => p.Count).ToArray();
-        var parent = Enumerable.Range(0, n).ToArray();
         var large = new int[merges.Count + 1];
         large[0] = measured.Count(i => sizes[i] >= SpeakerWindows);
         for (var s = 0; s < merges.Count; s++)
@@ -48,14 +47,13 @@ public static class EmbeddingClustering
             var (a, b, _) = merges[s];
             var before = (sizes[a] >= SpeakerWindows ? 1 : 0) + (sizes[b] >= SpeakerWindows ? 1 : 0);
             sizes[a] += sizes[b];
-            parent[b] = a;
             large[s + 1] = large[s] - before + (sizes[a] >= SpeakerWindows ? 1 : 0);
         }
 
         var steps = Cut(merges, large, speakers, minSpeakers, maxSpeakers, threshold);
 
         // The clusters after that many merges; the speakers among them, and each other piece to the nearest speaker.
-        parent = Enumerable.Range(0, n).ToArray();
+        var parent = Enumerable.Range(0, n).ToArray();
         int Root(int i) => parent[i] == i ? i : parent[i] = Root(parent[i]);
         foreach (var (a, b, _) in merges.Take(steps))
         {
@@ -69,7 +67,7 @@ public static class EmbeddingClustering
             kept = clusters; // a short recording: no cluster is big enough, so every one counts
         }
 
-        var directions = kept.Select(c => Sum(c.Select(p => sums[p]), dims)).ToList();
+        var directions = kept.Select(c => Sum(c.SelectMany(p => pieces[p]), dims)).ToList();
         foreach (var piece in clusters.Except(kept).SelectMany(c => c))
         {
             kept[Enumerable.Range(0, kept.Count).MinBy(k => Distance(sums[piece], directions[k]))].Add(piece);
@@ -120,20 +118,6 @@ public static class EmbeddingClustering
             for (var d = 0; d < dims; d++)
             {
                 sum[d] += window[d];
-            }
-        }
-
-        return sum;
-    }
-
-    private static double[] Sum(IEnumerable<double[]> vectors, int dims)
-    {
-        var sum = new double[dims];
-        foreach (var vector in vectors)
-        {
-            for (var d = 0; d < dims; d++)
-            {
-                sum[d] += vector[d];
             }
         }
 

@@ -86,11 +86,7 @@ public sealed class SpeakerEmbedder : IDisposable
     {
         var starts = SpeakerFeatures.WindowStarts(SpeakerFeatures.FramesOf(samples.Length));
         var windows = new List<(int, float[])>(starts.Count);
-        var floats = new float[samples.Length];
-        for (var i = 0; i < samples.Length; i++)
-        {
-            floats[i] = samples[i] / 32768f;
-        }
+        var floats = SpeakerFeatures.Floats(samples);
 
         // Windows of one length run together: the full ones, then a short one (a segment under 1.5 s) alone.
         var groups = starts.GroupBy(start => Math.Min(s_windowSamples, floats.Length - (start * SpeakerFeatures.FrameStep)));

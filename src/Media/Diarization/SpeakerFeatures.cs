@@ -36,7 +36,10 @@ public static class SpeakerFeatures
     private static readonly float[][] s_dct = Dct();
 
     /// <summary>The windows of 16 kHz 16-bit speech (what a gpu node measures per segment as it recognises it).</summary>
-    public static IReadOnlyList<(int FirstFrame, float[] Statistics)> OfPcm16(ReadOnlySpan<short> samples)
+    public static IReadOnlyList<(int FirstFrame, float[] Statistics)> OfPcm16(ReadOnlySpan<short> samples) => Windows(Mfcc(Floats(samples)));
+
+    /// <summary>16-bit samples as floats in [-1, 1).</summary>
+    public static float[] Floats(ReadOnlySpan<short> samples)
     {
         var floats = new float[samples.Length];
         for (var i = 0; i < samples.Length; i++)
@@ -44,7 +47,7 @@ public static class SpeakerFeatures
             floats[i] = samples[i] / 32768f;
         }
 
-        return Windows(Mfcc(floats));
+        return floats;
     }
 
     /// <summary>One row of <see cref="Coefficients"/> per 10-ms frame of <paramref name="samples"/> (none for less than 25 ms).</summary>

@@ -47,8 +47,7 @@ public sealed record Transcript(
                 runs[^1].Words.Add(word);
             }
 
-            var spelled = string.Join(' ', segment.Words.Select(w => w.Text.Trim())) == string.Join(' ', segment.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-            if (runs.Count < 2 || !spelled)
+            if (runs.Count < 2 || !Spelled(segment))
             {
                 yield return new TranscriptCue(segment.Start, segment.End, segment.Text, SpeakerNameOf(segment), segment.Label);
                 continue;
@@ -65,6 +64,10 @@ public sealed record Transcript(
             }
         }
     }
+
+    /// <summary>Whether a segment's words, in order, are its text (whitespace aside).</summary>
+    private static bool Spelled(TranscriptSegment segment) =>
+        string.Join(' ', segment.Words.Select(w => w.Text.Trim())) == string.Join(' ', segment.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>All segment texts joined with spaces.</summary>
     public string Text => string.Join(' ', Segments.Where(s => s.Text.Length > 0).Select(s => s.Text));

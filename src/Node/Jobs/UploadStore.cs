@@ -19,7 +19,7 @@ internal static partial class UploadStore
     public static async Task<(JobSpec? Spec, string? Error, int Status)> ReceiveAsync(
         HttpContext context, MediaTypeHeaderValue type, string id, NodeOptions options, CancellationToken ct)
     {
-        var (spec, error, status, _) = await ReceiveAsync(context, type, id, options, new HashSet<string>(), ct);
+        var (spec, error, status, _) = await ReceiveAsync(context, type, id, options, System.Collections.Immutable.ImmutableHashSet<string>.Empty, ct);
         return (spec, error, status);
     }
 
@@ -28,9 +28,9 @@ internal static partial class UploadStore
         HttpContext context, MediaTypeHeaderValue type, string id, NodeOptions options, IReadOnlySet<string> extra, CancellationToken ct)
     {
         var tooLarge = $"the upload is larger than the limit of {options.MaxUploadBytes} bytes (Node:MaxUploadBytes)";
-        if (Bounded(context, type, options, tooLarge, out var boundary) is var (refusedSpec, refusal, refusedStatus) && refusal is not null)
+        if (Bounded(context, type, options, tooLarge, out var boundary) is (var refusal, var refusedStatus))
         {
-            return (refusedSpec, refusal, refusedStatus, []);
+            return (null, refusal, refusedStatus, []);
         }
 
         var folder = Path.Combine(options.UploadsRoot, id);
@@ -65,13 +65,13 @@ internal static partial class UploadStore
     /// The request's body limit set (the file may be up to Node:MaxUploadBytes, the multipart framing around it gets
     /// 1 MiB more) and its boundary; or why not — a body already declared larger is refused before it is read.
     /// </summary>
-    private static (JobSpec?, string?, int) Bounded(HttpContext context, MediaTypeHeaderValue type, NodeOptions options, string tooLarge, out string boundary)
+    private static (string Error, int Status)? Bounded(HttpContext context, MediaTypeHeaderValue type, NodeOptions options, string tooLarge, out string boundary)
     {
         boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value ?? string.Empty;
         var bodyLimit = options.MaxUploadBytes + (1 << 20);
         if (context.Request.ContentLength > bodyLimit)
         {
-            return (null, tooLarge, StatusCodes.Status413PayloadTooLarge);
+            return (tooLarge, StatusCodes.Status413PayloadTooLarge);
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -79,7 +79,7 @@ internal static partial class UploadStore
             limit.MaxRequestBodySize = bodyLimit;
         }
 
-        return boundary.Length == 0 ? (null, "the multipart upload has no boundary", StatusCodes.Status400BadRequest) : (null, null, 0);
+        return boundary.Length == 0 ? ("the multipart upload has no boundary", StatusCodes.Status400BadRequest) : null;
     }
 
     /// <summary>The one file part of the upload stored in <paramref name="folder"/> as the job's input; or why not.</summary>
