@@ -2,12 +2,14 @@ using System.CommandLine;
 
 namespace MediaCluster.Cli;
 
-/// <summary>The "media" palette: submit, status, list, cancel, retry, result, watch.</summary>
+/// <summary>The "media" palette: submit, status, list, cancel, retry, result, watch, speakers, split, chapters.</summary>
 internal static class MediaCommands
 {
-    public static Command Create(PbmCli cli) => new("media", "jobs: submit files, follow, list, cancel, retry, download results")
+    public static Command Create(PbmCli cli) => new("media", "jobs: submit files, follow, list, cancel, retry, download results, cut videos at their scenes")
     {
         Submit(cli), Status(cli), List(cli), Cancel(cli), Retry(cli), Result(cli), Watch(cli), Speakers(cli),
+        Cut(cli, "split", "cut a completed video job's media into a file per scene (stream copy where the scene starts on a keyframe, else re-encoded, and said so) and download them"),
+        Cut(cli, "chapters", "copy a completed video job's media with a chapter per scene (stream copy) and download it"),
     };
 
     private static Command Submit(PbmCli cli)
@@ -111,6 +113,16 @@ internal static class MediaCommands
         return result;
     }
 
+    private static Command Cut(PbmCli cli, string kind, string description)
+    {
+        var id = Id();
+        var folder = new Option<string?>("--out") { Description = "the folder to download into (default ./ID)" };
+        var cut = new Command(kind, description) { id, folder };
+        cut.SetAction((parse, ct) => cli.RunAsync(parse, (client, reporter) =>
+            CutAsync(client, reporter, parse.GetValue(id)!, kind, parse.GetValue(folder) ?? parse.GetValue(id)!, ct), ct));
+        return cut;
+    }
+
     private static Command Watch(PbmCli cli)
     {
         var id = new Argument<string?>("ID") { Arity = ArgumentArity.ZeroOrOne, Description = "a job's id (none: every job)" };
@@ -176,6 +188,19 @@ internal static class MediaCommands
         }
 
         reporter.Downloaded(id, written);
+        return 0;
+    }
+
+    private static async Task<int> CutAsync(NodeClient client, Reporter reporter, string id, string kind, string folder, CancellationToken ct)
+    {
+        var cuts = await client.CutAsync(id, kind, ct);
+        Directory.CreateDirectory(folder);
+        foreach (var file in cuts.Files)
+        {
+            await client.DownloadCutAsync(id, file.Name, Path.Combine(folder, Path.GetFileName(file.Name)), ct);
+        }
+
+        reporter.Cut(id, cuts, folder);
         return 0;
     }
 

@@ -186,10 +186,20 @@ public sealed class NodeClient : IDisposable
         (await ReadAsync<string[]>(await SendAsync(() => _http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}/artifacts", ct), ct), ct))!;
 
     /// <summary>Downloads one artifact to <paramref name="destination"/> (written whole, then renamed).</summary>
-    public async Task DownloadAsync(string id, string name, string destination, CancellationToken ct)
+    public Task DownloadAsync(string id, string name, string destination, CancellationToken ct) =>
+        DownloadFromAsync($"api/jobs/{Uri.EscapeDataString(id)}/artifacts/{Uri.EscapeDataString(name)}", destination, ct);
+
+    /// <summary>Has the node cut a completed video job's media at its scenes: <paramref name="kind"/> is chapters or split (POST /api/jobs/ID/cuts/KIND).</summary>
+    public async Task<SceneCuts> CutAsync(string id, string kind, CancellationToken ct) =>
+        (await ReadAsync<SceneCuts>(await SendAsync(() => _http.PostAsync($"api/jobs/{Uri.EscapeDataString(id)}/cuts/{Uri.EscapeDataString(kind)}", null, ct), ct), ct))!;
+
+    /// <summary>Downloads one file of a job's cuts to <paramref name="destination"/>.</summary>
+    public Task DownloadCutAsync(string id, string name, string destination, CancellationToken ct) =>
+        DownloadFromAsync($"api/jobs/{Uri.EscapeDataString(id)}/cuts/{Uri.EscapeDataString(name)}", destination, ct);
+
+    private async Task DownloadFromAsync(string path, string destination, CancellationToken ct)
     {
-        using var response = await SendAsync(() => _http.GetAsync(
-            $"api/jobs/{Uri.EscapeDataString(id)}/artifacts/{Uri.EscapeDataString(name)}", HttpCompletionOption.ResponseHeadersRead, ct), ct);
+        using var response = await SendAsync(() => _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, ct), ct);
         var partial = destination + ".part";
         await using (var file = File.Create(partial))
         {

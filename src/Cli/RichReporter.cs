@@ -104,6 +104,21 @@ internal sealed class RichReporter(IAnsiConsole console) : Reporter(TextWriter.N
         console.Write(table);
     }
 
+    public override void Cut(string id, SceneCuts cuts, string folder)
+    {
+        var table = new Table().AddColumns("file", "scene", "span", "how");
+        foreach (var file in cuts.Files)
+        {
+            table.AddRow(
+                Markup.Escape(Path.Combine(folder, file.Name)),
+                file.Scene?.ToString(CultureInfo.InvariantCulture) ?? "",
+                Span(file),
+                file.Copied ? Markup.Escape(file.Note) : $"[yellow]{Markup.Escape(file.Note)}[/]");
+        }
+
+        console.Write(table);
+    }
+
     public override void Downloaded(string id, IReadOnlyList<string> files)
     {
         foreach (var file in files)

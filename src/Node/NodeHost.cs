@@ -137,6 +137,7 @@ public static partial class NodeHost
         LiveApi.Map(everyday, options);
         JobApi.Map(everyday, options);
         OpenAiApi.Map(everyday, options);
+        CutsApi.Map(everyday, options);
         ClusterApi.Map(everyday, operatorRoutes);
         ModelApi.Map(everyday, operatorRoutes, options);
     }

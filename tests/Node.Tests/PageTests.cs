@@ -178,8 +178,13 @@ public sealed partial class PageTests : IAsyncLifetime
         await Expect(page.Locator("#player video")).ToHaveCountAsync(1);
         await page.WaitForFunctionAsync("() => document.querySelector('#contact-sheet').complete && document.querySelector('#contact-sheet').naturalWidth === 8 * 120");
         await page.WaitForFunctionAsync("() => document.querySelector('#player video').readyState >= 1");
+        // The scenes are the player's chapters (chapters.vtt, parsed by the browser); the one playing is marked.
+        await page.WaitForFunctionAsync("() => { const t = document.querySelector('#player video').textTracks[0]; return t && t.kind === 'chapters' && t.cues && t.cues.length === 3; }");
+        Assert.Contains("motion", await page.EvaluateAsync<string>("() => document.querySelector('#player video').textTracks[0].cues[1].text"), StringComparison.Ordinal);
         await scenes.Nth(2).ClickAsync();
         Assert.InRange(await page.EvaluateAsync<double>("() => document.querySelector('#player video').currentTime"), 5.9, 7.5);
+        await Expect(scenes.Nth(2)).ToHaveClassAsync("current");
+        await Expect(page.Locator("#scenes li.current")).ToHaveCountAsync(1);
         await Expect(page.Locator("#transcript li")).ToHaveCountAsync(0);
         await Expect(page.Locator("#artifacts a[download='scenes.csv']")).ToHaveCountAsync(1);
         await Shot(page, "job-video");

@@ -75,7 +75,7 @@ public sealed partial class MediaJob
     {
         try
         {
-            await JobOutput.WriteAsync(new JobResult(TitleOf(spec), probed.Container, probed.Streams, transcript, summary, speech, scenes), spec.OutputDir, cancellationToken);
+            await JobOutput.WriteAsync(new JobResult(TitleOf(spec), probed.Container, probed.Streams, probed.FrameRate, transcript, summary, speech, scenes), spec.OutputDir, cancellationToken);
             var written = new SummaryWritten { Text = summary.Text };
             written.Keywords.AddRange(summary.Keywords.Select(k => k.Word));
             var artifacts = new ArtifactsWritten { Directory = spec.OutputDir };

@@ -181,6 +181,7 @@ public sealed partial class MediaJob
                     Streams = info.StreamSummary,
                     HasVideo = info.Video is not null,
                     NoAudio = info.Audio is null,
+                    FrameRate = info.Video?.FrameRate ?? 0,
                 },
                 null);
         }

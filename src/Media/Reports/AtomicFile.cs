@@ -29,6 +29,27 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Has <paramref name="write"/> make the file at the temporary path it is given (a tool's output: the name ends as
+    /// <paramref name="path"/> does, so the tool picks the same format), then moves it to <paramref name="path"/>.
+    /// </summary>
+    public static async Task WriteWithAsync(string path, Func<string, Task> write)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, $".{Guid.NewGuid():N}.tmp.{Path.GetFileName(path)}");
+        try
+        {
+            await write(temporary).ConfigureAwait(false);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
     /// <summary>Writes UTF-8 text (no byte-order mark) atomically.</summary>
     public static Task WriteTextAsync(string path, string text, CancellationToken cancellationToken = default) =>
         WriteAsync(path, s => s.WriteAsync(new UTF8Encoding(false).GetBytes(text), cancellationToken).AsTask(), cancellationToken);

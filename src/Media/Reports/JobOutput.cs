@@ -24,13 +24,16 @@ public static class JobOutput
     public static readonly Artifact ScenesJson = new("scenes.json", "application/json; charset=utf-8", VideoOnly: true);
     public static readonly Artifact ScenesCsv = new("scenes.csv", "text/csv; charset=utf-8", VideoOnly: true);
     public static readonly Artifact ContactSheet = new("contact-sheet.jpg", "image/jpeg", VideoOnly: true);
+    public static readonly Artifact Chapters = new("chapters.vtt", "text/vtt; charset=utf-8", VideoOnly: true);
+    public static readonly Artifact EditList = new("scenes.edl", "text/plain; charset=utf-8", VideoOnly: true);
+    public static readonly Artifact Timeline = new("scenes.otio", "application/json; charset=utf-8", VideoOnly: true);
 
     /// <summary>A completed upload's media, kept beside its results as <c>media.EXT</c> (not an artifact: it is the input).</summary>
     public const string MediaFileName = "media";
 
     /// <summary>Every artifact there is, speech ones first.</summary>
     public static IReadOnlyList<Artifact> All { get; } =
-        [TranscriptText, Subtitles, WebVtt, TranscriptJson, VoiceActivity, Speakers, SummaryText, Report, ScenesJson, ScenesCsv, ContactSheet];
+        [TranscriptText, Subtitles, WebVtt, TranscriptJson, VoiceActivity, Speakers, SummaryText, Report, ScenesJson, ScenesCsv, ContactSheet, Chapters, EditList, Timeline];
 
     /// <summary>The artifacts a completed job leaves: the speech ones, and with a video the scene ones.</summary>
     public static IReadOnlyList<Artifact> Of(bool video) => [.. All.Where(a => video || !a.VideoOnly)];
@@ -49,6 +52,9 @@ public static class JobOutput
             var thumbnails = SceneFormats.Thumbnails(SceneFrameStore.Of(directory), scenes);
             await AtomicFile.WriteTextAsync(At(ScenesJson), SceneFormats.Json(scenes)).ConfigureAwait(false);
             await AtomicFile.WriteTextAsync(At(ScenesCsv), SceneFormats.Csv(scenes)).ConfigureAwait(false);
+            await AtomicFile.WriteTextAsync(At(Chapters), SceneEdits.ChaptersVtt(scenes)).ConfigureAwait(false);
+            await AtomicFile.WriteTextAsync(At(EditList), SceneEdits.Edl(result.Title, result.Title, result.FrameRate, scenes)).ConfigureAwait(false);
+            await AtomicFile.WriteTextAsync(At(Timeline), SceneEdits.Otio(result.Title, result.Title, result.FrameRate, result.Transcript.Duration, scenes)).ConfigureAwait(false);
             var sheet = SceneFormats.ContactSheet(scenes, thumbnails);
             await AtomicFile.WriteAsync(At(ContactSheet), stream => stream.WriteAsync(sheet).AsTask()).ConfigureAwait(false);
             sheetRows = [.. thumbnails.Select((frames, i) => new SceneSheetRow(SceneFormats.Caption(scenes[i]), [.. frames.Select(SceneFormats.Jpeg)]))];
@@ -101,10 +107,12 @@ public static class JobOutput
 
 /// <summary>What a job's artifacts are made of.</summary>
 /// <param name="Scenes">A video's scenes, their frames kept in the output folder's <see cref="SceneFrameStore"/>.</param>
+/// <param name="FrameRate">The picture stream's frames a second (0 when unknown): the edit list's and timeline's frames.</param>
 public sealed record JobResult(
     string Title,
     string Container,
     string Streams,
+    double FrameRate,
     Transcript Transcript,
     Summary Summary,
     IReadOnlyList<SpeechSegment> Speech,

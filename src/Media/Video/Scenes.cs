@@ -54,6 +54,40 @@ public static class SceneFormats
         return new JsonObject { ["scenes"] = array }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
+    /// <summary>
+    /// The scenes of a <see cref="Json"/> document (frames' times left out); anything else is a <see cref="MediaException"/>
+    /// naming what does not read. The caller bounds the text's size.
+    /// </summary>
+    public static IReadOnlyList<Scene> ParseJson(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
+            var scenes = new List<Scene>();
+            foreach (var scene in document.RootElement.GetProperty("scenes").EnumerateArray())
+            {
+                var labels = scene.GetProperty("labels").EnumerateObject().Select(task => new Learning.ModelLabel(
+                    task.Name,
+                    task.Value.GetProperty("label").GetString() ?? string.Empty,
+                    task.Value.GetProperty("confidence").GetDouble(),
+                    task.Value.GetProperty("model_version").GetInt32())).ToList();
+                var (start, end) = (scene.GetProperty("start").GetDouble(), scene.GetProperty("end").GetDouble());
+                if (!double.IsFinite(start) || !double.IsFinite(end) || start < 0 || end < start || end > TimeSpan.MaxValue.TotalSeconds / 2)
+                {
+                    throw new FormatException($"scene {scenes.Count + 1} spans {start}-{end} s");
+                }
+
+                scenes.Add(new Scene(scene.GetProperty("index").GetInt32(), TimeSpan.FromSeconds(start), TimeSpan.FromSeconds(end), [], labels));
+            }
+
+            return scenes;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new MediaException(MediaErrorKind.InvalidInput, $"scenes.json does not read as the scenes a job wrote ({ex.Message})", ex);
+        }
+    }
+
     /// <summary>One row per scene: index, start, end, then label, confidence and model version per task (tasks in order of name).</summary>
     public static string Csv(IReadOnlyList<Scene> scenes)
     {

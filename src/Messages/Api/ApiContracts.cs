@@ -102,6 +102,19 @@ public sealed record SpeakerInfo(string Id, string Name, double Seconds, int Tur
 /// <summary>POST /api/jobs/ID/speakers/SPEAKER: the name to give the speaker.</summary>
 public sealed record RenameSpeakerRequest(string? Name);
 
+/// <summary>
+/// POST /api/jobs/ID/cuts/chapters or /split: the copies of a completed video job's media made from its scenes —
+/// <c>chapters</c> (one file, a chapter per scene) or <c>split</c> (a file per scene) — each fetched from
+/// GET /api/jobs/ID/cuts/NAME.
+/// </summary>
+public sealed record SceneCuts(string Kind, IReadOnlyList<SceneCutFile> Files);
+
+/// <summary>
+/// One file of <see cref="SceneCuts"/>: its name and size; for a scene's file, the scene (1-based), its span in seconds,
+/// and whether its packets were copied or it was re-encoded, with why.
+/// </summary>
+public sealed record SceneCutFile(string Name, long Bytes, int? Scene, double Start, double End, bool Copied, string Note);
+
 /// <summary>Any refusal: what went wrong, naming the cause.</summary>
 public sealed record ApiError(string Error);
 

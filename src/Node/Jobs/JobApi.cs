@@ -263,6 +263,7 @@ internal static partial class JobApi
     private static JsonHttpResult<JobInfo> View(JobProgress progress, int status = StatusCodes.Status200OK) =>
         TypedResults.Json(Info(progress), ApiJson.Options, statusCode: status);
 
+    /// <summary>What a job id looks like (anything else names no job, and never a path).</summary>
     [GeneratedRegex("^[0-9a-z][0-9a-z-]{0,63}$")]
-    private static partial Regex JobId();
+    internal static partial Regex JobId();
 }

@@ -308,6 +308,17 @@ async function loadResults(job) {
     }));
     $('#contact-sheet').src = `/api/jobs/${id}/artifacts/contact-sheet.jpg`;
     $('#scenes-box').hidden = false;
+    // The scenes as the player's chapters (chapters.vtt): the scene playing is marked in the list.
+    if (player && names.includes('chapters.vtt')) {
+      const track = Object.assign(document.createElement('track'), { kind: 'chapters', label: 'Scenes', srclang: 'en', src: `/api/jobs/${id}/artifacts/chapters.vtt`, default: true });
+      player.append(track);
+      track.track.mode = 'hidden';
+      const items = [...$('#scenes').children];
+      track.addEventListener('cuechange', () => {
+        const cue = track.track.activeCues && track.track.activeCues[0];
+        items.forEach((li, i) => li.classList.toggle('current', !!cue && cue.id === `scene-${i + 1}`));
+      });
+    }
   }
 
   const duration = transcript.duration_seconds || 1;
