@@ -24,7 +24,7 @@ internal sealed class GatedRecognizer(Task<Recognition> gate) : ISpeechRecognize
         return gate;
     }
 
-    public Task<IStreamingRecognition> StartStreamAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public Task<IStreamingRecognition> StartStreamAsync(RecognitionHints hints, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public void Dispose() => Disposed = true;
 }

@@ -49,7 +49,7 @@ public sealed class RetryTests() : SampleTest("mc-retry-", "two.wav", 2)
                 : Task.FromResult(new Recognition("hello world", [], 1));
         }
 
-        public Task<IStreamingRecognition> StartStreamAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<IStreamingRecognition> StartStreamAsync(RecognitionHints hints, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public void Dispose()
         {
@@ -154,7 +154,7 @@ public sealed class ResumeAfterDetectionTests() : SampleTest("mc-resume-", "five
                 ? Task.FromResult(new Recognition("words", [], 1))
                 : new TaskCompletionSource<Recognition>().Task;
 
-        public Task<IStreamingRecognition> StartStreamAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<IStreamingRecognition> StartStreamAsync(RecognitionHints hints, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public void Dispose()
         {

@@ -169,7 +169,7 @@ public sealed class SegmentQueueTests : TestKit
             return new Recognition("x", [], 1);
         }
 
-        public Task<IStreamingRecognition> StartStreamAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<IStreamingRecognition> StartStreamAsync(RecognitionHints hints, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public void Dispose()
         {

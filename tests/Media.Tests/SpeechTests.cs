@@ -187,7 +187,7 @@ public sealed class SpeechTests(MediaFiles files, Engines engines)
     public async Task Streaming_Partials_GrowToTheFinalResult()
     {
         var samples = (await AudioDecoder.DecodeAsync(SpeechSampleMaker.LibriVoxClips()[4].Path).ToListAsync()).SelectMany(c => c.Samples).ToArray();
-        using var stream = await engines.Asr.StartStreamAsync();
+        using var stream = await engines.Asr.StartStreamAsync(RecognitionHints.None);
         var partials = new List<string>();
         for (var i = 0; i < samples.Length; i += 1600)
         {

@@ -48,6 +48,25 @@ public sealed class WhisperTests : IClassFixture<WhisperTests.Model>
     }
 
     [Fact]
+    public async Task Stream_WithPhrases_IsPromptedOnAProcessorOfItsOwn_ThenTheSlotAndThePooledProcessorServeAsBefore()
+    {
+        var samples = (await AudioDecoder.DecodeAsync(SpeechSampleMaker.LibriVoxClips()[1].Path).ToListAsync()).SelectMany(c => c.Samples).ToArray();
+        var plain = await _model.Recognizer.RecognizeAsync(samples);
+
+        using (var stream = await _model.Recognizer.StartStreamAsync(new RecognitionHints(["one", "two", "three"], 2)).WaitAsync(TimeSpan.FromSeconds(30)))
+        {
+            stream.Accept(samples);
+            var prompted = stream.Finish();
+            Assert.Equal(string.Join(' ', prompted.Words.Select(w => w.Text)), prompted.Text);
+            Assert.Null(prompted.Alternatives); // whisper has one hypothesis: the node sends it as the only alternative
+        }
+
+        // One slot (concurrency 1): it is free again, and the pooled, unprompted processor recognises as before.
+        var again = await _model.Recognizer.RecognizeAsync(samples).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(plain.Text, again.Text);
+    }
+
+    [Fact]
     public void Threads_AndSlots_FollowTheOptions()
     {
         using var recognizer = new WhisperRecognizer(new WhisperOptions { ModelPath = _model.Path, Threads = 2 }, concurrency: 3);

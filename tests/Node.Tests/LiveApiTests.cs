@@ -112,6 +112,10 @@ public sealed class LiveApiTests : IAsyncLifetime
     [InlineData("{\"config\": {\"sample_rate\": \"fast\"}}", "config.sample_rate must be a whole number of Hz")]
     [InlineData("{\"config\": {\"sample_rate\": 4000}}", "config.sample_rate must be a whole number of Hz from 8000 to 192000; got 4000")]
     [InlineData("{\"config\": {\"words\": 3}}", "config.words must be true or false")]
+    [InlineData("{\"config\": {\"max_alternatives\": 11}}", "config.max_alternatives must be a whole number from 0 to 10; got 11")]
+    [InlineData("{\"config\": {\"max_alternatives\": 1.5}}", "config.max_alternatives must be a whole number from 0 to 10; got 1.5")]
+    [InlineData("{\"config\": {\"phrase_list\": \"one two\"}}", "config.phrase_list must be a list of at most 1000 phrases (strings); got \"one two\"")]
+    [InlineData("{\"config\": {\"phrase_list\": [\"one\", 2]}}", "config.phrase_list must hold strings of at most 200 characters; got 2")]
     [InlineData("hello", "got text that is not JSON: hello")]
     [InlineData("{\"eof\": 1}", "the first message must be {\"config\"")]
     public async Task Live_BadConfig_IsClosedWith1007AndSaysWhy(string config, string error)
@@ -121,6 +125,38 @@ public sealed class LiveApiTests : IAsyncLifetime
         Assert.Contains(error, (await live.ReadAsync())?.Error);
         Assert.Null(await live.ReadAsync());
         Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, live.CloseStatus);
+    }
+
+    [Fact]
+    public async Task Live_PhraseListAndMaxAlternatives_AsAVoskClientSendsThem_RestrictTheFinalsAndGiveVosksAlternatives()
+    {
+        // Festival's kal says "three five one"; the client allows the five digits (and vosk's "[unk]") and asks for 3 alternatives.
+        var cache = Directory.CreateDirectory(Path.Combine(_directory, "voices")).FullName;
+        var digits = await ConversationMaker.SpeakAsync(Voice.Available.Single(v => v.Name == "kal"), "three five one", cache);
+        short[] samples = [.. new short[8000], .. digits.Select(s => (short)Math.Clamp(s * 32767, short.MinValue, short.MaxValue)), .. new short[24000]];
+        var pcm = new byte[samples.Length * 2];
+        Buffer.BlockCopy(samples, 0, pcm, 0, pcm.Length);
+        string[] allowed = ["one", "two", "three", "four", "five"];
+        await using var live = await LiveClient.ConnectAsync(_node.Api, _node.Token, sampleRate: null);
+        await live.SendTextAsync("{\"config\": {\"sample_rate\": 16000, \"words\": true, \"max_alternatives\": 3, \"phrase_list\": [\"one\", \"two\", \"three\", \"four\", \"five\", \"[unk]\"]}}");
+        Assert.NotNull((await live.ReadAsync())?.Job);
+
+        var messages = await StreamAsync(live, pcm, frameBytes: 3200);
+
+        Assert.All(messages.Where(m => m.Partial is not null), m => Assert.All(m.Partial!.Split(' ', StringSplitOptions.RemoveEmptyEntries), w => Assert.Contains(w, allowed)));
+        var finals = messages.Where(m => m.Raw.Contains("\"alternatives\"", StringComparison.Ordinal)).ToList();
+        using var final = System.Text.Json.JsonDocument.Parse(Assert.Single(finals).Raw);
+        var root = final.RootElement;
+        Assert.False(root.TryGetProperty("text", out _), "with max_alternatives a final is vosk's {\"alternatives\": […]}, without text");
+        Assert.Equal("spk1", root.GetProperty("speaker").GetString());
+        var alternatives = root.GetProperty("alternatives").EnumerateArray().ToList();
+        Assert.InRange(alternatives.Count, 1, 3);
+        Assert.Equal("three five one", alternatives[0].GetProperty("text").GetString());
+        var words = alternatives[0].GetProperty("result").EnumerateArray().ToList();
+        Assert.Equal(["three", "five", "one"], words.Select(w => w.GetProperty("word").GetString()));
+        Assert.All(words, w => Assert.True(w.GetProperty("start").GetDouble() < w.GetProperty("end").GetDouble() && !w.TryGetProperty("conf", out _), w.ToString()));
+        Assert.All(alternatives, a => Assert.All(a.GetProperty("text").GetString()!.Split(' '), w => Assert.Contains(w, allowed)));
+        Assert.InRange(alternatives.Sum(a => a.GetProperty("confidence").GetDouble()), 0.999, 1.001);
     }
 
     [Fact]

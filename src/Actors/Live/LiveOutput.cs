@@ -8,9 +8,16 @@ public sealed record LivePartialOutput(string Text) : LiveOutput;
 
 /// <summary>
 /// An utterance's final result; word and utterance times in seconds from the session's start; its provisional speaker
-/// (<c>spk1</c>…, matched against the session's speakers so far).
+/// (<c>spk1</c>…, matched against the session's speakers so far); its n-best hypotheses when the client asked for them.
 /// </summary>
-public sealed record LiveFinalOutput(string Text, IReadOnlyList<Media.Asr.RecognizedWord> Words, double Start, double End, double Confidence, string? Speaker = null) : LiveOutput;
+public sealed record LiveFinalOutput(
+    string Text,
+    IReadOnlyList<Media.Asr.RecognizedWord> Words,
+    double Start,
+    double End,
+    double Confidence,
+    string? Speaker = null,
+    IReadOnlyList<Media.Asr.RecognitionAlternative>? Alternatives = null) : LiveOutput;
 
 /// <summary>The session is over: after its last final (<see cref="LiveEnd.Completed"/>), or for the reason given.</summary>
 public sealed record LiveClosedOutput(LiveEnd Reason, string Message) : LiveOutput;

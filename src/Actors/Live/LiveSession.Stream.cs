@@ -43,7 +43,7 @@ public sealed partial class LiveSession
         var member = candidates[(int)((uint)_id.GetHashCode(StringComparison.Ordinal) % candidates.Count)];
         _attempt++;
         Context.ActorSelection(new RootActorPath(member.Address) / "user" / LiveStreams.Name)
-            .Tell(new StartLiveStream { SessionId = _id, StartSample = _keptFrom, Attempt = _attempt });
+            .Tell(StartMessage());
         _clock.StartSingle("attach", AttachAgain.Instance, TimeSpan.FromSeconds(3));
     }
 
@@ -108,11 +108,12 @@ public sealed partial class LiveSession
                 _lastFinalEnd = update.EndSample;
                 Emit(new LiveFinalOutput(
                     update.Text,
-                    [.. update.Words.Select(w => new Media.Asr.RecognizedWord(w.Text, TimeSpan.FromSeconds(w.StartSeconds), TimeSpan.FromSeconds(w.EndSeconds), w.Confidence))],
+                    Words(update.Words),
                     update.StartSample / 16000.0,
                     update.EndSample / 16000.0,
                     update.Confidence,
-                    _speakers.Assign(Speech.SpeakerVoices.Statistics(update.SpeakerWindows))));
+                    _speakers.Assign(Speech.SpeakerVoices.Statistics(update.SpeakerWindows)),
+                    _hints.MaxAlternatives > 0 ? [.. update.Alternatives.Select(a => new Media.Asr.RecognitionAlternative(a.Text, a.Confidence, Words(a.Words)))] : null));
             }
         }
 
@@ -133,4 +134,15 @@ public sealed partial class LiveSession
             _heldSince = null;
         }
     }
+
+    /// <summary>The stream's opening: where its audio starts, which attempt, and what the client asked of the recogniser.</summary>
+    private StartLiveStream StartMessage()
+    {
+        var start = new StartLiveStream { SessionId = _id, StartSample = _keptFrom, Attempt = _attempt, MaxAlternatives = _hints.MaxAlternatives };
+        start.Phrases.AddRange(_hints.Phrases);
+        return start;
+    }
+
+    private static List<Media.Asr.RecognizedWord> Words(IEnumerable<RecognizedWord> words) =>
+        [.. words.Select(w => new Media.Asr.RecognizedWord(w.Text, TimeSpan.FromSeconds(w.StartSeconds), TimeSpan.FromSeconds(w.EndSeconds), w.Confidence))];
 }

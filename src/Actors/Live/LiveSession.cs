@@ -41,13 +41,17 @@ public sealed partial class LiveSession : ReceiveActor
     private IActorRef? _waitingForRoom;
     private LiveEnd? _ending;
     private readonly TimeProvider _time;
+
+    /// <summary>What the client asked of the recogniser: every stream of the session is opened with it.</summary>
+    private readonly Media.Asr.RecognitionHints _hints;
     private DateTimeOffset _startedAt;
     private TimeSpan _heldBack;
     private DateTimeOffset? _heldSince;
 
-    public LiveSession(string id, LiveLimits limits, LiveMetrics metrics, System.Threading.Channels.ChannelWriter<LiveOutput> output, TimeProvider time)
+    public LiveSession(string id, LiveLimits limits, LiveMetrics metrics, System.Threading.Channels.ChannelWriter<LiveOutput> output, TimeProvider time, Media.Asr.RecognitionHints hints)
     {
         _id = id;
+        _hints = hints;
         _limits = limits;
         _metrics = metrics;
         _output = output;
@@ -103,8 +107,9 @@ public sealed partial class LiveSession : ReceiveActor
         public static Accepted Instance { get; } = new();
     }
 
-    public static Props Props(string id, LiveLimits limits, LiveMetrics metrics, System.Threading.Channels.ChannelWriter<LiveOutput> output, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new LiveSession(id, limits, metrics, output, time));
+    public static Props Props(
+        string id, LiveLimits limits, LiveMetrics metrics, System.Threading.Channels.ChannelWriter<LiveOutput> output, TimeProvider time, Media.Asr.RecognitionHints hints) =>
+        Akka.Actor.Props.Create(() => new LiveSession(id, limits, metrics, output, time, hints));
 
     private long PendingSamples => _received - _processed;
 

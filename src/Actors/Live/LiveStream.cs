@@ -28,7 +28,11 @@ internal sealed class LiveStream : ReceiveActor
         _engines = engines;
         _metrics = metrics;
         _session = session;
-        _transcriber = new LiveTranscriber(engines.Vad, engines.LiveRecognizer, options, start.StartSample);
+        _transcriber = new LiveTranscriber(
+            engines.Vad,
+            engines.LiveRecognizer,
+            options with { Hints = new Media.Asr.RecognitionHints([.. start.Phrases], start.MaxAlternatives) },
+            start.StartSample);
         Receive<LiveAudio>(Enqueue);
         Receive<EndLiveStream>(Enqueue);
         Receive<LiveAudioProcessed>(processed =>
@@ -142,15 +146,24 @@ internal sealed class LiveStream : ReceiveActor
             Confidence = final.Recognition.MeanWordConfidence,
             SpeakerWindows = Speech.SpeakerVoices.ToMessage(final.Voice),
         };
-        update.Words.AddRange(final.Recognition.Words.Select(w => new RecognizedWord
+        update.Words.AddRange(final.Recognition.Words.Select(Word));
+        foreach (var alternative in final.Recognition.Alternatives ?? [])
         {
-            Text = w.Text,
-            StartSeconds = w.Start.TotalSeconds,
-            EndSeconds = w.End.TotalSeconds,
-            Confidence = w.Confidence,
-        }));
+            var message = new LiveAlternative { Text = alternative.Text, Confidence = alternative.Confidence };
+            message.Words.AddRange(alternative.Words.Select(Word));
+            update.Alternatives.Add(message);
+        }
+
         return update;
     }
+
+    private static RecognizedWord Word(Media.Asr.RecognizedWord w) => new()
+    {
+        Text = w.Text,
+        StartSeconds = w.Start.TotalSeconds,
+        EndSeconds = w.End.TotalSeconds,
+        Confidence = w.Confidence,
+    };
 }
 
 /// <summary>

@@ -59,6 +59,36 @@ internal static unsafe partial class PocketSphinxNative
     [LibraryImport(Ps)]
     public static partial void ps_seg_free(nint segment);
 
+    [LibraryImport(Ps, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int ps_set_jsgf_string(nint decoder, string name, string jsgf);
+
+    [LibraryImport(Ps, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int ps_set_search(nint decoder, string name);
+
+    [LibraryImport(Ps)]
+    public static partial nint ps_get_search(nint decoder);
+
+    /// <summary>The word's phones, allocated by the library (free it), or NULL when the dictionary lacks it.</summary>
+    [LibraryImport(Ps, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint ps_lookup_word(nint decoder, string word);
+
+    /// <summary>An iterator at the best hypothesis of the last utterance's lattice, or NULL.</summary>
+    [LibraryImport(Ps)]
+    public static partial nint ps_nbest(nint decoder);
+
+    /// <summary>The next hypothesis, or NULL (the iterator then freed itself).</summary>
+    [LibraryImport(Ps)]
+    public static partial nint ps_nbest_next(nint nbest);
+
+    [LibraryImport(Ps)]
+    public static partial nint ps_nbest_hyp(nint nbest, int* score);
+
+    [LibraryImport(Ps)]
+    public static partial nint ps_nbest_seg(nint nbest);
+
+    [LibraryImport(Ps)]
+    public static partial void ps_nbest_free(nint nbest);
+
     /// <summary>Sets sphinxbase's one process-wide log stream; NULL turns its logging off.</summary>
     [LibraryImport(Sb)]
     public static partial void err_set_logfp(nint stream);

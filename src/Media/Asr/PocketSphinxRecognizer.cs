@@ -46,11 +46,29 @@ public sealed class PocketSphinxRecognizer : ISpeechRecognizer
     }
 
     /// <inheritdoc/>
-    public async Task<IStreamingRecognition> StartStreamAsync(CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Phrases become a grammar on the decoder for this utterance (the words the dictionary lacks left out); the decoder
+    /// goes back to the language model before it serves anyone else. Alternatives come from the utterance's lattice.
+    /// </remarks>
+    public async Task<IStreamingRecognition> StartStreamAsync(RecognitionHints hints, CancellationToken cancellationToken = default)
     {
         var decoder = await RentAsync(cancellationToken).ConfigureAwait(false);
-        decoder.Start();
-        return new Stream(this, decoder);
+        try
+        {
+            if (hints.Phrases.Count > 0)
+            {
+                decoder.Restrict(hints.Phrases);
+            }
+
+            decoder.Start();
+        }
+        catch
+        {
+            Return(decoder);
+            throw;
+        }
+
+        return new Stream(this, decoder, hints.MaxAlternatives);
     }
 
     /// <summary>Creates every decoder now instead of on first use.</summary>
@@ -110,13 +128,30 @@ public sealed class PocketSphinxRecognizer : ISpeechRecognizer
     private static Task<T> OnOwnThread<T>(Func<T> call, CancellationToken cancellationToken) =>
         Task.Factory.StartNew(call, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
+    /// <summary>Puts a decoder back in the pool on the language model; one that cannot be put back on it is dropped, never handed on restricted.</summary>
     private void Return(PocketSphinxDecoder decoder)
     {
-        _idle.Add(decoder);
-        _slots.Release();
+        try
+        {
+            decoder.Unrestrict();
+            _idle.Add(decoder);
+        }
+        catch (MediaException)
+        {
+            lock (_all)
+            {
+                _all.Remove(decoder);
+            }
+
+            decoder.Dispose();
+        }
+        finally
+        {
+            _slots.Release();
+        }
     }
 
-    private sealed class Stream(PocketSphinxRecognizer owner, PocketSphinxDecoder decoder) : IStreamingRecognition
+    private sealed class Stream(PocketSphinxRecognizer owner, PocketSphinxDecoder decoder, int alternatives) : IStreamingRecognition
     {
         private bool _done;
 
@@ -131,7 +166,7 @@ public sealed class PocketSphinxRecognizer : ISpeechRecognizer
             ObjectDisposedException.ThrowIf(_done, this);
             try
             {
-                return decoder.End();
+                return decoder.End(alternatives);
             }
             finally
             {

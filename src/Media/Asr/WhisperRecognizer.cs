@@ -79,20 +79,25 @@ public sealed class WhisperRecognizer : ISpeechRecognizer
     /// <inheritdoc/>
     public async Task<Recognition> RecognizeAsync(ReadOnlyMemory<short> samples, CancellationToken cancellationToken = default)
     {
-        var processor = await RentAsync(cancellationToken).ConfigureAwait(false);
+        var rented = await RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await RecognizeAsync(processor, samples, cancellationToken).ConfigureAwait(false);
+            return await RecognizeAsync(rented.Processor, samples, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            Return(processor);
+            Return(rented);
         }
     }
 
     /// <inheritdoc/>
-    public async Task<IStreamingRecognition> StartStreamAsync(CancellationToken cancellationToken = default) =>
-        new Stream(this, await RentAsync(cancellationToken).ConfigureAwait(false));
+    /// <remarks>
+    /// Whisper cannot be restricted to phrases: a stream that gives some gets a processor of its own (within the same
+    /// slots) whose initial prompt is the phrases, which leans its decoding towards their words and spelling. Whisper
+    /// gives one hypothesis, so alternatives are that one.
+    /// </remarks>
+    public async Task<IStreamingRecognition> StartStreamAsync(RecognitionHints hints, CancellationToken cancellationToken = default) =>
+        new Stream(this, await RentAsync(cancellationToken, hints.Phrases.Count == 0 ? null : string.Join(", ", hints.Phrases)).ConfigureAwait(false));
 
     public void Dispose()
     {
@@ -196,12 +201,13 @@ public sealed class WhisperRecognizer : ISpeechRecognizer
 
     private static TimeSpan Clamp(TimeSpan value, TimeSpan clip) => value < TimeSpan.Zero ? TimeSpan.Zero : value > clip ? clip : value;
 
-    private async Task<WhisperProcessor> RentAsync(CancellationToken cancellationToken)
+    /// <summary>A free slot's processor: a pooled one, or with <paramref name="prompt"/> one of its own (disposed when returned).</summary>
+    private async Task<Rented> RentAsync(CancellationToken cancellationToken, string? prompt = null)
     {
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (_idle.TryTake(out var processor))
+        if (prompt is null && _idle.TryTake(out var processor))
         {
-            return processor;
+            return new Rented(processor, Pooled: true);
         }
 
         lock (_all)
@@ -222,18 +228,39 @@ public sealed class WhisperRecognizer : ISpeechRecognizer
                 builder = builder.WithTemperatureInc(0);
             }
 
+            if (prompt is not null)
+            {
+                builder = builder.WithPrompt(prompt);
+            }
+
             builder = _options.BeamSize > 1
                 ? builder.WithBeamSearchSamplingStrategy(b => b.WithBeamSize(_options.BeamSize))
                 : builder.WithGreedySamplingStrategy();
             processor = builder.Build();
             _all.Add(processor);
-            return processor;
+            return new Rented(processor, Pooled: prompt is null);
         }
     }
 
-    private void Return(WhisperProcessor processor)
+    /// <summary>A processor lent for one recognition or stream; one not from the pool is disposed when it comes back.</summary>
+    private readonly record struct Rented(WhisperProcessor Processor, bool Pooled);
+
+    private void Return(Rented rented)
     {
-        _idle.Add(processor);
+        if (rented.Pooled)
+        {
+            _idle.Add(rented.Processor);
+        }
+        else
+        {
+            lock (_all)
+            {
+                _all.Remove(rented.Processor);
+            }
+
+            rented.Processor.Dispose();
+        }
+
         _slots.Release();
     }
 
@@ -241,7 +268,7 @@ public sealed class WhisperRecognizer : ISpeechRecognizer
     /// A live utterance on one processor: whisper has no incremental decoder, so each partial is a recognition of the
     /// audio so far, made once at least a second more has arrived; the final result is one over the whole utterance.
     /// </summary>
-    private sealed class Stream(WhisperRecognizer owner, WhisperProcessor processor) : IStreamingRecognition
+    private sealed class Stream(WhisperRecognizer owner, Rented rented) : IStreamingRecognition
     {
         private readonly List<short> _audio = [];
         private int _recognisedUpTo;
@@ -279,11 +306,11 @@ public sealed class WhisperRecognizer : ISpeechRecognizer
             if (!_done)
             {
                 _done = true;
-                owner.Return(processor);
+                owner.Return(rented);
             }
         }
 
         private Recognition Recognise() =>
-            owner.RecognizeAsync(processor, _audio.ToArray(), CancellationToken.None).GetAwaiter().GetResult();
+            owner.RecognizeAsync(rented.Processor, _audio.ToArray(), CancellationToken.None).GetAwaiter().GetResult();
     }
 }

@@ -12,6 +12,9 @@ public sealed record LiveOptions
     /// <summary>No utterance is longer: longer speech gets a final at its least speech-like point.</summary>
     public TimeSpan MaxUtterance { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>What the client asked of the recogniser: phrases to restrict it to, alternatives to give.</summary>
+    public RecognitionHints Hints { get; init; } = RecognitionHints.None;
+
     /// <summary>The speech detector's settings with this stream's end of utterance and maximum length.</summary>
     public VadOptions Vad => new() { MinSilence = EndOfUtterance, MaxSegment = MaxUtterance };
 }
@@ -41,6 +44,7 @@ public sealed class LiveTranscriber : IDisposable
     private readonly SileroVadStream _vad;
     private readonly SpeechSegmenter _segmenter;
     private readonly long _origin;
+    private readonly RecognitionHints _hints;
     private short[] _buffer = new short[SileroVad.WindowSamples * 64];
     private long _bufferStart;
     private int _bufferLength;
@@ -56,7 +60,9 @@ public sealed class LiveTranscriber : IDisposable
     {
         _recognizer = recognizer;
         _vad = vad.CreateStream();
-        _segmenter = new SpeechSegmenter((options ?? new LiveOptions()).Vad);
+        options ??= new LiveOptions();
+        _segmenter = new SpeechSegmenter(options.Vad);
+        _hints = options.Hints;
         _origin = startSample;
         _bufferStart = _nextWindow = _lastEnd = startSample;
     }
@@ -101,7 +107,7 @@ public sealed class LiveTranscriber : IDisposable
             {
                 _utteranceStart = Math.Max(_origin + since - _segmenter.PadSamples, _lastEnd);
                 _fedUpTo = _utteranceStart;
-                _utterance = await _recognizer.StartStreamAsync(cancellationToken).ConfigureAwait(false);
+                _utterance = await _recognizer.StartStreamAsync(_hints, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -151,7 +157,7 @@ public sealed class LiveTranscriber : IDisposable
         _partial = string.Empty;
         _lastEnd = end;
         var offset = TimeSpan.FromSeconds(_utteranceStart / 16000.0);
-        return new LiveFinal(recognition with { Words = recognition.WordsShiftedBy(offset) }, _utteranceStart, end, voice);
+        return new LiveFinal(recognition.ShiftedBy(offset), _utteranceStart, end, voice);
     }
 
     private void DropUtterance(List<LiveResult> results)

@@ -46,7 +46,7 @@ internal static class LiveApi
                 return;
             }
 
-            var config = first.Type == WebSocketMessageType.Binary ? new LiveConfig(16000, false) : LiveConfig.Parse(first.Text);
+            var config = first.Type == WebSocketMessageType.Binary ? LiveConfig.Default : LiveConfig.Parse(first.Text);
             if (config.Error is { } error)
             {
                 await LiveWire.CloseAsync(socket, LiveWire.BadData, error, aborted);

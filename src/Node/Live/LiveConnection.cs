@@ -66,7 +66,7 @@ internal sealed class LiveConnection : IDisposable
 
         Directory.CreateDirectory(_folder);
         _recording = new Pcm16WavWriter(RecordingPath);
-        _session = _node.Live.Open(_id, _output.Writer);
+        _session = _node.Live.Open(_id, _output.Writer, _config.Hints);
         _node.Log.LogInformation("Live session {Id} opened ({Rate} Hz); it will be recorded as job {Id}", _id, _config.SampleRate, _id);
         try
         {
@@ -197,7 +197,7 @@ internal sealed class LiveConnection : IDisposable
                 return false;
             case LiveFinalOutput final:
                 _finals++;
-                await LiveWire.SendAsync(_socket, LiveWire.FinalJson(final, _config.Words), _aborted);
+                await LiveWire.SendAsync(_socket, LiveWire.FinalJson(final, _config), _aborted);
                 return false;
             case LiveClosedOutput end:
                 _reason = end.Message;

@@ -49,22 +49,50 @@ internal static class LiveWire
         }
     }
 
-    /// <summary>A final result: its text, its words with times and confidences when the client asked for them, its provisional speaker.</summary>
-    public static JsonObject FinalJson(LiveFinalOutput final, bool words)
+    /// <summary>
+    /// A final result: its text, its words with times and confidences when the client asked for them, its provisional
+    /// speaker; with <c>max_alternatives</c>, vosk's shape instead of text and words — <c>alternatives</c>, each with its
+    /// text, confidence and (with words) its words' times (the one hypothesis when the recogniser gave no n-best).
+    /// </summary>
+    public static JsonObject FinalJson(LiveFinalOutput final, LiveConfig config)
     {
         var json = new JsonObject();
-        if (words)
+        if (config.Hints.MaxAlternatives > 0)
         {
-            json["result"] = new JsonArray([.. final.Words.Select(w => (JsonNode)new JsonObject
+            var alternatives = final.Alternatives is { Count: > 0 } given ? given : [new Media.Asr.RecognitionAlternative(final.Text, final.Confidence, final.Words)];
+            json["alternatives"] = new JsonArray([.. alternatives.Select(a =>
             {
-                ["conf"] = Math.Round(w.Confidence, 6),
-                ["end"] = Math.Round(w.End.TotalSeconds, 3),
-                ["start"] = Math.Round(w.Start.TotalSeconds, 3),
-                ["word"] = w.Text,
+                var alternative = new JsonObject { ["confidence"] = Math.Round(a.Confidence, 6) };
+                if (config.Words)
+                {
+                    alternative["result"] = new JsonArray([.. a.Words.Select(w => (JsonNode)new JsonObject
+                    {
+                        ["end"] = Math.Round(w.End.TotalSeconds, 3),
+                        ["start"] = Math.Round(w.Start.TotalSeconds, 3),
+                        ["word"] = w.Text,
+                    })]);
+                }
+
+                alternative["text"] = a.Text;
+                return (JsonNode)alternative;
             })]);
         }
+        else
+        {
+            if (config.Words)
+            {
+                json["result"] = new JsonArray([.. final.Words.Select(w => (JsonNode)new JsonObject
+                {
+                    ["conf"] = Math.Round(w.Confidence, 6),
+                    ["end"] = Math.Round(w.End.TotalSeconds, 3),
+                    ["start"] = Math.Round(w.Start.TotalSeconds, 3),
+                    ["word"] = w.Text,
+                })]);
+            }
 
-        json["text"] = final.Text;
+            json["text"] = final.Text;
+        }
+
         if (final.Speaker is not null)
         {
             json["speaker"] = final.Speaker;
