@@ -44,6 +44,7 @@ public static partial class NodeHost
         builder.Services.AddSingleton<Models.Predictions>();
         builder.Services.AddNodeHealthChecks();
         NodeMeters.Add(builder.Services);
+        NodeTracing.Add(builder.Services, options);
         services?.Invoke(builder.Services);
         builder.Services.AddHostedService<UploadSweep>();
         var app = builder.Build();

@@ -36,6 +36,9 @@ public sealed class NodeOptions
     /// <summary>A video's scenes: cut threshold, shortest scene, scenes labelled at once on a gpu node.</summary>
     public SceneSettings Scenes { get; set; } = new();
 
+    /// <summary>Where the node's traces go (OTLP); none by default.</summary>
+    public TelemetrySettings Telemetry { get; set; } = new();
+
     /// <summary>Who spoke when: on by default (a gpu node measures each segment's voice, a job clusters them).</summary>
     public DiarizationSettings Diarization { get; set; } = new();
 
@@ -143,6 +146,16 @@ public sealed class NodeOptions
     internal string UploadsRoot => Path.GetFullPath(Path.Combine(DataDirectory, "uploads"));
 
     internal string DatasetsRoot => Path.GetFullPath(Datasets ?? Path.Combine(DataDirectory, "datasets"));
+}
+
+/// <summary>Section Node:Telemetry.</summary>
+public sealed class TelemetrySettings
+{
+    /// <summary>
+    /// An OTLP/HTTP receiver (an OpenTelemetry collector, Jaeger, Tempo …), e.g. http://collector:4318: the node then
+    /// exports its traces there (the jobs' spans, HTTP requests served and made). Unset: no traces are made.
+    /// </summary>
+    public string? OtlpEndpoint { get; set; }
 }
 
 /// <summary>Section Node:Diarization.</summary>

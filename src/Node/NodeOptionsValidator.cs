@@ -22,6 +22,11 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             options.Diarization.EmbeddingThreshold is > 0 and <= 2,
             $"Node:Diarization:EmbeddingThreshold must be a cosine distance above 0 and at most 2 (it is {options.Diarization.EmbeddingThreshold})");
         Training(options.Training, failures);
+        Check(
+            failures,
+            options.Telemetry.OtlpEndpoint is null
+                || (Uri.TryCreate(options.Telemetry.OtlpEndpoint, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https" && otlp.Query.Length == 0),
+            $"Node:Telemetry:OtlpEndpoint must be an http:// or https:// address of an OTLP/HTTP receiver, such as http://collector:4318 (it is '{options.Telemetry.OtlpEndpoint}')");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -143,6 +143,7 @@ public sealed partial class PageTests : IAsyncLifetime
         var colours = await page.EvaluateAsync<string[]>(
             "() => ['spk1', 'spk2'].map(s => getComputedStyle(document.querySelector(`#transcript li[data-speaker='${s}'] .who`)).color)");
         Assert.NotEqual(colours[0], colours[1]);
+        await Expect(page.Locator("#work .bar.segment")).ToHaveCountAsync(await SegmentCountAsync(id));
         await Shot(page, "job-speakers");
 
         // Renamed on the page: the row, every line of that speaker and the files say the name.
@@ -187,6 +188,13 @@ public sealed partial class PageTests : IAsyncLifetime
         await Expect(page.Locator("#scenes li.current")).ToHaveCountAsync(1);
         await Expect(page.Locator("#transcript li")).ToHaveCountAsync(0);
         await Expect(page.Locator("#artifacts a[download='scenes.csv']")).ToHaveCountAsync(1);
+
+        // Where the time went: the job's phases, and each scene as a bar on the node that labelled it.
+        await Expect(page.Locator("#work .bar.scene")).ToHaveCountAsync(3);
+        await Expect(page.Locator("#work li")).ToHaveCountAsync(2); // the job's phases, and this one node
+        await Expect(page.Locator("#work .bar.probe")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#work-summary")).ToContainTextAsync("0 segments and 3 scenes on 1 node(s)");
+        Assert.Matches(@"^scene 2 on 127\.0\.0\.1:\d+: waited \d+\.\d\d s, worked \d+\.\d\d s$", await page.Locator("#work .bar.scene").Nth(1).GetAttributeAsync("title"));
         await Shot(page, "job-video");
     }
 

@@ -296,6 +296,7 @@ public sealed class Classifiers : ReceiveActor
 
     private object LabelScene(ClassifyScene request, IReadOnlyList<(ShotTask Task, Classifier Model, int Version)> models)
     {
+        var started = DateTimeOffset.UtcNow;
         try
         {
             using var lease = _engines.Use();
@@ -315,6 +316,9 @@ public sealed class Classifiers : ReceiveActor
                 classified.Labels.Add(Label(task.Name, model.Predict(features), version));
             }
 
+            var ended = DateTimeOffset.UtcNow;
+            classified.WorkSeconds = (ended - started).TotalSeconds;
+            Telemetry.Record("scene.classify", request.TraceParent, started, ended, ("mediacluster.job_id", request.JobId), ("mediacluster.scene", request.Scene.Index), ("mediacluster.node", _node));
             return classified;
         }
         catch (MediaException ex)

@@ -29,6 +29,7 @@ internal sealed class InboxJobStarter : ReceiveActor
         async Task StartAsync(JobSpec spec)
         {
             await index.Ask<RegisterJob>(new RegisterJob { JobId = spec.JobId }, timeout);
+            using var submitting = Hosting.Telemetry.Submitting(spec);
             await jobs.Ask<JobProgress>(new StartJob { Spec = spec }, timeout);
         }
     }

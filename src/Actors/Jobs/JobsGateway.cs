@@ -40,8 +40,11 @@ public sealed class JobsGateway(ActorSystem system, IReadOnlyActorRegistry regis
     /// Starts a registered job (idempotent by id: a job already started answers with its progress); a start the job's
     /// node refuses (<see cref="JobPaths"/>) answers failed with the reason, nothing recorded.
     /// </summary>
-    public Task<JobProgress> StartRegisteredAsync(JobSpec spec, CancellationToken cancellationToken = default) =>
-        _jobs.Ask<JobProgress>(new StartJob { Spec = spec }, _askTimeout, cancellationToken);
+    public async Task<JobProgress> StartRegisteredAsync(JobSpec spec, CancellationToken cancellationToken = default)
+    {
+        using var submitting = Hosting.Telemetry.Submitting(spec);
+        return await _jobs.Ask<JobProgress>(new StartJob { Spec = spec }, _askTimeout, cancellationToken);
+    }
 
     /// <summary>
     /// A page of the cluster's jobs, newest first: at most <paramref name="limit"/> (0: every job) registered before

@@ -66,21 +66,30 @@ public sealed partial class MediaJob
             [.. f.FrameSeconds.Select(TimeSpan.FromSeconds)],
             [.. _state.Classified[f.Index].Labels.Select(l => new Media.Learning.ModelLabel(l.Task, l.Label, l.Confidence, l.ModelVersion))])).ToList();
         var stop = _work.Token;
-        Task.Run(() => WriteAsync(spec, probed, transcript, summary, speech, scenes, stop), stop)
+        var timeline = Timeline();
+        var node = _node;
+        Task.Run(() => WriteAsync(spec, probed, transcript, summary, speech, scenes, timeline, node, stop), stop)
             .PipeTo(Self, failure: ex => new Finished(null, null, $"writing the results to '{spec.OutputDir}' failed: {ex.Message}", Transient: ex is not OperationCanceledException));
     }
 
     private static async Task<Finished> WriteAsync(
-        JobSpec spec, MediaProbed probed, Transcript transcript, Summary summary, List<SpeechSegment> speech, List<Scene>? scenes, CancellationToken cancellationToken)
+        JobSpec spec, MediaProbed probed, Transcript transcript, Summary summary, List<SpeechSegment> speech, List<Scene>? scenes, JobTimeline timeline, string node, CancellationToken cancellationToken)
     {
         try
         {
+            var started = DateTimeOffset.UtcNow;
             await JobOutput.WriteAsync(new JobResult(TitleOf(spec), probed.Container, probed.Streams, probed.FrameRate, transcript, summary, speech, scenes), spec.OutputDir, cancellationToken);
-            var written = new SummaryWritten { Text = summary.Text };
-            written.Keywords.AddRange(summary.Keywords.Select(k => k.Word));
+            var written = DateTimeOffset.UtcNow;
+            Hosting.Telemetry.Record("job.artifacts", spec.TraceParent, started, written, ("mediacluster.job_id", spec.JobId), ("mediacluster.node", node));
+            await (timeline with
+            {
+                Bars = [.. timeline.Bars, new TimelineBar("artifacts", -1, node, Math.Round((started - timeline.Started).TotalSeconds, 3), 0, Math.Round((written - started).TotalSeconds, 3))],
+            }).KeepAsync(spec.OutputDir);
+            var kept = new SummaryWritten { Text = summary.Text };
+            kept.Keywords.AddRange(summary.Keywords.Select(k => k.Word));
             var artifacts = new ArtifactsWritten { Directory = spec.OutputDir };
             artifacts.Names.AddRange(JobOutput.Of(scenes is not null).Select(a => a.Name));
-            return new Finished(written, artifacts, null);
+            return new Finished(kept, artifacts, null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Media.MediaException)
         {

@@ -207,6 +207,7 @@ public sealed partial class MediaJob
 
         Record(result.Probed, () =>
         {
+            Phase("probe", _probeStarted, _node);
             _services.Log.LogInformation(
                 "Job {JobId} started: {Duration:0.0} s of media ({Container})", _jobId, result.Probed.DurationSeconds, result.Probed.Container);
             Self.Tell(Advance.Instance);

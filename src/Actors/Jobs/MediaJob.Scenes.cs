@@ -47,6 +47,12 @@ public sealed partial class MediaJob
                 return;
             }
 
+            if (_scenesSentAt.Remove(classified.Index, out var sent))
+            {
+                var total = (DateTimeOffset.UtcNow - sent).TotalSeconds;
+                PieceDone("scene", classified.Index, classified.Node, total - classified.WorkSeconds, Math.Min(total, classified.WorkSeconds));
+            }
+
             Record(classified, () =>
             {
                 ClassifyScenes();
@@ -189,7 +195,11 @@ public sealed partial class MediaJob
                 continue;
             }
 
-            SendPiece(PieceKind.Scene, scene.Index, new ClassifyScene { JobId = _jobId, FramesPath = SceneFrameStore.Of(spec.OutputDir).PathOf(scene.Index), Scene = scene, ClipTasks = spec.ClipTasks });
+            _scenesSentAt[scene.Index] = DateTimeOffset.UtcNow;
+            SendPiece(PieceKind.Scene, scene.Index, new ClassifyScene
+            {
+                JobId = _jobId, FramesPath = SceneFrameStore.Of(spec.OutputDir).PathOf(scene.Index), Scene = scene, ClipTasks = spec.ClipTasks, TraceParent = spec.TraceParent,
+            });
         }
     }
 

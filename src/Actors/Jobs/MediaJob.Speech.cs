@@ -80,7 +80,8 @@ public sealed partial class MediaJob
         var from = resume?.ToCheckpoint().AudioFrom(new Media.Vad.VadOptions()) ?? 0;
         _streamer = Context.ActorOf(AudioStreamer.Props(spec.InputPath, from, session), $"audio-{session.Path.Uid}");
         Context.Watch(_streamer);
-        session.Tell(new StartVad { Resume = resume, Segments = _services.SegmentsInFlight });
+        _speechStarted = DateTimeOffset.UtcNow;
+        session.Tell(new StartVad { Resume = resume, Segments = _services.SegmentsInFlight, TraceParent = spec.TraceParent });
         _services.Log.LogInformation(
             "VAD of job {JobId} runs on {Node} from {Seconds:0.0} s",
             _jobId,
@@ -161,6 +162,7 @@ public sealed partial class MediaJob
         StopStreamer();
         if (!_state.DetectionComplete)
         {
+            Phase("speech detection", _speechStarted, Sender.Path.Address.HasLocalScope ? _node : Sender.Path.Address.ToString(), ("mediacluster.segments", ended.SegmentCount));
             Record(new SpeechDetectionCompleted { SegmentCount = ended.SegmentCount, TotalSamples = ended.TotalSamples }, SpeechDone);
             return;
         }
@@ -267,6 +269,7 @@ public sealed partial class MediaJob
             return;
         }
 
+        PieceDone("segment", index, recognized.Node, recognized.QueueSeconds, recognized.WorkSeconds);
         Record(recognized.Result, () =>
         {
             _inFlight.Remove(index);

@@ -146,6 +146,7 @@ public sealed partial class MediaJob : ReceivePersistentActor
             if (!_probing)
             {
                 _probing = true;
+                _probeStarted = DateTimeOffset.UtcNow;
                 ProbeAsync(spec.InputPath, _work.Token).PipeTo(Self, failure: ex => new ProbeResult(null, $"probing '{spec.InputPath}' failed: {ex.Message}"));
             }
 

@@ -17,7 +17,8 @@ public sealed class LiveGateway(ActorSystem system, MediaNodeOptions options, Li
     /// Opens a live session (<see cref="LiveSession"/>) whose results go to <paramref name="output"/>; the caller sends it
     /// <see cref="LiveSession.Audio"/> (asking, to wait for room) and <see cref="LiveSession.End"/>, and stops it
     /// when its client goes away. <paramref name="hints"/>: what the client asked of the recogniser (phrases, alternatives).
+    /// Its streams' spans join the current trace (the WebSocket request's).
     /// </summary>
     public IActorRef Open(string id, ChannelWriter<LiveOutput> output, Media.Asr.RecognitionHints hints) =>
-        system.ActorOf(LiveSession.Props(id, options.Live, metrics, output, options.TimeProvider, hints), $"live-{id}");
+        system.ActorOf(LiveSession.Props(id, options.Live, metrics, output, options.TimeProvider, hints, System.Diagnostics.Activity.Current?.Id ?? string.Empty), $"live-{id}");
 }

@@ -138,7 +138,7 @@ public sealed partial class LiveSession
     /// <summary>The stream's opening: where its audio starts, which attempt, and what the client asked of the recogniser.</summary>
     private StartLiveStream StartMessage()
     {
-        var start = new StartLiveStream { SessionId = _id, StartSample = _keptFrom, Attempt = _attempt, MaxAlternatives = _hints.MaxAlternatives };
+        var start = new StartLiveStream { SessionId = _id, StartSample = _keptFrom, Attempt = _attempt, MaxAlternatives = _hints.MaxAlternatives, TraceParent = _traceParent };
         start.Phrases.AddRange(_hints.Phrases);
         return start;
     }

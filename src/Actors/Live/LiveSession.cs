@@ -44,14 +44,19 @@ public sealed partial class LiveSession : ReceiveActor
 
     /// <summary>What the client asked of the recogniser: every stream of the session is opened with it.</summary>
     private readonly Media.Asr.RecognitionHints _hints;
+
+    /// <summary>The trace context of the session's request (its WebSocket's), given to each of its streams.</summary>
+    private readonly string _traceParent;
     private DateTimeOffset _startedAt;
     private TimeSpan _heldBack;
     private DateTimeOffset? _heldSince;
 
-    public LiveSession(string id, LiveLimits limits, LiveMetrics metrics, System.Threading.Channels.ChannelWriter<LiveOutput> output, TimeProvider time, Media.Asr.RecognitionHints hints)
+    public LiveSession(
+        string id, LiveLimits limits, LiveMetrics metrics, System.Threading.Channels.ChannelWriter<LiveOutput> output, TimeProvider time, Media.Asr.RecognitionHints hints, string traceParent)
     {
         _id = id;
         _hints = hints;
+        _traceParent = traceParent;
         _limits = limits;
         _metrics = metrics;
         _output = output;
@@ -108,8 +113,8 @@ public sealed partial class LiveSession : ReceiveActor
     }
 
     public static Props Props(
-        string id, LiveLimits limits, LiveMetrics metrics, System.Threading.Channels.ChannelWriter<LiveOutput> output, TimeProvider time, Media.Asr.RecognitionHints hints) =>
-        Akka.Actor.Props.Create(() => new LiveSession(id, limits, metrics, output, time, hints));
+        string id, LiveLimits limits, LiveMetrics metrics, System.Threading.Channels.ChannelWriter<LiveOutput> output, TimeProvider time, Media.Asr.RecognitionHints hints, string traceParent) =>
+        Akka.Actor.Props.Create(() => new LiveSession(id, limits, metrics, output, time, hints, traceParent));
 
     private long PendingSamples => _received - _processed;
 

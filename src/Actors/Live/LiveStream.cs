@@ -22,12 +22,17 @@ internal sealed class LiveStream : ReceiveActor
     private readonly LiveTranscriber _transcriber;
     private readonly Queue<object> _waiting = new();
     private Task? _current;
+    private readonly StartLiveStream _start;
+
+    /// <summary>The stream's span, from its start to its end, in the session's trace.</summary>
+    private System.Diagnostics.Activity? _span;
 
     public LiveStream(NodeEngines engines, LiveMetrics metrics, LiveOptions options, IActorRef session, StartLiveStream start)
     {
         _engines = engines;
         _metrics = metrics;
         _session = session;
+        _start = start;
         _transcriber = new LiveTranscriber(
             engines.Vad,
             engines.LiveRecognizer,
@@ -63,12 +68,16 @@ internal sealed class LiveStream : ReceiveActor
 
     protected override void PreStart()
     {
+        _span = Hosting.Telemetry.Start("live.stream", _start.TraceParent);
+        _span?.SetTag("mediacluster.job_id", _start.SessionId);
+        _span?.SetTag("mediacluster.node", Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString());
         _metrics.StreamOpened();
         Context.Watch(_session);
     }
 
     protected override void PostStop()
     {
+        _span?.Dispose();
         _metrics.StreamClosed();
         // A call still inside the transcriber keeps it until it returns.
         if (_current is { } running)

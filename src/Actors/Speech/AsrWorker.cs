@@ -16,13 +16,17 @@ namespace MediaCluster.Actors.Speech;
 /// </summary>
 internal sealed class AsrWorker : ReceiveActor
 {
-    public AsrWorker(NodeEngines engines, AsrMetrics metrics, bool speakerFeatures) =>
-        Receive<SpeechAudio>(audio => RecognizeAsync(engines, metrics, audio, speakerFeatures).PipeTo(Sender, Self, failure: ex => Failed(audio, ex.Message)));
+    public AsrWorker(NodeEngines engines, AsrMetrics metrics, bool speakerFeatures)
+    {
+        var node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
+        Receive<SpeechAudio>(audio => RecognizeAsync(engines, metrics, audio, speakerFeatures, node).PipeTo(Sender, Self, failure: ex => Failed(audio, ex.Message)));
+    }
 
     public static Props Props(NodeEngines engines, AsrMetrics metrics, bool speakerFeatures) => Akka.Actor.Props.Create(() => new AsrWorker(engines, metrics, speakerFeatures));
 
-    private static async Task<object> RecognizeAsync(NodeEngines engines, AsrMetrics metrics, SpeechAudio audio, bool speakerFeatures)
+    private static async Task<object> RecognizeAsync(NodeEngines engines, AsrMetrics metrics, SpeechAudio audio, bool speakerFeatures, string node)
     {
+        var taken = DateTimeOffset.UtcNow;
         var rate = audio.SampleRate > 0 ? audio.SampleRate : 16_000;
         if (rate != 16_000)
         {
@@ -66,7 +70,14 @@ internal sealed class AsrWorker : ReceiveActor
             EndSeconds = w.End.TotalSeconds,
             Confidence = w.Confidence,
         }));
-        return new SegmentRecognized { JobId = audio.JobId, Result = transcribed };
+        // Its wait in the queue (the queue's node stamped it: clocks of two nodes, so never below zero) and its work.
+        var queued = audio.QueuedUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(audio.QueuedUnixMs) : taken;
+        queued = queued > taken ? taken : queued;
+        var done = DateTimeOffset.UtcNow;
+        (string, object?)[] tags = [("mediacluster.job_id", audio.JobId), ("mediacluster.segment", audio.Index), ("mediacluster.node", node)];
+        Telemetry.Record("segment.queue", audio.TraceParent, queued, taken, tags);
+        Telemetry.Record("segment.recognize", audio.TraceParent, taken, done, tags);
+        return new SegmentRecognized { JobId = audio.JobId, Result = transcribed, Node = node, QueueSeconds = (taken - queued).TotalSeconds, WorkSeconds = (done - taken).TotalSeconds };
     }
 
     private static SegmentRecognitionFailed Failed(SpeechAudio audio, string reason) => new() { JobId = audio.JobId, Index = audio.Index, Reason = reason };

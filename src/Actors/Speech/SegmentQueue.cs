@@ -26,6 +26,7 @@ public sealed class SegmentQueue : ReceiveActor
     private readonly ActorClock _clock;
 
     private readonly LinkedList<(SpeechAudio Audio, IActorRef ReplyTo)> _waiting = new();
+    private readonly TimeProvider _time;
     private readonly Dictionary<(string JobId, int Index), (SpeechAudio Audio, IActorRef ReplyTo, IActorRef Workers)> _inFlight = [];
     private readonly HashSet<IActorRef> _workers = [];
     private readonly AsrMetrics _metrics;
@@ -33,9 +34,11 @@ public sealed class SegmentQueue : ReceiveActor
     public SegmentQueue(AsrMetrics metrics, TimeProvider? time = null)
     {
         _metrics = metrics;
-        _clock = new ActorClock(time ?? TimeProvider.System, Self);
+        _time = time ?? TimeProvider.System;
+        _clock = new ActorClock(_time, Self);
         Receive<SpeechAudio>(audio =>
         {
+            audio.QueuedUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds(); // for the segment's queue wait, measured by its worker
             _waiting.AddLast((audio, Sender));
             Announce();
         });

@@ -37,6 +37,10 @@ internal sealed class VadSession : ReceiveActor
     private bool _queued;
     private bool _started;
 
+    /// <summary>The job's trace context (from <see cref="StartVad"/>), carried by each segment to its worker.</summary>
+    private string _traceParent = string.Empty;
+    private DateTimeOffset _startedAt;
+
     public VadSession(string jobId, IActorRef job, NodeEngines engines, IActorRef segments)
     {
         _jobId = jobId;
@@ -122,6 +126,8 @@ internal sealed class VadSession : ReceiveActor
         }
 
         _started = true;
+        _traceParent = start.TraceParent;
+        _startedAt = DateTimeOffset.UtcNow;
         _lease = _engines.Use();
         _credit = Math.Clamp(start.Segments, 1, 1024);
         try
@@ -185,6 +191,9 @@ internal sealed class VadSession : ReceiveActor
         if (Find(_finder.Flush))
         {
             _job.Tell(new VadEnded { SegmentCount = _finder.NextIndex, TotalSamples = ended.TotalSamples });
+            Telemetry.Record(
+                "speech.detection", _traceParent, _startedAt, DateTimeOffset.UtcNow,
+                ("mediacluster.job_id", _jobId), ("mediacluster.segments", _finder.NextIndex), ("mediacluster.node", Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString()));
             _finder.Dispose();
             _finder = null;
             _lease?.Dispose();
@@ -216,6 +225,7 @@ internal sealed class VadSession : ReceiveActor
                 EndSample = segment.EndSample,
                 SampleRate = Media.Ffmpeg.AudioChunk.SampleRate,
                 Pcm = ByteString.CopyFrom(MemoryMarshal.AsBytes((segment.Samples ?? []).AsSpan())),
+                TraceParent = _traceParent,
             };
             _job.Tell(new SpeechSegmentDetected
             {

@@ -43,6 +43,7 @@ internal static partial class JobApi
         jobs.MapMethods("/{id}/media", [HttpMethods.Get, HttpMethods.Head], (string id) => Media(id, options));
         jobs.MapGet("/{id}/artifacts/{name}", (string id, string name) => Artifact(id, name, options));
         jobs.MapGet("/{id}/speakers", (string id, JobsGateway gateway, CancellationToken ct) => SpeakersAsync(id, gateway, options, ct));
+        jobs.MapGet("/{id}/timeline", (string id, JobsGateway gateway, CancellationToken ct) => TimelineAsync(id, gateway, options, ct));
         jobs.MapPost("/{id}/speakers/{speaker}", RenameSpeakerAsync);
     }
 
@@ -64,6 +65,19 @@ internal static partial class JobApi
         return TypedResults.Ok(speakers is null
             ? []
             : speakers.SpeakingTime().Select(s => new SpeakerInfo(s.Speaker, speakers.NameOf(s.Speaker), Math.Round(s.Time.TotalSeconds, 3), speakers.Turns.Count(t => t.Speaker == s.Speaker))).ToArray());
+    }
+
+    /// <summary>A completed job's timeline (<see cref="JobTimeline"/>): its phases, and each segment and scene on the member that did it.</summary>
+    private static async Task<IResult> TimelineAsync(string id, JobsGateway jobs, NodeOptions options, CancellationToken ct)
+    {
+        if (!JobId().IsMatch(id) || await jobs.FindAsync(id, ct) is not { } job)
+        {
+            return ApiErrors.NoSuchJob(id);
+        }
+
+        return job.State == JobState.Completed && await JobTimeline.ReadAsync(Path.Combine(options.ResultsRoot, id), ct) is { } timeline
+            ? TypedResults.Text(timeline.Json(), "application/json; charset=utf-8")
+            : ApiErrors.Of($"job {id} has no timeline: a job's timeline is kept when it completes (jobs of earlier releases kept none)", StatusCodes.Status409Conflict);
     }
 
     /// <summary>Names a completed job's speaker: recorded in the job's journal, then its transcript files are written again.</summary>

@@ -235,8 +235,9 @@ drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' '
 // ---- one job ----
 async function openJob(id) {
   show('job');
-  for (const part of ['#player', '#timeline', '#summary', '#artifacts', '#transcript', '#scenes', '#speakers']) $(part).replaceChildren();
+  for (const part of ['#player', '#timeline', '#summary', '#artifacts', '#transcript', '#scenes', '#speakers', '#work']) $(part).replaceChildren();
   $('#scenes-box').hidden = true;
+  $('#work-box').hidden = true;
   $('#speakers-box').hidden = true;
   const job = await api(`/api/jobs/${encodeURIComponent(id)}`);
   renderJob(job);
@@ -277,6 +278,7 @@ async function loadResults(job) {
     li.append(a);
     return li;
   }));
+  renderWork(id);
   const summaryBox = $('#summary');
   summaryBox.replaceChildren(...summary.split('\n').filter((l) => l.trim()).map((line) => Object.assign(document.createElement('p'), { textContent: line })));
 
@@ -369,6 +371,57 @@ async function loadResults(job) {
       if (current && document.activeElement !== current) current.scrollIntoView({ block: 'nearest' });
     });
   }
+}
+
+// The job's timeline (GET /api/jobs/ID/timeline): a row for its phases, then a row per node with a bar per segment
+// and scene it did — the light part waiting (in the queue, for a classifier), the dark part working.
+async function renderWork(id) {
+  let timeline;
+  try { timeline = await api(`/api/jobs/${id}/timeline`); } catch { return; }
+  if (typeof timeline === 'string') timeline = JSON.parse(timeline);
+  const bars = timeline.bars || [];
+  if (bars.length === 0) return;
+  const end = Math.max(...bars.map((b) => b.start + b.queue + b.work), 0.001);
+  const nodeName = (n) => (n || 'unknown node').replace(/^akka(\.tcp)?:\/\/[^@]*@/, '');
+  const rows = new Map([['phases', bars.filter((b) => b.index < 0)]]);
+  for (const b of bars.filter((b) => b.index >= 0)) {
+    const key = nodeName(b.node);
+    if (!rows.has(key)) rows.set(key, []);
+    rows.get(key).push(b);
+  }
+  $('#work').replaceChildren(...[...rows].filter(([, list]) => list.length > 0).map(([name, list]) => {
+    const li = document.createElement('li');
+    const label = Object.assign(document.createElement('span'), { className: 'name', textContent: name === 'phases' ? 'the job' : name });
+    const track = Object.assign(document.createElement('div'), { className: 'track' });
+    // Pieces done at once on a node (its slots) each get a lane of their own: a bar goes in the first lane free by its start.
+    const lanes = [];
+    const laneOf = (b) => {
+      let lane = lanes.findIndex((free) => free <= b.start + 1e-6);
+      if (lane < 0) { lane = lanes.length; lanes.push(0); }
+      lanes[lane] = b.start + b.queue + b.work;
+      return lane;
+    };
+    track.append(...[...list].sort((a, b) => a.start - b.start).map((b) => {
+      const bar = Object.assign(document.createElement('span'), { className: `bar ${b.kind.replace(' ', '-')}` });
+      bar.style.top = (laneOf(b) * 7 + 1) + 'px';
+      bar.style.left = (100 * b.start / end) + '%';
+      bar.style.width = Math.max(0.3, 100 * (b.queue + b.work) / end) + '%';
+      bar.style.setProperty('--queue', (100 * b.queue / Math.max(b.queue + b.work, 0.001)) + '%');
+      bar.title = b.index >= 0
+        ? `${b.kind} ${b.index + 1} on ${nodeName(b.node)}: waited ${b.queue.toFixed(2)} s, worked ${b.work.toFixed(2)} s`
+        : `${b.kind} on ${nodeName(b.node)}: ${b.work.toFixed(2)} s`;
+      return bar;
+    }));
+    track.style.height = (lanes.length * 7 + 2) + 'px';
+    li.append(label, track);
+    return li;
+  }));
+  const pieces = bars.filter((b) => b.index >= 0);
+  const waited = pieces.reduce((s, b) => s + b.queue, 0);
+  const worked = pieces.reduce((s, b) => s + b.work, 0);
+  $('#work-summary').textContent = `${pieces.filter((b) => b.kind === 'segment').length} segments and ${pieces.filter((b) => b.kind === 'scene').length} scenes on ${rows.size - 1} node(s): `
+    + `${waited.toFixed(1)} s waiting and ${worked.toFixed(1)} s working in all, over ${end.toFixed(1)} s.`;
+  $('#work-box').hidden = false;
 }
 
 // Distinct colours for speakers, in order of first appearance (dark enough for text on white).
