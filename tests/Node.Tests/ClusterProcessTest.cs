@@ -94,6 +94,23 @@ public abstract class ClusterProcessTest : IAsyncLifetime
         }
     }
 
+    /// <summary>The job a submission on <paramref name="node"/> started, once completed, and its segments (at least one).</summary>
+    protected async Task<(string Id, int Segments)> CompletedAsync(NodeProcess node, HttpResponseMessage submitted)
+    {
+        var id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        var segments = 0;
+        await UntilAsync(
+            async () =>
+            {
+                var job = JsonDocument.Parse(await node.Client.GetStringAsync($"api/jobs/{id}")).RootElement;
+                segments = job.GetProperty("segments_transcribed").GetInt32();
+                return job.GetProperty("state").GetString() == "completed";
+            },
+            $"job {id} completes");
+        Assert.True(segments > 0, $"job {id} completed without segments");
+        return (id, segments);
+    }
+
     /// <summary>Polls <paramref name="condition"/> (errors while the cluster heals count as "not yet"), failing after three minutes (or <paramref name="bound"/>).</summary>
     protected async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? bound = null)
     {

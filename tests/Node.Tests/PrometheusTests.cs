@@ -78,17 +78,7 @@ public sealed class PrometheusTests : ClusterProcessTest
             var sample = await SpeechSampleMaker.WriteAsync(Path.Combine(Folder, "talk.wav"), TimeSpan.FromSeconds(30));
             using var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(sample.Path)), "file", "talk.wav" } };
             using var submitted = await Nodes[0].Client.PostAsync("api/jobs", form);
-            var id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
-            var segments = 0;
-            await UntilAsync(
-                async () =>
-                {
-                    var job = JsonDocument.Parse(await Nodes[0].Client.GetStringAsync($"api/jobs/{id}")).RootElement;
-                    segments = job.GetProperty("segments_transcribed").GetInt32();
-                    return job.GetProperty("state").GetString() == "completed";
-                },
-                "the job completes");
-            Assert.True(segments > 0);
+            var (id, segments) = await CompletedAsync(Nodes[0], submitted);
 
             // Through Prometheus's HTTP API: the cluster's recognitions per node, summing to the job's segments, none on
             // the api+jobs node; and the recording rule over them.

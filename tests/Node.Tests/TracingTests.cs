@@ -28,17 +28,7 @@ public sealed class TracingTests : ClusterProcessTest
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/jobs") { Content = form };
         request.Headers.Add("traceparent", $"00-{traceId}-{callerSpan}-01");
         using var submitted = await Nodes[0].Client.SendAsync(request);
-        var id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
-        var segments = 0;
-        await UntilAsync(
-            async () =>
-            {
-                var job = JsonDocument.Parse(await Nodes[0].Client.GetStringAsync($"api/jobs/{id}")).RootElement;
-                segments = job.GetProperty("segments_transcribed").GetInt32();
-                return job.GetProperty("state").GetString() == "completed";
-            },
-            "the job completes");
-        Assert.True(segments > 0);
+        var (id, segments) = await CompletedAsync(Nodes[0], submitted);
         await UntilAsync(() => Task.FromResult(receiver.Spans.Any(s => s.Name == "job.artifacts" && s["mediacluster.job_id"] == id)), "the job's last span is exported");
 
         var spans = receiver.Spans.Where(s => s.TraceId == traceId).ToList();
