@@ -14,6 +14,12 @@ public static class Telemetry
 
     public static readonly ActivitySource Source = new(SourceName);
 
+    /// <summary>
+    /// This node's address as spans and timelines name it (the cluster's self address); read from the actor system's
+    /// provider, so an actor outside a cluster (a unit test's) names its system instead of failing to start.
+    /// </summary>
+    public static string NodeOf(Akka.Actor.ActorSystem system) => ((Akka.Actor.ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
+
     /// <summary>The context a peer sent, or none when it sent none or something that is not a traceparent.</summary>
     public static ActivityContext? Parent(string traceParent) =>
         traceParent.Length is > 0 and <= 256 && ActivityContext.TryParse(traceParent, null, out var context) ? context : null;

@@ -70,7 +70,7 @@ internal sealed class LiveStream : ReceiveActor
     {
         _span = Hosting.Telemetry.Start("live.stream", _start.TraceParent);
         _span?.SetTag("mediacluster.job_id", _start.SessionId);
-        _span?.SetTag("mediacluster.node", Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString());
+        _span?.SetTag("mediacluster.node", Hosting.Telemetry.NodeOf(Context.System));
         _metrics.StreamOpened();
         Context.Watch(_session);
     }

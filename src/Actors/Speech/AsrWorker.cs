@@ -18,7 +18,7 @@ internal sealed class AsrWorker : ReceiveActor
 {
     public AsrWorker(NodeEngines engines, AsrMetrics metrics, bool speakerFeatures)
     {
-        var node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
+        var node = Telemetry.NodeOf(Context.System);
         Receive<SpeechAudio>(audio => RecognizeAsync(engines, metrics, audio, speakerFeatures, node).PipeTo(Sender, Self, failure: ex => Failed(audio, ex.Message)));
     }
 

@@ -193,7 +193,7 @@ internal sealed class VadSession : ReceiveActor
             _job.Tell(new VadEnded { SegmentCount = _finder.NextIndex, TotalSamples = ended.TotalSamples });
             Telemetry.Record(
                 "speech.detection", _traceParent, _startedAt, DateTimeOffset.UtcNow,
-                ("mediacluster.job_id", _jobId), ("mediacluster.segments", _finder.NextIndex), ("mediacluster.node", Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString()));
+                ("mediacluster.job_id", _jobId), ("mediacluster.segments", _finder.NextIndex), ("mediacluster.node", Telemetry.NodeOf(Context.System)));
             _finder.Dispose();
             _finder = null;
             _lease?.Dispose();
