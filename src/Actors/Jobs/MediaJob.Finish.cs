@@ -83,7 +83,7 @@ public sealed partial class MediaJob
             Hosting.Telemetry.Record("job.artifacts", spec.TraceParent, started, written, ("mediacluster.job_id", spec.JobId), ("mediacluster.node", node));
             await (timeline with
             {
-                Bars = [.. timeline.Bars, new TimelineBar("artifacts", -1, node, Math.Round((started - timeline.Started).TotalSeconds, 3), 0, Math.Round((written - started).TotalSeconds, 3))],
+                Bars = [.. timeline.Bars, TimelineBar.Of(timeline.Started, "artifacts", -1, node, started, 0, (written - started).TotalSeconds)],
             }).KeepAsync(spec.OutputDir);
             var kept = new SummaryWritten { Text = summary.Text };
             kept.Keywords.AddRange(summary.Keywords.Select(k => k.Word));

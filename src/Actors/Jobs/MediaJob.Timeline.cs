@@ -34,7 +34,7 @@ public sealed partial class MediaJob
     {
         if (_bars.Count < JobTimeline.MaxBars)
         {
-            _bars.Add(new TimelineBar(kind, index, node, Math.Round((start - _runStarted).TotalSeconds, 3), Math.Round(queue, 3), Math.Round(work, 3)));
+            _bars.Add(TimelineBar.Of(_runStarted, kind, index, node, start, queue, work));
         }
     }
 

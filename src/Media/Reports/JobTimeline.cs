@@ -9,7 +9,12 @@ namespace MediaCluster.Media.Reports;
 /// timeline's start, waiting <see cref="Queue"/> seconds (a segment in its queue, a scene for a classifier) then
 /// working <see cref="Work"/> seconds.
 /// </summary>
-public sealed record TimelineBar(string Kind, int Index, string Node, double Start, double Queue, double Work);
+public sealed record TimelineBar(string Kind, int Index, string Node, double Start, double Queue, double Work)
+{
+    /// <summary>A bar that starts at <paramref name="start"/> on a timeline started at <paramref name="timelineStarted"/>, seconds to the millisecond.</summary>
+    public static TimelineBar Of(DateTimeOffset timelineStarted, string kind, int index, string node, DateTimeOffset start, double queue, double work) =>
+        new(kind, index, node, Math.Round((start - timelineStarted).TotalSeconds, 3), Math.Round(queue, 3), Math.Round(work, 3));
+}
 
 /// <summary>
 /// Where a job's time went, as its node saw it: the job's own spans — its phases, and each segment and scene with the

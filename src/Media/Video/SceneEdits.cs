@@ -73,17 +73,11 @@ public static class SceneEdits
         foreach (var scene in scenes)
         {
             var first = FrameOf(scene.Start, rate);
-            var labels = new JsonObject();
-            foreach (var label in scene.Labels)
-            {
-                labels[label.Task] = new JsonObject { ["label"] = label.Label, ["confidence"] = Math.Round(label.Confidence, 4), ["model_version"] = label.ModelVersion };
-            }
-
             clips.Add(new JsonObject
             {
                 ["OTIO_SCHEMA"] = "Clip.2",
                 ["name"] = Title(scene),
-                ["metadata"] = new JsonObject { ["mediacluster"] = new JsonObject { ["scene"] = scene.Index, ["labels"] = labels } },
+                ["metadata"] = new JsonObject { ["mediacluster"] = new JsonObject { ["scene"] = scene.Index, ["labels"] = SceneFormats.LabelsJson(scene) } },
                 ["source_range"] = Range(first, Math.Max(1, FrameOf(scene.End, rate) - first), rate),
                 ["effects"] = new JsonArray(),
                 ["markers"] = new JsonArray(),

@@ -30,28 +30,34 @@ public static class SceneFormats
         var array = new JsonArray();
         foreach (var scene in scenes)
         {
-            var labels = new JsonObject();
-            foreach (var label in scene.Labels)
-            {
-                labels[label.Task] = new JsonObject
-                {
-                    ["label"] = label.Label,
-                    ["confidence"] = Math.Round(label.Confidence, 4),
-                    ["model_version"] = label.ModelVersion,
-                };
-            }
-
             array.Add(new JsonObject
             {
                 ["index"] = scene.Index,
                 ["start"] = Math.Round(scene.Start.TotalSeconds, 3),
                 ["end"] = Math.Round(scene.End.TotalSeconds, 3),
                 ["frames"] = new JsonArray([.. scene.FrameTimes.Select(t => (JsonNode)Math.Round(t.TotalSeconds, 3))]),
-                ["labels"] = labels,
+                ["labels"] = LabelsJson(scene),
             });
         }
 
         return new JsonObject { ["scenes"] = array }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    /// <summary>A scene's labels as scenes.json (and the OTIO clips' metadata) give them: <c>{task: {label, confidence, model_version}}</c>.</summary>
+    public static JsonObject LabelsJson(Scene scene)
+    {
+        var labels = new JsonObject();
+        foreach (var label in scene.Labels)
+        {
+            labels[label.Task] = new JsonObject
+            {
+                ["label"] = label.Label,
+                ["confidence"] = Math.Round(label.Confidence, 4),
+                ["model_version"] = label.ModelVersion,
+            };
+        }
+
+        return labels;
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using MediaCluster.Media.Ffmpeg;
@@ -38,7 +37,8 @@ public static class VideoCuts
         await File.WriteAllTextAsync(metadata, FfMetadata(scenes), cancellationToken).ConfigureAwait(false);
         try
         {
-            await AtomicFile.WriteWithAsync(output, temp => RunAsync(
+            await AtomicFile.WriteWithAsync(output, temp => FfmpegRunner.RunAsync(
+                "ffmpeg",
                 "ffmpeg",
                 [.. Guarded(input.Path), "-f", "ffmetadata", "-i", metadata, "-map", "0:v:0", "-map", "0:a?", "-map_metadata", "0", "-map_chapters", "1", "-c", "copy", temp],
                 deadline,
@@ -89,7 +89,7 @@ public static class VideoCuts
                 note = "re-encoded: " + Between(keyframes, start is null ? scene.Start.TotalSeconds : scene.End.TotalSeconds, start is null ? "starts" : "ends");
             }
 
-            await AtomicFile.WriteWithAsync(Path.Combine(folder, name), temp => RunAsync("ffmpeg", [.. arguments, temp], deadline, cancellationToken)).ConfigureAwait(false);
+            await AtomicFile.WriteWithAsync(Path.Combine(folder, name), temp => FfmpegRunner.RunAsync("ffmpeg", "ffmpeg", [.. arguments, temp], deadline, cancellationToken)).ConfigureAwait(false);
             cuts.Add(new VideoCut(name, scene.Index, scene.Start, scene.End, note.StartsWith("stream", StringComparison.Ordinal), note));
         }
 
@@ -100,7 +100,8 @@ public static class VideoCuts
     public static async Task<IReadOnlyList<double>> KeyframesAsync(string path, TimeSpan deadline, CancellationToken cancellationToken)
     {
         var keyframes = new List<double>();
-        await RunAsync(
+        await FfmpegRunner.RunAsync(
+            "ffprobe",
             "ffprobe",
             [.. FfmpegInput.Guards.Split(' '), "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", path],
             deadline,
@@ -155,58 +156,4 @@ public static class VideoCuts
 
     /// <summary>The input's options then the input: <see cref="FfmpegInput.Guards"/>, <paramref name="options"/>, <c>-i PATH</c>.</summary>
     private static string[] Guarded(string path, params string[] options) => [.. FfmpegInput.Guards.Split(' '), .. options, "-i", path];
-
-    /// <summary>
-    /// Runs ffmpeg or ffprobe (quiet, errors only), each stdout line to <paramref name="onLine"/>; a non-zero exit is a
-    /// <see cref="MediaException"/> quoting its last error lines, a run past <paramref name="deadline"/> is stopped and said to be.
-    /// </summary>
-    private static async Task RunAsync(string tool, IEnumerable<string> arguments, TimeSpan deadline, CancellationToken cancellationToken, Action<string>? onLine = null)
-    {
-        var info = new ProcessStartInfo(Path.Combine(Ffmpeg.Ffmpeg.Options().BinaryFolder, tool))
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "-hide_banner", "-loglevel", "error" }.Concat(tool == "ffmpeg" ? ["-nostdin", "-y"] : []).Concat(arguments))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        stop.CancelAfter(deadline);
-        using var process = Process.Start(info) ?? throw new MediaException(MediaErrorKind.ToolMissing, $"{tool} could not be started.");
-        process.StandardInput.Close();
-        await using var kill = stop.Token.Register(() => process.Kill(entireProcessTree: true));
-        var errors = new Queue<string>();
-        var readErrors = Task.Run(async () =>
-        {
-            while (await process.StandardError.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
-            {
-                errors.Enqueue(line.Length > 300 ? line[..300] : line);
-                if (errors.Count > 10)
-                {
-                    errors.Dequeue();
-                }
-            }
-        }, CancellationToken.None);
-        while (await process.StandardOutput.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
-        {
-            onLine?.Invoke(line.Length > 1000 ? line[..1000] : line);
-        }
-
-        await readErrors.ConfigureAwait(false);
-        await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (stop.IsCancellationRequested)
-        {
-            throw new MediaException(MediaErrorKind.TimedOut, $"{tool} did not finish within {deadline.TotalSeconds:0} s, so it was stopped");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new MediaException(MediaErrorKind.ToolFailed, $"{tool} failed: {Ffmpeg.Ffmpeg.Explain(errors)}");
-        }
-    }
 }
